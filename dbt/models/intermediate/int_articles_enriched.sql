@@ -1,0 +1,51 @@
+-- Current articles with their topic and ministry codes gathered into lists.
+with topics as (
+    select
+        article_id,
+        list(topic_code order by topic_score desc, topic_code) as topic_codes
+    from {{ ref('stg_raw__article_topics') }}
+    group by article_id
+),
+
+ministries as (
+    select
+        article_id,
+        list(ministry_code order by mentions desc, ministry_code) as ministry_codes,
+        sum(mentions) as ministry_mentions
+    from {{ ref('stg_raw__article_ministries') }}
+    group by article_id
+)
+
+select
+    articles.article_id,
+    articles.doc_id,
+    docs.source_file,
+    docs.source_path,
+    articles.position_in_file,
+    articles.kicker,
+    articles.title,
+    articles.subtitle,
+    articles.bylines,
+    articles.source_label,
+    articles.dateline,
+    articles.body,
+    articles.subheads,
+    articles.paragraph_count,
+    articles.is_fragment,
+    articles.missing_part,
+    articles.joins_repaired,
+    articles.duplicates_removed,
+    articles.event_date,
+    articles.date_precision,
+    articles.event_year,
+    articles.date_evidence,
+    articles.primary_topic,
+    articles.char_count,
+    articles.processed_run,
+    coalesce(topics.topic_codes, []::varchar []) as topic_codes,
+    coalesce(ministries.ministry_codes, []::varchar []) as ministry_codes,
+    coalesce(ministries.ministry_mentions, 0) as ministry_mentions
+from {{ ref('stg_raw__articles') }} as articles
+inner join {{ ref('int_current_documents') }} as docs on articles.doc_id = docs.doc_id
+left join topics on articles.article_id = topics.article_id
+left join ministries on articles.article_id = ministries.article_id

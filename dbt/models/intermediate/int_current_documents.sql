@@ -1,0 +1,26 @@
+-- Documents that are the latest version of at least one input path.
+-- A file that disappeared keeps its last version (history is never deleted);
+-- a changed file's old version is superseded and drops out here.
+with current_paths as (
+    select
+        doc_id,
+        min(path) as source_path,
+        count(*) as path_count
+    from {{ ref('stg_raw__file_versions') }}
+    where is_current
+    group by doc_id
+)
+
+select
+    documents.doc_id,
+    current_paths.source_path,
+    regexp_extract(current_paths.source_path, '[^/]+$') as source_file,
+    current_paths.path_count,
+    documents.encoding,
+    documents.size_bytes,
+    documents.char_count,
+    documents.first_seen_run,
+    documents.last_seen_run,
+    documents.ingested_at
+from {{ ref('stg_raw__documents') }} as documents
+inner join current_paths on documents.doc_id = current_paths.doc_id

@@ -1,0 +1,218 @@
+"""The ``etl`` Prefect flow: ingest -> process -> load -> dbt build -> gate -> publish.
+
+Thin orchestration only: every stage is a coarse task over a batch of
+documents that calls the pure core or a warehouse helper. Tasks pass paths
+and counts, never connections, so any stage can be retried on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from newsetl.config import configure_environment
+
+configure_environment()
+
+import duckdb  # noqa: E402
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from newsetl import ingest as ingest_mod  # noqa: E402
+from newsetl.config import Paths, make_paths  # noqa: E402
+from newsetl.process import DocInput, process_documents, processor_version  # noqa: E402
+from newsetl.warehouse import load as wl  # noqa: E402
+from newsetl.warehouse.lock import run_lock  # noqa: E402
+from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
+
+CHUNK_DOCS = 800  # documents per process+load round: bounds memory whatever the archive size
+
+
+@contextmanager
+def work_connection(paths: Paths) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = open_work_db(paths)
+    try:
+        yield con
+    finally:
+        con.execute("CHECKPOINT")
+        con.close()
+
+
+@task(name="ingest", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def ingest_task(paths: Paths, run_id: str) -> dict[str, Any]:
+    with work_connection(paths) as con:
+        known = wl.known_sightings(con)
+        scan = ingest_mod.scan(paths.input_dir, known)
+        mtimes = {}
+        for r in scan.rejected:
+            try:
+                mtimes[r.path] = (paths.input_dir / r.path).stat().st_mtime_ns
+            except OSError:
+                pass
+        stats = wl.record_ingest(con, run_id, scan, mtimes)
+    stats.update(
+        files_seen=len(scan.decoded) + len(scan.unchanged) + len(scan.rejected) + len(scan.deferred),
+        files_read=len(scan.decoded) + sum(1 for r in scan.rejected if r.content),
+        files_deferred=len(scan.deferred),
+        bytes_read=scan.bytes_read,
+    )
+    return stats
+
+
+@task(name="plan-processing", cache_policy=NO_CACHE)
+def plan_task(paths: Paths, full_refresh: bool) -> list[str]:
+    with work_connection(paths) as con:
+        return wl.documents_to_process(con, processor_version(), full_refresh, ids_only=True)
+
+
+@task(name="process-and-load", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def process_chunk_task(paths: Paths, run_id: str, doc_ids: list[str], workers: int | None) -> dict[str, int]:
+    """Segment and classify one chunk of documents, then replace their rows in one transaction."""
+    with work_connection(paths) as con:
+        docs: list[DocInput] = wl.fetch_documents(con, doc_ids, _publication_dates(paths))
+    rows = process_documents(docs, run_id, workers)
+    with work_connection(paths) as con:
+        written = wl.load_processed(con, rows, doc_ids, processor_version(), run_id)
+        failed = rows["quarantine"]
+        q = 0
+        if failed:
+            q = wl.record_processing_failures(con, run_id, failed)
+    return {"documents": len(docs), "articles": written, "quarantined": q}
+
+
+def _publication_dates(paths: Paths) -> dict[str, str]:
+    try:
+        from newsetl.classify import read_manifest
+    except ImportError:
+        return {}
+    manifest = read_manifest(paths.input_dir)
+    return {name: entry["publication_date"] for name, entry in manifest.items() if entry.get("publication_date")}
+
+
+@task(name="dbt-build", cache_policy=NO_CACHE)
+def dbt_task(paths: Paths, full_refresh: bool) -> int:
+    from newsetl.dbt_runner import run_dbt
+
+    args = ["build"] + (["--full-refresh"] if full_refresh else [])
+    return run_dbt(args, paths.work_db, paths.work_dir).nodes
+
+
+@task(name="quality-gate", cache_policy=NO_CACHE)
+def gate_task(paths: Paths, run_id: str):
+    from newsetl.quality.gate import load_config, run_gate
+
+    config = load_config()
+    with work_connection(paths) as con:
+        frames = {name: con.execute(spec["query"]).df() for name, spec in config["suites"].items()}
+    outcome = run_gate(frames, run_id, config)
+    with work_connection(paths) as con:
+        record_gate(con, run_id, outcome)
+    return outcome
+
+
+@task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def publish_task(paths: Paths, run_id: str) -> str:
+    from newsetl.warehouse.exports import write_exports
+    from newsetl.warehouse.publish import publish_database
+
+    write_exports(paths)
+    publish_database(paths.work_db, paths.published_db)
+    return str(paths.published_db)
+
+
+@flow(name="etl", log_prints=True)
+def etl(
+    input_dir: str | None = None,
+    warehouse_dir: str | None = None,
+    full_refresh: bool = False,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """Run the whole pipeline once; publish only if every gate passes."""
+    logger = get_run_logger()
+    paths = make_paths(input_dir, warehouse_dir)
+    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    summary: dict[str, Any] = {"run_id": run_id, "input": str(paths.input_dir), "status": "running"}
+    timings: dict[str, float] = {}
+
+    def timed(stage: str, fn, *args):
+        t0 = time.perf_counter()
+        out = fn(*args)
+        timings[stage] = round(time.perf_counter() - t0, 3)
+        return out
+
+    with run_lock(paths.lock_file):
+        with work_connection(paths) as con:
+            start_run(con, run_id, paths, full_refresh)
+        try:
+            summary["ingest"] = timed("ingest", ingest_task, paths, run_id)
+            doc_ids = timed("plan", plan_task, paths, full_refresh)
+            processed = {"documents": 0, "articles": 0, "quarantined": 0}
+            t0 = time.perf_counter()
+            for i in range(0, len(doc_ids), CHUNK_DOCS):
+                part = process_chunk_task(paths, run_id, doc_ids[i : i + CHUNK_DOCS], workers)
+                for k in processed:
+                    processed[k] += part[k]
+            timings["process_load"] = round(time.perf_counter() - t0, 3)
+            summary["process"] = processed
+            timed("dbt", dbt_task, paths, full_refresh)
+            outcome = timed("gate", gate_task, paths, run_id)
+            summary["gate"] = outcome.summary()
+            summary["data_docs"] = outcome.data_docs
+            if not outcome.success:
+                summary["status"] = "gate_failed"
+                raise GateBlocked(outcome.summary())
+            with work_connection(paths) as con:
+                counts = _counts(con)
+                summary.update(counts)
+                finish_run(con, run_id, "published", summary, timings, published=str(paths.published_db))
+            timed("publish", publish_task, paths, run_id)
+            summary["status"] = "published"
+            summary["published"] = str(paths.published_db)
+        except BaseException as exc:
+            status = summary["status"] if summary["status"] == "gate_failed" else "failed"
+            summary["status"] = status
+            summary["error"] = f"{type(exc).__name__}: {exc}"
+            try:
+                with work_connection(paths) as con:
+                    finish_run(con, run_id, status, summary, timings, published=None)
+            except Exception as inner:  # noqa: BLE001 - report the original failure
+                logger.error("could not record the failed run: %s", inner)
+            raise
+    summary["timings"] = timings
+    logger.info("run summary: %s", json.dumps(summary, ensure_ascii=False, default=str))
+    return summary
+
+
+class GateBlocked(RuntimeError):
+    """The quality gate failed: nothing was published."""
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    articles, fragments = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE is_fragment) FROM marts.fct_articles"
+    ).fetchone()
+    documents = con.execute("SELECT count(*) FROM intermediate.int_current_documents").fetchone()[0]
+    quarantined = con.execute("SELECT count(*) FROM raw.quarantine").fetchone()[0]
+    topics = con.execute(
+        "SELECT primary_topic, count(*) FROM marts.fct_articles GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall()
+    return {
+        "documents": documents,
+        "articles": articles,
+        "fragments": fragments,
+        "quarantined_total": quarantined,
+        "topics": {str(k): v for k, v in topics},
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(etl(), ensure_ascii=False, indent=2, default=str))
+
+
+__all__ = ["etl", "GateBlocked", "Path"]

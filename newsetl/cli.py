@@ -1,0 +1,122 @@
+"""``newsetl``: run, serve, status, sql.
+
+Heavy imports (Prefect, dbt, GX) happen inside the subcommands, so
+``newsetl status`` and ``newsetl sql`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from newsetl.config import DEFAULT_INPUT, DEFAULT_WAREHOUSE, configure_environment, make_paths
+
+
+def _add_paths(p: argparse.ArgumentParser, with_input: bool = True) -> None:
+    if with_input:
+        p.add_argument("--input", default=str(DEFAULT_INPUT), help="folder of input pages (default: seeds/)")
+    p.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="warehouse folder (default: warehouse/)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsetl", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the pipeline once and publish if the quality gate passes")
+    _add_paths(run)
+    run.add_argument("--full-refresh", action="store_true", help="reprocess every document and rebuild all models")
+    run.add_argument("--workers", type=int, default=None, help="processes for the text work (default: all cores)")
+
+    serve = sub.add_parser("serve", help="serve a scheduled deployment on a local Prefect server")
+    _add_paths(serve)
+    serve.add_argument("--cron", default=None, help="cron schedule (default from NEWSETL_CRON or '0 * * * *')")
+    serve.add_argument("--interval", type=float, default=None, help="schedule every N seconds instead of cron")
+    serve.add_argument("--port", type=int, default=4200, help="local Prefect server port (127.0.0.1 only)")
+
+    status = sub.add_parser("status", help="recent runs, gate results and freshness of the published warehouse")
+    _add_paths(status, with_input=False)
+    status.add_argument("--limit", type=int, default=10)
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sql = sub.add_parser("sql", help="query the published warehouse read-only")
+    _add_paths(sql, with_input=False)
+    sql.add_argument("-c", "--command", dest="query", default=None, help="run one query and print the table")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    configure_environment()
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return cmd_run(args)
+    if args.command == "serve":
+        from newsetl.schedule import serve
+
+        return serve(args.input, args.warehouse, cron=args.cron, interval=args.interval, port=args.port)
+    if args.command == "status":
+        from newsetl.status import print_status
+
+        return print_status(make_paths(None, args.warehouse), args.limit, as_json=args.json)
+    if args.command == "sql":
+        from newsetl.sqlshell import run_sql
+
+        return run_sql(make_paths(None, args.warehouse), args.query)
+    return 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from newsetl.warehouse.lock import lock_holder
+
+    paths = make_paths(args.input, args.warehouse)
+    if not paths.input_dir.is_dir():
+        print(f"newsetl: input folder not found: {paths.input_dir}", file=sys.stderr)
+        return 2
+    holder = lock_holder(paths.lock_file)
+    if holder:
+        print(f"newsetl: another run (pid {holder}) is already running on {paths.warehouse_dir}; not starting", file=sys.stderr)
+        return 3
+    from flows.etl import GateBlocked, etl
+    from newsetl.warehouse.lock import RunInProgress
+
+    try:
+        summary = etl(str(paths.input_dir), str(paths.warehouse_dir), args.full_refresh, args.workers)
+    except RunInProgress as exc:
+        print(f"newsetl: {exc}", file=sys.stderr)
+        return 3
+    except GateBlocked as exc:
+        print(f"newsetl: run FAILED the quality gate, nothing published: {exc}", file=sys.stderr)
+        print(f"newsetl: see `newsetl status --warehouse {paths.warehouse_dir}` and the Data Docs", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - one clear line for the operator
+        print(f"newsetl: run FAILED, nothing published: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(format_summary(summary))
+    return 0
+
+
+def format_summary(summary: dict) -> str:
+    ingest = summary.get("ingest", {})
+    process = summary.get("process", {})
+    topics = ", ".join(f"{k} {v}" for k, v in list(summary.get("topics", {}).items())[:8])
+    lines = [
+        f"run {summary['run_id']}: {summary['status']}",
+        f"  files seen {ingest.get('files_seen', 0)}, read {ingest.get('files_read', 0)}, "
+        f"new documents {ingest.get('documents_new', 0)}, quarantined {ingest.get('quarantined', 0)}",
+        f"  documents processed {process.get('documents', 0)}, articles written {process.get('articles', 0)}",
+        f"  warehouse: {summary.get('documents', 0)} documents, {summary.get('articles', 0)} articles "
+        f"({summary.get('fragments', 0)} fragments)",
+        f"  topics: {topics}",
+        f"  quality gate: {summary.get('gate')}",
+        f"  published: {summary.get('published')}",
+        f"  stage seconds: {json.dumps(summary.get('timings', {}))}",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["main", "Path"]

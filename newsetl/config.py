@@ -1,0 +1,81 @@
+"""Paths and environment switches shared by the CLI, the flow and the tests.
+
+Everything that must hold before Prefect, dbt or great-expectations is
+imported (offline switches, project-local state) is set in
+:func:`configure_environment`, so no user shell set-up is ever needed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_DIR = PROJECT_ROOT / "dbt"
+LEXICON_DIR = DBT_DIR / "seeds"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+DEFAULT_INPUT = PROJECT_ROOT / "seeds"
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse"
+PUBLISHED_NAME = "newsetl.duckdb"
+
+
+def configure_environment() -> None:
+    """Offline, telemetry-free, project-local settings for the whole stack."""
+    os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / ".prefect"))
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ["DO_NOT_TRACK"] = "1"
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_SERVER_API_HOST", "127.0.0.1")
+    # Prefect's ephemeral server must never listen beyond loopback.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where one warehouse lives.
+
+    ``work_db`` is the only file the pipeline writes; ``published_db`` is
+    replaced atomically after the quality gate and is what analysts open.
+    The work file has the same name as the published one on purpose: DuckDB
+    names a catalog after its file, and views store catalog-qualified names.
+    """
+
+    input_dir: Path
+    warehouse_dir: Path
+
+    @property
+    def work_dir(self) -> Path:
+        return self.warehouse_dir / ".work"
+
+    @property
+    def work_db(self) -> Path:
+        return self.work_dir / PUBLISHED_NAME
+
+    @property
+    def published_db(self) -> Path:
+        return self.warehouse_dir / PUBLISHED_NAME
+
+    @property
+    def lock_file(self) -> Path:
+        return self.warehouse_dir / ".newsetl.lock"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.warehouse_dir / "exports"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.warehouse_dir / "reports"
+
+    @property
+    def raw_backup_dir(self) -> Path:
+        return self.warehouse_dir / "raw_log"
+
+
+def make_paths(input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> Paths:
+    return Paths(
+        input_dir=Path(input_dir or DEFAULT_INPUT).resolve(),
+        warehouse_dir=Path(warehouse_dir or DEFAULT_WAREHOUSE).resolve(),
+    )

@@ -1,0 +1,58 @@
+"""Run dbt in-process against the work database."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsetl.config import DBT_DIR
+
+
+class DbtFailed(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DbtOutcome:
+    nodes: int
+    failures: list[str]
+    warnings: list[str]
+
+
+def run_dbt(args: list[str], work_db: Path, target_dir: Path) -> DbtOutcome:
+    """Invoke dbt with ``args`` (e.g. ``["build"]``) on ``work_db``; raise on failure."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ["NEWSETL_WORK_DB"] = str(work_db)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    cli = [
+        *args,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(target_dir / "target"),
+        "--log-path",
+        str(target_dir / "logs"),
+        "--quiet",
+    ]
+    res = dbtRunner().invoke(cli)
+    failures: list[str] = []
+    warnings: list[str] = []
+    nodes = 0
+    results = getattr(res.result, "results", None) or []
+    for r in results:
+        nodes += 1
+        status = str(getattr(r, "status", ""))
+        name = getattr(getattr(r, "node", None), "name", "?")
+        if status in ("error", "fail", "runtime error"):
+            failures.append(f"{name}: {status} {(getattr(r, 'message', '') or '').strip()[:300]}")
+        elif status == "warn":
+            warnings.append(name)
+    if not res.success:
+        if res.exception is not None and not failures:
+            failures.append(f"dbt: {res.exception}")
+        raise DbtFailed("dbt " + " ".join(args) + " failed: " + "; ".join(failures or ["unknown error"]))
+    return DbtOutcome(nodes, failures, warnings)

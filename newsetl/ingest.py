@@ -1,0 +1,241 @@
+"""Find input pages, decode them, and say which ones are new.
+
+A document is identified by the SHA-256 of its bytes. A file whose size and
+modification time match the last sighting is not read again, so a re-run on an
+unchanged folder costs one ``stat`` per file. Anything that cannot be turned
+into text is returned as a :class:`Rejected` with its reason and its bytes;
+nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST_NAME = "manifest.csv"
+# Optionally, a file modified less than this many seconds ago is left for the next run.
+# Off by default: a file whose size or mtime changes while it is read is deferred anyway.
+SETTLE_SECONDS = 0.0
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class DecodeError(ValueError):
+    """Raised with a human-readable reason when bytes are not a text page."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The last sighting of a path, as recorded in ``raw.file_versions``."""
+
+    size: int
+    mtime_ns: int
+    doc_id: str
+
+
+@dataclass(frozen=True)
+class Decoded:
+    doc_id: str
+    path: str
+    size: int
+    mtime_ns: int
+    encoding: str
+    text: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    path: str
+    reason: str
+    size: int
+    sha256: str | None
+    content: bytes
+
+
+@dataclass
+class ScanResult:
+    decoded: list[Decoded] = field(default_factory=list)  # read this run (new or changed paths)
+    unchanged: list[str] = field(default_factory=list)  # paths skipped by the stat check
+    rejected: list[Rejected] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)  # still being written: next run
+    bytes_read: int = 0
+
+
+def _cjk_share(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    letters = sum(1 for ch in sample if not ch.isspace())
+    return cjk / letters if letters else 0.0
+
+
+def _control_share(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    bad = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    return bad / len(sample)
+
+
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_bytes(data: bytes) -> tuple[str, str, str | None]:
+    """Return ``(text, encoding, note)`` or raise :class:`DecodeError`.
+
+    Order: BOMs, strict UTF-8, UTF-8 with a handful of bad bytes (kept, with a
+    note: a page is not thrown away for one corrupt character), GB18030 (a
+    superset of GBK/GB2312), then charset-normalizer's guess.
+    """
+    if not data:
+        raise DecodeError("empty file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _checked(data[3:].decode("utf-8", errors="replace"), "utf-8-sig", data[3:])
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return _checked(data.decode("utf-16"), "utf-16", data)
+        except UnicodeDecodeError as exc:
+            raise DecodeError(f"undecodable UTF-16: {exc.reason} at byte {exc.start}") from exc
+    if b"\x00" in data[:8192]:
+        if _looks_utf16_without_bom(data):
+            codec = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
+            return _checked(data.decode(codec, errors="replace"), codec, data)
+        raise DecodeError("binary file (NUL bytes)")
+    try:
+        return _checked(data.decode("utf-8"), "utf-8", data)
+    except UnicodeDecodeError:
+        pass
+    lossy = data.decode("utf-8", errors="replace")
+    bad = lossy.count("\ufffd")
+    if bad <= max(3, len(lossy) // 1000) and _cjk_share(lossy) > 0.2:
+        text, enc, _ = _checked(lossy, "utf-8", data)
+        return text, enc, f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD"
+    try:
+        return _checked(data.decode("gb18030"), "gb18030", data)
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise DecodeError("undecodable: no text encoding fits")
+    return _checked(str(best), best.encoding, data)
+
+
+def _looks_utf16_without_bom(data: bytes) -> bool:
+    head = data[:4096]
+    even_nuls = head[0::2].count(0)
+    odd_nuls = head[1::2].count(0)
+    half = max(1, len(head) // 2)
+    return max(even_nuls, odd_nuls) / half > 0.3 and min(even_nuls, odd_nuls) / half < 0.05
+
+
+def _checked(text: str, encoding: str, data: bytes) -> tuple[str, str, str | None]:
+    if _control_share(text) > 0.01:
+        raise DecodeError(f"binary content (control characters after decoding as {encoding})")
+    if not text.strip():
+        raise DecodeError("whitespace only")
+    return normalise_newlines(text), encoding, None
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def discover(input_dir: Path) -> tuple[list[tuple[str, Path]], list[Rejected]]:
+    """List candidate files as ``(relative posix path, absolute path)``.
+
+    Hidden files and the manifest are skipped. A symlink whose target lies
+    outside the input folder is refused (quarantined), never followed.
+    """
+    root = input_dir.resolve()
+    found: list[tuple[str, Path]] = []
+    refused: list[Rejected] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name == MANIFEST_NAME:
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    refused.append(Rejected(rel, f"symlink pointing outside the input folder ({target})", 0, None, b""))
+                    continue
+            if path.is_file():
+                found.append((rel, path))
+    return found, refused
+
+
+def scan(
+    input_dir: Path,
+    known: Mapping[str, Seen],
+    *,
+    settle_seconds: float = SETTLE_SECONDS,
+    now: float | None = None,
+) -> ScanResult:
+    """Read what is new or changed under ``input_dir``; skip the rest by stat."""
+    result = ScanResult()
+    files, refused = discover(input_dir)
+    result.rejected.extend(refused)
+    now = time.time() if now is None else now
+    for rel, path in files:
+        try:
+            st = path.stat()
+        except OSError as exc:
+            result.rejected.append(Rejected(rel, f"cannot stat: {exc.strerror}", 0, None, b""))
+            continue
+        prev = known.get(rel)
+        if prev is not None and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
+            result.unchanged.append(rel)
+            continue
+        if settle_seconds > 0 and now - st.st_mtime < settle_seconds:
+            result.deferred.append(rel)  # still being written; picked up next run
+            continue
+        result_item = read_one(rel, path, st.st_size, st.st_mtime_ns)
+        if result_item is None:
+            result.deferred.append(rel)
+            continue
+        if isinstance(result_item, Decoded):
+            result.decoded.append(result_item)
+        else:
+            result.rejected.append(result_item)
+        result.bytes_read += st.st_size
+    return result
+
+
+def read_one(rel: str, path: Path, size: int, mtime_ns: int) -> Decoded | Rejected | None:
+    """Read and decode one file; ``None`` when it changed while being read."""
+    if size > MAX_FILE_BYTES:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+        return Rejected(rel, f"file too large ({size} bytes > {MAX_FILE_BYTES})", size, None, head)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Rejected(rel, f"cannot read: {exc.strerror}", size, None, b"")
+    after = path.stat()
+    if len(data) != size or after.st_size != size or after.st_mtime_ns != mtime_ns:
+        return None  # still being written
+    digest = sha256(data)
+    try:
+        text, encoding, note = decode_bytes(data)
+    except DecodeError as exc:
+        return Rejected(rel, str(exc), len(data), digest, data)
+    return Decoded(digest, rel, len(data), mtime_ns, encoding, text, note)
+
+
+def unique_by_content(items: Iterable[Decoded]) -> dict[str, Decoded]:
+    """First decoded file per content hash: the same bytes under two names are one document."""
+    out: dict[str, Decoded] = {}
+    for item in items:
+        out.setdefault(item.doc_id, item)
+    return out

@@ -1,0 +1,230 @@
+"""Run the text core and the classifier over batches of documents.
+
+Pure with respect to storage: documents in, column-oriented rows out (one
+dict of lists per target table), ready for a single Arrow insert each. A
+document the core cannot handle becomes a quarantine row; the batch goes on.
+Batches are spread over processes with a plain ``ProcessPoolExecutor`` (no
+Prefect inside the workers, so no extra Prefect servers are started).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from newsetl.models import Article, Classification, PageContext
+
+TABLES = (
+    "articles",
+    "page_furniture",
+    "article_topics",
+    "article_ministries",
+    "article_organisations",
+    "article_people",
+    "article_places",
+    "article_policy_documents",
+    "quarantine",
+)
+
+
+@dataclass(frozen=True)
+class DocInput:
+    doc_id: str
+    file_name: str
+    text: str
+    publication_date: str | None = None
+
+
+Rows = dict[str, dict[str, list]]
+
+
+@lru_cache(maxsize=1)
+def processor_version() -> str:
+    """Hash of the code and lexicons that shape processed rows.
+
+    Stored with every article: when it changes, documents are reprocessed on
+    the next run without a manual full refresh.
+    """
+    root = Path(__file__).resolve().parent
+    files = sorted([*root.glob("text/*.py"), *root.glob("classify/*.py"), *root.glob("classify/data/*")])
+    files += sorted((root.parent / "dbt" / "seeds").glob("*.csv"))
+    files.append(Path(__file__))
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def empty_rows() -> Rows:
+    return {name: {} for name in TABLES}
+
+
+def _append(table: dict[str, list], **values: object) -> None:
+    if not table:
+        for key in values:
+            table[key] = []
+    for key, value in values.items():
+        table[key].append(value)
+
+
+def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
+    """Segment, classify and flatten one batch of documents."""
+    from newsetl.classify import classify_article
+    from newsetl.text import segment_page
+
+    version = processor_version()
+    rows = empty_rows()
+    for doc in docs:
+        try:
+            page = segment_page(doc.text, doc.doc_id)
+            ctx = PageContext(file_name=doc.file_name, publication_date=doc.publication_date, page_text=doc.text)
+            classified = [
+                (art, classify_article(art.title, art.body, ctx, art.dateline)) for art in page.articles
+            ]
+        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch
+            _append(
+                rows["quarantine"],
+                doc_id=doc.doc_id,
+                path=doc.file_name,
+                reason=f"processing failed: {type(exc).__name__}: {exc}",
+                detail=traceback.format_exc(limit=3),
+            )
+            continue
+        for furn in page.furniture:
+            _append(rows["page_furniture"], doc_id=doc.doc_id, line_no=furn.line_no, kind=furn.kind, text=furn.text)
+        for art, cls in classified:
+            _add_article(rows, doc, art, cls, version, run_id)
+    return rows
+
+
+def _add_article(rows: Rows, doc: DocInput, art: Article, cls: Classification, version: str, run_id: str) -> None:
+    aid = art.article_id
+    _append(
+        rows["articles"],
+        article_id=aid,
+        doc_id=doc.doc_id,
+        position_in_file=art.position,
+        kicker=art.kicker,
+        title=art.title,
+        subtitle=art.subtitle,
+        bylines=list(art.bylines),
+        source_label=art.source_label,
+        dateline=art.dateline,
+        body=art.body,
+        original_text=art.original_text,
+        subheads=[p.text for p in art.paragraphs if p.kind == "subhead"],
+        paragraph_count=len(art.paragraphs) or art.body.count("\n") + 1,
+        is_fragment=art.is_fragment,
+        missing_part=art.missing,
+        joins_repaired=len(art.joins),
+        duplicates_removed=art.duplicates_removed,
+        char_count=len(art.body),
+        event_date=cls.date.event_date,
+        date_precision=cls.date.precision,
+        event_year=cls.date.year,
+        date_evidence=cls.date.evidence,
+        primary_topic=cls.primary_topic,
+        processor_version=version,
+        processed_run=run_id,
+    )
+    for hit in cls.topics:
+        _append(
+            rows["article_topics"],
+            article_id=aid,
+            topic_code=hit.code,
+            score=float(hit.score),
+            is_primary=hit.code == cls.primary_topic,
+            evidence=list(hit.evidence),
+        )
+    for m in cls.ministries:
+        _append(rows["article_ministries"], article_id=aid, ministry_code=m.code, alias=m.alias, mentions=m.mentions)
+    for o in cls.organisations:
+        _append(
+            rows["article_organisations"],
+            article_id=aid,
+            name=o.name,
+            kind=o.kind,
+            level=o.level,
+            region=o.region,
+            ministry_code=o.ministry_code,
+            mentions=o.mentions,
+        )
+    for p in cls.people:
+        _append(rows["article_people"], article_id=aid, name=p.name, role=p.role, organisation=p.organisation)
+    for pl in cls.places:
+        _append(
+            rows["article_places"],
+            article_id=aid,
+            name=pl.name,
+            full_name=pl.full_name,
+            adcode=pl.adcode,
+            level=pl.level,
+            province=pl.province,
+            mentions=pl.mentions,
+        )
+    for d in cls.policy_documents:
+        _append(rows["article_policy_documents"], article_id=aid, title=d.title, doc_type=d.doc_type, mentions=d.mentions)
+
+
+def merge_rows(parts: Iterable[Rows]) -> Rows:
+    out = empty_rows()
+    for part in parts:
+        for name, cols in part.items():
+            if not cols:
+                continue
+            target = out[name]
+            if not target:
+                out[name] = {k: list(v) for k, v in cols.items()}
+            else:
+                for k, v in cols.items():
+                    target[k].extend(v)
+    return out
+
+
+def make_batches(docs: Sequence[DocInput], target_chars: int = 2_000_000) -> list[list[DocInput]]:
+    """Group documents into batches of roughly ``target_chars`` characters."""
+    batches: list[list[DocInput]] = []
+    current: list[DocInput] = []
+    size = 0
+    for doc in docs:
+        current.append(doc)
+        size += len(doc.text)
+        if size >= target_chars:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+def default_workers() -> int:
+    env = os.environ.get("NEWSETL_WORKERS")
+    if env:
+        return max(1, int(env))
+    return max(1, os.cpu_count() or 1)
+
+
+def process_documents(docs: Sequence[DocInput], run_id: str, workers: int | None = None) -> Rows:
+    """Process all documents; in parallel processes when there is enough work."""
+    workers = workers or default_workers()
+    total_chars = sum(len(d.text) for d in docs)
+    if workers <= 1 or total_chars < 1_000_000:
+        return process_batch(docs, run_id)
+    target = max(200_000, min(4_000_000, total_chars // (workers * 4) + 1))
+    batches = make_batches(docs, target)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(process_batch, batches, [run_id] * len(batches)))
+    return merge_rows(parts)
+
+
+def manifest_dates(manifest: Mapping[str, Mapping[str, str | None]], file_name: str) -> str | None:
+    entry = manifest.get(file_name)
+    return (entry or {}).get("publication_date") or None

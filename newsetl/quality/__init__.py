@@ -1,0 +1,1 @@
+"""Quality gate: great-expectations suites configured in expectations/gate.yml."""

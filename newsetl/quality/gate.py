@@ -1,0 +1,199 @@
+"""Run the great-expectations quality gate over the work database.
+
+Suites, thresholds and severities live in ``expectations/gate.yml`` (one
+place, each with a short why). They are synced into the GX file context in
+``expectations/gx`` only when the YAML changes, so the committed suite files
+stay stable. Each suite's query is read through DuckDB into pandas and
+validated by a checkpoint (the GX SQL datasource cannot validate DuckDB).
+Data Docs are rebuilt by every checkpoint run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newsetl.config import EXPECTATIONS_DIR
+
+GATE_CONFIG = EXPECTATIONS_DIR / "gate.yml"
+DATASOURCE = "newsetl_frames"
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    suite: str
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    observed: str
+    why: str
+
+
+@dataclass
+class GateOutcome:
+    results: list[ExpectationOutcome] = field(default_factory=list)
+    data_docs: str | None = None
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [r for r in self.results if not r.success and r.severity == "batch"]
+
+    @property
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [r for r in self.results if not r.success and r.severity != "batch"]
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        if self.success:
+            return f"passed ({len(self.results)} expectations, {len(self.warnings)} warnings)"
+        named = ", ".join(
+            f"{f.suite}.{f.expectation}({f.column or ''}) observed {f.observed}" for f in self.failures
+        )
+        return f"FAILED {len(self.failures)} of {len(self.results)}: {named}"
+
+
+class GateFailed(RuntimeError):
+    def __init__(self, outcome: GateOutcome):
+        super().__init__(f"quality gate {outcome.summary()}; Data Docs: {outcome.data_docs}")
+        self.outcome = outcome
+
+
+def load_config(path: Path = GATE_CONFIG) -> dict[str, Any]:
+    """Read gate.yml, replacing ``lexicon:<file>`` value sets by the lexicon's codes."""
+    import csv
+
+    from newsetl.config import LEXICON_DIR
+
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for spec in config["suites"].values():
+        for exp in spec["expectations"]:
+            value_set = exp.get("kwargs", {}).get("value_set")
+            if isinstance(value_set, str) and value_set.startswith("lexicon:"):
+                with (LEXICON_DIR / f"{value_set.split(':', 1)[1]}.csv").open(encoding="utf-8") as fh:
+                    rows = list(csv.reader(fh))
+                exp["kwargs"]["value_set"] = sorted(r[0] for r in rows[1:] if r)
+    return config
+
+
+def _class_name(snake: str) -> str:
+    return "".join(part.capitalize() for part in snake.split("_"))
+
+
+def _context():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def sync_suites(context, config: dict[str, Any]) -> None:
+    """Write suites/checkpoints into the file context when gate.yml changed."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    try:
+        datasource = context.data_sources.get(DATASOURCE)
+    except (KeyError, ValueError):
+        datasource = context.data_sources.add_pandas(DATASOURCE)
+    for name, spec in config["suites"].items():
+        digest = hashlib.sha256(yaml.safe_dump(spec, sort_keys=True).encode()).hexdigest()[:16]
+        suite_name = f"newsetl_{name}"
+        try:
+            existing = context.suites.get(suite_name)
+        except Exception:  # noqa: BLE001 - GX raises its own not-found types
+            existing = None
+        changed = existing is None or (existing.meta or {}).get("config_hash") != digest
+        if not changed and _has_checkpoint(context, f"gate_{name}"):
+            continue  # nothing to write: keeps the committed context files stable
+        if changed:
+            suite = gx.ExpectationSuite(name=suite_name, meta={"config_hash": digest, "description": spec.get("description", "")})
+            for exp in spec["expectations"]:
+                cls = getattr(gx.expectations, _class_name(exp["expectation"]))
+                suite.add_expectation(
+                    cls(**exp.get("kwargs", {}), meta={"severity": exp.get("severity", "batch"), "why": exp.get("why", "")})
+                )
+            suite = context.suites.add_or_update(suite)
+        else:
+            suite = existing
+        asset_name = f"{name}_frame"
+        try:
+            asset = datasource.get_asset(asset_name)
+        except LookupError:
+            asset = datasource.add_dataframe_asset(asset_name)
+        try:
+            batch_def = asset.get_batch_definition("whole")
+        except (KeyError, ValueError):
+            batch_def = asset.add_batch_definition_whole_dataframe("whole")
+        vd = gx.ValidationDefinition(name=f"validate_{name}", data=batch_def, suite=suite)
+        vd = context.validation_definitions.add_or_update(vd)
+        cp = gx.Checkpoint(
+            name=f"gate_{name}",
+            validation_definitions=[vd],
+            actions=[UpdateDataDocsAction(name="update_data_docs")],
+            result_format={"result_format": "SUMMARY"},
+        )
+        context.checkpoints.add_or_update(cp)
+
+
+def _has_checkpoint(context, name: str) -> bool:
+    try:
+        context.checkpoints.get(name)
+    except Exception:  # noqa: BLE001 - GX raises its own not-found types
+        return False
+    return True
+
+
+def _observed(result: dict[str, Any]) -> str:
+    if "observed_value" in result:
+        return str(result["observed_value"])[:200]
+    if "unexpected_count" in result:
+        sample = result.get("partial_unexpected_list") or []
+        return f"{result['unexpected_count']} unexpected (e.g. {sample[:3]})"[:200]
+    return ""
+
+
+def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | None = None) -> GateOutcome:
+    """Validate one DataFrame per configured suite; return every expectation's outcome."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    config = config or load_config()
+    context = _context()
+    sync_suites(context, config)
+    outcome = GateOutcome()
+    for name in config["suites"]:
+        if name not in frames:
+            continue
+        checkpoint = context.checkpoints.get(f"gate_{name}")
+        result = checkpoint.run(batch_parameters={"dataframe": frames[name]}, run_id=RunIdentifier(run_name=run_name))
+        for suite_result in result.run_results.values():
+            for r in suite_result.results:
+                cfg = r.expectation_config
+                meta = cfg.meta or {}
+                outcome.results.append(
+                    ExpectationOutcome(
+                        suite=name,
+                        expectation=cfg.type,
+                        column=cfg.kwargs.get("column"),
+                        severity=meta.get("severity", "batch"),
+                        success=bool(r.success),
+                        observed=_observed(r.result or {}),
+                        why=meta.get("why", ""),
+                    )
+                )
+    site = EXPECTATIONS_DIR / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    outcome.data_docs = str(site) if site.exists() else None
+    return outcome

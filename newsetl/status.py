@@ -1,0 +1,87 @@
+"""``newsetl status``: recent runs, their gate results, and published-file freshness."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+
+from newsetl.config import Paths
+from newsetl.warehouse.lock import lock_holder
+
+
+def _open_ops(paths: Paths) -> tuple[duckdb.DuckDBPyConnection | None, str]:
+    """Prefer the work database (it has failed runs too); fall back to the published file while a run holds it."""
+    for path, label in ((paths.work_db, "work"), (paths.published_db, "published")):
+        if not path.exists():
+            continue
+        try:
+            return duckdb.connect(str(path), read_only=True), label
+        except duckdb.IOException:
+            continue
+    return None, "none"
+
+
+def collect_status(paths: Paths, limit: int = 10) -> dict:
+    info: dict = {"warehouse": str(paths.warehouse_dir), "running_pid": lock_holder(paths.lock_file)}
+    if paths.published_db.exists():
+        mtime = dt.datetime.fromtimestamp(paths.published_db.stat().st_mtime, dt.UTC)
+        info["published"] = {
+            "path": str(paths.published_db),
+            "published_at": mtime.isoformat(timespec="seconds"),
+            "age_minutes": round((dt.datetime.now(dt.UTC) - mtime).total_seconds() / 60, 1),
+        }
+    con, source = _open_ops(paths)
+    info["source"] = source
+    if con is None:
+        info["runs"] = []
+        return info
+    try:
+        cols = [
+            "run_id", "started_at", "finished_at", "status", "files_seen", "documents_new", "quarantined",
+            "documents_processed", "articles_written", "articles_total", "gate_outcome", "message",
+        ]
+        rows = con.execute(
+            f"SELECT {', '.join(cols)} FROM ops.runs ORDER BY started_at DESC LIMIT ?", [limit]  # noqa: S608
+        ).fetchall()
+        info["runs"] = [dict(zip(cols, (str(v) if isinstance(v, dt.datetime) else v for v in r), strict=True)) for r in rows]
+        failed = con.execute(
+            """SELECT run_id, suite, expectation, column_name, observed FROM ops.gate_results
+               WHERE NOT success AND severity = 'batch' AND run_id IN (SELECT run_id FROM ops.runs ORDER BY started_at DESC LIMIT ?)
+               ORDER BY run_id, suite""",
+            [limit],
+        ).fetchall()
+        info["gate_failures"] = [
+            {"run_id": r[0], "suite": r[1], "expectation": r[2], "column": r[3], "observed": r[4]} for r in failed
+        ]
+    finally:
+        con.close()
+    return info
+
+
+def print_status(paths: Paths, limit: int = 10, as_json: bool = False) -> int:
+    info = collect_status(paths, limit)
+    if as_json:
+        print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+        return 0
+    pub = info.get("published")
+    if pub:
+        print(f"published: {pub['path']} (updated {pub['published_at']}, {pub['age_minutes']} min ago)")
+    else:
+        print("published: nothing published yet")
+    if info["running_pid"]:
+        print(f"a run is in progress (pid {info['running_pid']})")
+    if not info["runs"]:
+        print("no runs recorded")
+        return 0
+    print(f"{'run':32} {'status':12} {'new docs':>8} {'quar.':>5} {'articles':>8}  gate / message")
+    for r in info["runs"]:
+        detail = r["message"] if r["status"] != "published" else r["gate_outcome"]
+        print(
+            f"{r['run_id']:32} {r['status']:12} {r['documents_new'] or 0:>8} {r['quarantined'] or 0:>5} "
+            f"{r['articles_total'] or r['articles_written'] or 0:>8}  {(detail or '')[:160]}"
+        )
+    for f in info.get("gate_failures", []):
+        print(f"  gate failure in {f['run_id']}: {f['suite']}.{f['expectation']}({f['column'] or ''}) observed {f['observed']}")
+    return 0

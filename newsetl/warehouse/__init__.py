@@ -1,0 +1,1 @@
+"""DuckDB side of the pipeline: schema, set-based loads, locking and publishing."""

@@ -1,0 +1,261 @@
+"""Set-based writes to the work database: one Arrow insert per table and batch.
+
+No file names or user input are ever interpolated into SQL: values travel as
+Arrow tables or bound parameters; only table names from fixed tuples are
+formatted in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from newsetl.ingest import Decoded, Rejected, ScanResult, Seen
+from newsetl.process import DocInput, Rows
+from newsetl.warehouse.schema import ARTICLE_CHILD_TABLES
+
+_PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, list]) -> int:
+    if not columns or not next(iter(columns.values())):
+        return 0
+    arrow = pa.table(dict(columns))
+    con.register("_newsetl_batch", arrow)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _newsetl_batch")  # noqa: S608 - fixed table names
+    finally:
+        con.unregister("_newsetl_batch")
+    return arrow.num_rows
+
+
+def known_sightings(con: duckdb.DuckDBPyConnection) -> dict[str, Seen]:
+    """Latest stat per path: current file versions plus quarantined files."""
+    rows = con.execute(
+        """
+        SELECT path, size_bytes, mtime_ns, doc_id FROM raw.file_versions WHERE superseded_run IS NULL
+        UNION ALL
+        SELECT path, size_bytes, mtime_ns, '' FROM (
+            SELECT path, size_bytes, mtime_ns,
+                   row_number() OVER (PARTITION BY path ORDER BY detected_at DESC) AS rn
+            FROM raw.quarantine WHERE stage = 'ingest' AND mtime_ns IS NOT NULL
+        ) WHERE rn = 1
+        """
+    ).fetchall()
+    return {path: Seen(size, mtime, doc) for path, size, mtime, doc in rows}
+
+
+def _quarantine_id(path: str, sha: str | None, reason: str) -> str:
+    return hashlib.sha256(f"{path}\x00{sha}\x00{reason}".encode()).hexdigest()[:24]
+
+
+def record_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    stage: str,
+    items: Sequence[Rejected],
+    mtimes: Mapping[str, int] | None = None,
+) -> int:
+    """Insert quarantine rows (idempotent: the same file and reason is recorded once)."""
+    if not items:
+        return 0
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    cols = {
+        "quarantine_id": [_quarantine_id(r.path, r.sha256, r.reason) for r in items],
+        "run_id": [run_id] * len(items),
+        "stage": [stage] * len(items),
+        "path": [r.path for r in items],
+        "reason": [r.reason for r in items],
+        "size_bytes": [r.size for r in items],
+        "sha256": [r.sha256 for r in items],
+        "content": pa.array([r.content for r in items], type=pa.binary()),
+        "mtime_ns": [(mtimes or {}).get(r.path) for r in items],
+        "detected_at": [now] * len(items),
+    }
+    arrow = pa.table(cols)
+    con.register("_newsetl_q", arrow)
+    try:
+        before = con.execute("SELECT count(*) FROM raw.quarantine").fetchone()[0]
+        con.execute(
+            "INSERT INTO raw.quarantine BY NAME SELECT * FROM _newsetl_q "
+            "WHERE quarantine_id NOT IN (SELECT quarantine_id FROM raw.quarantine)"
+        )
+        after = con.execute("SELECT count(*) FROM raw.quarantine").fetchone()[0]
+    finally:
+        con.unregister("_newsetl_q")
+    return after - before
+
+
+def record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult, mtimes: Mapping[str, int]) -> dict:
+    """Write new documents and file versions; bump last-seen for unchanged paths."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    new_docs: dict[str, Decoded] = {}
+    for item in scan.decoded:
+        new_docs.setdefault(item.doc_id, item)
+    existing = set()
+    if new_docs:
+        con.register("_ids", pa.table({"doc_id": list(new_docs)}))
+        existing = {r[0] for r in con.execute("SELECT doc_id FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids)").fetchall()}
+        con.unregister("_ids")
+    fresh = [d for k, d in new_docs.items() if k not in existing]
+    _insert(
+        con,
+        "raw.documents",
+        {
+            "doc_id": [d.doc_id for d in fresh],
+            "source_path": [d.path for d in fresh],
+            "file_name": [d.path.rsplit("/", 1)[-1] for d in fresh],
+            "size_bytes": [d.size for d in fresh],
+            "encoding": [d.encoding for d in fresh],
+            "decode_note": [d.note for d in fresh],
+            "text": [d.text for d in fresh],
+            "char_count": [len(d.text) for d in fresh],
+            "first_seen_run": [run_id] * len(fresh),
+            "last_seen_run": [run_id] * len(fresh),
+            "ingested_at": [now] * len(fresh),
+        },
+    )
+    # Re-sighted content (e.g. a renamed file or a copy) only refreshes last_seen_run.
+    seen_again = [k for k in new_docs if k in existing]
+    if seen_again:
+        con.register("_ids", pa.table({"doc_id": seen_again}))
+        con.execute("UPDATE raw.documents SET last_seen_run = ? WHERE doc_id IN (SELECT doc_id FROM _ids)", [run_id])
+        con.unregister("_ids")
+
+    # File versions: a read path gets a new version unless its content is unchanged (a touch).
+    versions = {
+        "path": [],
+        "version": [],
+        "doc_id": [],
+        "size_bytes": [],
+        "mtime_ns": [],
+        "first_seen_run": [],
+        "last_seen_run": [],
+    }
+    if scan.decoded:
+        current = dict(
+            con.execute(
+                "SELECT path, struct_pack(version := version, doc_id := doc_id) FROM raw.file_versions WHERE superseded_run IS NULL"
+            ).fetchall()
+        )
+        superseded: list[str] = []
+        touched: list[tuple[str, int, int]] = []
+        for item in scan.decoded:
+            prev = current.get(item.path)
+            if prev is not None and prev["doc_id"] == item.doc_id:
+                touched.append((item.path, item.size, item.mtime_ns))
+                continue
+            if prev is not None:
+                superseded.append(item.path)
+            versions["path"].append(item.path)
+            versions["version"].append((prev["version"] + 1) if prev else 1)
+            versions["doc_id"].append(item.doc_id)
+            versions["size_bytes"].append(item.size)
+            versions["mtime_ns"].append(item.mtime_ns)
+            versions["first_seen_run"].append(run_id)
+            versions["last_seen_run"].append(run_id)
+        if superseded:
+            con.register("_paths", pa.table({"path": superseded}))
+            con.execute(
+                "UPDATE raw.file_versions SET superseded_run = ? WHERE superseded_run IS NULL AND path IN (SELECT path FROM _paths)",
+                [run_id],
+            )
+            con.unregister("_paths")
+        if touched:
+            con.register("_touched", pa.table(dict(zip(("path", "size_bytes", "mtime_ns"), zip(*touched), strict=True))))
+            con.execute(
+                """UPDATE raw.file_versions AS v SET size_bytes = t.size_bytes, mtime_ns = t.mtime_ns, last_seen_run = ?
+                   FROM _touched AS t WHERE v.path = t.path AND v.superseded_run IS NULL""",
+                [run_id],
+            )
+            con.unregister("_touched")
+    _insert(con, "raw.file_versions", versions)
+    if scan.unchanged:
+        con.register("_paths", pa.table({"path": scan.unchanged}))
+        con.execute(
+            "UPDATE raw.file_versions SET last_seen_run = ? WHERE superseded_run IS NULL AND path IN (SELECT path FROM _paths)",
+            [run_id],
+        )
+        con.execute(
+            """UPDATE raw.documents SET last_seen_run = ? WHERE doc_id IN (
+                   SELECT doc_id FROM raw.file_versions WHERE superseded_run IS NULL AND path IN (SELECT path FROM _paths))""",
+            [run_id],
+        )
+        con.unregister("_paths")
+    quarantined = record_quarantine(con, run_id, "ingest", scan.rejected, mtimes)
+    return {"documents_new": len(fresh), "file_versions_new": len(versions["path"]), "quarantined": quarantined}
+
+
+def documents_to_process(con: duckdb.DuckDBPyConnection, version: str, full_refresh: bool, ids_only: bool = True) -> list[str]:
+    """Ids of current documents not yet processed by this processor version (all on a full refresh)."""
+    rows = con.execute(
+        """
+        SELECT d.doc_id FROM raw.documents AS d
+        WHERE d.doc_id IN (SELECT doc_id FROM raw.file_versions WHERE superseded_run IS NULL)
+          AND (? OR d.doc_id NOT IN (SELECT doc_id FROM raw.processed_documents WHERE processor_version = ?))
+        ORDER BY d.source_path
+        """,
+        [full_refresh, version],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def fetch_documents(
+    con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], publication_dates: Mapping[str, str] | None = None
+) -> list[DocInput]:
+    """Texts of ``doc_ids`` with each one's publication date from the manifest, if any."""
+    if not doc_ids:
+        return []
+    con.register("_ids", pa.table({"doc_id": list(doc_ids)}))
+    try:
+        rows = con.execute(
+            "SELECT doc_id, file_name, text FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids) ORDER BY source_path"
+        ).fetchall()
+    finally:
+        con.unregister("_ids")
+    dates = publication_dates or {}
+    return [DocInput(doc_id, name, text, dates.get(name)) for doc_id, name, text in rows]
+
+
+def record_processing_failures(con: duckdb.DuckDBPyConnection, run_id: str, failed: Mapping[str, list]) -> int:
+    """Quarantine documents the text core could not process (their raw text stays in raw.documents)."""
+    items = [
+        Rejected(path, reason, 0, doc_id, detail.encode())
+        for doc_id, path, reason, detail in zip(failed["doc_id"], failed["path"], failed["reason"], failed["detail"], strict=True)
+    ]
+    return record_quarantine(con, run_id, "process", items)
+
+
+def load_processed(con: duckdb.DuckDBPyConnection, rows: Rows, doc_ids: Sequence[str], version: str, run_id: str) -> int:
+    """Replace the processed rows of ``doc_ids`` with ``rows`` (one transaction)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("_docs", pa.table({"doc_id": list(doc_ids)}))
+        for table in ARTICLE_CHILD_TABLES:
+            con.execute(
+                f"DELETE FROM raw.{table} WHERE article_id IN "  # noqa: S608 - fixed table names
+                "(SELECT article_id FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs))"
+            )
+        con.execute("DELETE FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs)")
+        con.execute("DELETE FROM raw.page_furniture WHERE doc_id IN (SELECT doc_id FROM _docs)")
+        con.execute("DELETE FROM raw.processed_documents WHERE doc_id IN (SELECT doc_id FROM _docs)")
+        _insert(
+            con,
+            "raw.processed_documents",
+            {"doc_id": list(doc_ids), "processor_version": [version] * len(doc_ids), "processed_run": [run_id] * len(doc_ids)},
+        )
+        con.unregister("_docs")
+        written = 0
+        for table in _PROCESSED_TABLES:
+            n = _insert(con, f"raw.{table}", rows.get(table, {}))
+            if table == "articles":
+                written = n
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return written

@@ -1,0 +1,77 @@
+"""The work database connection and the ``ops`` bookkeeping tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import duckdb
+
+from newsetl.config import Paths
+from newsetl.warehouse.schema import ensure_schema
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def open_work_db(paths: Paths) -> duckdb.DuckDBPyConnection:
+    paths.work_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(paths.work_db))
+    ensure_schema(con)
+    return con
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, paths: Paths, full_refresh: bool) -> None:
+    con.execute(
+        "INSERT INTO ops.runs (run_id, started_at, status, input_dir, full_refresh) VALUES (?, ?, 'running', ?, ?)",
+        [run_id, _now(), str(paths.input_dir), full_refresh],
+    )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    status: str,
+    summary: dict[str, Any],
+    timings: dict[str, float],
+    published: str | None,
+) -> None:
+    ingest = summary.get("ingest", {})
+    process = summary.get("process", {})
+    con.execute(
+        """
+        UPDATE ops.runs SET finished_at = ?, status = ?, files_seen = ?, files_read = ?, documents_new = ?,
+            quarantined = ?, documents_processed = ?, articles_written = ?, articles_total = ?,
+            gate_outcome = ?, gate_failures = ?, published_path = ?, message = ?, stage_seconds = ?
+        WHERE run_id = ?
+        """,
+        [
+            _now(),
+            status,
+            ingest.get("files_seen"),
+            ingest.get("files_read"),
+            ingest.get("documents_new"),
+            (ingest.get("quarantined") or 0) + (process.get("quarantined") or 0),
+            process.get("documents"),
+            process.get("articles"),
+            summary.get("articles"),
+            summary.get("gate"),
+            summary.get("error") if status == "gate_failed" else None,
+            published,
+            summary.get("error"),
+            json.dumps(timings),
+            run_id,
+        ],
+    )
+
+
+def record_gate(con: duckdb.DuckDBPyConnection, run_id: str, outcome: Any) -> None:
+    now = _now()
+    rows = [
+        (run_id, r.suite, r.expectation, r.column, r.severity, r.success, r.observed, r.why, now)
+        for r in outcome.results
+    ]
+    if rows:
+        con.executemany("INSERT INTO ops.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

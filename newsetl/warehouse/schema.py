@@ -1,0 +1,192 @@
+"""DDL for the tables Python writes (dbt sources) and the ops tables.
+
+``raw.documents``, ``raw.file_versions`` and ``raw.quarantine`` are the record
+of what was ingested and are only ever appended to (plus last-seen updates).
+The ``raw.article*`` tables are the text core's output: derivable from
+``raw.documents`` at any time (``--full-refresh``).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS ops;
+
+CREATE TABLE IF NOT EXISTS raw.documents (
+    doc_id VARCHAR PRIMARY KEY,
+    source_path VARCHAR NOT NULL,
+    file_name VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    encoding VARCHAR NOT NULL,
+    decode_note VARCHAR,
+    text VARCHAR NOT NULL,
+    char_count BIGINT NOT NULL,
+    first_seen_run VARCHAR NOT NULL,
+    last_seen_run VARCHAR NOT NULL,
+    ingested_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.file_versions (
+    path VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    doc_id VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    mtime_ns BIGINT NOT NULL,
+    first_seen_run VARCHAR NOT NULL,
+    last_seen_run VARCHAR NOT NULL,
+    superseded_run VARCHAR,
+    PRIMARY KEY (path, version)
+);
+
+CREATE TABLE IF NOT EXISTS raw.quarantine (
+    quarantine_id VARCHAR PRIMARY KEY,
+    run_id VARCHAR NOT NULL,
+    stage VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    size_bytes BIGINT,
+    sha256 VARCHAR,
+    content BLOB,
+    mtime_ns BIGINT,
+    detected_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.articles (
+    article_id VARCHAR PRIMARY KEY,
+    doc_id VARCHAR NOT NULL,
+    position_in_file INTEGER NOT NULL,
+    kicker VARCHAR,
+    title VARCHAR,
+    subtitle VARCHAR,
+    bylines VARCHAR[],
+    source_label VARCHAR,
+    dateline VARCHAR,
+    body VARCHAR NOT NULL,
+    original_text VARCHAR NOT NULL,
+    subheads VARCHAR[],
+    paragraph_count INTEGER NOT NULL,
+    is_fragment BOOLEAN NOT NULL,
+    missing_part VARCHAR,
+    joins_repaired INTEGER NOT NULL,
+    duplicates_removed INTEGER NOT NULL,
+    char_count INTEGER NOT NULL,
+    event_date DATE,
+    date_precision VARCHAR,
+    event_year INTEGER,
+    date_evidence VARCHAR,
+    primary_topic VARCHAR,
+    processor_version VARCHAR NOT NULL,
+    processed_run VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.processed_documents (
+    doc_id VARCHAR PRIMARY KEY,
+    processor_version VARCHAR NOT NULL,
+    processed_run VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.page_furniture (
+    doc_id VARCHAR NOT NULL,
+    line_no INTEGER NOT NULL,
+    kind VARCHAR NOT NULL,
+    text VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.article_topics (
+    article_id VARCHAR NOT NULL,
+    topic_code VARCHAR NOT NULL,
+    score DOUBLE NOT NULL,
+    is_primary BOOLEAN NOT NULL,
+    evidence VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS raw.article_ministries (
+    article_id VARCHAR NOT NULL,
+    ministry_code VARCHAR NOT NULL,
+    alias VARCHAR NOT NULL,
+    mentions INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.article_organisations (
+    article_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    level VARCHAR,
+    region VARCHAR,
+    ministry_code VARCHAR,
+    mentions INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.article_people (
+    article_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    role VARCHAR,
+    organisation VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS raw.article_places (
+    article_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    full_name VARCHAR NOT NULL,
+    adcode VARCHAR,
+    level VARCHAR NOT NULL,
+    province VARCHAR,
+    mentions INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.article_policy_documents (
+    article_id VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    doc_type VARCHAR NOT NULL,
+    mentions INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ops.runs (
+    run_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP,
+    status VARCHAR NOT NULL,
+    input_dir VARCHAR,
+    full_refresh BOOLEAN,
+    files_seen INTEGER,
+    files_read INTEGER,
+    documents_new INTEGER,
+    quarantined INTEGER,
+    documents_processed INTEGER,
+    articles_written INTEGER,
+    articles_total INTEGER,
+    gate_outcome VARCHAR,
+    gate_failures VARCHAR,
+    published_path VARCHAR,
+    message VARCHAR,
+    stage_seconds VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS ops.gate_results (
+    run_id VARCHAR NOT NULL,
+    suite VARCHAR NOT NULL,
+    expectation VARCHAR NOT NULL,
+    column_name VARCHAR,
+    severity VARCHAR NOT NULL,
+    success BOOLEAN NOT NULL,
+    observed VARCHAR,
+    explanation VARCHAR,
+    checked_at TIMESTAMP NOT NULL
+);
+"""
+
+# Tables holding text-core output per document: cleared for a document before it is reprocessed.
+ARTICLE_CHILD_TABLES = (
+    "article_topics",
+    "article_ministries",
+    "article_organisations",
+    "article_people",
+    "article_places",
+    "article_policy_documents",
+)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL)
