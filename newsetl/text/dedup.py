@@ -1,0 +1,60 @@
+"""Repeated paragraphs: exact copies and truncated copies appear once.
+
+OCR of multi-column pages repeats blocks (a column scanned twice, a copy cut
+off at the column end). Texts are compared on their punctuation-free content
+key (``normalize.content_key``), so an ASCII-punctuated copy of a Chinese
+paragraph is still a copy. A *truncated* copy is a prefix (cut at the end) or
+a suffix (cut at the start) of a longer paragraph; it must be long enough
+(``MIN_COPY``) that a shared stock phrase is not mistaken for a copy.
+Indexing by the first/last ``MIN_COPY`` characters keeps this O(n) per page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+MIN_COPY = 14  # characters of content a truncated copy must have
+
+
+def find_duplicates(keys: Sequence[str], min_copy: int = MIN_COPY) -> dict[int, int]:
+    """Map index of each redundant text -> index of the text it copies.
+
+    Exact copies: the later one is redundant. Truncated copies (prefix or
+    suffix of a longer text): the shorter one is redundant, wherever it is.
+    Texts shorter than ``min_copy`` are only matched exactly and only when
+    they contain at least 8 characters (short lines repeat legitimately).
+    """
+    dropped: dict[int, int] = {}
+    first_seen: dict[str, int] = {}
+    by_head: dict[str, list[int]] = {}
+    by_tail: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if len(k) < 8:
+            continue
+        if k in first_seen:
+            dropped[i] = first_seen[k]
+            continue
+        first_seen[k] = i
+        if len(k) >= min_copy:
+            by_head.setdefault(k[:min_copy], []).append(i)
+            by_tail.setdefault(k[-min_copy:], []).append(i)
+    for k, i in first_seen.items():
+        if len(k) < min_copy or i in dropped:
+            continue
+        for j in by_head.get(k[:min_copy], ()):
+            if j != i and j not in dropped and len(keys[j]) > len(k) and keys[j].startswith(k):
+                dropped[i] = j
+                break
+        else:
+            for j in by_tail.get(k[-min_copy:], ()):
+                if j != i and j not in dropped and len(keys[j]) > len(k) and keys[j].endswith(k):
+                    dropped[i] = j
+                    break
+    # a copy of a dropped text points at the surviving original
+    for i, j in list(dropped.items()):
+        seen = {i}
+        while j in dropped and j not in seen:
+            seen.add(j)
+            j = dropped[j]
+        dropped[i] = j
+    return dropped

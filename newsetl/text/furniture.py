@@ -1,0 +1,88 @@
+"""Recognise page furniture: lines that belong to the page, not to an article.
+
+Furniture is kept in a side table (``models.Furniture``) so that analysts can
+still see it, but it never enters an article body: a caption or a section
+label inside a body would corrupt counts, topics and de-duplication.
+
+Rules are shape-based where the phenomenon has a shape (captions start with
+图为, chart titles end in a unit or in a statistics noun, continuation markers
+name a page), and list-based only for slogans/section names, which have no
+shape distinguishing them from headlines (kept short, in module constants).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Section labels printed in the page header/footer of 中国电子报 and similar
+# trade papers. Names only, matched against the whole clean line.
+SECTION_LABELS = frozenset(
+    {
+        "综合新闻", "要闻", "新闻", "产业经济", "地方", "国际", "评论", "观察", "专题", "视点", "通信",
+        "电子", "家电", "软件", "信息化", "工业互联网", "集成电路", "新型显示", "本版", "头版", "社论",
+        "特别报道", "专版", "特刊", "综合", "经济", "时评", "人物", "访谈",
+    }
+)
+# Campaign banners (栏题) that run above articles; slogans are open-ended, so
+# besides this list any line of the form 决战…/聚焦…/… 专栏 of <= 10 chars counts.
+BANNERS = frozenset(
+    {
+        "决战决胜脱贫攻坚", "脱贫攻坚", "决胜全面建成小康社会", "抗击新冠肺炎疫情", "众志成城 抗击疫情",
+        "众志成城抗击疫情", "复工复产进行时", "学习贯彻党的十九届五中全会精神", "奋进新征程 建功新时代",
+        "喜迎二十大", "砥砺奋进的五年", "新时代新作为", "打赢疫情防控阻击战",
+    }
+)
+_BANNER_SHAPE = re.compile(r"^(?:.{2,8}(?:专栏|专题|特刊|系列报道|巡礼|纪实|之窗)|聚焦.{2,8}|[^，。]{2,10}进行时)$")
+
+_CAPTION = re.compile(r"^(?:图为|图片为|上图[：:]|下图[：:]|左图[：:]|右图[：:]|图[：:]|图\d|[（(]图)|(?:摄|供图|图片来源[^。]{0,20})[）)]?$")
+_CHART = re.compile(
+    r"(?:[（(]单位[：:][^）)]{1,12}[）)]$)"
+    r"|(?:^[^，。！？；]{0,30}(?:同比增长速度|增长速度|增速|走势图?|情况表?|统计表?|示意图|分布图?|对比图?|占比|一览表?|排行榜?)$)"
+)
+_DATE_PREFIX = re.compile(r"^(?:\d{4}年|\d{1,2}月|\d{4}[—\-~～]|[一二三四]季度)")
+_CONTINUATION = re.compile(r"^[（(]?\s*(?:上接|下转|紧接|转第|接第|转\s*\d|续\s*\d)[^）)]{0,10}[版页]\s*[）)]?$")
+_TRAILER = re.compile(r"(?:转自|来源|稿件来源|原文链接)[：:].*$")
+_TRAILER_SPLIT = re.compile(r"(?<=[。！？”])\s*(转自[：:][^。]{1,30}?(?:\s*原文链接[：:]\S*)?)\s*$")
+_EDITOR = re.compile(r"^[（(]?(?:责任编辑|编辑|责编|校对|美编)[：:]\s*\S{1,12}[）)]?$")
+
+
+def furniture_kind(line: str) -> str | None:
+    """Kind of furniture for one clean line, or None when it is not furniture."""
+    n = len(line)
+    if n == 0 or n > 80:
+        return None
+    if line in SECTION_LABELS:
+        return "section_label"
+    if line in BANNERS or (n <= 14 and _BANNER_SHAPE.match(line)):
+        return "banner"
+    if _CONTINUATION.match(line):
+        return "continuation"
+    if _TRAILER.match(line) or "原文链接" in line:
+        return "source_trailer"
+    if _EDITOR.match(line):
+        return "other"
+    if (
+        _CAPTION.search(line)
+        and (line.startswith(("图", "（图", "(图", "上图", "下图")) or n <= 40)
+        and (not re.search(r"[。！？]$", line) or line.startswith("图为"))
+    ):
+        return "caption"
+    # a chart/table title: either carries a unit, or starts with a period and
+    # ends in a statistics noun (…同比增长速度)
+    if not re.search(r"[。！？；]", line) and _CHART.search(line) and ("单位" in line or _DATE_PREFIX.match(line)):
+        return "chart_title"
+    return None
+
+
+def split_trailer(line: str) -> tuple[str, str | None]:
+    """Split a source trailer (转自：… 原文链接…) glued to the end of a text line."""
+    m = _TRAILER_SPLIT.search(line)
+    if not m:
+        return line, None
+    return line[: m.start()].rstrip(), m.group(1).strip()
+
+
+def trailer_source(trailer: str) -> str | None:
+    """The source name in a trailer: ``转自：中国电子报 原文链接…`` -> ``中国电子报``."""
+    m = re.match(r"(?:转自|来源|稿件来源)[：:]\s*([^\s，。]+)", trailer)
+    return m.group(1) if m else None

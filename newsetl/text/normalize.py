@@ -1,0 +1,111 @@
+"""Deliberate, documented normalisation of OCR'd page text.
+
+Decisions (each chosen so that the same article printed on an ASCII-punctuated
+page and on a Chinese-punctuated page yields the *same* clean text, which is
+what de-duplication, repair and the warehouse compare on):
+
+* Full-width letters and digits (``Ａ``, ``５``) become ASCII: numbers and
+  acronyms (5G, APP, TCL) must match regardless of the OCR engine's choice.
+* Punctuation is unified to the Chinese style (``，：；（）？！“”``) because
+  that is the style of the newspaper itself. ASCII characters are kept where
+  they are not sentence punctuation: ``1,200``, ``10:30``, ``https://``,
+  decimal points and parentheses around pure ASCII (``(AR)``).
+* White space: U+3000 / NBSP indents and leading/trailing blanks are removed;
+  internal runs collapse to one space. A space between two CJK characters is
+  kept (it separates the halves of a title: ``加强组织领导 凝聚强大合力``),
+  a space next to Chinese punctuation is dropped (``脱贫攻坚： 打出``).
+* Markdown ``#``/``##`` prefixes are stripped and returned as a heading hint
+  (level 1 = article title, level 2+ = subhead).
+
+The original line text is always kept next to the clean one by the callers.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Full-width ASCII block (U+FF01..U+FF5E) maps to ASCII by a fixed offset; we
+# only fold letters and digits here, punctuation is handled by the style rules.
+_FW_ALNUM = {
+    **{0xFF10 + i: 0x30 + i for i in range(10)},
+    **{0xFF21 + i: 0x41 + i for i in range(26)},
+    **{0xFF41 + i: 0x61 + i for i in range(26)},
+}
+_SPACES = {0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x200B: None, 0xFEFF: None, 0x09: 0x20}
+_TRANSLATE = {**_FW_ALNUM, **_SPACES}
+
+CJK = r"\u3400-\u9fff"
+CN_PUNCT = "，。、；：？！“”‘’（）《》【】…—"
+_PUNCT_CLASS = re.escape(CN_PUNCT)
+
+_MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
+_WS = re.compile(r"[ ]{2,}")
+# space adjacent to Chinese punctuation carries no meaning
+_SPACE_NEAR_PUNCT = re.compile(rf" +(?=[{_PUNCT_CLASS}])|(?<=[{_PUNCT_CLASS}]) +")
+_COMMA = re.compile(r"(?<!\d),|,(?!\d)")
+_COLON = re.compile(r":(?!//)(?!\d)|(?<!\d):(?!//)")
+_SIMPLE = str.maketrans({";": "；", "?": "？", "!": "！"})
+# parentheses whose content is not pure ASCII become Chinese ones
+_PARENS = re.compile(r"\(([^()]*[^\x00-\x7f][^()]*)\)")
+_DQUOTES = re.compile(r'"([^"\n]*)"')
+_ELLIPSIS = re.compile(r"\.{3,}|。。。")
+_URL = re.compile(r"(?:https?:)?//\S+|www\.\S+")
+
+
+def fold_width(text: str) -> str:
+    """Fold full-width letters/digits to ASCII and exotic spaces to plain ones."""
+    return text.translate(_TRANSLATE)
+
+
+def unify_punctuation(text: str) -> str:
+    """Rewrite ASCII sentence punctuation in the Chinese style, URLs and numbers untouched."""
+    if not re.search(r"[,:;?!()\"]|\.\.\.", text):
+        return text
+    urls: list[str] = []
+
+    def _keep(m: re.Match[str]) -> str:
+        urls.append(m.group(0))
+        return f"\x00{len(urls) - 1}\x00"
+
+    text = _URL.sub(_keep, text)
+    text = _COMMA.sub("，", text)
+    text = _COLON.sub("：", text)
+    text = text.translate(_SIMPLE)
+    text = _PARENS.sub(r"（\1）", text)
+    text = _DQUOTES.sub(r"“\1”", text)
+    text = _ELLIPSIS.sub("……", text)
+    if urls:
+        text = re.sub(r"\x00(\d+)\x00", lambda m: urls[int(m.group(1))], text)
+    return text
+
+
+def collapse_spaces(text: str) -> str:
+    """Trim, collapse runs of spaces, drop spaces that touch Chinese punctuation."""
+    text = _WS.sub(" ", text.strip())
+    return _SPACE_NEAR_PUNCT.sub("", text)
+
+
+def strip_heading_marker(line: str) -> tuple[str, int]:
+    """Remove a markdown ``#`` prefix; return (text, level) with level 0 if none."""
+    m = _MD_HEADING.match(line)
+    if not m:
+        return line, 0
+    return line[m.end() :], len(m.group(1))
+
+
+def clean_line(line: str) -> str:
+    """Full clean form of one line: width folding, punctuation style, spaces."""
+    return collapse_spaces(unify_punctuation(fold_width(line)))
+
+
+_NON_CONTENT = re.compile(rf"[\s{_PUNCT_CLASS},.:;?!()\"'·\-]+")
+
+
+def content_key(text: str) -> str:
+    """Punctuation- and space-free form used to compare texts across styles."""
+    return _NON_CONTENT.sub("", text)
+
+
+def is_ascii_punctuated(text: str) -> bool:
+    """True when a text uses ASCII commas more than Chinese ones (page style hint)."""
+    return text.count(",") > text.count("，")

@@ -1,0 +1,151 @@
+"""Cut page lines into typed pieces (the units the segmenter works on).
+
+Most pages have one paragraph per line, but some are one long line (the Q&A
+page, pages flattened by the source). A long line is cut where the text
+itself marks a boundary: a Q&A turn (``记者：`` / a speaker label repeated on
+the page), a closing signature glued to a sentence (``…。（耀 文）``), a lead
+label (``本报讯``) possibly preceded by a glued headline, and a source trailer.
+Each piece is then classified by shape: furniture, byline, author block,
+heading-like or text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from newsetl.text import bylines, furniture, headlines
+from newsetl.text.normalize import clean_line, content_key, fold_width, strip_heading_marker
+
+TURN_LABELS = frozenset({"记者", "问", "答", "主持人", "本报记者"})  # always a Q&A turn when after a sentence end
+_LABEL = re.compile(r"(?:^|(?<=[。？！”]))([\u4e00-\u9fff]{2,4})：", re.M)
+_GLUED_END = re.compile(
+    r"(?<=[。！？”])[（(]\s*((?:新华社记者|本报记者|记者|通讯员)\s*[\u4e00-\u9fff·]{2,4}(?:\s[\u4e00-\u9fff·]{2,4})*"
+    r"|[\u4e00-\u9fff]\s[\u4e00-\u9fff]{1,2})\s*[）)]"
+)
+_LEAD_INSIDE = re.compile(r"(?<=\S)(本报讯|本报记者\s*[\u4e00-\u9fff]{2,4}\s)")
+_SENT_END = re.compile(r"[。！？”]")
+
+
+@dataclass
+class Piece:
+    """One unit of page text with its clean form and kind."""
+
+    idx: int
+    line_no: int
+    raw: str
+    text: str
+    md: int = 0
+    kind: str = "text"  # text | heading | furniture | byline_top | byline_end | author | dup
+    fkind: str | None = None
+    names: list[str] = field(default_factory=list)
+    key: str = ""
+    dup_of: int | None = None
+
+
+def _turn_labels(page: str) -> set[str]:
+    counts = Counter(_LABEL.findall(page))
+    if not any(lbl in counts for lbl in TURN_LABELS):
+        return set()
+    return {lbl for lbl, c in counts.items() if lbl in TURN_LABELS or c >= 2}
+
+
+def _split_long(text: str, labels: set[str]) -> list[tuple[str, str | None]]:
+    """Split one clean line into (text, forced_kind) pieces."""
+    out: list[tuple[str, str | None]] = []
+    body, trailer = furniture.split_trailer(text)
+    cuts: set[int] = set()
+    ends: dict[int, int] = {}
+    for m in _GLUED_END.finditer(body):
+        cuts.add(m.start())
+        cuts.add(m.end())
+        ends[m.start()] = m.end()
+    if labels:
+        for m in _LABEL.finditer(body):
+            if m.group(1) in labels and m.start() > 0:
+                cuts.add(m.start())
+    for m in _LEAD_INSIDE.finditer(body):
+        start = m.start()
+        prev = body[max(0, start - 45) : start]
+        se = [x.end() for x in _SENT_END.finditer(prev)]
+        if se:
+            head_start = start - len(prev) + se[-1]
+            glued = body[head_start:start]
+            if glued and headlines.is_heading_like(glued):
+                cuts.add(head_start)
+        cuts.add(start)
+    if not cuts:
+        pieces = [(body, None)]
+    else:
+        bounds = sorted(c for c in cuts if 0 < c < len(body))
+        pieces = []
+        prev_c = 0
+        for c in [*bounds, len(body)]:
+            seg = body[prev_c:c].strip()
+            if seg:
+                pieces.append((seg, "byline_end" if prev_c in ends else None))
+            prev_c = c
+    out.extend(pieces)
+    if trailer:
+        out.append((trailer, "furniture"))
+    return out
+
+
+def page_pieces(page: str) -> list[Piece]:
+    """Split and classify every non-blank line of a page."""
+    lines: list[tuple[int, str, str, int]] = []
+    for line_no, raw in enumerate(page.split("\n"), 1):
+        if not raw.strip():
+            continue
+        body, md = strip_heading_marker(fold_width(raw))
+        clean = clean_line(body)
+        if clean:
+            lines.append((line_no, raw, clean, md))
+    labels = _turn_labels("\n".join(c for _, _, c, _ in lines)) if ("：" in page or ":" in page) else set()
+    pieces: list[Piece] = []
+    for line_no, raw, clean, md in lines:
+        parts = _split_long(clean, labels) if len(clean) > 60 else [(clean, None)]
+        for text, forced in parts:
+            pieces.append(Piece(idx=len(pieces), line_no=line_no, raw=raw.strip(), text=text, md=md, kind=forced or ""))
+    _classify(pieces)
+    return pieces
+
+
+def _classify(pieces: list[Piece]) -> None:
+    n = len(pieces)
+    for i, p in enumerate(pieces):
+        p.key = content_key(p.text)
+        if p.kind == "furniture":
+            p.fkind = "source_trailer"
+            continue
+        if p.kind == "byline_end":
+            p.names = [p.text.strip("（）() ")]
+            p.text = p.names[0]
+            continue
+        if p.kind == "author":
+            continue
+        t = p.text
+        fk = furniture.furniture_kind(t) if not p.md else None
+        if fk:
+            p.kind, p.fkind = "furniture", fk
+            continue
+        sig = bylines.end_byline(t)
+        if sig:
+            p.kind, p.names = "byline_end", [sig]
+            continue
+        names = bylines.top_byline(t)
+        if names:
+            p.kind, p.names = "byline_top", names
+            continue
+        on = bylines.org_and_names(t)
+        if on:
+            p.kind, p.names = "author", [on[0], *on[1]]
+            continue
+        if i + 1 < n and bylines.is_org_line(t):
+            nl = bylines.name_line(pieces[i + 1].text)
+            if nl:
+                p.kind, p.names = "author", [t]
+                pieces[i + 1].kind, pieces[i + 1].names = "author", nl
+                continue
+        p.kind = "heading" if headlines.is_heading_like(t, p.md) else "text"

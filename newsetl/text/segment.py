@@ -1,0 +1,428 @@
+"""Segment a page into whole articles in reading order.
+
+Pipeline (each step a small pure function of the previous one's output):
+
+1. ``pieces.page_pieces``: clean lines cut into typed pieces.
+2. ``dedup.find_duplicates`` over text pieces: repeated copies are set aside,
+   remembering where they were (a copy inside another article is evidence
+   that a title-less block belongs to that article).
+3. ``repair``: heads (open pieces) are assigned to tails by evidence.
+4. A walk in page order builds articles: a heading block opens an article
+   or becomes a subhead; a closing signature closes the article; a tail
+   joined to a distant head switches back to that head's article, so the
+   text following it goes there too.
+5. Title-less blocks whose copies sit inside another article are merged
+   into it; fields (bylines, lead label, dateline) are lifted from the body;
+   fragments are flagged; ids are derived from doc id, position and content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from newsetl.models import Article, Furniture, Join, PageResult, Paragraph
+from newsetl.text import bylines, headlines, repair
+from newsetl.text.dedup import find_duplicates
+from newsetl.text.furniture import trailer_source
+from newsetl.text.normalize import content_key
+from newsetl.text.pieces import Piece, page_pieces
+
+JOIN_THRESHOLD = 2.0
+
+
+@dataclass
+class _Para:
+    text: str
+    kind: str
+    pieces: list[int]
+
+
+@dataclass(eq=False)
+class _Draft:
+    start: int  # first piece index (reading order)
+    heading: list[Piece] = field(default_factory=list)
+    paras: list[_Para] = field(default_factory=list)
+    bylines: list[str] = field(default_factory=list)
+    opened_by: str | None = None  # heading | byline | lead | orphan | tail
+    closed: bool = False
+    cont_start: bool = False
+    cont_end: bool = False
+    source_label: str | None = None
+    joins: list[Join] = field(default_factory=list)
+    dups: int = 0
+    dup_slots: dict[int, int] = field(default_factory=dict)  # kept piece idx -> para slot of its copy
+    lines: list[int] = field(default_factory=list)
+    raws: dict[int, str] = field(default_factory=dict)
+
+    def text_paras(self) -> list[_Para]:
+        return [p for p in self.paras if p.kind == "text"]
+
+    def last_text_piece(self) -> int | None:
+        for p in reversed(self.paras):
+            if p.kind == "text":
+                return p.pieces[-1]
+        return None
+
+    def tail_text(self, n: int = 3) -> str:
+        return "".join(p.text for p in self.text_paras()[-n:])
+
+
+class _Page:
+    """Mutable state of one segmentation (kept local to one call)."""
+
+    def __init__(self, pieces: list[Piece]):
+        self.p = pieces
+        self.text_ids = [x.idx for x in pieces if x.kind in ("text", "heading")]
+        self._bg: dict[int, frozenset[str]] = {}
+
+    def bg(self, i: int) -> frozenset[str]:
+        b = self._bg.get(i)
+        if b is None:
+            b = self._bg[i] = repair.bigrams(self.p[i].text)
+        return b
+
+    def prev_content(self, i: int) -> Piece | None:
+        """Previous piece that is not furniture or a set-aside copy."""
+        for j in range(i - 1, -1, -1):
+            if self.p[j].kind not in ("furniture", "dup"):
+                return self.p[j]
+        return None
+
+    def next_content(self, i: int) -> Piece | None:
+        for j in range(i + 1, len(self.p)):
+            if self.p[j].kind not in ("furniture", "dup"):
+                return self.p[j]
+        return None
+
+
+def _mark_duplicates(page: _Page) -> None:
+    ids = [x.idx for x in page.p if x.kind in ("text", "heading") and not x.md]
+    dropped = find_duplicates([page.p[i].key for i in ids])
+    for a, b in dropped.items():
+        pa, pb = page.p[ids[a]], page.p[ids[b]]
+        if pa.kind == "heading" and pb.kind == "heading":
+            continue  # a repeated heading is a subhead echoing a title, not a copy
+        pa.kind, pa.dup_of = "dup", pb.idx
+    # the short tail of a copied cut pair (…提 / 供了强劲的支撑。) is a copy too
+    for x in page.p:
+        if x.kind != "dup" or x.dup_of is None:
+            continue
+        a, b = page.next_content(x.idx), page.next_content(x.dup_of)
+        if a is not None and b is not None and a.kind == "text" and a.key and a.key == b.key and a.idx != b.idx:
+            a.kind, a.dup_of = "dup", b.idx
+
+
+def _opener(page: _Page, t: Piece) -> bool:
+    """True when a piece is the first text after a heading/byline (an article's first paragraph)."""
+    prev = page.prev_content(t.idx)
+    return prev is None or prev.kind in ("heading", "byline_top", "author")
+
+
+def _choose_joins(page: _Page) -> dict[int, int]:
+    p = page.p
+    heads = [x.idx for x in p if x.kind in ("text", "heading") and repair.is_open(x.text)]
+    tails = [x.idx for x in p if x.kind == "text" and x.idx > 0]
+    if not heads:
+        return {}
+
+    def score(h: int, t: int) -> float | None:
+        hp, tp = p[h], p[t]
+        if bylines.starts_with_lead(tp.text):
+            return None
+        nxt = page.next_content(h)
+        adjacent = nxt is not None and nxt.idx == t
+        cw = repair.cross_word(hp.text, tp.text)
+        shape = repair.start_shape(tp.text)
+        strong = (cw is not None and len(cw) >= 3) or shape >= 3.0
+        if hp.kind == "heading" and not strong:
+            return None
+        if not adjacent and _opener(page, tp) and not (cw or shape >= 3.0):
+            return None
+        s = shape + (3.5 if cw else 0.0)
+        if adjacent:
+            s += 2.5
+        else:
+            before = page.prev_content(t)
+            ctx_t = page.bg(t)
+            sim_h = repair.overlap(ctx_t, page.bg(h))
+            sim_prev = repair.overlap(ctx_t, page.bg(before.idx)) if before is not None and before.kind == "text" else 0.0
+            s += 4.0 * (sim_h - sim_prev)
+            if t < h:
+                s -= 1.0
+            if not cw and shape <= 0:
+                s -= 1.0
+        return s if s >= JOIN_THRESHOLD else None
+
+    return repair.choose_joins(heads, tails, score)
+
+
+def _heading_group(page: _Page, i: int) -> list[Piece]:
+    group = []
+    j = i
+    while j < len(page.p) and page.p[j].kind in ("heading", "furniture"):
+        if page.p[j].kind == "heading":
+            if group and page.p[j].md and group[-1].md and page.p[j].md != group[-1].md:
+                break
+            group.append(page.p[j])
+        j += 1
+    return group
+
+
+_TURN = re.compile(r"^(?:记者|问|主持人)：")
+
+
+def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[int, int]) -> bool:
+    """Decide whether a heading block opens a new article (else: a subhead).
+
+    A subhead is the default inside a running article: topic similarity does
+    not separate the two on pages about one ministry (measured on the seeds),
+    so only layout evidence opens a new article: the current one is closed
+    or cut, the heading carries a subtitle, a byline/lead/continuation marker
+    or an author block follows, a caption sits right above it, or a Q&A
+    starts under it while the current article is no interview.
+    """
+    if cur is None or cur.closed:
+        return True
+    md = group[0].md
+    if md:
+        return md == 1
+    if any(headlines.is_subtitle(g.text) for g in group):
+        return True
+    nxt = page.next_content(group[-1].idx)
+    if nxt is None:
+        return True
+    if nxt.kind in ("byline_top", "author") or bylines.starts_with_lead(nxt.text):
+        return True
+    for j in range(group[-1].idx + 1, nxt.idx):
+        if page.p[j].fkind == "continuation":
+            return True
+    # author block under the first paragraph (title / lead / author)
+    follow = page.next_content(nxt.idx) if nxt.kind == "text" else None
+    if follow is not None and follow.kind == "author":
+        return True
+    last = cur.last_text_piece()
+    if last is None:
+        return False  # a second heading block right under a title
+    if repair.is_open(page.p[last].text):
+        return True  # the article was cut here: what follows is another column
+    before = group[0].idx - 1
+    if before >= 0 and page.p[before].fkind == "caption":
+        return True
+    if nxt.kind == "text" and _TURN.match(nxt.text):
+        interview = any(_TURN.match(p.text) for p in cur.text_paras()) or any(
+            headlines.is_subtitle(g.text) for g in cur.heading
+        )
+        return not interview
+    return False
+
+
+def _add_text(page: _Page, d: _Draft, piece: Piece, joins_rev: dict[int, int], text: str) -> None:
+    head = joins_rev.get(piece.idx)
+    if head is not None and d.paras and d.paras[-1].kind == "text" and d.paras[-1].pieces[-1] == head:
+        last = d.paras[-1]
+        hp = page.p[head]
+        d.joins.append(Join(head=hp.text[-12:], tail=text[:12], distance=piece.line_no - hp.line_no))
+        last.text = repair.join_text(last.text, text)
+        last.pieces.append(piece.idx)
+    else:
+        d.paras.append(_Para(text=text, kind="text", pieces=[piece.idx]))
+    d.raws.setdefault(piece.line_no, piece.raw)
+
+
+def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furniture], dict[int, _Draft]]:
+    joins_rev = {t: h for h, t in joins.items()}
+    drafts: list[_Draft] = []
+    furniture: list[Furniture] = []
+    owner: dict[int, _Draft] = {}  # piece idx -> draft
+    cur: _Draft | None = None
+    pending_cont = False
+    i = 0
+    p = page.p
+
+    def new(start: int, how: str) -> _Draft:
+        nonlocal pending_cont
+        d = _Draft(start=start, opened_by=how, cont_start=pending_cont)
+        pending_cont = False
+        drafts.append(d)
+        return d
+
+    while i < len(p):
+        x = p[i]
+        k = x.kind
+        if k == "heading" and (x.idx in joins or x.idx in joins_rev):
+            k = "text"
+        if k == "furniture":
+            furniture.append(Furniture(kind=x.fkind or "other", text=x.text, line_no=x.line_no))
+            if x.fkind == "continuation":
+                if "下转" in x.text or "转第" in x.text:
+                    if cur is not None:
+                        cur.cont_end = True
+                elif cur is not None and not cur.paras:
+                    cur.cont_start = True
+                else:
+                    pending_cont = True
+            elif x.fkind in ("banner", "section_label") and cur is not None and cur.paras:
+                # a banner/section label sits above a story, never inside one
+                cur.closed = True
+            elif x.fkind == "source_trailer":
+                target = cur or (drafts[-1] if drafts else None)
+                if target is not None and target.source_label is None:
+                    target.source_label = trailer_source(x.text) or x.text
+            i += 1
+            continue
+        if k == "dup":
+            if cur is not None:
+                cur.dups += 1
+                if x.dup_of is not None:
+                    cur.dup_slots.setdefault(x.dup_of, len(cur.paras))
+            i += 1
+            continue
+        if k == "byline_end":
+            if cur is None:
+                cur = new(i, "orphan")
+            cur.bylines.extend(x.names)
+            cur.raws[x.line_no] = x.raw
+            cur.closed = True
+            i += 1
+            continue
+        if k in ("byline_top", "author"):
+            # a byline under a title (or under its first paragraph) belongs to
+            # it; elsewhere it opens a title-less article
+            attach = cur is not None and (
+                (not cur.closed and bool(cur.heading) and len(cur.text_paras()) <= 1 and not (cur.bylines and k == "byline_top"))
+                or (cur.opened_by == "byline" and not cur.paras)
+            )
+            if not attach or cur is None:
+                cur = new(i, "byline")
+            cur.bylines.extend(n for n in x.names if n not in cur.bylines)
+            cur.raws[x.line_no] = x.raw
+            i += 1
+            continue
+        if k == "heading":
+            group = _heading_group(page, i)
+            if _is_title(page, cur, group, joins):
+                cur = new(i, "heading")
+                cur.heading = group
+            else:
+                assert cur is not None
+                cur.paras.append(_Para(text=" ".join(g.text for g in group), kind="subhead", pieces=[g.idx for g in group]))
+            for g in group:
+                owner[g.idx] = cur
+                cur.raws[g.line_no] = g.raw
+            # skip over the group (and furniture inside it, recorded)
+            last = group[-1].idx
+            while i <= last:
+                if p[i].kind == "furniture":
+                    furniture.append(Furniture(kind=p[i].fkind or "other", text=p[i].text, line_no=p[i].line_no))
+                i += 1
+            continue
+        # text
+        head = joins_rev.get(x.idx)
+        if head is not None and head in owner:
+            cur = owner[head]
+        elif cur is None or cur.closed:
+            cur = new(i, "lead" if bylines.starts_with_lead(x.text) else "orphan")
+        elif bylines.starts_with_lead(x.text) and cur.text_paras():
+            cur = new(i, "lead")
+        _add_text(page, cur, x, joins_rev, x.text)
+        owner[x.idx] = cur
+        i += 1
+    return drafts, furniture, owner
+
+
+def _merge_orphans(drafts: list[_Draft], owner: dict[int, _Draft]) -> list[_Draft]:
+    """Merge a title-less block into the article that holds copies of its text."""
+    out = list(drafts)
+    for d in drafts:
+        if d.heading or d.opened_by not in ("orphan",) or d not in out:
+            continue
+        mine = {pi for para in d.paras for pi in para.pieces}
+        for other in out:
+            if other is d:
+                continue
+            slots = [slot for kept, slot in other.dup_slots.items() if kept in mine]
+            if slots:
+                at = min(slots)
+                other.paras[at:at] = d.paras
+                other.joins += d.joins
+                other.bylines += [b for b in d.bylines if b not in other.bylines]
+                other.dups += d.dups
+                other.raws.update(d.raws)
+                out.remove(d)
+                break
+    return out
+
+
+def _article_id(doc_id: str, position: int, title: str | None, body: str) -> str:
+    basis = f"{doc_id}\x1f{position}\x1f{title or ''}\x1f{body[:32]}"
+    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
+
+
+def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | None:
+    # de-duplicate whole paragraphs again after repair (copies of joined text)
+    keys = [content_key(x.text) if x.kind == "text" else "" for x in d.paras]
+    dropped = find_duplicates(keys)
+    paras = [x for j, x in enumerate(d.paras) if j not in dropped]
+    dups = d.dups + len(dropped)
+    kicker, title, subtitle = headlines.split_heading_block([g.text for g in d.heading]) if d.heading else (None, None, None)
+    source_label = d.source_label
+    dateline = None
+    names = list(d.bylines)
+    first_text = next((j for j, x in enumerate(paras) if x.kind == "text"), None)
+    if first_text is not None:
+        rest, label, dl, reporters = bylines.split_lead(paras[first_text].text)
+        if label:
+            paras[first_text] = _Para(text=rest, kind="text", pieces=paras[first_text].pieces)
+            source_label = label if source_label is None else f"{label}；{source_label}"
+            dateline = dl
+            names += [n for n in reporters if n not in names]
+    paragraphs = [Paragraph(text=x.text, kind=x.kind) for x in paras if x.text]
+    if not any(x.kind == "text" for x in paragraphs):
+        return None
+    body = "\n".join(x.text for x in paragraphs)
+    texts = [x for x in paras if x.kind == "text"]
+    first_piece = page.p[texts[0].pieces[0]]
+    last_piece = page.p[texts[-1].pieces[-1]]
+    starts_cut = repair.start_shape(first_piece.text) >= 1.5  # an unjoined tail opens it
+    missing_start = d.cont_start or (title is None and d.opened_by not in ("byline", "lead")) or starts_cut
+    missing_end = d.cont_end or repair.is_open(texts[-1].text) or repair.is_open(last_piece.text)
+    missing = "both" if missing_start and missing_end else "start" if missing_start else "end" if missing_end else None
+    original = "\n".join(d.raws[k] for k in sorted(d.raws))
+    return Article(
+        position=position,
+        title=title,
+        body=body,
+        original_text=original,
+        kicker=kicker,
+        subtitle=subtitle,
+        bylines=names,
+        source_label=source_label,
+        dateline=dateline,
+        paragraphs=paragraphs,
+        is_fragment=missing is not None,
+        missing=missing,
+        joins=list(d.joins),
+        duplicates_removed=dups,
+        article_id=_article_id(doc_id, position, title, body),
+    )
+
+
+def segment_page(text: str, doc_id: str) -> PageResult:
+    """Turn one page of OCR text into articles (reading order) and furniture."""
+    page = _Page(page_pieces(text))
+    _mark_duplicates(page)
+    joins = _choose_joins(page)
+    drafts, furniture, owner = _walk(page, joins)
+    drafts = _merge_orphans(drafts, owner)
+    drafts.sort(key=lambda d: d.start)
+    articles: list[Article] = []
+    for d in drafts:
+        a = _finish(page, d, len(articles), doc_id)
+        if a is not None:
+            articles.append(a)
+        elif d.heading:
+            furniture.extend(Furniture(kind="other", text=g.text, line_no=g.line_no) for g in d.heading)
+    furniture.sort(key=lambda f: f.line_no)
+    return PageResult(articles=articles, furniture=furniture)
