@@ -1,0 +1,200 @@
+"""Degrade clean articles into realistic OCR pages with known truth.
+
+Used by the test harness (from the seed articles) and reusable by a synthetic
+corpus generator. Deterministic: every random choice comes from the
+``random.Random`` passed in, so a seed reproduces a page exactly.
+
+Phenomena (names accepted in ``phenomena``):
+
+* ``cut_adjacent``  a paragraph cut mid-sentence, the tail on the next line;
+* ``cut_distant``   a paragraph cut mid-sentence, the tail and the rest of
+  the article moved down the page after another article's text;
+* ``repeat_exact`` / ``repeat_truncated``  a paragraph printed twice (the
+  copy whole, or cut off at 40-80 %);
+* ``ascii_punct``   the whole page in ASCII punctuation (``,:()?!;"``);
+* ``one_line``      each article body on a single line (title on its own line);
+* ``page_one_line`` the whole page, titles included, on one line;
+* ``drop_title``    one article (not the first) loses its title;
+* ``furniture``     captions / banners / chart titles between articles.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+PHENOMENA = (
+    "cut_adjacent",
+    "cut_distant",
+    "repeat_exact",
+    "repeat_truncated",
+    "ascii_punct",
+    "one_line",
+    "page_one_line",
+    "drop_title",
+    "furniture",
+)
+
+_FURNITURE = (
+    "图为工作人员在生产线上调试设备",
+    "综合新闻",
+    "2021年1—6月规模以上工业增加值同比增长速度",
+    "重点行业投资情况（单位：亿元）",
+)
+_ASCII = str.maketrans({"，": ",", "：": ":", "（": "(", "）": ")", "？": "?", "！": "!", "；": ";", "“": '"', "”": '"'})
+_CUT_OK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class TruthArticle:
+    """One article as it should come out of the segmenter.
+
+    ``paragraphs`` are (kind, text) pairs, kind ``text`` or ``subhead``;
+    ``lead`` is printed before the first paragraph (``本报讯 2月21日，``) and
+    is not part of the expected body, nor are the byline lines.
+    """
+
+    title: str | None
+    paragraphs: tuple[tuple[str, str], ...]
+    kicker: str | None = None
+    subtitle: str | None = None
+    lead: str | None = None
+    top_lines: tuple[str, ...] = ()  # 本报记者 X / author block lines
+    end_line: str | None = None  # （耀 文）
+
+    def body_texts(self) -> list[str]:
+        return [t for _k, t in self.paragraphs]
+
+
+@dataclass
+class PageTruth:
+    """Expected segmentation of a built page, plus what was done to it."""
+
+    articles: list[TruthArticle]
+    applied: list[str] = field(default_factory=list)
+    cuts: list[tuple[str, str]] = field(default_factory=list)  # (head end, tail start)
+    repeats: int = 0
+
+
+@dataclass
+class _Line:
+    text: str
+    art: int  # article index, -1 for furniture
+    role: str  # title | top | text | subhead | end | furniture
+
+
+def _cut_point(text: str, rng: random.Random) -> int | None:
+    """A cut position strictly inside a sentence: CJK on both sides, away from the ends."""
+    n = len(text)
+    if n < 40:
+        return None
+    for _ in range(12):
+        p = rng.randint(12, n - 12)
+        if _CUT_OK.match(text[p - 1]) and _CUT_OK.match(text[p]):
+            return p
+    return None
+
+
+def _article_lines(i: int, a: TruthArticle) -> list[_Line]:
+    out: list[_Line] = []
+    if a.title is not None:
+        if a.kicker:
+            out.append(_Line(a.kicker, i, "title"))
+        out.append(_Line(a.title, i, "title"))
+        if a.subtitle:
+            out.append(_Line(a.subtitle, i, "title"))
+    out += [_Line(t, i, "top") for t in a.top_lines]
+    first = True
+    for kind, text in a.paragraphs:
+        if kind == "text" and first and a.lead:
+            text = a.lead + text
+        if kind == "text":
+            first = False
+        out.append(_Line(text, i, "subhead" if kind == "subhead" else "text"))
+    if a.end_line:
+        out.append(_Line(a.end_line, i, "end"))
+    return out
+
+
+def build_page(
+    articles: Sequence[TruthArticle], rng: random.Random, phenomena: Sequence[str] = ()
+) -> tuple[str, PageTruth]:
+    """Lay articles out as one page text, applying the requested phenomena."""
+    ph = set(phenomena)
+    unknown = ph - set(PHENOMENA)
+    if unknown:
+        raise ValueError(f"unknown phenomena: {sorted(unknown)}")
+    arts = list(articles)
+    truth = PageTruth(articles=[], applied=sorted(ph))
+    if "drop_title" in ph and len(arts) > 1:
+        k = rng.randrange(1, len(arts))
+        arts[k] = replace(arts[k], title=None, kicker=None, subtitle=None)
+    blocks = [_article_lines(i, a) for i, a in enumerate(arts)]
+
+    def pick_text(block: list[_Line], min_len: int = 40) -> int | None:
+        idx = [j for j, ln in enumerate(block) if ln.role == "text" and len(ln.text) >= min_len]
+        return rng.choice(idx) if idx else None
+
+    if "repeat_exact" in ph or "repeat_truncated" in ph:
+        for mode in ("repeat_exact", "repeat_truncated"):
+            if mode not in ph:
+                continue
+            b = rng.randrange(len(blocks))
+            j = pick_text(blocks[b])
+            if j is None:
+                continue
+            text = blocks[b][j].text
+            if mode == "repeat_truncated":
+                text = text[: max(20, int(len(text) * rng.uniform(0.4, 0.8)))]
+            pos = rng.randint(j + 1, len(blocks[b]) - (1 if blocks[b][-1].role == "end" else 0))
+            blocks[b].insert(pos, _Line(text, b, "copy"))
+            truth.repeats += 1
+    if "cut_adjacent" in ph:
+        b = rng.randrange(len(blocks))
+        j = pick_text(blocks[b])
+        p = _cut_point(blocks[b][j].text, rng) if j is not None else None
+        if j is not None and p is not None:
+            t = blocks[b][j].text
+            truth.cuts.append((t[:p][-6:], t[p:][:6]))
+            blocks[b][j : j + 1] = [_Line(t[:p], b, "text"), _Line(t[p:], b, "text")]
+    moved: list[tuple[int, list[_Line]]] = []
+    if "cut_distant" in ph and len(blocks) > 1:
+        b = rng.randrange(len(blocks) - 1)
+        cands = [j for j, ln in enumerate(blocks[b]) if ln.role == "text" and len(ln.text) >= 40]
+        j = rng.choice(cands) if cands else None
+        p = _cut_point(blocks[b][j].text, rng) if j is not None else None
+        if j is not None and p is not None:
+            t = blocks[b][j].text
+            truth.cuts.append((t[:p][-6:], t[p:][:6]))
+            rest = [_Line(t[p:], b, "text"), *blocks[b][j + 1 :]]
+            blocks[b] = [*blocks[b][:j], _Line(t[:p], b, "text")]
+            target = rng.randrange(b + 1, len(blocks))
+            moved.append((target, rest))
+    lines: list[_Line] = []
+    for i, block in enumerate(blocks):
+        if "furniture" in ph and i > 0 and rng.random() < 0.5:
+            lines.append(_Line(rng.choice(_FURNITURE), -1, "furniture"))
+        lines += block
+        for target, rest in moved:
+            if target == i:
+                lines += rest
+    truth.articles = arts
+    texts = [ln.text for ln in lines]
+    if "ascii_punct" in ph:
+        texts = [t.translate(_ASCII) for t in texts]
+    if "page_one_line" in ph:
+        return "".join(texts) + "\n", truth
+    if "one_line" in ph:
+        out: list[str] = []
+        prev_body = False
+        for ln, t in zip(lines, texts, strict=True):
+            body = ln.role in ("text", "copy", "subhead", "end", "top") and ln.role != "subhead"
+            if body and prev_body:
+                out[-1] += t
+            else:
+                out.append(t)
+            prev_body = body
+        return "\n".join(out) + "\n", truth
+    return "\n\n".join(texts) + "\n", truth

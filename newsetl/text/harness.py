@@ -1,0 +1,92 @@
+"""Degradation harness: build pages from truth articles, segment, score, time.
+
+``python -m newsetl.text.harness [seed_articles.json] [--pages N] [--seed S]``
+prints exact-article accuracy and boundary F1 per phenomenon and overall,
+plus the mean segmentation time per page (one core, warm caches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from newsetl.text import segment_page
+from newsetl.text.degrade import PHENOMENA, TruthArticle, build_page
+from newsetl.text.score import ZERO, Score, score_page
+
+DEFAULT_ARTICLES = Path(__file__).resolve().parents[2] / "tests" / "text" / "data" / "seed_articles.json"
+# the main mix; page_one_line (titles glued into text) is scored on its own
+MIX = tuple(p for p in PHENOMENA if p != "page_one_line")
+
+
+def load_articles(path: Path = DEFAULT_ARTICLES) -> list[TruthArticle]:
+    """Truth articles from a JSON list (see tests/text/data/seed_articles.json)."""
+    out = []
+    for d in json.loads(Path(path).read_text(encoding="utf-8")):
+        out.append(
+            TruthArticle(
+                title=d["title"],
+                paragraphs=tuple((k, t) for k, t in d["paragraphs"]),
+                kicker=d.get("kicker"),
+                subtitle=d.get("subtitle"),
+                lead=d.get("lead"),
+                top_lines=tuple(d.get("top_lines") or ()),
+                end_line=d.get("end_line"),
+            )
+        )
+    return out
+
+
+def generate(
+    articles: Sequence[TruthArticle], n_pages: int, seed: int, mix: Sequence[str] = MIX, per_page: int = 2
+) -> Iterable[tuple[str, list[TruthArticle], list[str]]]:
+    """Deterministic stream of (page text, truth articles, phenomena)."""
+    rng = random.Random(seed)
+    for _ in range(n_pages):
+        k = rng.randint(2, min(5, len(articles)))
+        arts = rng.sample(list(articles), k)
+        ph = rng.sample(list(mix), rng.randint(1, min(per_page, len(mix))))
+        text, truth = build_page(arts, rng, ph)
+        yield text, truth.articles, ph
+
+
+def evaluate(
+    articles: Sequence[TruthArticle], n_pages: int = 200, seed: int = 7, mix: Sequence[str] = MIX
+) -> tuple[Score, dict[str, Score], float]:
+    """Overall score, score per phenomenon, mean ms per page."""
+    total = ZERO
+    per: dict[str, Score] = {}
+    elapsed = 0.0
+    for i, (text, truth, ph) in enumerate(generate(articles, n_pages, seed, mix)):
+        t0 = time.perf_counter()
+        res = segment_page(text, f"synthetic-{i}")
+        elapsed += time.perf_counter() - t0
+        s = score_page(res.articles, truth)
+        total = total + s
+        for p in ph:
+            per[p] = per.get(p, ZERO) + s
+    return total, per, 1000 * elapsed / max(1, n_pages)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("articles", nargs="?", default=str(DEFAULT_ARTICLES))
+    ap.add_argument("--pages", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args(argv)
+    arts = load_articles(Path(args.articles))
+    for name, mix in (("main mix", MIX), ("page_one_line", ("page_one_line",))):
+        total, per, ms = evaluate(arts, args.pages, args.seed, mix)
+        print(f"{name}: exact-article accuracy {total.exact_accuracy:.3f}  boundary F1 {total.boundary_f1:.3f}  "
+              f"({total.truth} articles, {args.pages} pages, {ms:.2f} ms/page)")
+        if len(mix) > 1:
+            for p, s in sorted(per.items()):
+                print(f"  {p:18s} exact {s.exact_accuracy:.3f}  boundary F1 {s.boundary_f1:.3f}  (n={s.truth})")
+
+
+if __name__ == "__main__":
+    main()
