@@ -190,7 +190,7 @@ def build_page(
         out: list[str] = []
         prev_body = False
         for ln, t in zip(lines, texts, strict=True):
-            body = ln.role in ("text", "copy", "subhead", "end", "top") and ln.role != "subhead"
+            body = ln.role in ("text", "copy", "end")  # titles, bylines, subheads keep their lines
             if body and prev_body:
                 out[-1] += t
             else:

@@ -30,6 +30,7 @@ from newsetl.text.normalize import content_key
 from newsetl.text.pieces import Piece, page_pieces
 
 JOIN_THRESHOLD = 2.0
+SECOND_PASS_MARGIN = 0.03  # vocabulary advantage a tail needs when nothing else speaks for it
 
 
 @dataclass
@@ -82,6 +83,15 @@ class _Page:
         if b is None:
             b = self._bg[i] = repair.bigrams(self.p[i].text)
         return b
+
+    def ctx(self, i: int, direction: int) -> frozenset[str]:
+        """Bigrams of a text piece plus its text neighbour (-1 before, +1 after)."""
+        j = i + direction
+        while 0 <= j < len(self.p) and self.p[j].kind in ("furniture", "dup"):
+            j += direction
+        if 0 <= j < len(self.p) and self.p[j].kind == "text":
+            return self.bg(i) | self.bg(j)
+        return self.bg(i)
 
     def prev_content(self, i: int) -> Piece | None:
         """Previous piece that is not furniture or a set-aside copy."""
@@ -155,7 +165,34 @@ def _choose_joins(page: _Page) -> dict[int, int]:
                 s -= 1.0
         return s if s >= JOIN_THRESHOLD else None
 
-    return repair.choose_joins(heads, tails, score)
+    joins = repair.choose_joins(heads, tails, score)
+    # second pass: a head left without a tail is matched to a paragraph start
+    # further down that reads more like the head's article than like the text
+    # it follows (every cut has a continuation unless the article runs on
+    # another page, so the bar is relative vocabulary, not absolute evidence)
+    used = set(joins.values())
+    rest = [h for h in heads if h not in joins and p[h].kind == "text"]
+    free = [t for t in tails if t not in used]
+    if rest and free:
+
+        def score2(h: int, t: int) -> float | None:
+            tp = p[t]
+            if t < h or bylines.starts_with_lead(tp.text) or _opener(page, tp):
+                return None
+            before = page.prev_content(t)
+            if before is None or before.idx == h or (before.kind == "text" and repair.is_open(before.text)):
+                return None
+            shape = repair.start_shape(tp.text)
+            if shape < 0:
+                return None
+            ctx_t = page.ctx(t, 1)
+            diff = repair.overlap(ctx_t, page.ctx(h, -1)) - repair.overlap(ctx_t, page.ctx(before.idx, -1))
+            if diff <= SECOND_PASS_MARGIN:
+                return None
+            return diff + 0.1 * shape + (0.5 if repair.cross_word(p[h].text, tp.text) else 0.0)
+
+        joins.update(repair.choose_joins(rest, free, score2))
+    return joins
 
 
 def _heading_group(page: _Page, i: int) -> list[Piece]:
