@@ -52,9 +52,13 @@ _ELLIPSIS = re.compile(r"\.{3,}|。。。")
 _URL = re.compile(r"(?:https?:)?//\S+|www\.\S+")
 
 
+_NEEDS_FOLD = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u2002\u2003\u200b\ufeff\t]")
+
+
 def fold_width(text: str) -> str:
     """Fold full-width letters/digits to ASCII and exotic spaces to plain ones."""
-    return text.translate(_TRANSLATE)
+    # str.translate with a dict is slow per character; most lines need nothing
+    return text.translate(_TRANSLATE) if _NEEDS_FOLD.search(text) else text
 
 
 def unify_punctuation(text: str) -> str:

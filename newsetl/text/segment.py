@@ -137,23 +137,30 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     if not heads:
         return {}
 
+    # per-piece features computed once (pairs are heads x tails)
+    shape = {t: repair.start_shape(p[t].text) for t in tails}
+    lead = {t for t in tails if bylines.starts_with_lead(p[t].text)}
+    opener = {t for t in tails if _opener(page, p[t])}
+    nxt_of = {h: page.next_content(h) for h in heads}
+    tails = [t for t in tails if t not in lead]
+
     def score(h: int, t: int) -> float | None:
         hp, tp = p[h], p[t]
-        if bylines.starts_with_lead(tp.text):
-            return None
-        nxt = page.next_content(h)
+        nxt = nxt_of[h]
         adjacent = nxt is not None and nxt.idx == t
+        sh = shape[t]
         cw = repair.cross_word(hp.text, tp.text)
-        shape = repair.start_shape(tp.text)
-        strong = (cw is not None and len(cw) >= 3) or shape >= 3.0
+        strong = (cw is not None and len(cw) >= 3) or sh >= 3.0
         if hp.kind == "heading" and not strong:
             return None
-        if not adjacent and _opener(page, tp) and not (cw or shape >= 3.0):
+        if not adjacent and t in opener and not (cw or sh >= 3.0):
             return None
-        s = shape + (3.5 if cw else 0.0)
+        s = sh + (3.5 if cw else 0.0)
         if adjacent:
             s += 2.5
         else:
+            if s + 4.0 < JOIN_THRESHOLD:
+                return None  # vocabulary cannot lift it over the bar
             before = page.prev_content(t)
             ctx_t = page.bg(t)
             sim_h = repair.overlap(ctx_t, page.bg(h))
@@ -161,7 +168,7 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             s += 4.0 * (sim_h - sim_prev)
             if t < h:
                 s -= 1.0
-            if not cw and shape <= 0:
+            if not cw and sh <= 0:
                 s -= 1.0
         return s if s >= JOIN_THRESHOLD else None
 
@@ -177,19 +184,19 @@ def _choose_joins(page: _Page) -> dict[int, int]:
 
         def score2(h: int, t: int) -> float | None:
             tp = p[t]
-            if t < h or bylines.starts_with_lead(tp.text) or _opener(page, tp):
+            if t < h or t in opener:
                 return None
             before = page.prev_content(t)
             if before is None or before.idx == h or (before.kind == "text" and repair.is_open(before.text)):
                 return None
-            shape = repair.start_shape(tp.text)
-            if shape < 0:
+            sh = shape[t]
+            if sh < 0:
                 return None
             ctx_t = page.ctx(t, 1)
             diff = repair.overlap(ctx_t, page.ctx(h, -1)) - repair.overlap(ctx_t, page.ctx(before.idx, -1))
             if diff <= SECOND_PASS_MARGIN:
                 return None
-            return diff + 0.1 * shape + (0.5 if repair.cross_word(p[h].text, tp.text) else 0.0)
+            return diff + 0.1 * sh + (0.5 if repair.cross_word(p[h].text, tp.text) else 0.0)
 
         joins.update(repair.choose_joins(rest, free, score2))
     return joins
