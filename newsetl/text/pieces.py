@@ -16,7 +16,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from newsetl.text import bylines, furniture, headlines
-from newsetl.text.normalize import clean_line, content_key, fold_width, strip_heading_marker
+from newsetl.text.normalize import (
+    collapse_spaces,
+    content_key,
+    fold_width,
+    strip_heading_marker,
+    unify_punctuation,
+)
 
 TURN_LABELS = frozenset({"记者", "问", "答", "主持人", "本报记者"})  # always a Q&A turn when after a sentence end
 _LABEL = re.compile(r"(?:^|(?<=[。？！”]))([\u4e00-\u9fff]{2,4})：", re.M)
@@ -54,18 +60,18 @@ def _turn_labels(page: str) -> set[str]:
 def _split_long(text: str, labels: set[str]) -> list[tuple[str, str | None]]:
     """Split one clean line into (text, forced_kind) pieces."""
     out: list[tuple[str, str | None]] = []
-    body, trailer = furniture.split_trailer(text)
+    body, trailer = furniture.split_trailer(text) if ("转自" in text or "来源" in text) else (text, None)
     cuts: set[int] = set()
     ends: dict[int, int] = {}
-    for m in _GLUED_END.finditer(body):
+    for m in _GLUED_END.finditer(body) if "（" in body else ():
         cuts.add(m.start())
         cuts.add(m.end())
         ends[m.start()] = m.end()
-    if labels:
+    if labels and "：" in body:
         for m in _LABEL.finditer(body):
             if m.group(1) in labels and m.start() > 0:
                 cuts.add(m.start())
-    for m in _LEAD_INSIDE.finditer(body):
+    for m in _LEAD_INSIDE.finditer(body) if "本报" in body else ():
         start = m.start()
         prev = body[max(0, start - 45) : start]
         se = [x.end() for x in _SENT_END.finditer(prev)]
@@ -95,11 +101,16 @@ def _split_long(text: str, labels: set[str]) -> list[tuple[str, str | None]]:
 def page_pieces(page: str) -> list[Piece]:
     """Split and classify every non-blank line of a page."""
     lines: list[tuple[int, str, str, int]] = []
-    for line_no, raw in enumerate(page.split("\n"), 1):
-        if not raw.strip():
+    raws = page.split("\n")
+    # width folding and punctuation style are line-independent: once per page
+    folded = unify_punctuation(fold_width(page)).split("\n")
+    if len(folded) != len(raws):  # cannot happen (no rule adds/removes newlines); stay safe
+        folded = [unify_punctuation(fold_width(r)) for r in raws]
+    for line_no, (raw, pre) in enumerate(zip(raws, folded, strict=True), 1):
+        if not pre.strip():
             continue
-        body, md = strip_heading_marker(fold_width(raw))
-        clean = clean_line(body)
+        body, md = strip_heading_marker(pre)
+        clean = collapse_spaces(body)
         if clean:
             lines.append((line_no, raw, clean, md))
     labels = _turn_labels("\n".join(c for _, _, c, _ in lines)) if ("：" in page or ":" in page) else set()

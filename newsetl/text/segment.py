@@ -30,6 +30,7 @@ from newsetl.text.normalize import content_key
 from newsetl.text.pieces import Piece, page_pieces
 
 JOIN_THRESHOLD = 2.0
+VOCAB_CAP = 2.0  # 4 x a bigram-overlap advantage of 0.5, more than ever observed
 SECOND_PASS_MARGIN = 0.03  # vocabulary advantage a tail needs when nothing else speaks for it
 
 
@@ -76,15 +77,15 @@ class _Page:
     def __init__(self, pieces: list[Piece]):
         self.p = pieces
         self.text_ids = [x.idx for x in pieces if x.kind in ("text", "heading")]
-        self._bg: dict[int, frozenset[str]] = {}
+        self._bg: dict[int, frozenset] = {}
 
-    def bg(self, i: int) -> frozenset[str]:
+    def bg(self, i: int) -> frozenset:
         b = self._bg.get(i)
         if b is None:
             b = self._bg[i] = repair.bigrams(self.p[i].text)
         return b
 
-    def ctx(self, i: int, direction: int) -> frozenset[str]:
+    def ctx(self, i: int, direction: int) -> frozenset:
         """Bigrams of a text piece plus its text neighbour (-1 before, +1 after)."""
         j = i + direction
         while 0 <= j < len(self.p) and self.p[j].kind in ("furniture", "dup"):
@@ -159,17 +160,14 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         if adjacent:
             s += 2.5
         else:
-            if s + 4.0 < JOIN_THRESHOLD:
-                return None  # vocabulary cannot lift it over the bar
+            penalty = (1.0 if t < h else 0.0) + (1.0 if not cw and sh <= 0 else 0.0)
+            if s + VOCAB_CAP - penalty < JOIN_THRESHOLD:
+                return None  # vocabulary alone cannot lift it over the bar (second pass may)
             before = page.prev_content(t)
             ctx_t = page.bg(t)
             sim_h = repair.overlap(ctx_t, page.bg(h))
             sim_prev = repair.overlap(ctx_t, page.bg(before.idx)) if before is not None and before.kind == "text" else 0.0
-            s += 4.0 * (sim_h - sim_prev)
-            if t < h:
-                s -= 1.0
-            if not cw and sh <= 0:
-                s -= 1.0
+            s += 4.0 * (sim_h - sim_prev) - penalty
         return s if s >= JOIN_THRESHOLD else None
 
     joins = repair.choose_joins(heads, tails, score)
