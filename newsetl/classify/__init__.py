@@ -1,0 +1,47 @@
+"""Classification and extraction for one article: topics, ministries, organisations,
+people, places, policy documents and the event date.
+
+Pure and deterministic: lexicons come from ``dbt/seeds/*.csv`` (loaded once), the
+place gazetteer from the dictionary jionlp ships (loaded once); no Prefect, no
+DuckDB, no model downloads, no per-call dictionary loading.
+"""
+
+from __future__ import annotations
+
+from newsetl.classify.dates import infer_date, read_manifest
+from newsetl.classify.ministries import find_government_mentions, ministry_hits
+from newsetl.classify.organisations import find_org_mentions, organisation_hits
+from newsetl.classify.people import extract_people
+from newsetl.classify.places import extract_places
+from newsetl.classify.policy_docs import extract_policy_docs
+from newsetl.classify.topics import classify_topics
+from newsetl.models import Classification, PageContext
+
+__all__ = ["classify_article", "read_manifest", "warm_up"]
+
+
+def classify_article(
+    title: str | None, body: str, ctx: PageContext, dateline: str | None = None
+) -> Classification:
+    """Classify one article. ``dateline`` is the ``2月21日`` the segmenter found after 本报讯."""
+    title = title or None
+    text = f"{title}\n{body}" if title else body
+    gov = find_government_mentions(text)
+    orgs = find_org_mentions(text, gov)
+    topics, primary = classify_topics(title, body)
+    org_spans = [(o.start, o.end) for o in orgs]
+    return Classification(
+        topics=topics,
+        primary_topic=primary,
+        ministries=ministry_hits(gov),
+        organisations=organisation_hits(text, gov, orgs),
+        people=extract_people(text, [(o.start, o.end, o.name) for o in orgs] + [(g.start, g.end, g.name) for g in gov]),
+        places=extract_places(text, exclude=org_spans),
+        policy_documents=extract_policy_docs(text),
+        date=infer_date(title, body, ctx, dateline),
+    )
+
+
+def warm_up() -> None:
+    """Build every lexicon and automaton now (e.g. once per worker) rather than on first use."""
+    classify_article("工信部", "本报讯 2月21日，工业和信息化部在北京召开会议。", PageContext(file_name="warm-up"))

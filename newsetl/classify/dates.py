@@ -1,0 +1,252 @@
+"""Event date of an article: dateline or lead, the year inferred from article and page.
+
+Order of evidence:
+1. the dateline (``本报讯 2月21日``, passed by the segmenter or found in the body) ->
+   precision ``day``;
+2. a date opening the lead (``4月25日，…``, ``今年7月，…``, ``第一季度，…``) ->
+   ``day`` / ``month`` / ``quarter``;
+3. the manifest's publication date (``PageContext.publication_date``) -> ``day``;
+4. the inferred year alone -> ``year`` (event_date = 1 January of that year);
+5. nothing -> all ``None``. The current year is never used.
+
+The year: the manifest's publication date when there is one (a December dateline on
+a January page belongs to the year before). Otherwise explicit years and anchors:
+years in the title count 3, in the body 1, statistics (``2019年，…同比增长…``) 0.5,
+ranges, chart spans and forecasts (``到2025年``, ``展望2021年``) nothing; phrases of
+``date_anchors.csv`` name a year (``十四五开局之年`` 2021, ``决战脱贫攻坚`` 2020) or a
+lower bound (any COVID-19 wording: 2020 or later). The page's own evidence is added
+at 0.4; candidates below the article's lower bound are dropped, so 2019 statistics
+on a COVID-era page never make it 2019. When only the lower bound is left, it is
+the year, and the evidence says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from newsetl.classify.lexicon import date_anchors
+from newsetl.models import DateInfo, PageContext
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
+_RANGE_AFTER = re.compile(r"^(?:\d{1,2}月(?:份)?)?\s*[—\-–~～至到]\s*(?:19|20)\d{2}")
+_RANGE_BEFORE = re.compile(r"(?:19|20)\d{2}(?:年)?(?:\d{1,2}月(?:份)?)?\s*[—\-–~～至到]\s*$")
+_FUTURE_BEFORE = ("展望", "到", "力争", "预计", "将于", "计划", "目标", "至")
+_PAST_BEFORE = ("截至", "截止")
+_STAT_WORDS = re.compile(r"同比|增长|下降|收入|规模|累计|完成|利润|产量|销量|营业|%|亿元|万元|万家|万户")
+_DATELINE = re.compile(r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+_BODY_DATELINE = re.compile(
+    r"本报讯\s*(?:[（(][^）)]{0,20}[）)])?\s*(?:记者\s*[\u4e00-\u9fff]{2,3}\s*)?"
+    r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日"
+)
+_LEAD_DAY = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?(?P<m>\d{1,2})月(?P<d>\d{1,2})日[，,、]")
+_LEAD_MONTH = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?(?P<m>\d{1,2})月(?:份)?[，,]")
+_LEAD_QUARTER = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?第(?P<q>[一二三四1-4])季度[，,]")
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+PAGE_FACTOR = 0.4
+
+
+@dataclass
+class YearEvidence:
+    scores: dict[int, float]
+    lower_bound: int | None
+    notes: dict[int, list[str]]
+
+
+def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
+    scores: dict[int, float] = {}
+    notes: dict[int, list[str]] = {}
+    lower: int | None = None
+
+    def add(y: int, w: float, note: str) -> None:
+        scores[y] = scores.get(y, 0.0) + w
+        notes.setdefault(y, []).append(note)
+
+    for m in _YEAR.finditer(text):
+        y = int(m.group(1))
+        before = text[max(0, m.start() - 12) : m.start()]
+        after = text[m.end() : m.end() + 30]
+        if _RANGE_AFTER.match(after) or _RANGE_BEFORE.search(before):
+            continue
+        if after.startswith(("前", "以前")) or (
+            before.endswith(_FUTURE_BEFORE) and not before.endswith(_PAST_BEFORE)
+        ):
+            continue
+        if after.startswith("以来"):
+            lower = max(lower or y, y)
+            continue
+        sentence = re.split(r"[。；;！!？?\n]", after, maxsplit=1)[0]
+        if title:
+            add(y, 3.0 * weight, f"{y}年 in title")
+        elif _STAT_WORDS.search(sentence[:25]):
+            add(y, 0.5 * weight, f"{y}年 (statistics)")
+        else:
+            add(y, weight, f"{y}年")
+    for phrase, y, kind in date_anchors():
+        n = text.count(phrase)
+        if not n:
+            continue
+        if kind == "min_year":
+            lower = max(lower or y, y)
+            continue
+        # "2021年是“十四五”开局之年": the explicit year is already counted
+        explicit = len(re.findall(rf"{y}年[，,]?是[^。]{{0,12}}{re.escape(phrase)}", text))
+        n -= explicit
+        if n > 0:
+            add(y, min(n, 2) * weight, phrase)
+    return YearEvidence(scores, lower, notes)
+
+
+def _fmt_notes(notes: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for n in notes:
+        counts[n] = counts.get(n, 0) + 1
+    return ", ".join(f"{k}×{v}" if v > 1 else k for k, v in counts.items())
+
+
+def infer_year(title: str | None, body: str, page_text: str = "") -> tuple[int | None, str | None]:
+    """(year, evidence) from the article and its page; (None, None) when nothing says."""
+    art = _collect(body, 1.0)
+    if title:
+        t = _collect(title, 1.0, title=True)
+        for y, s in t.scores.items():
+            art.scores[y] = art.scores.get(y, 0.0) + s
+            art.notes.setdefault(y, []).extend(t.notes[y])
+        if t.lower_bound:
+            art.lower_bound = max(art.lower_bound or 0, t.lower_bound)
+    page = _collect(page_text, PAGE_FACTOR) if page_text else YearEvidence({}, None, {})
+    lower = art.lower_bound
+    combined: dict[int, float] = {}
+    for src in (art.scores, page.scores):
+        for y, s in src.items():
+            combined[y] = combined.get(y, 0.0) + s
+    kept = {y: s for y, s in combined.items() if lower is None or y >= lower}
+    if kept:
+        year = max(kept, key=lambda y: (round(kept[y], 6), art.scores.get(y, 0.0), y))
+        parts = []
+        if year in art.notes:
+            parts.append("article: " + _fmt_notes(art.notes[year]))
+        if year in page.notes:
+            parts.append("page: " + _fmt_notes(page.notes[year]))
+        dropped = sorted(y for y in combined if y not in kept)
+        if dropped:
+            parts.append(f"ignored {','.join(map(str, dropped))} (before {lower}, the COVID-19 period or a 以来 bound)")
+        return year, f"year {year} from " + "; ".join(parts)
+    if lower is not None:
+        return lower, f"year {lower}: earliest year allowed by the article's wording (COVID-19 period or 以来)"
+    return None, None
+
+
+def _parse_iso(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _year_for(month: int, pub: date | None, inferred: int | None) -> int | None:
+    if pub is not None:
+        return pub.year - 1 if month > pub.month + 1 else pub.year  # a December dateline on a January page
+    return inferred
+
+
+def _strip_source(body: str) -> str:
+    return re.sub(r"^\s*(?:本报讯|本报记者\s*[\u4e00-\u9fff]{2,3}|[（(]?记者[\u4e00-\u9fff ]{2,4}[）)]?)\s*", "", body)
+
+
+def infer_date(title: str | None, body: str, ctx: PageContext, dateline: str | None = None) -> DateInfo:
+    pub = _parse_iso(ctx.publication_date)
+    if pub is not None:
+        year: int | None = pub.year
+        year_note = f"year {pub.year} from the manifest's publication date {pub.isoformat()}"
+    else:
+        year, year_note = infer_year(title, body, ctx.page_text)
+
+    # 1. the dateline
+    m = _DATELINE.search(dateline) if dateline else None
+    src = f"dateline {dateline}"
+    if m is None:
+        m = _BODY_DATELINE.search(body[:200])
+        src = f"dateline {m.group(0)}" if m else ""
+    if m is not None:
+        mo, d = int(m.group("m")), int(m.group("d"))
+        y = int(m.group("y")) if m.group("y") else _year_for(mo, pub, year)
+        ev = src if m.group("y") else f"{src}; {year_note}" if y is not None else src
+        when = _safe_date(y, mo, d) if y is not None else None
+        if when is not None:
+            return DateInfo(when.isoformat(), "day", when.year, ev)
+        if y is None:
+            return DateInfo(None, None, None, f"{src}: no year could be inferred")
+
+    # 2. a date opening the lead
+    lead = _strip_source(body.lstrip())[:40]
+    for pat, precision in ((_LEAD_DAY, "day"), (_LEAD_MONTH, "month"), (_LEAD_QUARTER, "quarter")):
+        lm = pat.match(lead)
+        if not lm:
+            continue
+        if lm.group("y"):
+            y = int(lm.group("y"))
+        elif lm.group("rel") == "去年":
+            y = year - 1 if year is not None else None
+        else:
+            y = year
+        if y is None:
+            break
+        if precision == "day":
+            when = _safe_date(y, int(lm.group("m")), int(lm.group("d")))
+        elif precision == "month":
+            when = _safe_date(y, int(lm.group("m")), 1)
+        else:
+            when = _safe_date(y, (_QUARTERS[lm.group("q")] - 1) * 3 + 1, 1)
+        if when is not None:
+            ev = f"lead {lm.group(0).rstrip('，,、')}"
+            if not lm.group("y"):
+                ev += f"; {year_note}"
+            return DateInfo(when.isoformat(), precision, when.year, ev)
+
+    # 3. the manifest
+    if pub is not None:
+        return DateInfo(pub.isoformat(), "day", pub.year, f"manifest publication date {pub.isoformat()}")
+    # 4. the year alone
+    if year is not None:
+        return DateInfo(f"{year:04d}-01-01", "year", year, year_note)
+    return DateInfo(None, None, None, None)
+
+
+def read_manifest(directory: str | Path) -> dict[str, dict[str, str | None]]:
+    """``manifest.csv`` next to the input files: file_name -> {publication_date, source, page}.
+
+    Missing file: ``{}``. Columns other than ``file_name`` are optional; an
+    unparseable publication date is kept as ``None`` rather than guessed.
+    """
+    path = Path(directory) / "manifest.csv"
+    if not path.is_file():
+        return {}
+    out: dict[str, dict[str, str | None]] = {}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            name = (row.get("file_name") or "").strip()
+            if not name:
+                continue
+            pub = _parse_iso(row.get("publication_date"))
+            out[name] = {
+                "publication_date": pub.isoformat() if pub else None,
+                "source": (row.get("source") or "").strip() or None,
+                "page": (row.get("page") or "").strip() or None,
+            }
+    return out
+
+
+__all__ = ["infer_date", "infer_year", "read_manifest"]

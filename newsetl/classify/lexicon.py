@@ -1,0 +1,184 @@
+"""Lexicons: the CSV files in ``dbt/seeds`` loaded once, plus the automata built on them.
+
+The same CSV files are loaded by dbt as seeds, so there is exactly one source of
+truth for Python and SQL. Everything here is built lazily on first use and cached
+for the life of the process (``functools.cache``); nothing is rebuilt per call.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import ahocorasick
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
+
+
+def read_csv(name: str) -> list[dict[str, str]]:
+    """Rows of one seed CSV as dicts (UTF-8, header row, values stripped)."""
+    with (SEEDS_DIR / name).open(encoding="utf-8", newline="") as fh:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str
+    name_zh: str
+    name_en: str
+    order: int
+
+
+@dataclass(frozen=True)
+class Ministry:
+    code: str
+    name_zh: str
+    name_en: str
+    abbreviation: str
+
+
+@dataclass(frozen=True)
+class MinistryAlias:
+    alias: str
+    code: str
+    kind: str  # name | abbreviation | informal | former_name | office | department | mechanism
+
+
+@dataclass(frozen=True)
+class LocalTerm:
+    term: str
+    default_level: str | None
+    counterpart: str | None
+
+
+def build_automaton(entries: dict[str, object]) -> ahocorasick.Automaton:
+    """An Aho-Corasick automaton whose values are ``(key, payload)``."""
+    automaton = ahocorasick.Automaton()
+    for key, payload in entries.items():
+        if key:
+            automaton.add_word(key, (key, payload))
+    automaton.make_automaton()
+    return automaton
+
+
+def iter_longest(automaton: ahocorasick.Automaton, text: str):
+    """Leftmost-longest, non-overlapping matches: ``(start, end, key, payload)``."""
+    if len(automaton) == 0:
+        return
+    for end_idx, (key, payload) in automaton.iter_long(text):
+        yield end_idx - len(key) + 1, end_idx + 1, key, payload
+
+
+@functools.cache
+def topics() -> tuple[Topic, ...]:
+    return tuple(
+        Topic(r["topic_code"], r["name_zh"], r["name_en"], i) for i, r in enumerate(read_csv("topics.csv"))
+    )
+
+
+@functools.cache
+def topic_terms() -> dict[str, tuple[tuple[str, float], ...]]:
+    """term -> ((topic_code, weight), ...); one term may serve several topics."""
+    codes = {t.code for t in topics()}
+    out: dict[str, list[tuple[str, float]]] = {}
+    for r in read_csv("topic_terms.csv"):
+        if r["topic_code"] not in codes:
+            raise ValueError(f"topic_terms.csv: unknown topic {r['topic_code']!r}")
+        out.setdefault(r["term"], []).append((r["topic_code"], float(r["weight"])))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@functools.cache
+def topic_automaton() -> ahocorasick.Automaton:
+    return build_automaton(dict(topic_terms()))
+
+
+@functools.cache
+def ministries() -> dict[str, Ministry]:
+    return {
+        r["ministry_code"]: Ministry(r["ministry_code"], r["name_zh"], r["name_en"], r["abbreviation"])
+        for r in read_csv("ministries.csv")
+    }
+
+
+@functools.cache
+def ministry_aliases() -> dict[str, MinistryAlias]:
+    known = ministries()
+    out: dict[str, MinistryAlias] = {}
+    for m in known.values():  # every official name is an alias of itself
+        out[m.name_zh] = MinistryAlias(m.name_zh, m.code, "name")
+    for r in read_csv("ministry_aliases.csv"):
+        if r["ministry_code"] not in known:
+            raise ValueError(f"ministry_aliases.csv: unknown ministry {r['ministry_code']!r}")
+        out[r["alias"]] = MinistryAlias(r["alias"], r["ministry_code"], r.get("alias_kind") or "informal")
+    return out
+
+
+@functools.cache
+def local_terms() -> dict[str, LocalTerm]:
+    return {
+        r["term"]: LocalTerm(r["term"], r["default_level"] or None, r["counterpart_code"] or None)
+        for r in read_csv("local_gov_terms.csv")
+    }
+
+
+@functools.cache
+def government_automaton() -> ahocorasick.Automaton:
+    """Ministry aliases and local-government terms in one longest-match automaton.
+
+    Putting both in one automaton is what keeps ``山东工业和信息化部主管部门`` (a
+    local body) from being read as ``工业和信息化部`` (the ministry).
+    """
+    entries: dict[str, object] = {}
+    for term, lt in local_terms().items():
+        entries[term] = ("local", lt)
+    for alias, ma in ministry_aliases().items():
+        entries[alias] = ("ministry", ma)
+    return build_automaton(entries)
+
+
+@functools.cache
+def publications() -> dict[str, str]:
+    return {r["title"]: r["kind"] for r in read_csv("publications.csv")}
+
+
+@functools.cache
+def person_roles() -> dict[str, str]:
+    return {r["role"]: r["category"] for r in read_csv("person_roles.csv")}
+
+
+@functools.cache
+def surnames() -> frozenset[str]:
+    return frozenset(r["surname"] for r in read_csv("person_surnames.csv"))
+
+
+@functools.cache
+def org_suffixes() -> tuple[tuple[str, str], ...]:
+    """(suffix, kind), longest suffix first."""
+    rows = [(r["suffix"], r["kind"]) for r in read_csv("org_suffixes.csv")]
+    return tuple(sorted(rows, key=lambda x: -len(x[0])))
+
+
+@functools.cache
+def known_organisations() -> dict[str, tuple[str, str]]:
+    """surface -> (kind, canonical_name)."""
+    return {r["name"]: (r["kind"], r["canonical_name"] or r["name"]) for r in read_csv("organisations.csv")}
+
+
+@functools.cache
+def policy_doc_types() -> tuple[tuple[str, str], ...]:
+    """(suffix, doc_type), longest suffix first."""
+    rows = [(r["suffix"], r["doc_type"]) for r in read_csv("policy_doc_types.csv")]
+    return tuple(sorted(rows, key=lambda x: -len(x[0])))
+
+
+@functools.cache
+def date_anchors() -> tuple[tuple[str, int, str], ...]:
+    return tuple((r["phrase"], int(r["year"]), r["kind"]) for r in read_csv("date_anchors.csv"))
+
+
+@functools.cache
+def place_stoplist() -> frozenset[str]:
+    return frozenset(r["surface"] for r in read_csv("place_stoplist.csv"))

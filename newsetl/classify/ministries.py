@@ -1,0 +1,170 @@
+"""Central ministries (``dbt/seeds/ministries.csv``) and their local counterparts.
+
+One leftmost-longest automaton holds both the ministry aliases
+(``ministry_aliases.csv``) and the local-government terms (``local_gov_terms.csv``),
+so ``山东工业和信息化部主管部门`` is one local term, not the ministry 工业和信息化部.
+
+Rules, in order:
+1. An alias that is not national by its own wording (中小企业局, 统计局, 卫健委 …)
+   directly preceded by a place (湖北省, 武汉市) or by 省/市/县/各地/地方 is a
+   local body, not the ministry.
+2. A department or office alias right after an alias of the same ministry
+   (工业和信息化部 + 信息技术发展司) is one mention of one unit.
+3. A local term (工业和信息化厅, 经济和信息化局, 工业和信息化主管部门 …) takes the
+   place or the collective word before it (河北省, 南京市, 各地, 全国各省、自治区、
+   直辖市) as its region and level; a bare collective term (人社部门) is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsetl.classify.lexicon import (
+    LocalTerm,
+    MinistryAlias,
+    government_automaton,
+    iter_longest,
+    ministries,
+)
+from newsetl.classify.places import find_place_mentions, region_of
+from newsetl.models import MinistryHit
+
+_NATIONAL_PREFIXES = ("国家", "国务院", "中央", "中国", "中华", "全国")
+_LOCAL_MARKS = "省市县区州盟旗"
+_BOUNDARY = set("，,。；;：:！!？?\n\r\t 、（）()“”\"'‘’《》【】[]—-·/|")
+_CONNECTORS = set("与和及同的在由将对向为是等共让把被从")
+_PLACE_LEVEL = {"province": "provincial", "city": "municipal", "county": "county"}
+# collective prefixes: (text right before the term, level)
+_COLLECTIVE = (
+    ("全国各省、自治区、直辖市", "provincial"),
+    ("各省、自治区、直辖市", "provincial"),
+    ("各省区市", "provincial"),
+    ("各省市", "provincial"),
+    ("各省份", "provincial"),
+    ("各省", "provincial"),
+    ("省级", "provincial"),
+    ("市级", "municipal"),
+    ("县级", "county"),
+    ("各地", None),
+    ("地方", None),
+    ("当地", None),
+    ("各级", None),
+)
+
+
+@dataclass(frozen=True)
+class GovMention:
+    start: int
+    end: int
+    surface: str
+    name: str  # organisation name (ministry: official name or the unit as written)
+    kind: str  # ministry | government
+    ministry_code: str | None  # set for the ministry itself only
+    counterpart: str | None  # for local bodies: the ministry they mirror
+    level: str | None
+    region: str | None
+    alias_kind: str | None = None
+
+
+def _is_national_wording(alias: str) -> bool:
+    return alias.startswith(_NATIONAL_PREFIXES)
+
+
+def _local_prefix_before(text: str, start: int, floor: int) -> tuple[int, str | None, str | None] | None:
+    """Where a place or collective prefix ending at ``start`` begins: (pos, region, level)."""
+    lo = start
+    while lo > floor and start - lo < 24 and text[lo - 1] not in _BOUNDARY:
+        lo -= 1
+    window = text[lo:start]
+    for prefix, level in _COLLECTIVE:
+        if window.endswith(prefix):
+            return start - len(prefix), None, level
+    if "、" in text[max(floor, start - 16) : start]:  # 全国各省、自治区、直辖市 split by the window
+        seg = text[max(floor, start - 16) : start]
+        for prefix, level in _COLLECTIVE[:2]:
+            if seg.endswith(prefix):
+                return start - len(prefix), None, level
+    for m in find_place_mentions(window):
+        between = window[m.end :]
+        if any(c in _CONNECTORS for c in between):
+            continue
+        pos = lo + m.start
+        region, plevel = region_of(text[pos:start])
+        return pos, region, _PLACE_LEVEL.get(plevel or "", None)
+    if window.endswith(tuple(_LOCAL_MARKS)) and len(window) >= 1:
+        mark = window[-1]
+        return start - 1, None, {"省": "provincial", "市": "municipal", "县": "county"}.get(mark)
+    return None
+
+
+def find_government_mentions(text: str) -> list[GovMention]:
+    out: list[GovMention] = []
+    floor = 0
+    official = ministries()
+    for start, end, key, (kind, payload) in iter_longest(government_automaton(), text):
+        if kind == "ministry":
+            ma: MinistryAlias = payload
+            prefix = None
+            if not _is_national_wording(key):
+                prefix = _local_prefix_before(text, start, floor)
+                # a plain 省/市 before 国务院-level names is never a prefix; a place is
+            if prefix is not None:
+                pos, region, level = prefix
+                out.append(
+                    GovMention(pos, end, text[pos:end], text[pos:end], "government", None, ma.code, level, region)
+                )
+            else:
+                prev = out[-1] if out else None
+                if (
+                    prev is not None
+                    and prev.end == start
+                    and prev.ministry_code == ma.code
+                    and ma.kind in ("department", "office")
+                ):  # 工业和信息化部 + 信息技术发展司
+                    merged = text[prev.start : end]
+                    out[-1] = GovMention(
+                        prev.start, end, merged, merged, "ministry", ma.code, None, "national", None, ma.kind
+                    )
+                else:
+                    name = key if ma.kind in ("department", "office", "mechanism") else official[ma.code].name_zh
+                    out.append(
+                        GovMention(start, end, key, name, "ministry", ma.code, None, "national", None, ma.kind)
+                    )
+        else:
+            lt: LocalTerm = payload
+            prefix = _local_prefix_before(text, start, floor)
+            if prefix is None:
+                floor = end
+                continue  # 人社部门 on its own: no body to name
+            pos, region, level = prefix
+            out.append(
+                GovMention(
+                    pos,
+                    end,
+                    text[pos:end],
+                    text[pos:end],
+                    "government",
+                    None,
+                    lt.counterpart,
+                    level or lt.default_level,
+                    region,
+                )
+            )
+        floor = end
+    return out
+
+
+def ministry_hits(mentions: list[GovMention]) -> list[MinistryHit]:
+    """One hit per ministry code, in order of first mention."""
+    hits: dict[str, list] = {}
+    for m in mentions:
+        if m.ministry_code is None:
+            continue
+        if m.ministry_code not in hits:
+            hits[m.ministry_code] = [m.surface, 0]
+        hits[m.ministry_code][1] += 1
+    return [MinistryHit(code, alias, n) for code, (alias, n) in hits.items()]
+
+
+def extract_ministries(text: str) -> list[MinistryHit]:
+    return ministry_hits(find_government_mentions(text))

@@ -1,0 +1,180 @@
+"""Organisations: ministries and local government bodies (from ``ministries``), plus
+companies, associations, universities, think tanks and media.
+
+Non-government organisations come from three sources:
+1. known names (``dbt/seeds/organisations.csv``: operators, large firms, think tanks);
+2. a name suffix (``org_suffixes.csv``: 有限公司, 集团, 协会, 大学, 研究所 …) with
+   the name read leftwards to the previous punctuation, leading verbs stripped;
+3. enumerations closed by a company noun: ``A、B、C等重点生产企业`` (山东海燕,
+   蓝月亮(中国)), and a place followed by an operator (湖北联通).
+Their spans are returned too, so that a place inside a company name (山东海燕) is
+not counted as a place mention.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from newsetl.classify.lexicon import build_automaton, iter_longest, known_organisations, org_suffixes
+from newsetl.classify.ministries import GovMention
+from newsetl.classify.places import region_of
+from newsetl.models import OrganisationHit
+
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]")
+_LEAD_WORDS = (
+    "紧急协调", "协调", "吸引了", "吸引", "包括", "比如", "例如", "如", "据", "由", "与", "同", "会同", "联合",
+    "组织", "支持", "推动", "帮助", "依托", "通过", "指导", "引导", "鼓励", "促进", "来自", "对", "在", "将",
+    "向", "为", "是", "从", "部属", "原", "该", "其", "和", "及", "以及", "接受", "受", "记者从", "近日",
+    "日前", "目前", "截至", "已有", "有", "等", "了",
+)  # fmt: skip
+_GENERIC_CORES = {
+    "", "行业", "相关", "有关", "相关行业", "部分", "重点", "骨干", "龙头", "其他", "其它", "本", "该", "各", "这些",
+    "一些", "多家", "企业", "国有", "民营", "上市", "子", "分", "总", "母", "科技", "投资", "平台", "电商",
+    "互联网", "中小", "大型", "知名", "参展", "生产", "制造", "省", "市", "县", "全国", "地方", "各地", "本地",
+    "当地", "国内", "国外", "外资", "合资", "研究", "高校", "集团", "公司", "产业", "专业", "社会", "服务",
+}  # fmt: skip
+_ENUM = re.compile(r"等(?:[\u4e00-\u9fff\d]{0,6}?)(?:企业|公司|厂商|厂家|电商平台|平台企业)")
+_OPERATOR_BRANCH = re.compile(r"(联通|移动|电信|铁塔|广电)")
+_HARD_STOP = set("，,。；;：:！!？?\n\r“”\"《》【】")
+_ORG_KINDS = ("company", "association", "university", "think_tank", "media", "other")
+
+
+@dataclass(frozen=True)
+class OrgMention:
+    start: int
+    end: int
+    name: str
+    kind: str
+    canonical: str
+
+
+@functools.cache
+def _suffix_automaton() -> ahocorasick.Automaton:
+    return build_automaton(dict(org_suffixes()))
+
+
+@functools.cache
+def _known_automaton() -> ahocorasick.Automaton:
+    return build_automaton(dict(known_organisations()))
+
+
+def _strip_lead(name: str) -> str:
+    changed = True
+    while changed and name:
+        changed = False
+        for w in _LEAD_WORDS:
+            if name.startswith(w) and len(name) > len(w) + 1:
+                name = name[len(w) :]
+                changed = True
+                break
+    return name
+
+
+def _read_left(text: str, end: int, floor: int, limit: int = 22) -> int:
+    pos = end
+    while pos > floor and end - pos < limit and _NAME_CHAR.match(text[pos - 1]):
+        pos -= 1
+    return pos
+
+
+def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention]:
+    out: list[OrgMention] = []
+    floor = 0
+    for s, e, suffix, kind in iter_longest(_suffix_automaton(), text):
+        if any(a <= s < b for a, b in taken):
+            continue
+        left_floor = max([floor] + [b for a, b in taken if b <= s])
+        pos = _read_left(text, s, left_floor)
+        raw = text[pos:s]
+        if "的" in raw:
+            raw = raw.rsplit("的", 1)[1]
+        core = _strip_lead(raw)
+        if core in _GENERIC_CORES or len(core) < 2 or core.endswith(("等", "和", "与")):
+            continue
+        # a name glued to the end of a government body (…局XX公司) is not trusted
+        start = s - len(core)
+        name = text[start:e]
+        out.append(OrgMention(start, e, name, kind, name))
+        floor = e
+    return out
+
+
+def _enumerated_companies(text: str, taken: list[tuple[int, int]]) -> list[OrgMention]:
+    out: list[OrgMention] = []
+    for m in _ENUM.finditer(text):
+        pos = m.start()
+        lo = pos
+        while lo > 0 and text[lo - 1] not in _HARD_STOP and pos - lo < 120:
+            lo -= 1
+        items = text[lo:pos].split("、")
+        if len(items) < 1:
+            continue
+        cursor = lo
+        for i, item in enumerate(items):
+            item_start = cursor
+            cursor += len(item) + 1
+            name = item.strip()
+            if i == 0:
+                name = _strip_lead(name)
+            if not (2 <= len(name) <= 12) or not all(_NAME_CHAR.match(c) for c in name):
+                continue
+            start = item_start + (len(item) - len(name))
+            end = start + len(name)
+            if any(a <= start and end <= b for a, b in taken):
+                continue
+            out.append(OrgMention(start, end, name, "company", name))
+    return out
+
+
+def _operator_branches(text: str, place_spans: list[tuple[int, int, str]]) -> list[OrgMention]:
+    out = []
+    for s, e, _surface in place_spans:
+        m = _OPERATOR_BRANCH.match(text, e)
+        if m:
+            out.append(OrgMention(s, m.end(), text[s : m.end()], "company", text[s : m.end()]))
+    return out
+
+
+def find_org_mentions(text: str, gov: list[GovMention]) -> list[OrgMention]:
+    """Non-government organisation mentions (spans), outside government mentions."""
+    from newsetl.classify.places import find_place_mentions
+
+    gov_spans = [(g.start, g.end) for g in gov]
+    known = [
+        OrgMention(s, e, key, kind, canonical)
+        for s, e, key, (kind, canonical) in iter_longest(_known_automaton(), text)
+        if not any(a <= s and e <= b for a, b in gov_spans)
+    ]
+    suffixed = _suffix_mentions(text, gov_spans)
+    # a known short name inside a longer suffixed name (赛迪智库 in 赛迪智库规划研究所) yields to it
+    known = [k for k in known if not any(x.start <= k.start and k.end <= x.end and x != k for x in suffixed)]
+    suffixed = [x for x in suffixed if not any(k.start <= x.start and x.end <= k.end for k in known)]
+    spans = gov_spans + [(x.start, x.end) for x in known + suffixed]
+    places = [(m.start, m.end, m.surface) for m in find_place_mentions(text)]
+    branches = [b for b in _operator_branches(text, places) if not any(a <= b.start < e for a, e in spans)]
+    spans += [(b.start, b.end) for b in branches]
+    enumerated = _enumerated_companies(text, spans)
+    return sorted(known + suffixed + branches + enumerated, key=lambda o: o.start)
+
+
+def organisation_hits(text: str, gov: list[GovMention], orgs: list[OrgMention]) -> list[OrganisationHit]:
+    groups: dict[tuple[str, str], list] = {}
+    for g in gov:
+        key = (g.kind, g.name)
+        if key not in groups:
+            groups[key] = [g.name, g.kind, g.level, g.region, 0, g.ministry_code, g.counterpart]
+        groups[key][4] += 1
+    for o in orgs:
+        key = (o.kind, o.canonical)
+        if key not in groups:
+            region, _level = region_of(o.name)
+            groups[key] = [o.name, o.kind, None, region, 0, None, None]
+        groups[key][4] += 1
+    return [
+        OrganisationHit(name, kind, level, region, n, code, counterpart_code=cp)
+        for name, kind, level, region, n, code, cp in groups.values()
+    ]

@@ -1,0 +1,142 @@
+"""People named in an article, with the role stated next to the name.
+
+Patterns (no model, no jieba):
+- role before the name: ``副部长辛国斌``, ``部党组书记、部长肖亚庆``, ``本报记者 诸玲珍``,
+  ``董事长芮晓武``, optionally after an organisation (``TCL集团董事长李东生``);
+- role after the name: ``习近平总书记``, ``高旭红教授``;
+- name before a speech verb or an interview colon: ``李颖强调``, ``关兵说``, ``罗俊杰:``;
+- a parenthesised signature at the end of a paragraph: ``(布 轩)``.
+A name is a known surname (``person_surnames.csv``) plus one or two characters;
+between the 2- and 3-character reading, the one the article repeats or the one
+followed by a verb or punctuation wins.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from newsetl.classify.lexicon import person_roles, surnames
+from newsetl.models import PersonHit
+
+_CJK = "\u4e00-\u9fff"
+_AFTER_NAME = (
+    "出席", "表示", "告诉", "认为", "指出", "强调", "说", "在", "等", "围绕", "发表", "主持", "介绍", "接受",
+    "就", "和", "与", "作", "先后", "近日", "透露", "分析", "坦言", "也", "还", "同志", "率", "带队", "讲话",
+    "致辞", "提出", "称", "道出", "谈", "解读", "回答", "出任", "担任", "获", "荣获", "一行", "参加", "会见",
+    "调研", "考察", "希望", "建议", "：", ":", "，", ",", "。", "、", "）", ")", "；", "“", "”", " ", "\n",
+)  # fmt: skip
+_SPEECH = "表示|强调|指出|认为|说|告诉|透露|介绍|坦言|分析|称|道出|谈到|提到|建议|解释"
+_NOT_NAMES = {
+    "王国", "高度", "高效", "高质量", "高速", "高新", "高技术", "高校", "高端", "高于", "关键", "关于", "关注",
+    "全国", "全面", "全力", "全年", "全球", "全行业", "方面", "方式", "方案", "方向", "林业", "黄金",
+    "金融", "金额", "金奖", "石油", "石化", "马上", "程度", "程序", "于是", "于此", "许多", "许可", "安全",
+    "孔子", "任务", "任何", "任期", "余家", "余人", "余个", "余名", "余项", "余套", "余亿", "万元", "万家",
+    "万人", "万个", "江苏", "江西", "江华", "黄河", "周边", "周年", "周期", "周围", "向好", "向上", "向下",
+    "包括", "成都", "成为", "成功", "史上", "常态", "文化", "华为", "华星", "华北", "华东", "华南", "田间",
+    "韩国", "严格", "严重", "严峻", "连续", "温度", "毛利", "牛市", "路径", "单位", "单个",
+    "雷达", "龙头", "龙川", "施工", "时间", "秦岭", "洪水", "白名单", "白皮书",
+}  # fmt: skip
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    roles = sorted(person_roles(), key=len, reverse=True)
+    role_alt = "|".join(map(re.escape, roles))
+    sn = sorted(surnames(), key=len, reverse=True)
+    sn_alt = "|".join(map(re.escape, sn))
+    name = rf"(?:{sn_alt})[{_CJK}]{{1,2}}"
+    # roles chained by 、 or 兼: 部党组书记、部长 / 大中华区董事长兼总裁
+    role_chain = rf"(?:(?:{role_alt})(?:[、兼](?:[{_CJK}]{{0,6}}?)(?:{role_alt}))*)"
+    before = re.compile(rf"(?P<role>{role_chain})[ \u3000]?(?P<name>{name})")
+    after = re.compile(rf"(?P<name>{name})(?P<role>总书记|教授|院士|研究员|同志)")
+    speech = re.compile(rf"(?:^|(?<=[。！？!?；;\n”」\s]))(?P<name>{name})(?:也|还|则|进一步|同样|也同样)?(?:{_SPEECH})")
+    colon = re.compile(rf"(?:^|(?<=[。！？!?\n\s]))(?P<name>{name})[:：]")
+    signature = re.compile(rf"[（(](?P<name>(?:{sn_alt})[ \u3000]?[{_CJK}]{{1,2}})[）)]\s*(?:\n|$)")
+    return before, after, speech, colon, signature
+
+
+def _choose(text: str, start: int, candidate: str) -> str | None:
+    """Pick the 2- or 3-character reading of a name found at ``start``."""
+    options = []
+    for n in (candidate[:3], candidate[:2]) if len(candidate) >= 3 else (candidate,):
+        if len(n) < 2:
+            continue
+        follow = text[start + len(n) : start + len(n) + 2]
+        ok = follow == "" or any(follow.startswith(w) for w in _AFTER_NAME)
+        options.append((n, text.count(n), ok))
+    if not options:
+        return None
+    if len(options) == 2:
+        (n3, c3, ok3), (n2, c2, ok2) = options
+        if ok3 and (c3 >= c2 or not ok2):
+            return n3
+        if ok2 and c2 > c3:
+            return n2
+        if ok3:
+            return n3
+        return n2 if ok2 else None
+    n, _c, ok = options[0]
+    return n if ok else None
+
+
+def _clean_role(role: str) -> str:
+    return role.strip()
+
+
+def _org_before(spans: list[tuple[int, int, str]], role_start: int) -> str | None:
+    """The organisation named right before a role (TCL集团董事长, 工信部副部长)."""
+    best = None
+    for s, e, name in spans:
+        if s < role_start and role_start - 1 <= e <= role_start + 4:
+            best = name
+    return best
+
+
+def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = None) -> list[PersonHit]:
+    """People in ``text``; ``org_spans`` (start, end, name) let a role inherit its organisation."""
+    before, after, speech, colon, signature = _patterns()
+    spans = sorted(org_spans or [])
+    found: dict[str, list] = {}
+
+    def add(name: str | None, role: str | None, pos: int, org: str | None = None) -> None:
+        if not name or name in _NOT_NAMES or name[:2] in _NOT_NAMES:
+            return
+        if name not in found:
+            found[name] = [role, org, pos]
+        elif role and not found[name][0]:
+            found[name][0] = role
+            found[name][1] = found[name][1] or org
+
+    for m in before.finditer(text):
+        name = _choose(text, m.start("name"), m.group("name"))
+        role = _clean_role(m.group("role"))
+        add(name, role, m.start(), _org_before(spans, m.start("role")))
+    for m in after.finditer(text):
+        nm = m.group("name")
+        # 习近平总书记: the name is what precedes the role, 2 or 3 characters
+        name = nm if nm[:2] not in _NOT_NAMES else None
+        if name and len(name) == 3 and text.count(name[1:]) > text.count(name):
+            name = name[1:]
+        add(name, m.group("role") if m.group("role") != "同志" else None, m.start())
+    for pat in (speech, colon):
+        for m in pat.finditer(text):
+            add(_choose(text, m.start("name"), m.group("name")), None, m.start())
+    for m in signature.finditer(text):
+        add(m.group("name").replace(" ", "").replace("\u3000", ""), None, m.start())
+    # drop a 2-character name that is the head of a 3-character one (关兵 vs 关兵告)
+    names = list(found)
+    for n in names:
+        if any(o != n and o.startswith(n) for o in names) and n in found:
+            longer = [o for o in names if o != n and o.startswith(n)]
+            for o in longer:
+                if text.count(n) > text.count(o) * 2 and o in found:
+                    if found[o][0] and not found[n][0]:
+                        found[n][0] = found[o][0]
+                    del found[o]
+                elif o in found and n in found:
+                    if found[n][0] and not found[o][0]:
+                        found[o][0] = found[n][0]
+                    del found[n]
+    ordered = sorted(found.items(), key=lambda kv: kv[1][2])
+    return [PersonHit(name, role, org) for name, (role, org, _pos) in ordered]

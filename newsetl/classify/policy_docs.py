@@ -1,0 +1,74 @@
+"""Policy documents cited in 《…》, told apart from publications.
+
+- A title may be cut by a line or column break (``…扩大就业\\n\\n的意见》``): line
+  breaks inside the brackets are removed, spaces that are part of the title kept.
+- A title that is a publication (``publications.csv``: 《中国电子报》, 《学习时报》,
+  《旗帜》) or looks like one (ends in 报/日报/时报/周刊/杂志, short) is not a document.
+- The type comes from the title's ending (``policy_doc_types.csv``, longest suffix
+  first) after a trailing parenthesis such as ``（2018—2020年）`` is set aside.
+- A bare back-reference (《通知》, 《意见》, 《方案》) counts as one more mention of
+  the latest full title of that type, never as a document of its own.
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsetl.classify.lexicon import policy_doc_types, publications
+from newsetl.models import PolicyDocHit
+
+_TITLE = re.compile(r"《([^《》]{1,120}?)》", re.S)
+_TRAILING_PAREN = re.compile(r"[（(][^（）()]*[）)]$")
+_PUBLICATION_ENDINGS = ("日报", "时报", "晚报", "周报", "周刊", "杂志", "月刊", "画报", "报")
+_SHORT_REFS = {"通知", "意见", "方案", "办法", "规划", "条例", "指南", "计划", "措施", "决定", "要点", "纲要"}
+
+
+def normalise_title(raw: str) -> str:
+    t = re.sub(r"[ \t\u3000]*\n[\s\u3000]*", "", raw)  # a line/column break inside the title
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def is_publication(title: str) -> bool:
+    if title in publications():
+        return True
+    return len(title) <= 8 and title.endswith(_PUBLICATION_ENDINGS) and not title.startswith("关于")
+
+
+def doc_type(title: str) -> str:
+    core = _TRAILING_PAREN.sub("", title).strip()
+    for suffix, kind in policy_doc_types():
+        if core.endswith(suffix):
+            return kind
+    return "other"
+
+
+def find_titles(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), normalise_title(m.group(1))) for m in _TITLE.finditer(text)]
+
+
+def extract_policy_docs(text: str) -> list[PolicyDocHit]:
+    docs: dict[str, list] = {}
+    last_of_type: dict[str, str] = {}
+    for _s, _e, title in find_titles(text):
+        if not title or is_publication(title):
+            continue
+        if title in _SHORT_REFS:
+            kind = doc_type(title)
+            ref = last_of_type.get(kind)
+            if ref is not None:
+                docs[ref][1] += 1
+            continue
+        kind = doc_type(title)
+        if title not in docs:
+            docs[title] = [kind, 0]
+        docs[title][1] += 1
+        last_of_type[kind] = title
+    return [PolicyDocHit(t, k, n) for t, (k, n) in docs.items()]
+
+
+def extract_publications(text: str) -> list[str]:
+    seen: list[str] = []
+    for _s, _e, title in find_titles(text):
+        if title and is_publication(title) and title not in seen:
+            seen.append(title)
+    return seen

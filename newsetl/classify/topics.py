@@ -1,0 +1,71 @@
+"""Topics: multi-label, with a score per topic, a primary topic and the evidence terms.
+
+Scoring (deterministic, explainable from ``topic_terms.csv``):
+- terms are matched leftmost-longest (``5G+工业互联网`` is one industrial-internet
+  term, not also a 5G one);
+- a term found n times in the body adds ``weight * (1 + ln n)``, so a word repeated
+  twenty times does not drown everything else;
+- a term in the title adds ``TITLE_FACTOR * weight`` once more;
+- a topic is kept when its score is at least ``MIN_SCORE`` and at least
+  ``MIN_SHARE`` of the best topic's score; the primary topic is the best score
+  (ties broken by title evidence, then by the order of ``topics.csv``).
+"""
+
+from __future__ import annotations
+
+import math
+
+from newsetl.classify.lexicon import iter_longest, topic_automaton, topics
+from newsetl.models import TopicHit
+
+TITLE_FACTOR = 3.0
+MIN_SCORE = 5.0
+MIN_SHARE = 0.3
+MAX_EVIDENCE = 8
+
+
+def _count_terms(text: str) -> dict[str, tuple[int, tuple[tuple[str, float], ...]]]:
+    counts: dict[str, list] = {}
+    for _s, _e, term, payload in iter_longest(topic_automaton(), text):
+        if term in counts:
+            counts[term][0] += 1
+        else:
+            counts[term] = [1, payload]
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def score_topics(title: str | None, body: str) -> dict[str, tuple[float, float, dict[str, float]]]:
+    """topic -> (score, title_score, {term: contribution})."""
+    scores: dict[str, list] = {}
+    for term, (n, payload) in _count_terms(body).items():
+        for code, weight in payload:
+            s = scores.setdefault(code, [0.0, 0.0, {}])
+            c = weight * (1.0 + math.log(n))
+            s[0] += c
+            s[2][term] = s[2].get(term, 0.0) + c
+    if title:
+        for term, (_n, payload) in _count_terms(title).items():
+            for code, weight in payload:
+                s = scores.setdefault(code, [0.0, 0.0, {}])
+                c = TITLE_FACTOR * weight
+                s[0] += c
+                s[1] += c
+                s[2][term] = s[2].get(term, 0.0) + c
+    return {k: (v[0], v[1], v[2]) for k, v in scores.items()}
+
+
+def classify_topics(title: str | None, body: str) -> tuple[list[TopicHit], str | None]:
+    scored = score_topics(title, body)
+    if not scored:
+        return [], None
+    order = {t.code: t.order for t in topics()}
+    ranked = sorted(scored.items(), key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]))
+    best = ranked[0][1][0]
+    hits: list[TopicHit] = []
+    for code, (score, _title_score, terms) in ranked:
+        if score < MIN_SCORE or score < MIN_SHARE * best:
+            continue
+        evidence = tuple(t for t, _c in sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EVIDENCE])
+        hits.append(TopicHit(code, round(score, 3), evidence))
+    primary = hits[0].code if hits else None
+    return hits, primary
