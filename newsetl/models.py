@@ -95,6 +95,8 @@ class OrganisationHit:
     region: str | None  # province/city the body belongs to, where known
     mentions: int
     ministry_code: str | None = None
+    # for a local body (河北省工业和信息化厅): the ministry it mirrors; it is never ``ministry_code``
+    counterpart_code: str | None = None
 
 
 @dataclass(frozen=True)
