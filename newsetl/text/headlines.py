@@ -29,6 +29,9 @@ def is_heading_like(line: str, md_level: int = 0) -> bool:
         return False
     if _TURN.match(line) or ("，" in line and line.endswith("？")):
         return False  # a Q&A question, not a heading
+    comma = line.find("，")
+    if line.count("，") >= 2 or 0 <= comma <= 5:
+        return False  # prose cut short (据介绍，… / 2月21日，…): titles rarely open with a short clause
     return bool(re.search(r"[\u4e00-\u9fff]", line))
 
 

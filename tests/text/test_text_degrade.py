@@ -1,0 +1,72 @@
+"""Degradation generator, scorer and the harness thresholds.
+
+The harness builds multi-article pages from the seed articles
+(tests/text/data/seed_articles.json), applies the phenomena, segments and
+scores. Thresholds sit a little under the measured values so a regression
+fails the build; see ``python -m newsetl.text.harness`` for the full report.
+"""
+
+from __future__ import annotations
+
+import glob
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from newsetl.text import segment_page
+from newsetl.text.degrade import PHENOMENA, build_page
+from newsetl.text.harness import MIX, evaluate, load_articles
+from newsetl.text.score import score_page
+
+ARTS = load_articles()
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_build_page_is_deterministic_and_applies_phenomena():
+    t1, truth1 = build_page(ARTS[:3], random.Random(3), ["cut_distant", "repeat_exact", "ascii_punct"])
+    t2, _ = build_page(ARTS[:3], random.Random(3), ["cut_distant", "repeat_exact", "ascii_punct"])
+    assert t1 == t2 and truth1.cuts and truth1.repeats == 1
+    assert "，" not in t1 and "," in t1
+    one, _ = build_page(ARTS[:3], random.Random(3), ["page_one_line"])
+    assert one.count("\n") == 1
+    _, dropped = build_page(ARTS[:3], random.Random(3), ["drop_title"])
+    assert sum(a.title is None for a in dropped.articles) == 1
+    with pytest.raises(ValueError):
+        build_page(ARTS[:2], random.Random(0), ["no_such_thing"])
+
+
+def test_scorer_on_a_clean_page_is_perfect():
+    text, truth = build_page(ARTS[:4], random.Random(1), [])
+    s = score_page(segment_page(text, "p").articles, truth.articles)
+    assert s.exact_accuracy == 1.0 and s.boundary_f1 == 1.0
+
+
+@pytest.mark.parametrize("phenomenon", [p for p in PHENOMENA if p != "page_one_line"])
+def test_each_phenomenon_alone(phenomenon: str):
+    total, _per, _ms = evaluate(ARTS, n_pages=40, seed=11, mix=(phenomenon,))
+    assert total.exact_accuracy >= 0.75, (phenomenon, total)
+    assert total.boundary_f1 >= 0.9, (phenomenon, total)
+
+
+def test_harness_main_mix_meets_target():
+    total, per, _ms = evaluate(ARTS, n_pages=200, seed=7, mix=MIX)
+    print(f"harness: exact {total.exact_accuracy:.3f} boundary F1 {total.boundary_f1:.3f}")
+    assert total.exact_accuracy >= 0.9
+    assert total.boundary_f1 >= 0.95
+
+
+def test_speed_budget():
+    """Budget is <= 2 ms per ~17 KB page on one core; the test allows CI noise."""
+    pages = [Path(f).read_text(encoding="utf-8") for f in sorted(glob.glob(str(ROOT / "seeds" / "*.txt")))]
+    for p in pages:
+        segment_page(p, "warm")
+    t0 = time.perf_counter()
+    n = 20
+    for _ in range(n):
+        for p in pages:
+            segment_page(p, "x")
+    ms = 1000 * (time.perf_counter() - t0) / (n * len(pages))
+    print(f"segment_page: {ms:.2f} ms/page on the seeds")
+    assert ms < 6.0

@@ -1,0 +1,64 @@
+"""segment_page on small realistic pages (not the seeds): one phenomenon each."""
+
+from __future__ import annotations
+
+from newsetl.text import segment_page
+
+A1 = "本报讯 3月5日，工信部召开中小企业发展促进工作会议，部署今年重点任务。"
+A2 = "会议指出，要进一步优化中小企业发展环境，推动惠企政策落地见效，帮助企业解决融资难题。"
+A3 = "会议要求，各地中小企业主管部门要加强统筹协调，强化服务体系建设，提升服务效能。"
+B1 = "本报讯 3月6日，工信部发布新一批5G应用试点名单，覆盖医疗、教育、交通等领域。"
+B2 = "据介绍，试点项目将重点推动5G与垂直行业深度融合，打造一批可复制推广的应用标杆。"
+
+
+def _page(*lines: str) -> str:
+    return "\n\n".join(lines) + "\n"
+
+
+def test_two_articles_with_titles_and_leads():
+    res = segment_page(_page("工信部部署中小企业工作", A1, A2, A3, "（耀 文）", "5G应用试点名单发布", B1, B2), "d")
+    assert [a.title for a in res.articles] == ["工信部部署中小企业工作", "5G应用试点名单发布"]
+    a, b = res.articles
+    assert a.source_label == "本报讯" and a.dateline == "3月5日" and a.bylines == ["耀 文"]
+    assert a.body.startswith("工信部召开中小企业") and "耀 文" not in a.body
+    assert b.paragraphs[-1].text == B2 and not a.is_fragment and not b.is_fragment
+
+
+def test_adjacent_and_distant_column_breaks_are_joined():
+    cut = A2.index("融资")
+    page = _page("工信部部署中小企业工作", A1, A2[: cut + 1], "5G应用试点名单发布", B1, B2, A2[cut + 1 :], A3)
+    res = segment_page(page, "d")
+    a, b = res.articles
+    assert A2 in a.body and A3 in a.body and a.joins and a.joins[0].distance > 1
+    assert B2 in b.body and A3 not in b.body
+
+
+def test_subheads_stay_inside_and_duplicates_appear_once():
+    page = _page("工信部部署中小企业工作", A1, "优化发展环境", A2, "强化服务体系", A3, A3, A2[:30])
+    (a,) = segment_page(page, "d").articles
+    assert [p.kind for p in a.paragraphs] == ["text", "subhead", "text", "subhead", "text"]
+    assert a.duplicates_removed == 2
+
+
+def test_fragments_keep_null_titles_and_missing_ends():
+    page = _page("决战决胜脱贫攻坚", "TCL华星相关负责人表示，产业链上下游企业已加快复工复产。", "5G应用试点名单发布", B1,
+                 "据介绍，试点项目将重点推动5G与垂直行业深度融")
+    first, second = segment_page(page, "d").articles
+    assert first.title is None and first.missing == "start" and first.is_fragment
+    assert second.title == "5G应用试点名单发布" and second.missing == "end"
+
+
+def test_one_line_qa_page_split_into_turns_and_trailer_removed():
+    page = ("工信部解读热点\n记者:下一步将采取哪些举措?罗俊杰:一是抓紧推动政策落地。二是打通堵点。"
+            "记者:中小企业情况如何?罗俊杰:总体平稳。转自:中国电子报 原文链接://example.com/1.html\n")
+    (a,) = segment_page(page, "d").articles
+    assert [p.text[:4] for p in a.paragraphs] == ["记者：下", "罗俊杰：", "记者：中", "罗俊杰："]
+    assert a.source_label == "中国电子报" and "原文链接" not in a.body
+
+
+def test_original_text_kept_and_ids_stable():
+    page = _page("# 工信部部署中小企业工作", A1.replace("，", ","), A2)
+    r1, r2 = segment_page(page, "d"), segment_page(page, "d")
+    assert r1.articles[0].article_id == r2.articles[0].article_id
+    assert "3月5日," in r1.articles[0].original_text and r1.articles[0].dateline == "3月5日"
+    assert "，" in r1.articles[0].body
