@@ -25,6 +25,7 @@ from newsetl.classify.lexicon import (
     government_automaton,
     iter_longest,
     ministries,
+    ministry_aliases,
 )
 from newsetl.classify.places import find_place_mentions, region_of
 from newsetl.models import MinistryHit
@@ -90,11 +91,23 @@ def _local_prefix_before(text: str, start: int, floor: int) -> tuple[int, str | 
             continue
         pos = lo + m.start
         region, plevel = region_of(text[pos:start])
-        return pos, region, _PLACE_LEVEL.get(plevel or "", None)
+        return pos, region, _PLACE_LEVEL.get(plevel or "")
     if window.endswith(tuple(_LOCAL_MARKS)) and len(window) >= 1:
         mark = window[-1]
         return start - 1, None, {"省": "provincial", "市": "municipal", "县": "county"}.get(mark)
     return None
+
+
+def _unit_name(surface: str, ma: MinistryAlias) -> str:
+    """工信部办公厅 -> 工业和信息化部办公厅: a unit is named after the ministry's official name."""
+    official = ministries()[ma.code].name_zh
+    if surface.startswith(official):
+        return surface
+    best = ""
+    for alias, other in ministry_aliases().items():
+        if other.code == ma.code and other.kind in ("abbreviation", "informal", "name") and surface.startswith(alias):
+            best = alias if len(alias) > len(best) else best
+    return official + surface[len(best) :] if best and len(surface) > len(best) else surface
 
 
 def find_government_mentions(text: str) -> list[GovMention]:
@@ -121,12 +134,12 @@ def find_government_mentions(text: str) -> list[GovMention]:
                     and prev.ministry_code == ma.code
                     and ma.kind in ("department", "office")
                 ):  # 工业和信息化部 + 信息技术发展司
-                    merged = text[prev.start : end]
+                    merged = _unit_name(text[prev.start : end], ma)
                     out[-1] = GovMention(
                         prev.start, end, merged, merged, "ministry", ma.code, None, "national", None, ma.kind
                     )
                 else:
-                    name = key if ma.kind in ("department", "office", "mechanism") else official[ma.code].name_zh
+                    name = _unit_name(key, ma) if ma.kind in ("department", "office", "mechanism") else official[ma.code].name_zh
                     out.append(
                         GovMention(start, end, key, name, "ministry", ma.code, None, "national", None, ma.kind)
                     )

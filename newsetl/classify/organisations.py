@@ -25,19 +25,29 @@ from newsetl.classify.places import region_of
 from newsetl.models import OrganisationHit
 
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]")
+# words that cannot begin a name: stripped from the front of a candidate
 _LEAD_WORDS = (
-    "紧急协调", "协调", "吸引了", "吸引", "包括", "比如", "例如", "如", "据", "由", "与", "同", "会同", "联合",
-    "组织", "支持", "推动", "帮助", "依托", "通过", "指导", "引导", "鼓励", "促进", "来自", "对", "在", "将",
-    "向", "为", "是", "从", "部属", "原", "该", "其", "和", "及", "以及", "接受", "受", "记者从", "近日",
-    "日前", "目前", "截至", "已有", "有", "等", "了",
+    "如", "据", "由", "与", "同", "对", "在", "将", "向", "为", "是", "从", "原", "该", "其", "和", "及", "以及",
+    "受", "有", "等", "了", "部属", "近日", "日前", "目前", "截至", "已有", "记者从",
+)  # fmt: skip
+# verbs and prepositions after which a name starts, wherever they occur in the candidate
+_CUT_AFTER = (
+    "紧急协调", "协调", "吸引了", "吸引", "包括", "比如", "例如", "会同", "联合", "组织", "支持", "推动", "帮助",
+    "依托", "通过", "指导", "引导", "鼓励", "促进", "来自", "接受", "发挥", "充分发挥", "推进", "开展", "加强",
+    "建立", "成立", "举办", "主办", "承办", "携手", "牵头", "委托", "论坛由", "活动由", "会议由", "由", "据",
 )  # fmt: skip
 _GENERIC_CORES = {
     "", "行业", "相关", "有关", "相关行业", "部分", "重点", "骨干", "龙头", "其他", "其它", "本", "该", "各", "这些",
     "一些", "多家", "企业", "国有", "民营", "上市", "子", "分", "总", "母", "科技", "投资", "平台", "电商",
     "互联网", "中小", "大型", "知名", "参展", "生产", "制造", "省", "市", "县", "全国", "地方", "各地", "本地",
     "当地", "国内", "国外", "外资", "合资", "研究", "高校", "集团", "公司", "产业", "专业", "社会", "服务",
+    "央企", "国企", "大型国企", "民企", "外企", "中央企业",
 }  # fmt: skip
-_ENUM = re.compile(r"等(?:[\u4e00-\u9fff\d]{0,6}?)(?:企业|公司|厂商|厂家|电商平台|平台企业)")
+_QUALIFIED_ENUM = re.compile(
+    r"等(?:\d+余?家|多家|一批|众多)?(?:重点|知名|龙头|骨干|主要|大型|国内外|国内|头部|领军|参展|生产|电商|互联网|科技|"
+    r"制造|软件|医药|通信|平台)+(?:企业|公司|厂商|厂家|平台)"
+)
+_BARE_ENUM = re.compile(r"等(?:\d+余?家|多家)?(?:企业|公司|厂商|厂家)")
 _OPERATOR_BRANCH = re.compile(r"(联通|移动|电信|铁塔|广电)")
 _HARD_STOP = set("，,。；;：:！!？?\n\r“”\"《》【】")
 _ORG_KINDS = ("company", "association", "university", "think_tank", "media", "other")
@@ -63,6 +73,14 @@ def _known_automaton() -> ahocorasick.Automaton:
 
 
 def _strip_lead(name: str) -> str:
+    cut = 0
+    for w in _CUT_AFTER:
+        k = name.rfind(w)
+        if k >= 0 and k + len(w) == len(name):
+            return ""  # 充分发挥 + 行业协会: no name left
+        if k >= 0 and len(name) - (k + len(w)) >= 2:
+            cut = max(cut, k + len(w))
+    name = name[cut:]
     changed = True
     while changed and name:
         changed = False
@@ -84,7 +102,7 @@ def _read_left(text: str, end: int, floor: int, limit: int = 22) -> int:
 def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention]:
     out: list[OrgMention] = []
     floor = 0
-    for s, e, suffix, kind in iter_longest(_suffix_automaton(), text):
+    for s, e, _suffix, kind in iter_longest(_suffix_automaton(), text):
         if any(a <= s < b for a, b in taken):
             continue
         left_floor = max([floor] + [b for a, b in taken if b <= s])
@@ -103,10 +121,18 @@ def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention
     return out
 
 
-def _enumerated_companies(text: str, taken: list[tuple[int, int]]) -> list[OrgMention]:
+def _enumerated_companies(text: str, taken: list[tuple[int, int]], named: list[OrgMention]) -> list[OrgMention]:
+    """Items of ``A、B、C等重点生产企业``; after a bare ``等企业`` only when an item is a known name."""
     out: list[OrgMention] = []
-    for m in _ENUM.finditer(text):
+    triggers = [(m, True) for m in _QUALIFIED_ENUM.finditer(text)] + [(m, False) for m in _BARE_ENUM.finditer(text)]
+    for m, qualified in sorted(triggers, key=lambda x: x[0].start()):
         pos = m.start()
+        if not qualified:
+            lo = pos
+            while lo > 0 and text[lo - 1] not in _HARD_STOP and pos - lo < 120:
+                lo -= 1
+            if not any(lo <= o.start and o.end <= pos for o in named):
+                continue
         lo = pos
         while lo > 0 and text[lo - 1] not in _HARD_STOP and pos - lo < 120:
             lo -= 1
@@ -119,12 +145,14 @@ def _enumerated_companies(text: str, taken: list[tuple[int, int]]) -> list[OrgMe
             cursor += len(item) + 1
             name = item.strip()
             if i == 0:
-                name = _strip_lead(name)
+                name = re.split(r"[与和及同]", _strip_lead(name))[-1]
             if not (2 <= len(name) <= 12) or not all(_NAME_CHAR.match(c) for c in name):
                 continue
             start = item_start + (len(item) - len(name))
             end = start + len(name)
-            if any(a <= start and end <= b for a, b in taken):
+            if name in _GENERIC_CORES or any(a <= start and end <= b for a, b in taken) or any(
+                o.start <= start and end <= o.end for o in out
+            ):
                 continue
             out.append(OrgMention(start, end, name, "company", name))
     return out
@@ -157,7 +185,7 @@ def find_org_mentions(text: str, gov: list[GovMention]) -> list[OrgMention]:
     places = [(m.start, m.end, m.surface) for m in find_place_mentions(text)]
     branches = [b for b in _operator_branches(text, places) if not any(a <= b.start < e for a, e in spans)]
     spans += [(b.start, b.end) for b in branches]
-    enumerated = _enumerated_companies(text, spans)
+    enumerated = _enumerated_companies(text, spans, known + suffixed + branches)
     return sorted(known + suffixed + branches + enumerated, key=lambda o: o.start)
 
 

@@ -26,6 +26,7 @@ _AFTER_NAME = (
     "致辞", "提出", "称", "道出", "谈", "解读", "回答", "出任", "担任", "获", "荣获", "一行", "参加", "会见",
     "调研", "考察", "希望", "建议", "：", ":", "，", ",", "。", "、", "）", ")", "；", "“", "”", " ", "\n",
 )  # fmt: skip
+_FUNCTION_CHARS = set("在和与等说也还就将向对是为称及跟同")
 _SPEECH = "表示|强调|指出|认为|说|告诉|透露|介绍|坦言|分析|称|道出|谈到|提到|建议|解释"
 _NOT_NAMES = {
     "王国", "高度", "高效", "高质量", "高速", "高新", "高技术", "高校", "高端", "高于", "关键", "关于", "关注",
@@ -47,13 +48,22 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     sn_alt = "|".join(map(re.escape, sn))
     name = rf"(?:{sn_alt})[{_CJK}]{{1,2}}"
     # roles chained by 、 or 兼: 部党组书记、部长 / 大中华区董事长兼总裁
-    role_chain = rf"(?:(?:{role_alt})(?:[、兼](?:[{_CJK}]{{0,6}}?)(?:{role_alt}))*)"
+    role_chain = rf"(?:原?(?:{role_alt})(?:[、兼](?:[{_CJK}]{{0,6}}?)原?(?:{role_alt}))*)"
     before = re.compile(rf"(?P<role>{role_chain})[ \u3000]?(?P<name>{name})")
-    after = re.compile(rf"(?P<name>{name})(?P<role>总书记|教授|院士|研究员|同志)")
+    after = re.compile(rf"(?P<name>{name})(?P<role>总书记|教授|院士|研究员)")
     speech = re.compile(rf"(?:^|(?<=[。！？!?；;\n”」\s]))(?P<name>{name})(?:也|还|则|进一步|同样|也同样)?(?:{_SPEECH})")
     colon = re.compile(rf"(?:^|(?<=[。！？!?\n\s]))(?P<name>{name})[:：]")
-    signature = re.compile(rf"[（(](?P<name>(?:{sn_alt})[ \u3000]?[{_CJK}]{{1,2}})[）)]\s*(?:\n|$)")
-    return before, after, speech, colon, signature
+    # (布 轩): a signature at the end of a paragraph, spaced out as bylines are
+    signature = re.compile(
+        rf"[（(](?P<name>[{_CJK}][ \u3000][{_CJK}]{{1,2}}|(?:{sn_alt})[{_CJK}]{{1,2}})[）)][ \t]*(?:\n|$)"
+    )
+    # 陈如桂在致辞中指出
+    speech_at = re.compile(
+        rf"(?:^|(?<=[。！？!?；;\n”」\s，,]))(?P<name>{name})在[^。，,；]{{1,12}}?(?:{_SPEECH})"
+    )
+    # a byline line: names separated by spaces, maybe after an organisation (赛迪智库规划研究所 王海龙 张昕婧)
+    byline = re.compile(rf"^(?P<org>[^\s，。,]{{2,30}}[ \u3000]+)??(?P<names>(?:{name})(?:[ \u3000]+(?:{name}))*)[ \u3000]*$", re.M)
+    return before, after, speech, colon, signature, speech_at, byline
 
 
 def _choose(text: str, start: int, candidate: str) -> str | None:
@@ -69,6 +79,8 @@ def _choose(text: str, start: int, candidate: str) -> str | None:
         return None
     if len(options) == 2:
         (n3, c3, ok3), (n2, c2, ok2) = options
+        if ok2 and n3[2] in _FUNCTION_CHARS and c2 > c3 - 1:
+            return n2  # 范宏在接受: 在 is not part of the name
         if ok3 and (c3 >= c2 or not ok2):
             return n3
         if ok2 and c2 > c3:
@@ -95,7 +107,7 @@ def _org_before(spans: list[tuple[int, int, str]], role_start: int) -> str | Non
 
 def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = None) -> list[PersonHit]:
     """People in ``text``; ``org_spans`` (start, end, name) let a role inherit its organisation."""
-    before, after, speech, colon, signature = _patterns()
+    before, after, speech, colon, signature, speech_at, byline = _patterns()
     spans = sorted(org_spans or [])
     found: dict[str, list] = {}
 
@@ -110,16 +122,33 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
 
     for m in before.finditer(text):
         name = _choose(text, m.start("name"), m.group("name"))
-        role = _clean_role(m.group("role"))
-        add(name, role, m.start(), _org_before(spans, m.start("role")))
+        role_start = m.start("role")
+        for s, e, _n in spans:  # 工业和信息化部党组成员: the role starts after the organisation
+            if s < role_start < e <= m.start("name"):
+                role_start = e
+        role = _clean_role(text[role_start : m.end("role")])
+        if role not in person_roles() and not any(role.endswith(r) for r in person_roles()):
+            continue
+        add(name, role, m.start(), _org_before(spans, role_start))
+    for m in byline.finditer(text):
+        names = m.group("names").split()
+        if len(names) < 2 and not m.group("org"):
+            continue
+        if len(names) == 1 and len(m.group(0).strip()) > 40:
+            continue
+        for n in names:
+            if 2 <= len(n) <= 3:
+                add(n, None, m.start("names"), (m.group("org") or "").strip() or None)
     for m in after.finditer(text):
+        if any(s <= m.start("name") < e for s, e, _n in spans):
+            continue  # 中国工程院院士: 程院 is not a name
         nm = m.group("name")
         # 习近平总书记: the name is what precedes the role, 2 or 3 characters
         name = nm if nm[:2] not in _NOT_NAMES else None
         if name and len(name) == 3 and text.count(name[1:]) > text.count(name):
             name = name[1:]
         add(name, m.group("role") if m.group("role") != "同志" else None, m.start())
-    for pat in (speech, colon):
+    for pat in (speech, colon, speech_at):
         for m in pat.finditer(text):
             add(_choose(text, m.start("name"), m.group("name")), None, m.start())
     for m in signature.finditer(text):

@@ -5,7 +5,9 @@ Scoring (deterministic, explainable from ``topic_terms.csv``):
   term, not also a 5G one);
 - a term found n times in the body adds ``weight * (1 + ln n)``, so a word repeated
   twenty times does not drown everything else;
-- a term in the title adds ``TITLE_FACTOR * weight`` once more;
+- a term in the title adds ``TITLE_FACTOR * weight`` once more, a term in the lead
+  (the first ``LEAD_CHARS`` characters of the body after any byline, where a news
+  story states what it is about) adds ``LEAD_FACTOR * weight`` once more;
 - a topic is kept when its score is at least ``MIN_SCORE`` and at least
   ``MIN_SHARE`` of the best topic's score; the primary topic is the best score
   (ties broken by title evidence, then by the order of ``topics.csv``).
@@ -14,13 +16,16 @@ Scoring (deterministic, explainable from ``topic_terms.csv``):
 from __future__ import annotations
 
 import math
+import re
 
 from newsetl.classify.lexicon import iter_longest, topic_automaton, topics
 from newsetl.models import TopicHit
 
 TITLE_FACTOR = 3.0
-MIN_SCORE = 5.0
-MIN_SHARE = 0.3
+LEAD_CHARS = 250
+LEAD_FACTOR = 2.0
+MIN_SCORE = 6.0
+MIN_SHARE = 0.18
 MAX_EVIDENCE = 8
 
 
@@ -34,6 +39,13 @@ def _count_terms(text: str) -> dict[str, tuple[int, tuple[tuple[str, float], ...
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
+_BYLINE = re.compile(r"^\s*(?:本报记者|记者|本报讯|通讯员)[\s\u3000]*(?:[\u4e00-\u9fff]{2,4}[\s\u3000]*)?\n?")
+
+
+def lead_of(body: str) -> str:
+    return _BYLINE.sub("", body, count=1)[:LEAD_CHARS]
+
+
 def score_topics(title: str | None, body: str) -> dict[str, tuple[float, float, dict[str, float]]]:
     """topic -> (score, title_score, {term: contribution})."""
     scores: dict[str, list] = {}
@@ -43,13 +55,14 @@ def score_topics(title: str | None, body: str) -> dict[str, tuple[float, float, 
             c = weight * (1.0 + math.log(n))
             s[0] += c
             s[2][term] = s[2].get(term, 0.0) + c
-    if title:
-        for term, (_n, payload) in _count_terms(title).items():
+    for part, factor, is_title in ((title or "", TITLE_FACTOR, True), (lead_of(body), LEAD_FACTOR, False)):
+        for term, (_n, payload) in _count_terms(part).items():
             for code, weight in payload:
                 s = scores.setdefault(code, [0.0, 0.0, {}])
-                c = TITLE_FACTOR * weight
+                c = factor * weight
                 s[0] += c
-                s[1] += c
+                if is_title:
+                    s[1] += c
                 s[2][term] = s[2].get(term, 0.0) + c
     return {k: (v[0], v[1], v[2]) for k, v in scores.items()}
 
