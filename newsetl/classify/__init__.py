@@ -35,7 +35,9 @@ def classify_article(
         primary_topic=primary,
         ministries=ministry_hits(gov),
         organisations=organisation_hits(text, gov, orgs),
-        people=extract_people(text, [(o.start, o.end, o.name) for o in orgs] + [(g.start, g.end, g.name) for g in gov]),
+        people=extract_people(
+            text, [(o.start, o.end, o.name) for o in orgs] + [(g.start, g.end, g.name) for g in gov]
+        ),
         places=extract_places(text, exclude=org_spans),
         policy_documents=extract_policy_docs(text),
         date=infer_date(title, body, ctx, dateline),
@@ -44,4 +46,6 @@ def classify_article(
 
 def warm_up() -> None:
     """Build every lexicon and automaton now (e.g. once per worker) rather than on first use."""
-    classify_article("工信部", "本报讯 2月21日，工业和信息化部在北京召开会议。", PageContext(file_name="warm-up"))
+    classify_article(
+        "工信部", "本报讯 2月21日，工业和信息化部在北京召开会议。", PageContext(file_name="warm-up")
+    )

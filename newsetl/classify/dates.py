@@ -23,6 +23,7 @@ the year, and the evidence says so.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -42,7 +43,9 @@ _BODY_DATELINE = re.compile(
     r"本报讯\s*(?:[（(][^）)]{0,20}[）)])?\s*(?:记者\s*[\u4e00-\u9fff]{2,3}\s*)?"
     r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日"
 )
-_LEAD_DAY = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?(?P<m>\d{1,2})月(?P<d>\d{1,2})日[，,、]")
+_LEAD_DAY = re.compile(
+    r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?(?P<m>\d{1,2})月(?P<d>\d{1,2})日[，,、]"
+)
 _LEAD_MONTH = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?(?P<m>\d{1,2})月(?:份)?[，,]")
 _LEAD_QUARTER = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?第(?P<q>[一二三四1-4])季度[，,]")
 _QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -100,6 +103,12 @@ def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
     return YearEvidence(scores, lower, notes)
 
 
+@functools.lru_cache(maxsize=64)
+def _page_evidence(page_text: str) -> YearEvidence:
+    """A page's evidence is the same for all its articles: computed once per page."""
+    return _collect(page_text, PAGE_FACTOR)
+
+
 def _fmt_notes(notes: list[str]) -> str:
     counts: dict[str, int] = {}
     for n in notes:
@@ -117,7 +126,7 @@ def infer_year(title: str | None, body: str, page_text: str = "") -> tuple[int |
             art.notes.setdefault(y, []).extend(t.notes[y])
         if t.lower_bound:
             art.lower_bound = max(art.lower_bound or 0, t.lower_bound)
-    page = _collect(page_text, PAGE_FACTOR) if page_text else YearEvidence({}, None, {})
+    page = _page_evidence(page_text) if page_text else YearEvidence({}, None, {})
     lower = art.lower_bound
     combined: dict[int, float] = {}
     for src in (art.scores, page.scores):
@@ -133,10 +142,15 @@ def infer_year(title: str | None, body: str, page_text: str = "") -> tuple[int |
             parts.append("page: " + _fmt_notes(page.notes[year]))
         dropped = sorted(y for y in combined if y not in kept)
         if dropped:
-            parts.append(f"ignored {','.join(map(str, dropped))} (before {lower}, the COVID-19 period or a 以来 bound)")
+            parts.append(
+                f"ignored {','.join(map(str, dropped))} (before {lower}, the COVID-19 period or a 以来 bound)"
+            )
         return year, f"year {year} from " + "; ".join(parts)
     if lower is not None:
-        return lower, f"year {lower}: earliest year allowed by the article's wording (COVID-19 period or 以来)"
+        return (
+            lower,
+            f"year {lower}: earliest year allowed by the article's wording (COVID-19 period or 以来)",
+        )
     return None, None
 
 
@@ -163,7 +177,9 @@ def _year_for(month: int, pub: date | None, inferred: int | None) -> int | None:
 
 
 def _strip_source(body: str) -> str:
-    return re.sub(r"^\s*(?:本报讯|本报记者\s*[\u4e00-\u9fff]{2,3}|[（(]?记者[\u4e00-\u9fff ]{2,4}[）)]?)\s*", "", body)
+    return re.sub(
+        r"^\s*(?:本报讯|本报记者\s*[\u4e00-\u9fff]{2,3}|[（(]?记者[\u4e00-\u9fff ]{2,4}[）)]?)\s*", "", body
+    )
 
 
 def infer_date(title: str | None, body: str, ctx: PageContext, dateline: str | None = None) -> DateInfo:

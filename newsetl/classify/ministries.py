@@ -27,7 +27,7 @@ from newsetl.classify.lexicon import (
     ministries,
     ministry_aliases,
 )
-from newsetl.classify.places import find_place_mentions, region_of
+from newsetl.classify.places import PlaceMention, find_place_mentions, region_of
 from newsetl.models import MinistryHit
 
 _NATIONAL_PREFIXES = ("国家", "国务院", "中央", "中国", "中华", "全国")
@@ -71,7 +71,9 @@ def _is_national_wording(alias: str) -> bool:
     return alias.startswith(_NATIONAL_PREFIXES)
 
 
-def _local_prefix_before(text: str, start: int, floor: int) -> tuple[int, str | None, str | None] | None:
+def _local_prefix_before(
+    text: str, start: int, floor: int, places: tuple[PlaceMention, ...]
+) -> tuple[int, str | None, str | None] | None:
     """Where a place or collective prefix ending at ``start`` begins: (pos, region, level)."""
     lo = start
     while lo > floor and start - lo < 24 and text[lo - 1] not in _BOUNDARY:
@@ -85,11 +87,13 @@ def _local_prefix_before(text: str, start: int, floor: int) -> tuple[int, str | 
         for prefix, level in _COLLECTIVE[:2]:
             if seg.endswith(prefix):
                 return start - len(prefix), None, level
-    for m in find_place_mentions(window):
-        between = window[m.end :]
+    for m in places:
+        if m.start < lo or m.end > start:
+            continue
+        between = text[m.end : start]
         if any(c in _CONNECTORS for c in between):
             continue
-        pos = lo + m.start
+        pos = m.start
         region, plevel = region_of(text[pos:start])
         return pos, region, _PLACE_LEVEL.get(plevel or "")
     if window.endswith(tuple(_LOCAL_MARKS)) and len(window) >= 1:
@@ -105,7 +109,11 @@ def _unit_name(surface: str, ma: MinistryAlias) -> str:
         return surface
     best = ""
     for alias, other in ministry_aliases().items():
-        if other.code == ma.code and other.kind in ("abbreviation", "informal", "name") and surface.startswith(alias):
+        if (
+            other.code == ma.code
+            and other.kind in ("abbreviation", "informal", "name")
+            and surface.startswith(alias)
+        ):
             best = alias if len(alias) > len(best) else best
     return official + surface[len(best) :] if best and len(surface) > len(best) else surface
 
@@ -114,17 +122,20 @@ def find_government_mentions(text: str) -> list[GovMention]:
     out: list[GovMention] = []
     floor = 0
     official = ministries()
+    places = find_place_mentions(text)
     for start, end, key, (kind, payload) in iter_longest(government_automaton(), text):
         if kind == "ministry":
             ma: MinistryAlias = payload
             prefix = None
             if not _is_national_wording(key):
-                prefix = _local_prefix_before(text, start, floor)
+                prefix = _local_prefix_before(text, start, floor, places)
                 # a plain 省/市 before 国务院-level names is never a prefix; a place is
             if prefix is not None:
                 pos, region, level = prefix
                 out.append(
-                    GovMention(pos, end, text[pos:end], text[pos:end], "government", None, ma.code, level, region)
+                    GovMention(
+                        pos, end, text[pos:end], text[pos:end], "government", None, ma.code, level, region
+                    )
                 )
             else:
                 prev = out[-1] if out else None
@@ -139,13 +150,19 @@ def find_government_mentions(text: str) -> list[GovMention]:
                         prev.start, end, merged, merged, "ministry", ma.code, None, "national", None, ma.kind
                     )
                 else:
-                    name = _unit_name(key, ma) if ma.kind in ("department", "office", "mechanism") else official[ma.code].name_zh
+                    name = (
+                        _unit_name(key, ma)
+                        if ma.kind in ("department", "office", "mechanism")
+                        else official[ma.code].name_zh
+                    )
                     out.append(
-                        GovMention(start, end, key, name, "ministry", ma.code, None, "national", None, ma.kind)
+                        GovMention(
+                            start, end, key, name, "ministry", ma.code, None, "national", None, ma.kind
+                        )
                     )
         else:
             lt: LocalTerm = payload
-            prefix = _local_prefix_before(text, start, floor)
+            prefix = _local_prefix_before(text, start, floor, places)
             if prefix is None:
                 floor = end
                 continue  # 人社部门 on its own: no body to name

@@ -49,7 +49,7 @@ _QUALIFIED_ENUM = re.compile(
 )
 _BARE_ENUM = re.compile(r"等(?:\d+余?家|多家)?(?:企业|公司|厂商|厂家)")
 _OPERATOR_BRANCH = re.compile(r"(联通|移动|电信|铁塔|广电)")
-_HARD_STOP = set("，,。；;：:！!？?\n\r“”\"《》【】")
+_HARD_STOP = set('，,。；;：:！!？?\n\r“”"《》【】')
 _ORG_KINDS = ("company", "association", "university", "think_tank", "media", "other")
 
 
@@ -121,10 +121,14 @@ def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention
     return out
 
 
-def _enumerated_companies(text: str, taken: list[tuple[int, int]], named: list[OrgMention]) -> list[OrgMention]:
+def _enumerated_companies(
+    text: str, taken: list[tuple[int, int]], named: list[OrgMention]
+) -> list[OrgMention]:
     """Items of ``A、B、C等重点生产企业``; after a bare ``等企业`` only when an item is a known name."""
     out: list[OrgMention] = []
-    triggers = [(m, True) for m in _QUALIFIED_ENUM.finditer(text)] + [(m, False) for m in _BARE_ENUM.finditer(text)]
+    triggers = [(m, True) for m in _QUALIFIED_ENUM.finditer(text)] + [
+        (m, False) for m in _BARE_ENUM.finditer(text)
+    ]
     for m, qualified in sorted(triggers, key=lambda x: x[0].start()):
         pos = m.start()
         if not qualified:
@@ -150,8 +154,10 @@ def _enumerated_companies(text: str, taken: list[tuple[int, int]], named: list[O
                 continue
             start = item_start + (len(item) - len(name))
             end = start + len(name)
-            if name in _GENERIC_CORES or any(a <= start and end <= b for a, b in taken) or any(
-                o.start <= start and end <= o.end for o in out
+            if (
+                name in _GENERIC_CORES
+                or any(a <= start and end <= b for a, b in taken)
+                or any(o.start <= start and end <= o.end for o in out)
             ):
                 continue
             out.append(OrgMention(start, end, name, "company", name))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 
-from newsetl.classify.lexicon import person_roles, surnames
+from newsetl.classify.lexicon import build_automaton, iter_longest, person_roles, surnames
 from newsetl.models import PersonHit
 
 _CJK = "\u4e00-\u9fff"
@@ -42,28 +42,58 @@ _NOT_NAMES = {
 
 @functools.cache
 def _patterns() -> tuple[re.Pattern[str], ...]:
-    roles = sorted(person_roles(), key=len, reverse=True)
-    role_alt = "|".join(map(re.escape, roles))
-    sn = sorted(surnames(), key=len, reverse=True)
-    sn_alt = "|".join(map(re.escape, sn))
+    compound = sorted((x for x in surnames() if len(x) > 1), key=len, reverse=True)
+    single = "".join(sorted(x for x in surnames() if len(x) == 1))
+    sn_alt = "|".join([*map(re.escape, compound), f"[{single}]"])
     name = rf"(?:{sn_alt})[{_CJK}]{{1,2}}"
-    # roles chained by 、 or 兼: 部党组书记、部长 / 大中华区董事长兼总裁
-    role_chain = rf"(?:原?(?:{role_alt})(?:[、兼](?:[{_CJK}]{{0,6}}?)原?(?:{role_alt}))*)"
-    before = re.compile(rf"(?P<role>{role_chain})[ \u3000]?(?P<name>{name})")
+    name_re = re.compile(name)
     after = re.compile(rf"(?P<name>{name})(?P<role>总书记|教授|院士|研究员)")
-    speech = re.compile(rf"(?:^|(?<=[。！？!?；;\n”」\s]))(?P<name>{name})(?:也|还|则|进一步|同样|也同样)?(?:{_SPEECH})")
-    colon = re.compile(rf"(?:^|(?<=[。！？!?\n\s]))(?P<name>{name})[:：]")
+    # 李颖强调 / 罗俊杰: / 陈如桂在致辞中指出 (the character before the name is checked in Python)
+    said = re.compile(
+        rf"(?P<name>{name})(?:(?P<sp>(?:也|还|则|进一步|同样|也同样)?(?:{_SPEECH}))|(?P<colon>[:：])"
+        rf"|(?P<at>在[^。，,；]{{1,12}}?(?:{_SPEECH})))"
+    )
     # (布 轩): a signature at the end of a paragraph, spaced out as bylines are
     signature = re.compile(
         rf"[（(](?P<name>[{_CJK}][ \u3000][{_CJK}]{{1,2}}|(?:{sn_alt})[{_CJK}]{{1,2}})[）)][ \t]*(?:\n|$)"
     )
-    # 陈如桂在致辞中指出
-    speech_at = re.compile(
-        rf"(?:^|(?<=[。！？!?；;\n”」\s，,]))(?P<name>{name})在[^。，,；]{{1,12}}?(?:{_SPEECH})"
-    )
     # a byline line: names separated by spaces, maybe after an organisation (赛迪智库规划研究所 王海龙 张昕婧)
-    byline = re.compile(rf"^(?P<org>[^\s，。,]{{2,30}}[ \u3000]+)??(?P<names>(?:{name})(?:[ \u3000]+(?:{name}))*)[ \u3000]*$", re.M)
-    return before, after, speech, colon, signature, speech_at, byline
+    byline = re.compile(
+        rf"^(?P<org>[^\s，。,]{{2,30}}[ \u3000]+)??(?P<names>(?:{name})(?:[ \u3000]+(?:{name}))*)[ \u3000]*$",
+        re.M,
+    )
+    return name_re, after, said, signature, byline
+
+
+@functools.cache
+def _role_automaton():
+    return build_automaton({r: r for r in person_roles()})
+
+
+_SAID_BEFORE = set("。！？!?；;\n”」 \t\u3000")
+_COLON_BEFORE = set("。！？!?\n \t\u3000")
+_AT_BEFORE = _SAID_BEFORE | set("，,")
+
+
+def _role_chains(text: str):
+    """(role_start, role_end) of roles, chained by 、/兼 (部党组书记、部长; 董事长兼总裁)."""
+    matches = [(s, e) for s, e, _k, _v in iter_longest(_role_automaton(), text)]
+    i = 0
+    while i < len(matches):
+        s, e = matches[i]
+        if s > 0 and text[s - 1] == "原":
+            s -= 1
+        j = i + 1
+        while j < len(matches) and e < len(text) and text[e] in "、兼":
+            gap = text[e + 1 : matches[j][0]]
+            if gap.endswith("原"):
+                gap = gap[:-1]
+            if len(gap) > 6 or not all("\u4e00" <= c <= "\u9fff" for c in gap):
+                break
+            e = matches[j][1]
+            j += 1
+        yield s, e
+        i = j
 
 
 def _choose(text: str, start: int, candidate: str) -> str | None:
@@ -107,7 +137,7 @@ def _org_before(spans: list[tuple[int, int, str]], role_start: int) -> str | Non
 
 def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = None) -> list[PersonHit]:
     """People in ``text``; ``org_spans`` (start, end, name) let a role inherit its organisation."""
-    before, after, speech, colon, signature, speech_at, byline = _patterns()
+    name_re, after, said, signature, byline = _patterns()
     spans = sorted(org_spans or [])
     found: dict[str, list] = {}
 
@@ -120,16 +150,19 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
             found[name][0] = role
             found[name][1] = found[name][1] or org
 
-    for m in before.finditer(text):
-        name = _choose(text, m.start("name"), m.group("name"))
-        role_start = m.start("role")
-        for s, e, _n in spans:  # 工业和信息化部党组成员: the role starts after the organisation
-            if s < role_start < e <= m.start("name"):
-                role_start = e
-        role = _clean_role(text[role_start : m.end("role")])
-        if role not in person_roles() and not any(role.endswith(r) for r in person_roles()):
+    for role_start, role_end in _role_chains(text):
+        pos = role_end + 1 if text[role_end : role_end + 1] in (" ", "\u3000") else role_end
+        m = name_re.match(text, pos)
+        if m is None:
             continue
-        add(name, role, m.start(), _org_before(spans, role_start))
+        name = _choose(text, m.start(), m.group(0))
+        for s, e, _n in spans:  # 工业和信息化部党组成员: the role starts after the organisation
+            if s < role_start < e <= m.start():
+                role_start = e
+        role = _clean_role(text[role_start:role_end])
+        if not role:
+            continue
+        add(name, role, role_start, _org_before(spans, role_start))
     for m in byline.finditer(text):
         names = m.group("names").split()
         if len(names) < 2 and not m.group("org"):
@@ -148,8 +181,10 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         if name and len(name) == 3 and text.count(name[1:]) > text.count(name):
             name = name[1:]
         add(name, m.group("role") if m.group("role") != "同志" else None, m.start())
-    for pat in (speech, colon, speech_at):
-        for m in pat.finditer(text):
+    for m in said.finditer(text):
+        prev = text[m.start() - 1] if m.start() else "\n"
+        allowed = _SAID_BEFORE if m.group("sp") else _COLON_BEFORE if m.group("colon") else _AT_BEFORE
+        if prev in allowed:
             add(_choose(text, m.start("name"), m.group("name")), None, m.start())
     for m in signature.finditer(text):
         add(m.group("name").replace(" ", "").replace("\u3000", ""), None, m.start())

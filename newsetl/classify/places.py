@@ -136,18 +136,19 @@ def place_automaton() -> ahocorasick.Automaton:
     return automaton
 
 
-def find_place_mentions(text: str) -> list[PlaceMention]:
-    return [
-        PlaceMention(s, e, key, cands) for s, e, key, cands in iter_longest(place_automaton(), text)
-    ]
+@functools.lru_cache(maxsize=32)
+def find_place_mentions(text: str) -> tuple[PlaceMention, ...]:
+    """All place surface forms in ``text`` (cached: several extractors ask for the same text)."""
+    return tuple(PlaceMention(s, e, key, cands) for s, e, key, cands in iter_longest(place_automaton(), text))
 
 
 def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
-def resolve(mentions: list[PlaceMention]) -> list[tuple[PlaceMention, Place | None]]:
+def resolve(mentions: Iterable[PlaceMention]) -> list[tuple[PlaceMention, Place | None]]:
     """Pick one gazetteer entry per mention, using the other places in the text as context."""
+    mentions = list(mentions)
     unambiguous = [m.candidates[0] for m in mentions if len(m.candidates) == 1]
     ctx_provinces = {p.province for p in unambiguous}
     ctx_cities = {p.full_name for p in unambiguous if p.level == "city"} | {
@@ -196,6 +197,7 @@ def extract_places(text: str, exclude: Iterable[tuple[int, int]] = ()) -> list[P
     return [PlaceHit(*row) for row in counts.values()]
 
 
+@functools.lru_cache(maxsize=4096)
 def region_of(text: str) -> tuple[str | None, str | None]:
     """(full name, level) of the most specific place a name like 南京市工业和信息化局 starts with."""
     best: Place | None = None

@@ -114,7 +114,9 @@ def evaluate() -> dict[str, object]:
             if f is not None:
                 s["organisation_kind"].add(i, o["kind"], f.kind)
                 if o["kind"] in ("ministry", "government"):
-                    s["organisation_level"].add(i, (o["name"], o["level"], o["region"]), (f.name, f.level, f.region))
+                    s["organisation_level"].add(
+                        i, (o["name"], o["level"], o["region"]), (f.name, f.level, f.region)
+                    )
         found_people = {p.name: p for p in c.people}
         s["people"].add(i, {p["name"] for p in e["people"]}, set(found_people))
         for p in e["people"]:
