@@ -53,22 +53,50 @@ class LocalTerm:
     counterpart: str | None
 
 
-def build_automaton(entries: dict[str, object]) -> ahocorasick.Automaton:
-    """An Aho-Corasick automaton whose values are ``(key, payload)``."""
-    automaton = ahocorasick.Automaton()
-    for key, payload in entries.items():
-        if key:
-            automaton.add_word(key, (key, payload))
-    automaton.make_automaton()
-    return automaton
+class Automaton:
+    """A pyahocorasick automaton over the UTF-8 bytes of the keys (seen as Latin-1 text).
+
+    With thousands of Chinese keys the trie root has thousands of children and a
+    unicode automaton crawls (~5 MB/s for the place gazetteer); over bytes every
+    node has few children and the same search runs at ~45 MB/s. Offsets are mapped
+    back to characters, so callers see ordinary ``str`` positions.
+    """
+
+    def __init__(self, entries: dict[str, object]) -> None:
+        self._ac = ahocorasick.Automaton()
+        self.size = 0
+        for key, payload in entries.items():
+            if key:
+                raw = key.encode("utf-8")
+                self._ac.add_word(raw.decode("latin-1"), (key, len(raw), payload))
+                self.size += 1
+        if self.size:
+            self._ac.make_automaton()
+
+    def __len__(self) -> int:
+        return self.size
+
+    def iter_longest(self, text: str):
+        """Leftmost-longest, non-overlapping matches: ``(start, end, key, payload)``."""
+        if not self.size or not text:
+            return
+        raw = text.encode("utf-8")
+        byte_pos = char_pos = 0
+        for end_idx, (key, nbytes, payload) in self._ac.iter_long(raw.decode("latin-1")):
+            start_byte = end_idx + 1 - nbytes
+            char_pos += len(raw[byte_pos:start_byte].decode("utf-8"))
+            byte_pos = start_byte
+            yield char_pos, char_pos + len(key), key, payload
 
 
-def iter_longest(automaton: ahocorasick.Automaton, text: str):
+def build_automaton(entries: dict[str, object]) -> Automaton:
+    """A leftmost-longest automaton whose matches carry ``(key, payload)``."""
+    return Automaton(entries)
+
+
+def iter_longest(automaton: Automaton, text: str):
     """Leftmost-longest, non-overlapping matches: ``(start, end, key, payload)``."""
-    if len(automaton) == 0:
-        return
-    for end_idx, (key, payload) in automaton.iter_long(text):
-        yield end_idx - len(key) + 1, end_idx + 1, key, payload
+    return automaton.iter_longest(text)
 
 
 @functools.cache
@@ -91,7 +119,7 @@ def topic_terms() -> dict[str, tuple[tuple[str, float], ...]]:
 
 
 @functools.cache
-def topic_automaton() -> ahocorasick.Automaton:
+def topic_automaton() -> Automaton:
     return build_automaton(dict(topic_terms()))
 
 
@@ -125,7 +153,7 @@ def local_terms() -> dict[str, LocalTerm]:
 
 
 @functools.cache
-def government_automaton() -> ahocorasick.Automaton:
+def government_automaton() -> Automaton:
     """Ministry aliases and local-government terms in one longest-match automaton.
 
     Putting both in one automaton is what keeps ``山东工业和信息化部主管部门`` (a

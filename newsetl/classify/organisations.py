@@ -17,9 +17,13 @@ import functools
 import re
 from dataclasses import dataclass
 
-import ahocorasick
-
-from newsetl.classify.lexicon import build_automaton, iter_longest, known_organisations, org_suffixes
+from newsetl.classify.lexicon import (
+    Automaton,
+    build_automaton,
+    iter_longest,
+    known_organisations,
+    org_suffixes,
+)
 from newsetl.classify.ministries import GovMention
 from newsetl.classify.places import region_of
 from newsetl.models import OrganisationHit
@@ -63,12 +67,12 @@ class OrgMention:
 
 
 @functools.cache
-def _suffix_automaton() -> ahocorasick.Automaton:
+def _suffix_automaton() -> Automaton:
     return build_automaton(dict(org_suffixes()))
 
 
 @functools.cache
-def _known_automaton() -> ahocorasick.Automaton:
+def _known_automaton() -> Automaton:
     return build_automaton(dict(known_organisations()))
 
 

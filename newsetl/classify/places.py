@@ -27,9 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import ahocorasick
-
-from newsetl.classify.lexicon import iter_longest, place_stoplist
+from newsetl.classify.lexicon import Automaton, build_automaton, iter_longest, place_stoplist
 from newsetl.models import PlaceHit
 
 LEVELS = ("province", "city", "county")
@@ -118,7 +116,7 @@ def _surfaces(place: Place, stop: frozenset[str]) -> Iterable[str]:
 
 
 @functools.cache
-def place_automaton() -> ahocorasick.Automaton:
+def place_automaton() -> Automaton:
     stop = place_stoplist()
     table: dict[str, list[Place]] = {}
     for place in gazetteer():
@@ -126,14 +124,13 @@ def place_automaton() -> ahocorasick.Automaton:
             bucket = table.setdefault(surface, [])
             if place not in bucket:
                 bucket.append(place)
-    automaton = ahocorasick.Automaton()
+    entries: dict[str, object] = {}
     for surface, cands in table.items():
         best = min(_LEVEL_RANK[c.level] for c in cands)
         # a short form shared by a province and a city (吉林) means the province
         kept = tuple(c for c in cands if _LEVEL_RANK[c.level] == best) if len(surface) == 2 else tuple(cands)
-        automaton.add_word(surface, (surface, kept))
-    automaton.make_automaton()
-    return automaton
+        entries[surface] = kept
+    return build_automaton(entries)
 
 
 @functools.lru_cache(maxsize=32)
