@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -37,6 +37,7 @@ _RANGE_AFTER = re.compile(r"^(?:\d{1,2}月(?:份)?)?\s*[—\-–~～至到]\s*(?
 _RANGE_BEFORE = re.compile(r"(?:19|20)\d{2}(?:年)?(?:\d{1,2}月(?:份)?)?\s*[—\-–~～至到]\s*$")
 _FUTURE_BEFORE = ("展望", "到", "力争", "预计", "将于", "计划", "目标", "至")
 _PAST_BEFORE = ("截至", "截止")
+_FULL_YEAR = re.compile(r"^(?:[，,]|全年|全国|我国|，全国|,全国|，我国|,我国)")
 _STAT_WORDS = re.compile(r"同比|增长|下降|收入|规模|累计|完成|利润|产量|销量|营业|%|亿元|万元|万家|万户")
 _DATELINE = re.compile(r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 _BODY_DATELINE = re.compile(
@@ -57,16 +58,19 @@ class YearEvidence:
     scores: dict[int, float]
     lower_bound: int | None
     notes: dict[int, list[str]]
+    first: dict[int, int] = field(default_factory=dict)  # position of the first evidence per year
 
 
 def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
     scores: dict[int, float] = {}
     notes: dict[int, list[str]] = {}
+    first: dict[int, int] = {}
     lower: int | None = None
 
-    def add(y: int, w: float, note: str) -> None:
+    def add(y: int, w: float, note: str, pos: int) -> None:
         scores[y] = scores.get(y, 0.0) + w
         notes.setdefault(y, []).append(note)
+        first.setdefault(y, pos)
 
     for m in _YEAR.finditer(text):
         y = int(m.group(1))
@@ -82,12 +86,21 @@ def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
             lower = max(lower or y, y)
             continue
         sentence = re.split(r"[。；;！!？?\n]", after, maxsplit=1)[0]
+        pos = m.start()
         if title:
-            add(y, 3.0 * weight, f"{y}年 in title")
+            add(y, 3.0 * weight, f"{y}年 in title", pos)
         elif _STAT_WORDS.search(sentence[:25]):
-            add(y, 0.5 * weight, f"{y}年 (statistics)")
+            if _FULL_YEAR.match(after):
+                # full-year figures for Y are reported once Y is over: Y or Y+1
+                lower = max(lower or y, y)
+                add(y, 0.5 * weight, f"{y}年 (full-year statistics)", pos)
+                add(y + 1, 0.5 * weight, f"{y}年 full-year statistics (reported in {y + 1}?)", pos)
+            else:
+                add(y, 0.5 * weight, f"{y}年 (statistics)", pos)
+        elif after.startswith(("是", "，是", ",是")):
+            add(y, 0.5 * weight, f"{y}年是… (may look ahead)", pos)
         else:
-            add(y, weight, f"{y}年")
+            add(y, weight, f"{y}年", pos)
     for phrase, y, kind in date_anchors():
         n = text.count(phrase)
         if not n:
@@ -99,8 +112,8 @@ def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
         explicit = len(re.findall(rf"{y}年[，,]?是[^。]{{0,12}}{re.escape(phrase)}", text))
         n -= explicit
         if n > 0:
-            add(y, min(n, 2) * weight, phrase)
-    return YearEvidence(scores, lower, notes)
+            add(y, min(n, 2) * weight, phrase, text.find(phrase))
+    return YearEvidence(scores, lower, notes, first)
 
 
 @functools.lru_cache(maxsize=64)
@@ -124,6 +137,7 @@ def infer_year(title: str | None, body: str, page_text: str = "") -> tuple[int |
         for y, s in t.scores.items():
             art.scores[y] = art.scores.get(y, 0.0) + s
             art.notes.setdefault(y, []).extend(t.notes[y])
+            art.first[y] = -1
         if t.lower_bound:
             art.lower_bound = max(art.lower_bound or 0, t.lower_bound)
     page = _page_evidence(page_text) if page_text else YearEvidence({}, None, {})
@@ -134,7 +148,10 @@ def infer_year(title: str | None, body: str, page_text: str = "") -> tuple[int |
             combined[y] = combined.get(y, 0.0) + s
     kept = {y: s for y, s in combined.items() if lower is None or y >= lower}
     if kept:
-        year = max(kept, key=lambda y: (round(kept[y], 6), art.scores.get(y, 0.0), y))
+        # ties: more article evidence, then the year the article names first
+        year = max(
+            kept, key=lambda y: (round(kept[y], 6), art.scores.get(y, 0.0), -art.first.get(y, 1 << 30), y)
+        )
         parts = []
         if year in art.notes:
             parts.append("article: " + _fmt_notes(art.notes[year]))
