@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(run)
     run.add_argument("--full-refresh", action="store_true", help="reprocess every document and rebuild all models")
     run.add_argument("--workers", type=int, default=None, help="processes for the text work (default: all cores)")
+    run.add_argument(
+        "--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
+        help="run the text work on a Dask cluster via prefect-dask: a scheduler address (tcp://host:8786), "
+        "or no value for a local cluster of --workers processes (default from NEWSETL_DASK_ADDRESS)",
+    )
 
     serve = sub.add_parser("serve", help="serve a scheduled deployment on a local Prefect server")
     _add_paths(serve)
@@ -39,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(status, with_input=False)
     status.add_argument("--limit", type=int, default=10)
     status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    synth = sub.add_parser("synth", help="write a deterministic synthetic corpus of realistic pages")
+    from newsetl.synth import add_arguments as _synth_args
+
+    _synth_args(synth)
 
     sql = sub.add_parser("sql", help="query the published warehouse read-only")
     _add_paths(sql, with_input=False)
@@ -59,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         from newsetl.status import print_status
 
         return print_status(make_paths(None, args.warehouse), args.limit, as_json=args.json)
+    if args.command == "synth":
+        from newsetl.synth import run as run_synth
+
+        return run_synth(args)
     if args.command == "sql":
         from newsetl.sqlshell import run_sql
 
@@ -67,28 +81,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from newsetl.warehouse.lock import lock_holder
-
     paths = make_paths(args.input, args.warehouse)
     if not paths.input_dir.is_dir():
         print(f"newsetl: input folder not found: {paths.input_dir}", file=sys.stderr)
         return 2
-    holder = lock_holder(paths.lock_file)
-    if holder:
-        print(f"newsetl: another run (pid {holder}) is already running on {paths.warehouse_dir}; not starting", file=sys.stderr)
-        return 3
-    from flows.etl import GateBlocked, etl
-    from newsetl.warehouse.lock import RunInProgress
+    from newsetl.warehouse.lock import RunInProgress, run_lock
 
     try:
-        summary = etl(str(paths.input_dir), str(paths.warehouse_dir), args.full_refresh, args.workers)
+        # Take the lock before Prefect starts, so a rival run is refused at once.
+        with run_lock(paths.lock_file):
+            from flows.etl import GateBlocked, etl
+
+            try:
+                summary = etl(
+                    str(paths.input_dir), str(paths.warehouse_dir), args.full_refresh, args.workers,
+                    dask_address=args.dask,
+                )
+            except GateBlocked as exc:
+                print(f"newsetl: run FAILED the quality gate, nothing published: {exc}", file=sys.stderr)
+                print(f"newsetl: see `newsetl status --warehouse {paths.warehouse_dir}` and the Data Docs", file=sys.stderr)
+                return 1
     except RunInProgress as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
         return 3
-    except GateBlocked as exc:
-        print(f"newsetl: run FAILED the quality gate, nothing published: {exc}", file=sys.stderr)
-        print(f"newsetl: see `newsetl status --warehouse {paths.warehouse_dir}` and the Data Docs", file=sys.stderr)
-        return 1
     except Exception as exc:  # noqa: BLE001 - one clear line for the operator
         print(f"newsetl: run FAILED, nothing published: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -22,6 +22,16 @@ import yaml
 from newsetl.config import EXPECTATIONS_DIR
 
 GATE_CONFIG = EXPECTATIONS_DIR / "gate.yml"
+
+
+def gate_config_path() -> Path:
+    """gate.yml, or another file named by NEWSETL_GATE_CONFIG (e.g. a stricter gate for a test)."""
+    return Path(os.environ.get("NEWSETL_GATE_CONFIG") or GATE_CONFIG)
+
+
+def gx_root() -> Path:
+    """Folder of the GX file context; NEWSETL_GX_ROOT points a custom gate at its own context."""
+    return Path(os.environ.get("NEWSETL_GX_ROOT") or EXPECTATIONS_DIR)
 DATASOURCE = "newsetl_frames"
 
 
@@ -68,13 +78,13 @@ class GateFailed(RuntimeError):
         self.outcome = outcome
 
 
-def load_config(path: Path = GATE_CONFIG) -> dict[str, Any]:
+def load_config(path: Path | None = None) -> dict[str, Any]:
     """Read gate.yml, replacing ``lexicon:<file>`` value sets by the lexicon's codes."""
     import csv
 
     from newsetl.config import LEXICON_DIR
 
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config = yaml.safe_load((path or gate_config_path()).read_text(encoding="utf-8"))
     for spec in config["suites"].values():
         for exp in spec["expectations"]:
             value_set = exp.get("kwargs", {}).get("value_set")
@@ -95,7 +105,7 @@ def _context():
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
+    context = gx.get_context(mode="file", project_root_dir=str(gx_root()))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
 
@@ -194,6 +204,6 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
                         why=meta.get("why", ""),
                     )
                 )
-    site = EXPECTATIONS_DIR / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    site = gx_root() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     outcome.data_docs = str(site) if site.exists() else None
     return outcome

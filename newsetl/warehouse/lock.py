@@ -17,8 +17,15 @@ class RunInProgress(RuntimeError):
     """Another run holds the warehouse."""
 
 
+_held: set[Path] = set()  # locks this process holds: run_lock is re-entrant within a process
+
+
 @contextmanager
 def run_lock(lock_file: Path) -> Iterator[None]:
+    lock_file = lock_file.resolve()
+    if lock_file in _held:
+        yield
+        return
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -31,7 +38,11 @@ def run_lock(lock_file: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
+        _held.add(lock_file)
+        try:
+            yield
+        finally:
+            _held.discard(lock_file)
     finally:
         os.close(fd)
 

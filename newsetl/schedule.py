@@ -1,0 +1,78 @@
+"""``newsetl serve``: a scheduled deployment of the etl flow on a local Prefect server.
+
+The server is found at ``PREFECT_API_URL`` or on 127.0.0.1:<port>; if none
+answers, one is started on 127.0.0.1 only (its state in the project-local
+PREFECT_HOME) and stopped again when serving ends.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+DEFAULT_CRON = "0 * * * *"
+DEPLOYMENT_NAME = "newsetl-scheduled"
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as resp:  # noqa: S310 - loopback URL
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def ensure_server(port: int = 4200, timeout: float = 90.0) -> tuple[str, subprocess.Popen | None]:
+    """Return the API URL of a running local server, starting one if needed."""
+    api_url = os.environ.get("PREFECT_API_URL") or f"http://127.0.0.1:{port}/api"
+    if _healthy(api_url):
+        return api_url, None
+    env = {**os.environ, "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port)}
+    env.pop("PREFECT_API_URL", None)
+    log = Path(os.environ["PREFECT_HOME"]) / "server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _healthy(api_url):
+            return api_url, proc
+        if proc.poll() is not None:
+            raise RuntimeError(f"Prefect server exited early; see {log}")
+        time.sleep(0.5)
+    proc.terminate()
+    raise RuntimeError(f"Prefect server not healthy after {timeout}s; see {log}")
+
+
+def serve(input_dir: str, warehouse_dir: str, cron: str | None = None, interval: float | None = None, port: int = 4200) -> int:
+    api_url, server = ensure_server(port)
+    os.environ["PREFECT_API_URL"] = api_url
+    print(f"newsetl serve: Prefect API {api_url} (UI: {api_url.removesuffix('/api')})", flush=True)
+    from flows.etl import etl
+
+    params = {"input_dir": str(Path(input_dir).resolve()), "warehouse_dir": str(Path(warehouse_dir).resolve())}
+    try:
+        if interval:
+            print(f"newsetl serve: deployment etl/{DEPLOYMENT_NAME} every {interval:g}s", flush=True)
+            etl.serve(name=DEPLOYMENT_NAME, interval=interval, parameters=params, pause_on_shutdown=False)
+        else:
+            cron = cron or os.environ.get("NEWSETL_CRON") or DEFAULT_CRON
+            print(f"newsetl serve: deployment etl/{DEPLOYMENT_NAME} on cron '{cron}'", flush=True)
+            etl.serve(name=DEPLOYMENT_NAME, cron=cron, parameters=params, pause_on_shutdown=False)
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return 0

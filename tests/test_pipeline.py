@@ -1,0 +1,255 @@
+"""End-to-end behaviour of the backbone (issue 2) on the real stack.
+
+One shared seeded run answers the read-only questions; one private warehouse
+walks through the incremental life of an archive: first load, a no-change
+re-run, a new page (with a duplicate file and concurrent readers), a changed
+file, and finally a run that fails its gate and must publish nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from newsetl.warehouse.lock import lock_holder
+from tests.conftest import ROOT, SEEDS, RunResult, pipeline_run, run_cli
+
+pytestmark = pytest.mark.e2e
+
+FCT_COLUMNS = {
+    "article_id", "source_file", "position_in_file", "kicker", "title", "subtitle", "bylines", "source_label",
+    "body", "is_fragment", "event_date", "date_precision", "event_year", "primary_topic", "topic_codes",
+    "ministry_codes", "char_count",
+}
+
+
+def test_seeded_run_prints_summary(seeded_run: RunResult) -> None:
+    out = seeded_run.stdout
+    assert ": published" in out
+    assert "warehouse: 5 documents" in out
+    assert "quality gate: passed" in out
+    assert str(seeded_run.published) in out
+    assert "topics:" in out
+
+
+def test_exact_schemas_and_marts(published_con: duckdb.DuckDBPyConnection) -> None:
+    schemas = {r[0] for r in published_con.execute("SELECT DISTINCT schema_name FROM duckdb_tables() UNION SELECT DISTINCT schema_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert {"raw", "staging", "intermediate", "marts", "ops"} <= schemas
+    assert not [s for s in schemas if s.startswith("main_")]
+    marts = {r[0] for r in published_con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
+    assert {"fct_articles", "dim_topics", "dim_ministries", "mart_articles_by_topic", "mart_articles_by_ministry", "mart_articles_by_date"} <= marts
+
+
+def test_fct_articles_columns_and_types(published_con: duckdb.DuckDBPyConnection) -> None:
+    cols = dict(published_con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'fct_articles'"
+    ).fetchall())
+    assert set(cols) >= FCT_COLUMNS
+    assert cols["topic_codes"] == "VARCHAR[]"
+    assert cols["ministry_codes"] == "VARCHAR[]"
+    n, docs = published_con.execute("SELECT count(*), count(DISTINCT source_file) FROM marts.fct_articles").fetchone()
+    assert docs == 5
+    assert n >= 15  # five pages of several articles each
+
+
+def test_descriptions_are_duckdb_comments(published_con: duckdb.DuckDBPyConnection) -> None:
+    table_comment = published_con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'fct_articles'"
+    ).fetchone()[0]
+    assert table_comment and "article" in table_comment
+    missing = published_con.execute(
+        """SELECT column_name FROM duckdb_columns()
+           WHERE schema_name = 'marts' AND table_name = 'fct_articles' AND comment IS NULL"""
+    ).fetchall()
+    assert missing == []
+
+
+def test_ops_runs_records_the_run(published_con: duckdb.DuckDBPyConnection) -> None:
+    status, docs_new, articles, gate, stages = published_con.execute(
+        "SELECT status, documents_new, articles_total, gate_outcome, stage_seconds FROM ops.runs"
+    ).fetchone()
+    assert status == "published"
+    assert docs_new == 5
+    assert articles > 0
+    assert gate.startswith("passed")
+    assert {"ingest", "dbt", "gate"} <= set(json.loads(stages))
+    assert published_con.execute("SELECT count(*) FROM ops.gate_results WHERE success").fetchone()[0] > 10
+
+
+def test_exports_written(seeded_run: RunResult) -> None:
+    exported = {p.stem for p in (seeded_run.warehouse_dir / "exports").glob("*.parquet")}
+    assert "fct_articles" in exported
+    con = duckdb.connect()
+    n = con.execute("SELECT count(*) FROM read_parquet(?)", [str(seeded_run.warehouse_dir / "exports" / "fct_articles.parquet")]).fetchone()[0]
+    assert n > 0
+
+
+def _content_hash(db: Path) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT article_id, title, body, topic_codes, ministry_codes FROM marts.fct_articles ORDER BY article_id"
+        ).fetchall()
+    finally:
+        con.close()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def _articles_per_file(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(con.execute("SELECT source_file, count(*) FROM marts.fct_articles GROUP BY 1").fetchall())
+    finally:
+        con.close()
+
+
+READER = """
+import sys, time, duckdb
+db, stop = sys.argv[1], sys.argv[2]
+import os
+ok = errors = 0
+while not os.path.exists(stop):
+    try:
+        con = duckdb.connect(db, read_only=True)
+        con.execute("SELECT count(*) FROM marts.fct_articles").fetchone()
+        con.close()
+        ok += 1
+    except Exception as exc:
+        errors += 1
+        print(repr(exc), file=sys.stderr)
+    time.sleep(0.05)
+print(ok, errors)
+"""
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory, seeded_run: RunResult) -> dict:
+    """Walk one warehouse through first load, re-run, new page, changed file."""
+    base = tmp_path_factory.mktemp("archive")
+    inp, wh = base / "input", base / "warehouse"
+    inp.mkdir()
+    pages = sorted(SEEDS.glob("*.txt"))
+    for page in pages[:4]:
+        shutil.copy2(page, inp / page.name)
+    state: dict = {"base": base, "input": inp, "warehouse": wh, "new_page": pages[4].name}
+
+    first = pipeline_run(inp, wh)
+    assert first.returncode == 0, first.stderr[-3000:]
+    state["first_hash"] = _content_hash(first.published)
+    state["first_counts"] = _articles_per_file(first.published)
+
+    second = pipeline_run(inp, wh)
+    assert second.returncode == 0, second.stderr[-3000:]
+    state["second"] = second
+    state["second_hash"] = _content_hash(second.published)
+
+    # Third run: a new page and the same content under another name, with readers and a rival run.
+    shutil.copy2(pages[4], inp / pages[4].name)
+    shutil.copy2(pages[1], inp / "copy of page 1.txt")
+    stop = base / "stop-readers"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(wh / "newsetl.duckdb"), str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    runner = subprocess.Popen([sys.executable, "-m", "newsetl.cli", "run", "--input", str(inp), "--warehouse", str(wh)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while lock_holder(wh / ".newsetl.lock") is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    rival = run_cli("run", "--input", str(inp), "--warehouse", str(wh), timeout=60)
+    out, err = runner.communicate(timeout=600)
+    stop.touch()
+    r_out, r_err = reader.communicate(timeout=30)
+    assert runner.returncode == 0, err[-3000:]
+    state.update(third_out=out, rival=rival, reader=(r_out, r_err), third_counts=_articles_per_file(wh / "newsetl.duckdb"))
+
+    # Fourth run: a page changes after ingestion.
+    changed = inp / pages[0].name
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\n本报讯 工信部日前召开会议，研究部署中小企业复工复产工作。\n", encoding="utf-8")
+    fourth = pipeline_run(inp, wh)
+    assert fourth.returncode == 0, fourth.stderr[-3000:]
+    state["changed_page"] = pages[0].name
+    return state
+
+
+def test_rerun_adds_nothing_and_republishes_same_content(archive: dict) -> None:
+    con = duckdb.connect(str(archive["warehouse"] / "newsetl.duckdb"), read_only=True)
+    try:
+        runs = con.execute(
+            "SELECT documents_new, documents_processed, articles_written FROM ops.runs ORDER BY started_at"
+        ).fetchall()
+    finally:
+        con.close()
+    assert runs[1] == (0, 0, 0)
+    assert archive["second_hash"] == archive["first_hash"]
+
+
+def test_new_page_adds_exactly_its_articles(archive: dict, seeded_run: RunResult) -> None:
+    expected = _articles_per_file(seeded_run.published)[archive["new_page"]]
+    before, after = archive["first_counts"], archive["third_counts"]
+    assert sum(after.values()) - sum(before.values()) == expected
+    assert after[archive["new_page"]] == expected
+    assert "copy of page 1.txt" not in after  # same content under two names is one document
+
+
+def test_readers_never_blocked_during_a_run(archive: dict) -> None:
+    out, err = archive["reader"]
+    ok, errors = map(int, out.split())
+    assert ok > 10
+    assert errors == 0, err
+
+
+def test_second_run_refuses_while_one_is_running(archive: dict) -> None:
+    rival = archive["rival"]
+    assert rival.returncode == 3
+    assert "already running" in rival.stderr
+
+
+def test_changed_file_supersedes_old_version(archive: dict) -> None:
+    con = duckdb.connect(str(archive["warehouse"] / "newsetl.duckdb"), read_only=True)
+    try:
+        versions = con.execute(
+            "SELECT version, superseded_run IS NULL FROM raw.file_versions WHERE path = ? ORDER BY version",
+            [archive["changed_page"]],
+        ).fetchall()
+        docs = con.execute("SELECT count(*) FROM raw.documents").fetchone()[0]
+        current_docs = con.execute(
+            "SELECT count(DISTINCT doc_id) FROM marts.fct_articles WHERE source_file = ?", [archive["changed_page"]]
+        ).fetchone()[0]
+        tail = con.execute(
+            "SELECT count(*) FROM marts.fct_articles WHERE source_file = ? AND body LIKE '%研究部署中小企业复工复产工作%'",
+            [archive["changed_page"]],
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert versions == [(1, False), (2, True)]
+    assert docs == 6  # five pages plus the old version of the changed one: history kept
+    assert current_docs == 1
+    assert tail == 1
+
+
+def test_failed_gate_publishes_nothing_and_status_says_why(archive: dict, tmp_path: Path) -> None:
+    published = archive["warehouse"] / "newsetl.duckdb"
+    before = published.read_bytes()
+    strict = yaml.safe_load((ROOT / "expectations" / "gate.yml").read_text(encoding="utf-8"))
+    strict["suites"]["batch"]["expectations"][0]["kwargs"]["min_value"] = 1_000_000
+    cfg = tmp_path / "strict_gate.yml"
+    cfg.write_text(yaml.safe_dump(strict, allow_unicode=True), encoding="utf-8")
+    gx_root = tmp_path / "gx_context"
+    gx_root.mkdir()
+    env = {"NEWSETL_GATE_CONFIG": str(cfg), "NEWSETL_GX_ROOT": str(gx_root)}
+    result = pipeline_run(archive["input"], archive["warehouse"], env=env)
+    assert result.returncode == 1
+    assert "quality gate" in result.stderr and "articles" in result.stderr
+    assert published.read_bytes() == before
+    status = run_cli("status", "--warehouse", str(archive["warehouse"]), "--json")
+    info = json.loads(status.stdout)
+    assert info["runs"][0]["status"] == "gate_failed"
+    assert any(f["column"] == "articles" for f in info["gate_failures"])
