@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 
-from newsetl.classify.lexicon import build_automaton, iter_longest, person_roles, surnames
+from newsetl.classify.lexicon import build_automaton, iter_longest, known_organisations, person_roles, surnames
 from newsetl.models import PersonHit
 
 _CJK = "\u4e00-\u9fff"
@@ -141,9 +141,13 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
     spans = sorted(org_spans or [])
     found: dict[str, list] = {}
 
+    known = known_organisations()
+
     def add(name: str | None, role: str | None, pos: int, org: str | None = None) -> None:
         if not name or name in _NOT_NAMES or name[:2] in _NOT_NAMES:
             return
+        if name in known or name[:2] in known or any(s <= pos < e for s, e, _n in spans):
+            return  # 苏宁表示: a company, not a person
         if name not in found:
             found[name] = [role, org, pos]
         elif role and not found[name][0]:
@@ -162,7 +166,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         role = _clean_role(text[role_start:role_end])
         if not role:
             continue
-        add(name, role, role_start, _org_before(spans, role_start))
+        add(name, role, m.start(), _org_before(spans, role_start))
     for m in byline.finditer(text):
         names = m.group("names").split()
         if len(names) < 2 and not m.group("org"):
