@@ -16,7 +16,13 @@ from __future__ import annotations
 import functools
 import re
 
-from newsetl.classify.lexicon import build_automaton, iter_longest, known_organisations, person_roles, surnames
+from newsetl.classify.lexicon import (
+    build_automaton,
+    iter_longest,
+    known_organisations,
+    person_roles,
+    surnames,
+)
 from newsetl.models import PersonHit
 
 _CJK = "\u4e00-\u9fff"

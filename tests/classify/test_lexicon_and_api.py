@@ -1,0 +1,123 @@
+"""Lexicon files (one source of truth for Python and dbt), the manifest reader, purity and speed."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newsetl.classify import classify_article, read_manifest, warm_up
+from newsetl.classify import lexicon as lx
+from newsetl.models import PageContext
+
+SEEDS = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
+TOPIC_CODES = [
+    "telecom_5g", "industrial_internet", "digital_economy", "sme_support", "work_resumption",
+    "epidemic_response", "poverty_alleviation", "industrial_economy", "supply_chain", "electronics",
+    "ecommerce_consumption", "software_it_services", "automotive", "user_rights", "network_security",
+]  # fmt: skip
+MINISTRY_CODES = [
+    "STATE_COUNCIL", "MIIT", "NDRC", "MOFCOM", "MOF", "MOST", "MOE", "MOHRSS", "MEE", "MOT", "MOA", "MPS",
+    "MEM", "NHC", "PBOC", "SASAC", "SAMR", "NBS", "CAC", "GACC", "STA", "NEA", "CNIPA", "SASTIND", "CPAD",
+    "NRRA", "CBIRC", "CSRC",
+]  # fmt: skip
+HEADERS = {
+    "topics.csv": ["topic_code", "name_zh", "name_en", "scope"],
+    "topic_terms.csv": ["topic_code", "term", "weight"],
+    "ministries.csv": ["ministry_code", "name_zh", "name_en", "abbreviation"],
+    "ministry_aliases.csv": ["alias", "ministry_code", "alias_kind"],
+    "publications.csv": ["title", "kind", "name_en"],
+    "local_gov_terms.csv": ["term", "default_level", "counterpart_code"],
+    "organisations.csv": ["name", "kind", "canonical_name"],
+    "org_suffixes.csv": ["suffix", "kind"],
+    "person_roles.csv": ["role", "category"],
+    "person_surnames.csv": ["surname"],
+    "policy_doc_types.csv": ["suffix", "doc_type"],
+    "date_anchors.csv": ["phrase", "year", "kind"],
+    "place_stoplist.csv": ["surface", "reason"],
+}
+
+
+def _rows(name: str) -> list[list[str]]:
+    raw = (SEEDS / name).read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf"), f"{name}: no BOM"
+    with (SEEDS / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+@pytest.mark.parametrize("name", sorted(HEADERS))
+def test_seed_files_have_header_and_clean_rows(name: str) -> None:
+    rows = _rows(name)
+    assert rows[0] == HEADERS[name]
+    body = rows[1:]
+    assert body, name
+    assert all(len(r) == len(rows[0]) for r in body), name
+    first = [r[0] for r in body]
+    if name != "topic_terms.csv":
+        assert len(first) == len(set(first)), f"{name}: duplicate keys"
+    assert all(v == v.strip() for r in body for v in r), f"{name}: stray spaces"
+
+
+def test_taxonomy_codes_are_exactly_the_issue_lists() -> None:
+    assert [t.code for t in lx.topics()] == TOPIC_CODES
+    assert list(lx.ministries()) == MINISTRY_CODES
+
+
+def test_every_reference_is_valid() -> None:
+    codes = set(MINISTRY_CODES)
+    assert {a.code for a in lx.ministry_aliases().values()} <= codes
+    assert {t.counterpart for t in lx.local_terms().values() if t.counterpart} <= codes
+    terms = {code for payload in lx.topic_terms().values() for code, _w in payload}
+    assert terms == set(TOPIC_CODES), "every topic needs evidence terms"
+    kinds = {"law", "regulation", "plan", "notice", "opinion", "guideline", "measures", "other"}
+    assert {k for _s, k in lx.policy_doc_types()} <= kinds
+    assert set(lx.local_terms()).isdisjoint(lx.ministry_aliases())
+    pubs = set(lx.publications())
+    assert {"中国电子报", "学习时报"} <= pubs
+
+
+def test_topic_terms_pairs_are_unique_and_weights_positive() -> None:
+    rows = _rows("topic_terms.csv")[1:]
+    pairs = [(r[0], r[1]) for r in rows]
+    assert len(pairs) == len(set(pairs))
+    assert all(float(r[2]) > 0 for r in rows)
+
+
+def test_read_manifest(tmp_path: Path) -> None:
+    assert read_manifest(tmp_path) == {}
+    (tmp_path / "manifest.csv").write_text(
+        "file_name,publication_date,source,page\n000_a.txt,2020-04-27,中国电子报,3\n001_b.txt,not a date,,\n",
+        encoding="utf-8",
+    )
+    m = read_manifest(tmp_path)
+    assert m["000_a.txt"] == {"publication_date": "2020-04-27", "source": "中国电子报", "page": "3"}
+    assert m["001_b.txt"] == {"publication_date": None, "source": None, "page": None}
+
+
+def test_classify_package_is_pure() -> None:
+    code = (
+        "import sys, newsetl.classify as c; c.warm_up();"
+        "bad = [m for m in ('prefect', 'duckdb', 'jionlp', 'jieba', 'dbt') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"classify imported {out.stdout.strip()}"
+
+
+def test_average_time_per_3kb_article_is_within_budget() -> None:
+    from golden_eval import golden
+
+    warm_up()
+    text = "\n".join(a["body"] for a in golden())
+    chunks = [text[i : i + 1000] for i in range(0, len(text) - 1000, 1000)]  # ~3 KB of UTF-8 each
+    ctx = PageContext("bench.txt", page_text="")
+    start = time.perf_counter()
+    for chunk in chunks:
+        classify_article(None, chunk, ctx)
+    per_article_ms = (time.perf_counter() - start) / len(chunks) * 1000
+    print(f"{per_article_ms:.2f} ms per ~3 KB article over {len(chunks)} articles")
+    assert per_article_ms < 4.0  # budget 2 ms on one idle core; margin for a busy CI machine
