@@ -90,7 +90,7 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
             page = segment_page(doc.text, doc.doc_id)
             ctx = PageContext(file_name=doc.file_name, publication_date=doc.publication_date, page_text=doc.text)
             classified = [
-                (art, classify_article(art.title, art.body, ctx, art.dateline)) for art in page.articles
+                (art, classify_article(art.title, _classify_text(art), ctx, art.dateline)) for art in page.articles
             ]
         except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch
             _append(
@@ -106,6 +106,12 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
         for art, cls in classified:
             _add_article(rows, doc, art, cls, version, run_id)
     return rows
+
+
+def _classify_text(art: Article) -> str:
+    """Body plus subtitle and bylines: people and organisations are often named only there."""
+    extra = [t for t in (art.subtitle, *art.bylines) if t]
+    return "\n".join([*extra, art.body]) if extra else art.body
 
 
 def _add_article(rows: Rows, doc: DocInput, art: Article, cls: Classification, version: str, run_id: str) -> None:
