@@ -1,4 +1,7 @@
--- Current articles with their topic and ministry codes gathered into lists.
+-- Current articles with their topic and ministry codes gathered into lists,
+-- and the periods each article can honestly be placed in: an article dated only
+-- to the year has no month (event_month is null), so monthly marts never pile
+-- year-only articles into January.
 with topics as (
     select
         article_id,
@@ -38,6 +41,17 @@ select
     articles.event_date,
     articles.date_precision,
     articles.event_year,
+    case
+        when articles.date_precision in ('day', 'month')
+            then cast(date_trunc('month', articles.event_date) as date)
+    end as event_month,
+    case
+        when articles.date_precision in ('day', 'month', 'quarter')
+            then cast(date_trunc('quarter', articles.event_date) as date)
+    end as event_quarter,
+    case
+        when articles.event_year is not null then make_date(articles.event_year, 1, 1)
+    end as event_year_start,
     articles.date_evidence,
     articles.primary_topic,
     articles.char_count,

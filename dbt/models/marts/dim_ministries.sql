@@ -1,13 +1,24 @@
+-- Central government bodies (ministries lexicon) with Chinese and English names, abbreviation and mention counts.
+with counts as (
+    select
+        bridge.ministry_code,
+        count(*) as article_count,
+        sum(bridge.mentions) as mention_count,
+        min(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as first_event_date,
+        max(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as last_event_date
+    from {{ ref('bridge_article_ministries') }} as bridge
+    inner join {{ ref('int_articles_enriched') }} as articles on bridge.article_id = articles.article_id
+    group by bridge.ministry_code
+)
+
 select
     ministries.ministry_code,
     ministries.name_zh,
     ministries.name_en,
     ministries.abbreviation,
-    count(distinct bridge.article_id) as article_count,
-    coalesce(sum(bridge.mentions), 0) as mention_count
+    coalesce(counts.article_count, 0) as article_count,
+    coalesce(counts.mention_count, 0) as mention_count,
+    counts.first_event_date,
+    counts.last_event_date
 from {{ ref('stg_lexicon__ministries') }} as ministries
-left join {{ ref('stg_raw__article_ministries') }} as bridge
-    on
-        ministries.ministry_code = bridge.ministry_code
-        and bridge.article_id in (select article_id from {{ ref('int_articles_enriched') }})
-group by all
+left join counts on ministries.ministry_code = counts.ministry_code

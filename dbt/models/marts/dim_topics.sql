@@ -1,13 +1,24 @@
+-- The topic taxonomy (topics lexicon) with Chinese and English names and article counts.
+with counts as (
+    select
+        bridge.topic_code,
+        count(*) as article_count,
+        count(*) filter (where bridge.is_primary) as primary_article_count,
+        min(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as first_event_date,
+        max(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as last_event_date
+    from {{ ref('bridge_article_topics') }} as bridge
+    inner join {{ ref('int_articles_enriched') }} as articles on bridge.article_id = articles.article_id
+    group by bridge.topic_code
+)
+
 select
     topics.topic_code,
     topics.name_zh,
     topics.name_en,
     topics.scope,
-    count(distinct bridge.article_id) as article_count,
-    count(distinct bridge.article_id) filter (where bridge.is_primary) as primary_article_count
+    coalesce(counts.article_count, 0) as article_count,
+    coalesce(counts.primary_article_count, 0) as primary_article_count,
+    counts.first_event_date,
+    counts.last_event_date
 from {{ ref('stg_lexicon__topics') }} as topics
-left join {{ ref('stg_raw__article_topics') }} as bridge
-    on
-        topics.topic_code = bridge.topic_code
-        and bridge.article_id in (select article_id from {{ ref('int_articles_enriched') }})
-group by all
+left join counts on topics.topic_code = counts.topic_code

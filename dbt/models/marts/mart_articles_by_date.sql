@@ -1,41 +1,109 @@
--- Timeline at day, week and month grain, with the topic mix of each period.
+-- Timeline of dated articles at day, week, month, quarter and year grain, with the
+-- primary-topic mix of each period. An article appears at a grain only if its date is
+-- at least that precise (a year-only article is in the year row, not in January).
 with dated as (
     select
         article_id,
         event_date,
-        primary_topic,
-        date_precision
+        event_month,
+        event_quarter,
+        event_year_start,
+        date_precision,
+        is_fragment,
+        coalesce(primary_topic, 'none') as primary_topic
     from {{ ref('int_articles_enriched') }}
-    where event_date is not null
+    where event_year_start is not null
 ),
 
 periods as (
     select
         'day' as grain,
         event_date as period_start,
+        event_date as period_end,
         article_id,
+        is_fragment,
         primary_topic
     from dated where date_precision = 'day'
     union all
     select
         'week' as grain,
         cast(date_trunc('week', event_date) as date) as period_start,
+        cast(date_trunc('week', event_date) + interval 6 day as date) as period_end,
         article_id,
+        is_fragment,
         primary_topic
     from dated where date_precision = 'day'
     union all
     select
         'month' as grain,
-        cast(date_trunc('month', event_date) as date) as period_start,
+        event_month as period_start,
+        cast(last_day(event_month) as date) as period_end,
         article_id,
+        is_fragment,
         primary_topic
-    from dated where date_precision in ('day', 'month')
+    from dated where event_month is not null
+    union all
+    select
+        'quarter' as grain,
+        event_quarter as period_start,
+        cast(event_quarter + interval 3 month - interval 1 day as date) as period_end,
+        article_id,
+        is_fragment,
+        primary_topic
+    from dated where event_quarter is not null
+    union all
+    select
+        'year' as grain,
+        event_year_start as period_start,
+        cast(event_year_start + interval 1 year - interval 1 day as date) as period_end,
+        article_id,
+        is_fragment,
+        primary_topic
+    from dated
+),
+
+topic_counts as (
+    select
+        grain,
+        period_start,
+        primary_topic,
+        count(*) as n
+    from periods
+    group by grain, period_start, primary_topic
+),
+
+mix as (
+    select
+        grain,
+        period_start,
+        map(list(primary_topic order by n desc, primary_topic), list(n order by n desc, primary_topic)) as topic_mix,
+        list(primary_topic order by n desc, primary_topic)[1] as leading_topic
+    from topic_counts
+    group by grain, period_start
+),
+
+totals as (
+    select
+        grain,
+        period_start,
+        any_value(period_end) as period_end,
+        count(*) as articles,
+        count(*) filter (where is_fragment) as fragments
+    from periods
+    group by grain, period_start
 )
 
 select
-    grain,
-    period_start,
-    count(*) as articles,
-    histogram(coalesce(primary_topic, 'none')) as topic_mix
-from periods
-group by all
+    totals.grain,
+    totals.period_start,
+    totals.period_end,
+    totals.articles,
+    totals.fragments,
+    sum(totals.articles) over (partition by totals.grain order by totals.period_start) as cumulative_articles,
+    mix.topic_mix,
+    mix.leading_topic,
+    topics.name_zh as leading_topic_zh,
+    topics.name_en as leading_topic_en
+from totals
+inner join mix on totals.grain = mix.grain and totals.period_start = mix.period_start
+left join {{ ref('stg_lexicon__topics') }} as topics on mix.leading_topic = topics.topic_code

@@ -1,73 +1,120 @@
--- Ministry x month: articles, mentions and the leading co-occurring topics.
-with mentions as (
+-- Ministry x period (month, quarter, year): articles mentioning the ministry, mentions,
+-- and the three topics most often found with it. Only periods with mentions have rows.
+-- An article counts at a grain only if its date is at least that precise.
+with article_periods as (
     select
-        bridge.ministry_code,
-        bridge.article_id,
-        bridge.mentions,
-        articles.topic_codes,
-        cast(date_trunc('month', articles.event_date) as date) as month_start
-    from {{ ref('stg_raw__article_ministries') }} as bridge
-    inner join {{ ref('int_articles_enriched') }} as articles on bridge.article_id = articles.article_id
+        'month' as grain,
+        event_month as period_start,
+        article_id,
+        topic_codes
+    from {{ ref('int_articles_enriched') }}
+    where event_month is not null
+    union all
+    select
+        'quarter' as grain,
+        event_quarter as period_start,
+        article_id,
+        topic_codes
+    from {{ ref('int_articles_enriched') }}
+    where event_quarter is not null
+    union all
+    select
+        'year' as grain,
+        event_year_start as period_start,
+        article_id,
+        topic_codes
+    from {{ ref('int_articles_enriched') }}
+    where event_year_start is not null
 ),
 
-co_topics as (
+mentions as (
     select
-        ministry_code,
-        month_start,
-        unnest(topic_codes) as topic_code
-    from mentions
+        article_periods.grain,
+        article_periods.period_start,
+        article_periods.article_id,
+        article_periods.topic_codes,
+        bridge.ministry_code,
+        bridge.mentions
+    from article_periods
+    inner join {{ ref('bridge_article_ministries') }} as bridge on article_periods.article_id = bridge.article_id
+),
+
+period_totals as (
+    select
+        grain,
+        period_start,
+        count(*) as period_articles
+    from article_periods
+    group by grain, period_start
 ),
 
 topic_counts as (
     select
+        grain,
+        period_start,
         ministry_code,
-        month_start,
         topic_code,
-        count(*) as n
-    from co_topics
-    group by ministry_code, month_start, topic_code
-),
-
-ranked_topics as (
-    select
-        ministry_code,
-        month_start,
-        topic_code,
-        row_number() over (partition by ministry_code, month_start order by n desc, topic_code) as topic_rank
-    from topic_counts
+        count(*) as co_articles
+    from (
+        select
+            grain,
+            period_start,
+            ministry_code,
+            unnest(topic_codes) as topic_code
+        from mentions
+    )
+    group by grain, period_start, ministry_code, topic_code
 ),
 
 top_topics as (
     select
+        grain,
+        period_start,
         ministry_code,
-        month_start,
-        list(topic_code order by topic_rank) as leading_topics
-    from ranked_topics
-    where topic_rank <= 3
-    group by ministry_code, month_start
+        list(topic_code order by co_articles desc, topic_code)[1:3] as leading_topics
+    from topic_counts
+    group by grain, period_start, ministry_code
 ),
 
 monthly as (
     select
+        grain,
+        period_start,
         ministry_code,
-        month_start,
         count(distinct article_id) as articles,
         sum(mentions) as mentions
     from mentions
-    group by ministry_code, month_start
+    group by grain, period_start, ministry_code
 )
 
 select
+    monthly.grain,
+    monthly.period_start,
     monthly.ministry_code,
     ministries.name_zh as ministry_name_zh,
     ministries.name_en as ministry_name_en,
-    monthly.month_start,
     monthly.articles,
     monthly.mentions,
-    coalesce(top_topics.leading_topics, []::varchar []) as leading_topics
+    round(monthly.articles / period_totals.period_articles, 4) as share_of_period,
+    coalesce(top_topics.leading_topics, []::varchar []) as leading_topics,
+    coalesce(
+        list_transform(top_topics.leading_topics, lambda t: topic_names.names[t]), []::varchar []
+    ) as leading_topics_zh,
+    coalesce(
+        list_transform(top_topics.leading_topics, lambda t: topic_names.names_en[t]), []::varchar []
+    ) as leading_topics_en
 from monthly
+inner join period_totals
+    on monthly.grain = period_totals.grain and monthly.period_start = period_totals.period_start
 left join top_topics
     on
-        monthly.ministry_code = top_topics.ministry_code
-        and monthly.month_start is not distinct from top_topics.month_start
+        monthly.grain = top_topics.grain
+        and monthly.period_start = top_topics.period_start
+        and monthly.ministry_code = top_topics.ministry_code
 left join {{ ref('stg_lexicon__ministries') }} as ministries on monthly.ministry_code = ministries.ministry_code
+cross join (
+    select
+        map(list(topic_code), list(name_zh)) as names,
+        map(list(topic_code), list(name_en)) as names_en
+    from {{ ref('stg_lexicon__topics') }}
+) as topic_names

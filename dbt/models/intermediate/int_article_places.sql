@@ -1,0 +1,13 @@
+-- Place mentions of current articles with a place key: the administrative code,
+-- or 'name:<full name>' for the rare place without one.
+select
+    places.article_id,
+    coalesce(places.adcode, 'name:' || places.place_name) as place_id,
+    places.adcode,
+    places.place_name,
+    places.matched_name,
+    places.place_level,
+    places.province,
+    places.mentions
+from {{ ref('stg_raw__article_places') }} as places
+inner join {{ ref('int_articles_enriched') }} as articles on places.article_id = articles.article_id

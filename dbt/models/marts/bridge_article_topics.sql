@@ -1,0 +1,12 @@
+-- Article x topic: every topic label of a current article, with its score and rank.
+select
+    topics.article_id,
+    topics.topic_code,
+    topics.topic_score,
+    topics.is_primary,
+    row_number() over (
+        partition by topics.article_id order by topics.topic_score desc, topics.topic_code
+    ) as topic_rank,
+    topics.evidence_terms
+from {{ ref('stg_raw__article_topics') }} as topics
+inner join {{ ref('int_articles_enriched') }} as articles on topics.article_id = articles.article_id
