@@ -12,7 +12,7 @@ import json
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from newsetl import ingest as ingest_mod  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
+from newsetl.faults import fault_point, sabotage_rows  # noqa: E402
 from newsetl.process import DocInput, process_documents, processor_version  # noqa: E402
 from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
@@ -51,11 +52,12 @@ def ingest_task(paths: Paths, run_id: str) -> dict[str, Any]:
         scan = ingest_mod.scan(paths.input_dir, known)
         mtimes = {}
         for r in scan.rejected:
-            try:
+            with suppress(OSError):
                 mtimes[r.path] = (paths.input_dir / r.path).stat().st_mtime_ns
-            except OSError:
-                pass
         stats = wl.record_ingest(con, run_id, scan, mtimes)
+        from newsetl.warehouse.recovery import append_raw_log
+
+        stats["raw_logged"] = sum(append_raw_log(con, paths, run_id).values())  # warehouse/raw_log/, append-only
     stats.update(
         files_seen=len(scan.decoded) + len(scan.unchanged) + len(scan.rejected) + len(scan.deferred),
         files_read=len(scan.decoded) + sum(1 for r in scan.rejected if r.content),
@@ -73,17 +75,30 @@ def plan_task(paths: Paths, full_refresh: bool) -> list[str]:
 
 @task(name="process-and-load", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
 def process_chunk_task(paths: Paths, run_id: str, doc_ids: list[str], workers: int | None) -> dict[str, int]:
-    """Segment and classify one chunk of documents, then replace their rows in one transaction."""
+    """Segment and classify one chunk of documents, then replace their rows in one transaction.
+
+    Record-level checks (expectations/gate.yml ``records:``) run before load: a
+    non-Chinese page is not processed, a bad article is held back, and both go
+    to raw.quarantine (stage ``records``) with their reason; the run goes on.
+    """
+    from newsetl.quality.records import load_rules, screen_documents, screen_rows
+
+    fault_point("process")
     with work_connection(paths) as con:
         docs: list[DocInput] = wl.fetch_documents(con, doc_ids, _publication_dates(paths))
-    rows = process_documents(docs, run_id, workers)
+    rules = load_rules()
+    all_docs, (docs, screened) = docs, screen_documents(docs, rules)
+    rows = sabotage_rows(process_documents(docs, run_id, workers))  # sabotage: NEWSETL_BREAK, tests only
+    failed_ids = set(rows["quarantine"].get("doc_id", []))
+    rows, rejected = screen_rows(rows, docs, rules, already_rejected=failed_ids)
+    rejected = screened + rejected
     with work_connection(paths) as con:
-        written = wl.load_processed(con, rows, doc_ids, processor_version(), run_id)
+        written = wl.load_processed(con, rows, doc_ids, processor_version(), run_id, rejected)
         failed = rows["quarantine"]
-        q = 0
+        q = len(rejected)
         if failed:
-            q = wl.record_processing_failures(con, run_id, failed)
-    return {"documents": len(docs), "articles": written, "quarantined": q}
+            q += wl.record_processing_failures(con, run_id, failed)
+    return {"documents": len(all_docs), "articles": written, "quarantined": q}
 
 
 def _publication_dates(paths: Paths) -> dict[str, str]:
@@ -99,6 +114,7 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
 def dbt_task(paths: Paths, full_refresh: bool) -> int:
     from newsetl.dbt_runner import run_dbt
 
+    fault_point("dbt")
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
     return run_dbt(args, paths.work_db, paths.work_dir).nodes
 
@@ -107,6 +123,7 @@ def dbt_task(paths: Paths, full_refresh: bool) -> int:
 def gate_task(paths: Paths, run_id: str):
     from newsetl.quality.gate import load_config, run_gate
 
+    fault_point("gate")
     config = load_config()
     with work_connection(paths) as con:
         frames = {name: con.execute(spec["query"]).df() for name, spec in config["suites"].items()}
@@ -141,17 +158,24 @@ def etl(
     timings: dict[str, float] = {}
 
     def timed(stage: str, fn, *args):
+        summary["stage"] = stage
         t0 = time.perf_counter()
         out = fn(*args)
         timings[stage] = round(time.perf_counter() - t0, 3)
         return out
 
     with run_lock(paths.lock_file):
+        from newsetl.warehouse.recovery import ensure_work_db
+
+        summary["recovered"] = ensure_work_db(paths)  # damaged or missing work DB: rebuilt from raw_log/
+        if summary["recovered"]:
+            logger.warning(summary["recovered"])
         with work_connection(paths) as con:
             start_run(con, run_id, paths, full_refresh)
         try:
             summary["ingest"] = timed("ingest", ingest_task, paths, run_id)
             doc_ids = timed("plan", plan_task, paths, full_refresh)
+            summary["stage"] = "process"
             processed = {"documents": 0, "articles": 0, "quarantined": 0}
             t0 = time.perf_counter()
             for i in range(0, len(doc_ids), CHUNK_DOCS):
@@ -178,9 +202,16 @@ def etl(
             status = summary["status"] if summary["status"] == "gate_failed" else "failed"
             summary["status"] = status
             summary["error"] = f"{type(exc).__name__}: {exc}"
+            from newsetl.warehouse.recovery import is_corruption, mark_corrupt
+
+            with suppress(Exception):
+                exc.newsetl_stage = summary.get("stage")  # for the CLI's one-line failure message
+            if is_corruption(exc):
+                mark_corrupt(paths, summary["error"])  # the next run rebuilds the work DB from raw_log/
             try:
                 with work_connection(paths) as con:
                     finish_run(con, run_id, status, summary, timings, published=None)
+                    wl.forget_processing(con, run_id)  # a failed run's processing is redone next run
             except Exception as inner:  # noqa: BLE001 - report the original failure
                 logger.error("could not record the failed run: %s", inner)
             raise

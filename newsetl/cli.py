@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(status, with_input=False)
     status.add_argument("--limit", type=int, default=10)
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--run", default=None, help="show every gate result of this run (default: the latest)")
 
     synth = sub.add_parser("synth", help="write a deterministic synthetic corpus of realistic pages")
     from newsetl.synth import add_arguments as _synth_args
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "status":
         from newsetl.status import print_status
 
-        return print_status(make_paths(None, args.warehouse), args.limit, as_json=args.json)
+        return print_status(make_paths(None, args.warehouse), args.limit, as_json=args.json, run_id=args.run)
     if args.command == "synth":
         from newsetl.synth import run as run_synth
 
@@ -98,14 +99,17 @@ def cmd_run(args: argparse.Namespace) -> int:
                     dask_address=args.dask,
                 )
             except GateBlocked as exc:
-                print(f"newsetl: run FAILED the quality gate, nothing published: {exc}", file=sys.stderr)
-                print(f"newsetl: see `newsetl status --warehouse {paths.warehouse_dir}` and the Data Docs", file=sys.stderr)
+                from newsetl.status import failure_line
+
+                print(failure_line(exc, paths, gate=True), file=sys.stderr)  # one line: what failed, where to look
                 return 1
     except RunInProgress as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
         return 3
     except Exception as exc:  # noqa: BLE001 - one clear line for the operator
-        print(f"newsetl: run FAILED, nothing published: {type(exc).__name__}: {exc}", file=sys.stderr)
+        from newsetl.status import failure_line
+
+        print(failure_line(exc, paths), file=sys.stderr)
         return 1
     print(format_summary(summary))
     return 0

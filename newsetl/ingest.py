@@ -15,13 +15,16 @@ import time
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 MANIFEST_NAME = "manifest.csv"
 # Optionally, a file modified less than this many seconds ago is left for the next run.
 # Off by default: a file whose size or mtime changes while it is read is deferred anyway.
 SETTLE_SECONDS = 0.0
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# Fallback only: the limit in force is ``records.max_file_bytes`` in expectations/gate.yml.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+HEAD_BYTES = 64 * 1024  # what quarantine keeps of an oversized file (its SHA-256 covers all of it)
 
 
 class DecodeError(ValueError):
@@ -46,6 +49,7 @@ class Decoded:
     encoding: str
     text: str
     note: str | None = None
+    script: str = "hans"  # hans (Simplified), hant (Traditional), latin, other: see detect_script
 
 
 @dataclass(frozen=True)
@@ -66,13 +70,43 @@ class ScanResult:
     bytes_read: int = 0
 
 
-def _cjk_share(text: str) -> float:
+def cjk_share(text: str) -> float:
+    """Share of CJK ideographs among the non-space characters of (the start of) ``text``."""
     sample = text[:20000]
     if not sample:
         return 0.0
     cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
     letters = sum(1 for ch in sample if not ch.isspace())
     return cjk / letters if letters else 0.0
+
+
+_cjk_share = cjk_share
+TRADITIONAL_SHARE = 0.05  # share of CJK characters t2s would change: above it, a page is Traditional
+
+
+@lru_cache(maxsize=2)
+def _opencc(config: str):
+    from opencc import OpenCC
+
+    return OpenCC(config)
+
+
+def detect_script(text: str) -> str:
+    """``hans``/``hant`` for Chinese pages (Traditional when opencc t2s changes >5% of CJK), else ``latin``/``other``."""
+    sample = text[:5000]
+    if cjk_share(sample) < 0.2:
+        letters = [ch for ch in sample if not ch.isspace()]
+        latin = sum(1 for ch in letters if ch.isascii())
+        return "latin" if letters and latin / len(letters) > 0.5 else "other"
+    cjk = [ch for ch in sample if "\u4e00" <= ch <= "\u9fff"]
+    converted = _opencc("t2s").convert("".join(cjk))
+    changed = sum(1 for a, b in zip(cjk, converted, strict=False) if a != b)
+    return "hant" if changed / max(1, len(cjk)) > TRADITIONAL_SHARE else "hans"
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified (opencc t2s), used for processing only; raw.documents keeps the original."""
+    return _opencc("t2s").convert(text)
 
 
 def _control_share(text: str) -> float:
@@ -181,8 +215,11 @@ def scan(
     *,
     settle_seconds: float = SETTLE_SECONDS,
     now: float | None = None,
+    max_file_bytes: int | None = None,
 ) -> ScanResult:
     """Read what is new or changed under ``input_dir``; skip the rest by stat."""
+    if max_file_bytes is None:
+        max_file_bytes = _configured_max_bytes()
     result = ScanResult()
     files, refused = discover(input_dir)
     result.rejected.extend(refused)
@@ -200,7 +237,7 @@ def scan(
         if settle_seconds > 0 and now - st.st_mtime < settle_seconds:
             result.deferred.append(rel)  # still being written; picked up next run
             continue
-        result_item = read_one(rel, path, st.st_size, st.st_mtime_ns)
+        result_item = read_one(rel, path, st.st_size, st.st_mtime_ns, max_file_bytes)
         if result_item is None:
             result.deferred.append(rel)
             continue
@@ -212,12 +249,37 @@ def scan(
     return result
 
 
-def read_one(rel: str, path: Path, size: int, mtime_ns: int) -> Decoded | Rejected | None:
-    """Read and decode one file; ``None`` when it changed while being read."""
-    if size > MAX_FILE_BYTES:
+def _configured_max_bytes() -> int:
+    try:
+        from newsetl.quality.records import load_rules
+
+        return load_rules().max_file_bytes
+    except Exception:  # noqa: BLE001 - a broken config must not stop ingestion; the gate reports it
+        return MAX_FILE_BYTES
+
+
+def read_one(rel: str, path: Path, size: int, mtime_ns: int, max_file_bytes: int = MAX_FILE_BYTES) -> Decoded | Rejected | None:
+    """Read and decode one file; ``None`` when it changed while being read.
+
+    A file over ``max_file_bytes`` is not a page: it is quarantined as oversized
+    after one streaming pass (SHA-256 of all of it, the first 64 KiB kept), in
+    time linear in its size and memory bounded by the chunk size.
+    """
+    if size > max_file_bytes:
+        digest = hashlib.sha256()
+        head = b""
         with path.open("rb") as fh:
-            head = fh.read(4096)
-        return Rejected(rel, f"file too large ({size} bytes > {MAX_FILE_BYTES})", size, None, head)
+            while chunk := fh.read(4 * 1024 * 1024):
+                if not head:
+                    head = chunk[:HEAD_BYTES]
+                digest.update(chunk)
+        return Rejected(
+            rel,
+            f"oversized: {size} bytes > {max_file_bytes} (records.max_file_bytes); not processed, head and SHA-256 kept",
+            size,
+            digest.hexdigest(),
+            head,
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -230,7 +292,11 @@ def read_one(rel: str, path: Path, size: int, mtime_ns: int) -> Decoded | Reject
         text, encoding, note = decode_bytes(data)
     except DecodeError as exc:
         return Rejected(rel, str(exc), len(data), digest, data)
-    return Decoded(digest, rel, len(data), mtime_ns, encoding, text, note)
+    script = detect_script(text)
+    if script == "hant":
+        flag = "Traditional Chinese: raw text kept, converted to Simplified (opencc t2s) for processing"
+        note = f"{note}; {flag}" if note else flag
+    return Decoded(digest, rel, len(data), mtime_ns, encoding, text, note, script)
 
 
 def unique_by_content(items: Iterable[Decoded]) -> dict[str, Decoded]:

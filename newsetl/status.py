@@ -60,8 +60,53 @@ def collect_status(paths: Paths, limit: int = 10) -> dict:
     return info
 
 
-def print_status(paths: Paths, limit: int = 10, as_json: bool = False) -> int:
+def data_docs_path() -> str:
+    from newsetl.quality.gate import gx_root
+
+    return str(gx_root() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html")
+
+
+def failure_line(exc: BaseException, paths: Paths, gate: bool = False) -> str:
+    """One line for a failed run: what failed, at which stage, and where to look."""
+    stage = "quality gate" if gate else (getattr(exc, "newsetl_stage", None) or "start-up")
+    what = str(exc) if gate else f"{type(exc).__name__}: {exc}"
+    what = " ".join(what.split())
+    if len(what) > 400:
+        what = what[:400] + "..."
+    where = f"details: newsetl status --warehouse {paths.warehouse_dir}"
+    if gate:
+        where += f"; Data Docs: {data_docs_path()}"
+    return f"newsetl: run FAILED at {stage}, nothing published (previous warehouse kept): {what}; {where}"
+
+
+def gate_results(paths: Paths, run_id: str | None = None) -> tuple[str | None, list[dict]]:
+    """Every expectation outcome of ``run_id`` (default: the latest run that reached the gate)."""
+    con, _ = _open_ops(paths)
+    if con is None:
+        return None, []
+    try:
+        if run_id is None:
+            row = con.execute(
+                "SELECT run_id FROM ops.gate_results GROUP BY run_id ORDER BY max(checked_at) DESC LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None, []
+            run_id = row[0]
+        rows = con.execute(
+            """SELECT suite, expectation, column_name, severity, success, observed, explanation
+               FROM ops.gate_results WHERE run_id = ? ORDER BY suite, success, expectation, column_name""",
+            [run_id],
+        ).fetchall()
+    finally:
+        con.close()
+    keys = ("suite", "expectation", "column", "severity", "success", "observed", "why")
+    return run_id, [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: str | None = None) -> int:
     info = collect_status(paths, limit)
+    gate_run, results = gate_results(paths, run_id)
+    info["gate_results"] = {"run_id": gate_run, "results": results}
     if as_json:
         print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
         return 0
@@ -77,11 +122,16 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False) -> int:
         return 0
     print(f"{'run':32} {'status':12} {'new docs':>8} {'quar.':>5} {'articles':>8}  gate / message")
     for r in info["runs"]:
-        detail = r["message"] if r["status"] != "published" else r["gate_outcome"]
+        detail = " ".join(str((r["message"] if r["status"] != "published" else r["gate_outcome"]) or "").split())
         print(
             f"{r['run_id']:32} {r['status']:12} {r['documents_new'] or 0:>8} {r['quarantined'] or 0:>5} "
             f"{r['articles_total'] or r['articles_written'] or 0:>8}  {(detail or '')[:160]}"
         )
     for f in info.get("gate_failures", []):
         print(f"  gate failure in {f['run_id']}: {f['suite']}.{f['expectation']}({f['column'] or ''}) observed {f['observed']}")
+    if results:
+        print(f"gate results of run {gate_run} (all {len(results)}; Data Docs: {data_docs_path()}):")
+        for r in results:
+            mark = "ok  " if r["success"] else ("FAIL" if r["severity"] == "batch" else "warn")
+            print(f"  {mark} {r['severity']:5} {r['suite']}.{r['expectation']}({r['column'] or ''}) observed {(r['observed'] or '')[:80]}")
     return 0

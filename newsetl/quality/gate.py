@@ -89,9 +89,12 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         for exp in spec["expectations"]:
             value_set = exp.get("kwargs", {}).get("value_set")
             if isinstance(value_set, str) and value_set.startswith("lexicon:"):
-                with (LEXICON_DIR / f"{value_set.split(':', 1)[1]}.csv").open(encoding="utf-8") as fh:
-                    rows = list(csv.reader(fh))
-                exp["kwargs"]["value_set"] = sorted(r[0] for r in rows[1:] if r)
+                codes: set[str] = set()
+                for lexicon in value_set.split(":", 1)[1].split("+"):  # "lexicon:topics+ministries"
+                    with (LEXICON_DIR / f"{lexicon}.csv").open(encoding="utf-8") as fh:
+                        rows = list(csv.reader(fh))
+                    codes.update(r[0] for r in rows[1:] if r)
+                exp["kwargs"]["value_set"] = sorted(codes)
     return config
 
 
@@ -197,7 +200,7 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
                     ExpectationOutcome(
                         suite=name,
                         expectation=cfg.type,
-                        column=cfg.kwargs.get("column"),
+                        column=cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list") or []) or None,
                         severity=meta.get("severity", "batch"),
                         success=bool(r.success),
                         observed=_observed(r.result or {}),

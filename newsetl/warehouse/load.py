@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pyarrow as pa
 
-from newsetl.ingest import Decoded, Rejected, ScanResult, Seen
+from newsetl.faults import fault_point
+from newsetl.ingest import Decoded, Rejected, ScanResult, Seen, to_simplified
 from newsetl.process import DocInput, Rows
 from newsetl.warehouse.schema import ARTICLE_CHILD_TABLES
 
@@ -91,7 +92,19 @@ def record_quarantine(
 
 
 def record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult, mtimes: Mapping[str, int]) -> dict:
-    """Write new documents and file versions; bump last-seen for unchanged paths."""
+    """Write new documents and file versions; bump last-seen for unchanged paths (one transaction)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        stats = _record_ingest(con, run_id, scan, mtimes)
+        fault_point("ingest")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return stats
+
+
+def _record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult, mtimes: Mapping[str, int]) -> dict:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     new_docs: dict[str, Decoded] = {}
     for item in scan.decoded:
@@ -112,6 +125,7 @@ def record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult,
             "size_bytes": [d.size for d in fresh],
             "encoding": [d.encoding for d in fresh],
             "decode_note": [d.note for d in fresh],
+            "script": [d.script for d in fresh],
             "text": [d.text for d in fresh],
             "char_count": [len(d.text) for d in fresh],
             "first_seen_run": [run_id] * len(fresh),
@@ -166,7 +180,7 @@ def record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult,
             )
             con.unregister("_paths")
         if touched:
-            con.register("_touched", pa.table(dict(zip(("path", "size_bytes", "mtime_ns"), zip(*touched), strict=True))))
+            con.register("_touched", pa.table(dict(zip(("path", "size_bytes", "mtime_ns"), zip(*touched, strict=False), strict=True))))
             con.execute(
                 """UPDATE raw.file_versions AS v SET size_bytes = t.size_bytes, mtime_ns = t.mtime_ns, last_seen_run = ?
                    FROM _touched AS t WHERE v.path = t.path AND v.superseded_run IS NULL""",
@@ -213,12 +227,16 @@ def fetch_documents(
     con.register("_ids", pa.table({"doc_id": list(doc_ids)}))
     try:
         rows = con.execute(
-            "SELECT doc_id, file_name, text FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids) ORDER BY source_path"
+            "SELECT doc_id, file_name, text, script FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids) ORDER BY source_path"
         ).fetchall()
     finally:
         con.unregister("_ids")
     dates = publication_dates or {}
-    return [DocInput(doc_id, name, text, dates.get(name)) for doc_id, name, text in rows]
+    # Traditional pages are processed in Simplified (the lexicons are Simplified); raw keeps the original.
+    return [
+        DocInput(doc_id, name, to_simplified(text) if script == "hant" else text, dates.get(name))
+        for doc_id, name, text, script in rows
+    ]
 
 
 def record_processing_failures(con: duckdb.DuckDBPyConnection, run_id: str, failed: Mapping[str, list]) -> int:
@@ -230,8 +248,20 @@ def record_processing_failures(con: duckdb.DuckDBPyConnection, run_id: str, fail
     return record_quarantine(con, run_id, "process", items)
 
 
-def load_processed(con: duckdb.DuckDBPyConnection, rows: Rows, doc_ids: Sequence[str], version: str, run_id: str) -> int:
-    """Replace the processed rows of ``doc_ids`` with ``rows`` (one transaction)."""
+def load_processed(
+    con: duckdb.DuckDBPyConnection,
+    rows: Rows,
+    doc_ids: Sequence[str],
+    version: str,
+    run_id: str,
+    rejected: Sequence[Rejected] = (),
+) -> int:
+    """Replace the processed rows of ``doc_ids`` with ``rows`` (one transaction).
+
+    ``rejected`` are the records held back by the record-level checks: they are
+    quarantined (stage ``records``) in the same transaction, so a crash never
+    leaves a document marked processed without its quarantine rows.
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("_docs", pa.table({"doc_id": list(doc_ids)}))
@@ -254,8 +284,22 @@ def load_processed(con: duckdb.DuckDBPyConnection, rows: Rows, doc_ids: Sequence
             n = _insert(con, f"raw.{table}", rows.get(table, {}))
             if table == "articles":
                 written = n
+        record_quarantine(con, run_id, "records", rejected)
+        fault_point("load")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     return written
+
+
+def forget_processing(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """After a failed run, mark the documents it processed as unprocessed, so the next run redoes them.
+
+    A run that fails its gate may have loaded bad rows (e.g. a broken processing
+    step); without this the next run would see those documents as done.
+    """
+    n = con.execute("SELECT count(*) FROM raw.processed_documents WHERE processed_run = ?", [run_id]).fetchone()[0]
+    if n:
+        con.execute("DELETE FROM raw.processed_documents WHERE processed_run = ?", [run_id])
+    return n

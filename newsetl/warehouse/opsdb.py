@@ -24,6 +24,7 @@ def open_work_db(paths: Paths) -> duckdb.DuckDBPyConnection:
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, paths: Paths, full_refresh: bool) -> None:
+    abandon_stale_runs(con)  # the caller holds the run lock: any 'running' row is a dead run
     con.execute(
         "INSERT INTO ops.runs (run_id, started_at, status, input_dir, full_refresh) VALUES (?, ?, 'running', ?, ?)",
         [run_id, _now(), str(paths.input_dir), full_refresh],
@@ -60,7 +61,8 @@ def finish_run(
             summary.get("gate"),
             summary.get("error") if status == "gate_failed" else None,
             published,
-            summary.get("error"),
+            (f"[{summary['stage']}] " if summary.get("error") and summary.get("stage") else "") + (summary.get("error") or "")
+            or None,
             json.dumps(timings),
             run_id,
         ],
@@ -75,3 +77,16 @@ def record_gate(con: duckdb.DuckDBPyConnection, run_id: str, outcome: Any) -> No
     ]
     if rows:
         con.executemany("INSERT INTO ops.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def abandon_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Runs still 'running' when a new run holds the lock died without cleanup (SIGKILL, power loss)."""
+    n = con.execute("SELECT count(*) FROM ops.runs WHERE status = 'running'").fetchone()[0]
+    if n:
+        con.execute(
+            "UPDATE ops.runs SET status = 'abandoned', finished_at = coalesce(finished_at, ?), "
+            "message = 'the run process died before finishing (killed?); nothing was published by it' "
+            "WHERE status = 'running'",
+            [_now()],
+        )
+    return n

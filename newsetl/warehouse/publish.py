@@ -3,7 +3,10 @@
 The work database is checkpointed and closed, copied next to the target and
 renamed over it with ``os.replace``: readers holding the old file keep reading
 the old inode, new readers see the complete new file, and a crash at any point
-leaves either the old or the new file, never a partial one.
+leaves either the old or the new file, never a partial one. The published
+file is made read-only (0444): analysts' tools open it ``read_only=True``, and
+even a read-write open is refused by the file system. Temporary files left by a
+killed publish are removed by the next one.
 """
 
 from __future__ import annotations
@@ -11,6 +14,10 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+
+from newsetl.faults import fault_point
+
+PUBLISHED_MODE = 0o444
 
 
 def _fsync_dir(path: Path) -> None:
@@ -23,12 +30,20 @@ def _fsync_dir(path: Path) -> None:
 
 def atomic_copy(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
+    for stale in dest.parent.glob(f".{dest.name}.tmp-*"):
+        stale.unlink(missing_ok=True)  # left by a publish that was killed
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     try:
         with src.open("rb") as fin, tmp.open("wb") as fout:
-            shutil.copyfileobj(fin, fout, length=16 * 1024 * 1024)
+            first = True
+            while chunk := fin.read(4 * 1024 * 1024):
+                fout.write(chunk)
+                if first:
+                    fault_point("publish")  # NEWSETL_FAULT=publish: die with a partial temporary file
+                    first = False
             fout.flush()
             os.fsync(fout.fileno())
+        os.chmod(tmp, PUBLISHED_MODE)
         os.replace(tmp, dest)
         _fsync_dir(dest.parent)
     finally:

@@ -188,5 +188,12 @@ ARTICLE_CHILD_TABLES = (
 )
 
 
+# Columns added after a table was first created: applied to existing work databases too.
+MIGRATIONS = """
+ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS script VARCHAR;
+"""
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+    con.execute(MIGRATIONS)

@@ -1,0 +1,79 @@
+"""Fault-injection hooks for reliability tests. Inert unless an env variable names them.
+
+``NEWSETL_FAULT=<stage>[:<seconds>]``
+    The run SIGKILLs itself when it reaches ``<stage>`` (no cleanup, no
+    ``finally``, exactly like the OOM killer or a power cut). With
+    ``:<seconds>`` a timer kills it that many seconds *into* the stage instead.
+    Stages and where they fire:
+
+    ==========  ==============================================================
+    ingest      inside ``record_ingest``'s transaction, after raw.documents rows
+                were inserted and before COMMIT
+    process     start of a process-and-load chunk (documents read, nothing parsed)
+    load        inside ``load_processed``'s transaction, after the deletes and
+                inserts, before COMMIT
+    dbt         start of ``dbt build`` (``dbt:2`` kills 2 s into the build)
+    gate        start of the quality gate
+    publish     in the middle of the atomic copy: the temporary file is written,
+                ``os.replace`` has not happened
+    ==========  ==============================================================
+
+``NEWSETL_BREAK=empty_bodies``
+    A deliberately broken processing step: every article body comes out empty.
+    Used to prove that the gate stops a broken batch (``tests/reliability``).
+
+Never set these in production; ``newsetl run`` prints a warning when one is set.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+STAGES = ("ingest", "process", "load", "dbt", "gate", "publish")
+FAULT_ENV = "NEWSETL_FAULT"
+BREAK_ENV = "NEWSETL_BREAK"
+
+
+def _spec() -> tuple[str, float] | None:
+    raw = os.environ.get(FAULT_ENV, "").strip()
+    if not raw:
+        return None
+    stage, _, delay = raw.partition(":")
+    return stage, float(delay or 0)
+
+
+def _die() -> None:
+    sys.stderr.write(f"newsetl: {FAULT_ENV}={os.environ.get(FAULT_ENV)}: SIGKILL now\n")
+    sys.stderr.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def fault_point(stage: str) -> None:
+    """Kill this process here if ``NEWSETL_FAULT`` names ``stage``."""
+    spec = _spec()
+    if spec is None or spec[0] != stage:
+        return
+    if spec[1] <= 0:
+        _die()
+    timer = threading.Timer(spec[1], _die)
+    timer.daemon = True
+    timer.start()
+
+
+def active() -> str | None:
+    """A one-line description of the hooks set in the environment, if any."""
+    parts = [f"{name}={os.environ[name]}" for name in (FAULT_ENV, BREAK_ENV) if os.environ.get(name)]
+    return ", ".join(parts) or None
+
+
+def sabotage_rows(rows: dict) -> dict:
+    """Apply ``NEWSETL_BREAK`` to processed rows (a test-only simulated regression)."""
+    if os.environ.get(BREAK_ENV) == "empty_bodies":
+        arts = rows.get("articles") or {}
+        if arts.get("body"):
+            arts["body"] = ["" for _ in arts["body"]]
+            arts["char_count"] = [0 for _ in arts["body"]]
+    return rows
