@@ -135,10 +135,12 @@ def gate_task(paths: Paths, run_id: str):
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def publish_task(paths: Paths, run_id: str) -> str:
-    from newsetl.warehouse.exports import write_exports
+    from newsetl.warehouse.exports import prepare_publication
     from newsetl.warehouse.publish import publish_database
 
-    write_exports(paths)
+    # Search index (inside the work DB, so it is published), dbt docs, run report, Parquet exports.
+    extras = prepare_publication(paths, run_id)
+    get_run_logger().info("publish extras: %s", extras.get("timings"))
     publish_database(paths.work_db, paths.published_db)
     return str(paths.published_db)
 

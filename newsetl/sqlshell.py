@@ -12,7 +12,14 @@ from newsetl.config import Paths
 def connect_readonly(paths: Paths) -> duckdb.DuckDBPyConnection:
     if not paths.published_db.exists():
         raise SystemExit(f"newsetl: nothing published yet at {paths.published_db}; run `newsetl run` first")
-    return duckdb.connect(str(paths.published_db), read_only=True)
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    try:  # fts from its pip package: fts_search_article_text.match_bm25(...) works too (search.* macros need nothing)
+        from newsetl.search import load_fts
+
+        load_fts(con)
+    except Exception:  # noqa: BLE001 - the search.* macros work without the extension
+        pass
+    return con
 
 
 def run_sql(paths: Paths, query: str | None) -> int:

@@ -1,19 +1,33 @@
-"""Parquet exports of the marts for tools that cannot open DuckDB."""
+"""Publish-time artefacts, built from the work database just before it is copied.
+
+* ``search``: the Chinese full-text index (newsetl.search) inside the work
+  database, so the published copy carries it;
+* ``docs``: ``dbt docs generate --static`` -> ``<warehouse>/docs/index.html``;
+* ``report``: the offline HTML run report -> ``<warehouse>/reports/``;
+* ``exports``: every marts table as Parquet -> ``<warehouse>/exports/``,
+  swapped in as a whole folder, for tools that cannot open DuckDB.
+
+Everything here is incremental-friendly: only new or changed articles are
+segmented again; the other steps are proportional to the (small) marts.
+"""
 
 from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
 
 import duckdb
 
 from newsetl.config import Paths
-from newsetl.warehouse.publish import atomic_replace_dir
+from newsetl.warehouse.publish import atomic_copy, atomic_replace_dir
 
 
 def write_exports(paths: Paths) -> list[str]:
     """Write every marts table to ``<warehouse>/exports/<table>.parquet`` and swap the folder in atomically."""
     staging = paths.warehouse_dir / ".exports.tmp"
     if staging.exists():
-        import shutil
-
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     con = duckdb.connect(str(paths.work_db), read_only=True)
@@ -29,3 +43,51 @@ def write_exports(paths: Paths) -> list[str]:
         con.close()
     atomic_replace_dir(staging, paths.exports_dir)
     return tables
+
+
+def build_search(paths: Paths) -> dict[str, int]:
+    from newsetl.search import build_search_index
+
+    con = duckdb.connect(str(paths.work_db))
+    try:
+        stats = build_search_index(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return stats
+
+
+def docs_dir(paths: Paths) -> Path:
+    return paths.warehouse_dir / "docs"
+
+
+def generate_dbt_docs(paths: Paths) -> Path:
+    """``dbt docs generate --static`` on the work database; publish the single HTML file."""
+    from newsetl.dbt_runner import run_dbt
+
+    run_dbt(["docs", "generate", "--static"], paths.work_db, paths.work_dir)
+    static = paths.work_dir / "target" / "static_index.html"
+    target = docs_dir(paths) / "index.html"
+    atomic_copy(static, target)
+    return target
+
+
+def prepare_publication(paths: Paths, run_id: str) -> dict[str, object]:
+    """Search index, dbt docs, run report and Parquet exports; call right before publish_database."""
+    from newsetl.report import write_report
+
+    timings: dict[str, float] = {}
+    out: dict[str, object] = {}
+
+    def step(name: str, fn, *args):
+        t0 = time.perf_counter()
+        out[name] = fn(*args)
+        timings[name] = round(time.perf_counter() - t0, 3)
+
+    step("search", build_search, paths)
+    if os.environ.get("NEWSETL_SKIP_DBT_DOCS") != "1":
+        step("docs", generate_dbt_docs, paths)
+    step("report", write_report, paths.work_db, paths.reports_dir, run_id)
+    step("exports", write_exports, paths)
+    out["timings"] = timings
+    return out
