@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     sql = sub.add_parser("sql", help="query the published warehouse read-only")
     _add_paths(sql, with_input=False)
     sql.add_argument("-c", "--command", dest="query", default=None, help="run one query and print the table")
+
+    report = sub.add_parser("report", help="print (or open) the HTML report of the latest published run")
+    _add_paths(report, with_input=False)
+    report.add_argument("--open", action="store_true", help="open it in the default browser")
+    report.add_argument("--rebuild", action="store_true", help="render it again from the published warehouse")
     return parser
 
 
@@ -78,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         from newsetl.sqlshell import run_sql
 
         return run_sql(make_paths(None, args.warehouse), args.query)
+    if args.command == "report":
+        from newsetl.report import print_report
+
+        return print_report(make_paths(None, args.warehouse), open_browser=args.open, rebuild=args.rebuild)
     return 2
 
 
