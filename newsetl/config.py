@@ -27,8 +27,8 @@ def configure_environment() -> None:
     os.environ["DO_NOT_TRACK"] = "1"
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-    os.environ.setdefault("PREFECT_SERVER_API_HOST", "127.0.0.1")
-    # Prefect's ephemeral server must never listen beyond loopback.
+    # Prefect's servers (ephemeral or `newsetl serve`) must never listen beyond loopback: forced, not defaulted.
+    os.environ["PREFECT_SERVER_API_HOST"] = "127.0.0.1"
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")
 
 

@@ -70,7 +70,7 @@ def fts_extension_path() -> Path:
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     """LOAD the fts extension from the pip package (no download)."""
-    con.execute(f"LOAD '{fts_extension_path()}'")
+    con.load_extension(str(fts_extension_path()))  # the path is passed as a value, never spliced into SQL
 
 
 def dictionary_terms(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -78,8 +78,10 @@ def append_raw_log(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) ->
             params: list = [files]
         else:
             new_rows, params = query, []
-        n = con.execute(f"SELECT count(*) FROM ({new_rows})", params).fetchone()[0]  # noqa: S608
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _raw_log_rows AS {new_rows}", params)  # noqa: S608
+        n = con.execute("SELECT count(*) FROM _raw_log_rows").fetchone()[0]
         if not n:
+            con.execute("DROP TABLE _raw_log_rows")
             continue
         folder = paths.raw_backup_dir / table
         folder.mkdir(parents=True, exist_ok=True)
@@ -87,7 +89,8 @@ def append_raw_log(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) ->
         if target.exists():  # a second append in the same run (a retried ingest task)
             target = folder / f"{run_id}-{len(files)}.parquet"
         tmp = folder / f".{target.name}.tmp"
-        con.execute(f"COPY ({new_rows}) TO ? (FORMAT parquet, COMPRESSION zstd)", [*params, str(tmp)])  # noqa: S608
+        con.execute("COPY _raw_log_rows TO ? (FORMAT parquet, COMPRESSION zstd)", [str(tmp)])
+        con.execute("DROP TABLE _raw_log_rows")
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -100,7 +103,7 @@ def verify_work_db(work_db: Path) -> None:
     try:
         con = duckdb.connect(str(work_db))
     except duckdb.Error as exc:
-        if "lock" in str(exc).lower():
+        if _is_lock_conflict(exc):
             raise  # another process holds it: not corruption
         raise WorkDbCorrupt(f"cannot open: {exc}") from exc
     try:
@@ -113,6 +116,11 @@ def verify_work_db(work_db: Path) -> None:
         raise WorkDbCorrupt(f"cannot read: {exc}") from exc
     finally:
         con.close()
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
 
 
 def is_corruption(exc: BaseException) -> bool:

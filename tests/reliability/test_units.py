@@ -1,0 +1,326 @@
+"""Reliability building blocks without Prefect or dbt: fast.
+
+Lock, fault hooks, atomic publish, record-level checks, raw log + work DB
+recovery, read-only access and SQL hygiene. The pipeline-level proofs are in
+test_faults.py, test_bad_input_run.py and test_broken_batch.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from newsetl.config import make_paths
+from newsetl.ingest import scan
+from newsetl.process import DocInput
+from newsetl.quality.records import RecordRules, article_problem, screen_rows
+from newsetl.warehouse import load as wl
+from newsetl.warehouse.lock import RunInProgress, run_lock
+from newsetl.warehouse.opsdb import open_work_db
+from newsetl.warehouse.publish import PUBLISHED_MODE, atomic_copy
+from newsetl.warehouse.recovery import append_raw_log, ensure_work_db, verify_work_db
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+
+
+def _py(code: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})}, check=False,
+    )
+
+
+# --- two runs at once ----------------------------------------------------------------------------------
+
+def test_second_run_refuses_while_the_lock_is_held(tmp_path: Path) -> None:
+    lock = tmp_path / ".newsetl.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from pathlib import Path
+            from newsetl.warehouse.lock import run_lock
+            with run_lock(Path({str(lock)!r})):
+                print("held", flush=True)
+                time.sleep(60)
+        """)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunInProgress, match="already running|in progress|pid"):
+            with run_lock(lock):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with run_lock(lock):  # the kernel released the flock when the holder died (even by SIGKILL)
+        pass
+
+
+# --- fault hooks -----------------------------------------------------------------------------------------
+
+def test_fault_point_is_inert_without_env(monkeypatch) -> None:
+    from newsetl.faults import fault_point
+
+    monkeypatch.delenv("NEWSETL_FAULT", raising=False)
+    fault_point("ingest")  # returns
+
+
+def test_fault_point_sigkills_at_its_stage() -> None:
+    proc = _py("from newsetl.faults import fault_point\nfault_point('gate')\nfault_point('publish')\nprint('survived')",
+               env={"NEWSETL_FAULT": "publish"})
+    assert proc.returncode == -signal.SIGKILL and "survived" not in proc.stdout
+
+
+# --- publish ----------------------------------------------------------------------------------------------
+
+def test_publish_killed_mid_copy_leaves_old_file_and_next_publish_cleans_up(tmp_path: Path) -> None:
+    src = tmp_path / "work.duckdb"
+    src.write_bytes(os.urandom(9 * 1024 * 1024))  # more than one copy chunk
+    dest = tmp_path / "pub" / "newsetl.duckdb"
+    dest.parent.mkdir()
+    dest.write_bytes(b"previous published warehouse")
+    proc = _py(f"""
+        from pathlib import Path
+        from newsetl.warehouse.publish import atomic_copy
+        atomic_copy(Path({str(src)!r}), Path({str(dest)!r}))
+    """, env={"NEWSETL_FAULT": "publish"})
+    assert proc.returncode == -signal.SIGKILL
+    assert dest.read_bytes() == b"previous published warehouse"  # never partially written
+    leftovers = list(dest.parent.glob(".newsetl.duckdb.tmp-*"))
+    assert leftovers and 0 < leftovers[0].stat().st_size < src.stat().st_size
+    atomic_copy(src, dest)
+    assert dest.read_bytes() == src.read_bytes()
+    assert not list(dest.parent.glob(".newsetl.duckdb.tmp-*"))
+    assert dest.stat().st_mode & 0o777 == PUBLISHED_MODE
+
+
+# --- record-level checks ---------------------------------------------------------------------------------
+
+def _rows(bodies: list[str]) -> dict:
+    n = len(bodies)
+    return {
+        "articles": {
+            "article_id": [f"a{i}" for i in range(n)],
+            "doc_id": ["d1"] * n,
+            "position_in_file": list(range(n)),
+            "body": bodies,
+            "original_text": bodies,
+        },
+        "article_topics": {"article_id": [f"a{i}" for i in range(n)], "topic_code": ["x"] * n},
+        "quarantine": {},
+    }
+
+
+GOOD = "工业和信息化部召开会议，研究部署中小企业复工复产工作，要求各地加大政策支持力度。" * 3
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("", "empty article body"),
+        ("   \n", "empty article body"),
+        ("短消息", "too short"),
+        ("工" * 70000, "too long"),
+        ("abc def ghi jkl mno pqr stu vwx yz 0123456789 " * 3, "CJK share"),
+        ("工业\ufffd\ufffd\ufffd和信息化部" * 5, "replacement characters"),
+    ],
+)
+def test_article_record_checks(body: str, reason: str) -> None:
+    assert reason in (article_problem(body, RecordRules()) or "")
+    assert article_problem(GOOD, RecordRules()) is None
+
+
+def test_bad_articles_are_quarantined_and_good_ones_kept() -> None:
+    docs = [DocInput("d1", "page.txt", GOOD)]
+    rows, rejected = screen_rows(_rows([GOOD, "", "短"]), docs, RecordRules())
+    assert rows["articles"]["article_id"] == ["a0"]
+    assert rows["article_topics"]["article_id"] == ["a0"]  # child rows follow their article
+    assert sorted(r.path for r in rejected) == ["page.txt#1", "page.txt#2"]
+    assert all(r.sha256 == "d1" for r in rejected)
+
+
+def test_document_producing_nothing_is_quarantined() -> None:
+    docs = [DocInput("d1", "page.txt", GOOD)]
+    rows, rejected = screen_rows(_rows(["", ""]), docs, RecordRules())
+    assert rows["articles"]["article_id"] == []
+    assert "document produced no articles (all failed the record checks)" in [r.reason for r in rejected]
+
+
+def test_record_quarantine_is_idempotent() -> None:
+    con = duckdb.connect()
+    from newsetl.warehouse.schema import ensure_schema
+
+    ensure_schema(con)
+    _, rejected = screen_rows(_rows(["", GOOD]), [DocInput("d1", "page.txt", GOOD)], RecordRules())
+    assert wl.record_quarantine(con, "r1", "records", rejected) == 1
+    assert wl.record_quarantine(con, "r2", "records", rejected) == 0
+
+
+# --- raw log and recovery -----------------------------------------------------------------------------------
+
+def _ingest(paths, run_id: str) -> None:
+    con = open_work_db(paths)
+    try:
+        wl.record_ingest(con, run_id, scan(paths.input_dir, wl.known_sightings(con)), {})
+        append_raw_log(con, paths, run_id)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _raw(db: Path) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {
+            "documents": con.execute("SELECT doc_id, source_path, text, encoding, first_seen_run FROM raw.documents ORDER BY 1").fetchall(),
+            "file_versions": con.execute("SELECT path, version, doc_id, superseded_run FROM raw.file_versions ORDER BY 1, 2").fetchall(),
+            "quarantine": con.execute("SELECT quarantine_id, path, reason, content FROM raw.quarantine ORDER BY 1").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture()
+def logged_warehouse(tmp_path: Path):
+    inp = tmp_path / "input"
+    inp.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:3]:
+        shutil.copy(seed, inp / seed.name)
+    (inp / "empty.txt").write_bytes(b"")
+    paths = make_paths(inp, tmp_path / "wh")
+    _ingest(paths, "r1")
+    page = inp / sorted(SEEDS.glob("*.txt"))[0].name
+    page.chmod(0o644)
+    page.write_bytes(page.read_bytes() + "\n补充一段。\n".encode())
+    os.utime(page, ns=(page.stat().st_mtime_ns + 10**9, page.stat().st_mtime_ns + 10**9))
+    _ingest(paths, "r2")  # a new version and a supersession
+    _ingest(paths, "r3")  # nothing new: nothing appended
+    return paths
+
+
+def test_raw_log_is_append_only_parquet(logged_warehouse) -> None:
+    paths = logged_warehouse
+    files = sorted(p.relative_to(paths.raw_backup_dir).as_posix() for p in paths.raw_backup_dir.rglob("*.parquet"))
+    assert files == [
+        "documents/r1.parquet", "documents/r2.parquet",
+        "file_versions/r1.parquet", "file_versions/r2.parquet",
+        "quarantine/r1.parquet",
+        "supersessions/r2.parquet",
+    ]
+
+
+@pytest.mark.parametrize("damage", ["header", "truncated", "middle", "deleted"])
+def test_corrupted_work_db_is_detected_and_rebuilt_from_raw_log(logged_warehouse, damage: str) -> None:
+    paths = logged_warehouse
+    expected = _raw(paths.work_db)
+    size = paths.work_db.stat().st_size
+    if damage == "header":
+        with paths.work_db.open("r+b") as fh:
+            fh.write(os.urandom(8192))
+    elif damage == "truncated":
+        os.truncate(paths.work_db, size // 3)
+    elif damage == "middle":
+        with paths.work_db.open("r+b") as fh:
+            fh.seek(size // 4)
+            fh.write(os.urandom(size // 2))
+    else:
+        paths.work_db.unlink()
+    if damage != "deleted":
+        with pytest.raises(Exception):  # noqa: B017 - any damage must be noticed
+            verify_work_db(paths.work_db)
+    done = ensure_work_db(paths)
+    assert done and "rebuilt" in done
+    assert _raw(paths.work_db) == {**expected}
+    verify_work_db(paths.work_db)
+    if damage != "deleted":
+        assert list(paths.work_dir.glob("corrupt-*/newsetl.duckdb"))  # the damaged file is kept aside
+    assert ensure_work_db(paths) is None  # healthy now
+
+
+def test_healthy_work_db_is_left_alone(logged_warehouse) -> None:
+    before = logged_warehouse.work_db.stat().st_mtime_ns
+    assert ensure_work_db(logged_warehouse) is None
+    assert logged_warehouse.work_db.stat().st_mtime_ns == before
+
+
+def test_lock_conflict_is_not_mistaken_for_corruption(logged_warehouse) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(logged_warehouse.work_db)!r}); print('x', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        holder.stdout.readline()
+        with pytest.raises(duckdb.IOException, match="lock"):
+            ensure_work_db(logged_warehouse)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not list(logged_warehouse.work_dir.glob("corrupt-*"))
+
+
+# --- access -----------------------------------------------------------------------------------------------------
+
+def test_published_file_read_only_connection_cannot_write(tmp_path: Path) -> None:
+    db = tmp_path / "src.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.t AS SELECT 1 AS x")
+    con.close()
+    dest = tmp_path / "newsetl.duckdb"
+    atomic_copy(db, dest)
+    assert dest.stat().st_mode & 0o777 == 0o444
+    from newsetl.sqlshell import connect_readonly
+
+    ro = connect_readonly(make_paths(tmp_path, tmp_path))
+    try:
+        assert ro.execute("SELECT x FROM marts.t").fetchall() == [(1,)]
+        with pytest.raises(duckdb.Error, match="read-only|read only"):
+            ro.execute("CREATE TABLE marts.evil AS SELECT 1")
+        with pytest.raises(duckdb.Error):
+            ro.execute("DELETE FROM marts.t")
+    finally:
+        ro.close()
+    if os.geteuid() != 0:  # root ignores file modes
+        with pytest.raises(duckdb.Error):
+            duckdb.connect(str(dest))
+
+
+SQL_CALL = re.compile(r"\.(execute|executemany|sql|query)\(\s*f[\"']")
+
+
+def test_no_sql_is_built_from_strings_without_a_reason() -> None:
+    """Every f-string SQL statement interpolates only module constants, or is justified with ``# noqa: S608``.
+
+    Values - file names, paths, user input - travel as bound parameters or Arrow tables.
+    """
+    offenders = []
+    for path in [*(ROOT / "newsetl").rglob("*.py"), *(ROOT / "flows").rglob("*.py")]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if SQL_CALL.search(line):
+                window = " ".join(lines[i : i + 3])
+                fields = re.findall(r"\{([^}]*)\}", line)
+                constants_only = all(re.fullmatch(r"[A-Z][A-Z0-9_]*", f) for f in fields)
+                if "S608" not in window and not constants_only:
+                    offenders.append(f"{path.relative_to(ROOT)}:{i + 1}: {line.strip()}")
+    assert not offenders, "SQL built by string formatting:\n" + "\n".join(offenders)
+
+
+def test_prefect_binds_loopback_only(monkeypatch) -> None:
+    from newsetl.config import configure_environment
+
+    monkeypatch.setenv("PREFECT_SERVER_API_HOST", "0.0.0.0")  # noqa: S104 - what must be overridden
+    configure_environment()
+    assert os.environ["PREFECT_SERVER_API_HOST"] == "127.0.0.1"
+    src = (ROOT / "newsetl" / "schedule.py").read_text(encoding="utf-8")
+    assert '"--host", "127.0.0.1"' in src and "0.0.0.0" not in src

@@ -1,0 +1,308 @@
+"""Bad input, one test each, at the level where the outcome is decided (no Prefect, no dbt: fast).
+
+Every outcome here is listed in docs/reliability.md. The end-to-end proof that
+the rest of a run is unaffected is tests/reliability/test_bad_input_run.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from newsetl import ingest
+from newsetl.ingest import Decoded, Rejected, scan
+from newsetl.quality.records import RecordRules, screen_documents
+from newsetl.warehouse import load as wl
+from newsetl.warehouse.schema import ensure_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_ccf4753ca244f86c.txt"
+PAGE = SEED.read_text(encoding="utf-8")
+
+
+def write(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def scan_one(folder: Path, name: str, data: bytes, **kw) -> Decoded | Rejected:
+    write(folder, name, data)
+    res = scan(folder, {}, **kw)
+    items = [*res.decoded, *res.rejected]
+    assert len(items) == 1, res
+    return items[0]
+
+
+@pytest.fixture()
+def con():
+    c = duckdb.connect()
+    ensure_schema(c)
+    yield c
+    c.close()
+
+
+# --- not text: quarantined with a reason and the original bytes -----------------------------------
+
+def test_empty_file_is_quarantined(tmp_path: Path) -> None:
+    item = scan_one(tmp_path, "empty.txt", b"")
+    assert isinstance(item, Rejected) and item.reason == "empty file"
+
+
+def test_whitespace_only_is_quarantined(tmp_path: Path) -> None:
+    item = scan_one(tmp_path, "blank.txt", b" \r\n\t\n  " + "\u3000".encode())
+    assert isinstance(item, Rejected) and item.reason == "whitespace only"
+    assert item.content  # original bytes kept
+
+
+def test_binary_is_quarantined_with_its_bytes(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 40
+    item = scan_one(tmp_path, "image.txt", data)
+    assert isinstance(item, Rejected) and "binary" in item.reason
+    assert item.content == data and item.sha256 == hashlib.sha256(data).hexdigest()
+
+
+# --- encodings: decoded to the same text ---------------------------------------------------------
+
+def test_gbk_page_decodes(tmp_path: Path) -> None:
+    text = PAGE.replace("\ufffd", "")
+    item = scan_one(tmp_path, "gbk.txt", text.encode("gbk", errors="ignore"))
+    assert isinstance(item, Decoded) and item.encoding == "gb18030"
+    assert item.text == ingest.normalise_newlines(text.encode("gbk", errors="ignore").decode("gbk"))
+
+
+def test_gb18030_page_with_chars_outside_gbk_decodes(tmp_path: Path) -> None:
+    text = "国务院联防联控机制举行新闻发布会，𠮷字与€符号只在GB18030中。" * 20
+    data = text.encode("gb18030")
+    with pytest.raises(UnicodeEncodeError):
+        text.encode("gbk")
+    item = scan_one(tmp_path, "gb18030.txt", data)
+    assert isinstance(item, Decoded) and item.encoding == "gb18030" and item.text == text
+
+
+def test_utf8_bom_is_stripped(tmp_path: Path) -> None:
+    item = scan_one(tmp_path, "bom.txt", b"\xef\xbb\xbf" + PAGE.encode())
+    assert isinstance(item, Decoded) and item.encoding == "utf-8-sig"
+    assert not item.text.startswith("\ufeff") and item.text == ingest.normalise_newlines(PAGE)
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_utf16_decodes(tmp_path: Path, codec: str) -> None:
+    data = PAGE.encode(codec) if codec == "utf-16" else b"\xfe\xff" + PAGE.encode(codec)
+    item = scan_one(tmp_path, f"{codec}.txt", data)
+    assert isinstance(item, Decoded) and item.encoding == "utf-16"
+    assert item.text == ingest.normalise_newlines(PAGE)
+
+
+def test_invalid_utf8_mid_page_is_kept_with_a_note(tmp_path: Path) -> None:
+    raw = PAGE.encode()
+    mid = len(raw) // 2
+    mid = raw.index("，".encode(), mid)  # cut at a character boundary
+    data = raw[:mid] + b"\xff\xfe\xc3" + raw[mid:]
+    item = scan_one(tmp_path, "broken.txt", data)
+    assert isinstance(item, Decoded) and item.encoding == "utf-8"
+    assert "invalid UTF-8" in (item.note or "")
+    assert item.text.count("\ufffd") <= 3 + PAGE.count("\ufffd")
+    head, tail = PAGE[:200], PAGE[-200:]
+    assert item.text.startswith(ingest.normalise_newlines(head)) and item.text.endswith(ingest.normalise_newlines(tail))
+
+
+@pytest.mark.parametrize("eol", [b"\r\n", b"\r"], ids=["CRLF", "CR"])
+def test_crlf_and_cr_line_ends_are_normalised(tmp_path: Path, eol: bytes) -> None:
+    data = PAGE.encode().replace(b"\n", eol)
+    item = scan_one(tmp_path, "eol.txt", data)
+    assert isinstance(item, Decoded)
+    assert "\r" not in item.text and item.text == PAGE
+    assert item.doc_id == hashlib.sha256(data).hexdigest()  # identity is the original bytes
+
+
+# --- size ------------------------------------------------------------------------------------------
+
+def test_50mb_page_is_quarantined_as_oversized_in_bounded_time(tmp_path: Path) -> None:
+    """Decision: a file over records.max_file_bytes (8 MiB) is not a page. It is quarantined with
+    its reason, its SHA-256 over all bytes and its first 64 KiB, after one streaming pass."""
+    path = tmp_path / "huge.txt"
+    chunk = PAGE.encode()
+    with path.open("wb") as fh:
+        while fh.tell() < 50 * 1024 * 1024:
+            fh.write(chunk)
+    size = path.stat().st_size
+    t0 = time.perf_counter()
+    res = scan(tmp_path, {})
+    elapsed = time.perf_counter() - t0
+    assert not res.decoded and len(res.rejected) == 1
+    item = res.rejected[0]
+    assert item.reason.startswith("oversized:") and str(size) in item.reason
+    assert len(item.content) == ingest.HEAD_BYTES and item.size == size
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert item.sha256 == digest
+    assert elapsed < 10, f"oversized file took {elapsed:.1f}s"
+
+
+def test_file_size_limit_comes_from_gate_config() -> None:
+    from newsetl.quality.records import load_rules
+
+    assert load_rules().max_file_bytes == 8 * 1024 * 1024
+
+
+# --- language and script ---------------------------------------------------------------------------
+
+def test_english_page_is_recorded_but_not_processed(tmp_path: Path) -> None:
+    text = "The Ministry of Industry and Information Technology held a press conference today.\n" * 30
+    item = scan_one(tmp_path, "english.txt", text.encode())
+    assert isinstance(item, Decoded) and item.script == "latin"  # recorded in raw.documents
+    keep, rejected = screen_documents([_doc(item)], RecordRules())
+    assert not keep and rejected[0].reason.startswith("not a Chinese page")
+
+
+def test_traditional_chinese_page_is_flagged_and_converted_for_processing(tmp_path: Path, con) -> None:
+    from opencc import OpenCC
+
+    trad = OpenCC("s2t").convert(PAGE)
+    item = scan_one(tmp_path, "trad.txt", trad.encode())
+    assert isinstance(item, Decoded) and item.script == "hant"
+    assert "Traditional Chinese" in (item.note or "")
+    assert item.text == ingest.normalise_newlines(trad)  # raw keeps the original script
+    wl.record_ingest(con, "r1", scan(tmp_path, {}), {})
+    stored, script = con.execute("SELECT text, script FROM raw.documents").fetchone()
+    assert stored == trad and script == "hant"
+    (doc,) = wl.fetch_documents(con, [item.doc_id])
+    assert doc.text == OpenCC("t2s").convert(trad)  # the text core sees Simplified
+    assert "国务院" in doc.text and "國務院" not in doc.text
+
+
+def test_simplified_page_is_not_flagged(tmp_path: Path) -> None:
+    item = scan_one(tmp_path, "simp.txt", PAGE.encode())
+    assert isinstance(item, Decoded) and item.script == "hans" and item.note is None
+
+
+# --- identity, renames, changes ----------------------------------------------------------------------
+
+def test_same_content_under_two_names_is_one_document(tmp_path: Path, con) -> None:
+    write(tmp_path, "a.txt", PAGE.encode())
+    write(tmp_path, "b.txt", PAGE.encode())
+    res = scan(tmp_path, {})
+    assert len(res.decoded) == 2 and len(ingest.unique_by_content(res.decoded)) == 1
+    stats = wl.record_ingest(con, "r1", res, {})
+    assert stats["documents_new"] == 1
+    assert con.execute("SELECT count(*) FROM raw.documents").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM raw.file_versions").fetchone()[0] == 2  # both names kept
+
+
+def test_renamed_file_adds_no_document(tmp_path: Path, con) -> None:
+    write(tmp_path, "old.txt", PAGE.encode())
+    wl.record_ingest(con, "r1", scan(tmp_path, {}), {})
+    (tmp_path / "old.txt").rename(tmp_path / "new.txt")
+    res = scan(tmp_path, wl.known_sightings(con))
+    stats = wl.record_ingest(con, "r2", res, {})
+    assert stats["documents_new"] == 0
+    assert con.execute("SELECT count(*) FROM raw.documents").fetchone()[0] == 1
+    paths = con.execute("SELECT path FROM raw.file_versions ORDER BY path").fetchall()
+    assert paths == [("new.txt",), ("old.txt",)]  # the vanished name stays in history
+
+
+def test_file_changed_after_ingestion_becomes_a_new_version(tmp_path: Path, con) -> None:
+    path = write(tmp_path, "page.txt", PAGE.encode())
+    wl.record_ingest(con, "r1", scan(tmp_path, {}), {})
+    path.write_bytes((PAGE + "\n补充：更正一处数字。\n").encode())
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000))
+    res = scan(tmp_path, wl.known_sightings(con))
+    assert len(res.decoded) == 1
+    wl.record_ingest(con, "r2", res, {})
+    rows = con.execute("SELECT version, superseded_run FROM raw.file_versions ORDER BY version").fetchall()
+    assert rows == [(1, "r2"), (2, None)]
+    assert con.execute("SELECT count(*) FROM raw.documents").fetchone()[0] == 2  # old text kept
+
+
+def test_unchanged_file_is_skipped_by_stat(tmp_path: Path, con) -> None:
+    write(tmp_path, "page.txt", PAGE.encode())
+    wl.record_ingest(con, "r1", scan(tmp_path, {}), {})
+    res = scan(tmp_path, wl.known_sightings(con))
+    assert res.unchanged == ["page.txt"] and not res.decoded and res.bytes_read == 0
+
+
+# --- hostile names and links ---------------------------------------------------------------------------
+
+def test_file_name_with_quotes_spaces_non_ascii_and_sql(tmp_path: Path, con) -> None:
+    name = "it's a \"page\" 新闻; DROP TABLE raw.documents; --.txt"
+    write(tmp_path, name, PAGE.encode())
+    res = scan(tmp_path, {})
+    assert [d.path for d in res.decoded] == [name]
+    wl.record_ingest(con, "r1", res, {})
+    assert con.execute("SELECT source_path, file_name FROM raw.documents").fetchone() == (name, name)
+    assert con.execute("SELECT path FROM raw.file_versions").fetchone() == (name,)
+    assert con.execute("SELECT count(*) FROM raw.documents").fetchone()[0] == 1  # table still there
+
+
+def test_symlink_pointing_outside_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = write(outside, "secret.txt", PAGE.encode())
+    inp = tmp_path / "input"
+    inp.mkdir()
+    (inp / "link.txt").symlink_to(secret)
+    (inp / "inside.txt").write_bytes(PAGE.encode())
+    (inp / "ok_link.txt").symlink_to(inp / "inside.txt")
+    res = scan(inp, {})
+    assert [r.path for r in res.rejected] == ["link.txt"]
+    assert "symlink pointing outside" in res.rejected[0].reason and res.rejected[0].content == b""
+    assert sorted(d.path for d in res.decoded) == ["inside.txt", "ok_link.txt"]
+
+
+# --- still being written -------------------------------------------------------------------------------
+
+def test_file_still_being_written_is_deferred(tmp_path: Path, monkeypatch) -> None:
+    """A file whose size changes while it is read is left for the next run (nothing recorded)."""
+    path = write(tmp_path, "growing.txt", PAGE.encode()[:5000])
+    real = Path.read_bytes
+
+    def read_while_writer_appends(self: Path) -> bytes:
+        data = real(self)
+        if self.name == "growing.txt":
+            with self.open("ab") as fh:  # the writer goes on
+                fh.write(PAGE.encode()[5000:8000])
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", read_while_writer_appends)
+    res = scan(tmp_path, {})
+    assert res.deferred == ["growing.txt"] and not res.decoded and not res.rejected
+    monkeypatch.setattr(Path, "read_bytes", real)
+    res = scan(tmp_path, {})  # next run: size is stable
+    assert [d.path for d in res.decoded] == ["growing.txt"] and res.decoded[0].size == path.stat().st_size
+
+
+def test_recently_modified_file_waits_when_settle_time_is_set(tmp_path: Path) -> None:
+    write(tmp_path, "fresh.txt", PAGE.encode())
+    res = scan(tmp_path, {}, settle_seconds=60)
+    assert res.deferred == ["fresh.txt"]
+
+
+# --- all of it at once -------------------------------------------------------------------------------
+
+def test_bad_files_do_not_affect_good_ones(tmp_path: Path, con) -> None:
+    for seed in sorted((ROOT / "seeds").glob("*.txt")):
+        write(tmp_path, seed.name, seed.read_bytes())
+    write(tmp_path, "empty.txt", b"")
+    write(tmp_path, "binary.bin", bytes(range(256)) * 10)
+    write(tmp_path, "blank.txt", b"\n\n   \n")
+    res = scan(tmp_path, {})
+    assert sorted(r.path for r in res.rejected) == ["binary.bin", "blank.txt", "empty.txt"]
+    seeds = {d.path: d for d in res.decoded}
+    assert len(seeds) == 5
+    for seed in sorted((ROOT / "seeds").glob("*.txt")):
+        assert seeds[seed.name].doc_id == hashlib.sha256(seed.read_bytes()).hexdigest()
+    wl.record_ingest(con, "r1", res, {})
+    wl.record_ingest(con, "r2", scan(tmp_path, wl.known_sightings(con)), {})  # idempotent re-run
+    assert con.execute("SELECT count(*) FROM raw.quarantine").fetchone()[0] == 3
+    assert con.execute("SELECT count(*) FROM raw.documents").fetchone()[0] == 5
+
+
+def _doc(item: Decoded):
+    from newsetl.process import DocInput
+
+    return DocInput(item.doc_id, item.path, item.text)
