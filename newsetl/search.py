@@ -89,7 +89,7 @@ def dictionary_terms(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not parts:
         return []
     rows = con.execute(
-        "SELECT DISTINCT trim(term) AS term FROM (" + " UNION ALL ".join(parts) + ") "
+        "SELECT DISTINCT trim(term) AS term FROM (" + " UNION ALL ".join(parts) + ") "  # noqa: S608 - constant identifiers, values bound as parameters
         "WHERE term IS NOT NULL AND length(trim(term)) >= 2 ORDER BY term"
     ).fetchall()
     return [r[0] for r in rows]
@@ -161,14 +161,14 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         WHERE t.dictionary_version <> ?
            OR NOT EXISTS (
                 SELECT 1 FROM marts.fct_articles AS a
-                WHERE a.article_id = t.article_id AND {_content_hash_sql('a')} = t.content_hash)""",
+                WHERE a.article_id = t.article_id AND {_content_hash_sql('a')} = t.content_hash)""",  # noqa: S608 - constant identifiers, values bound as parameters
         [seg.version],
     ).fetchone()[0]
     todo = con.execute(
         f"""SELECT a.article_id, {_content_hash_sql('a')} AS content_hash,
                    concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body) AS text
             FROM marts.fct_articles AS a
-            ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id"""
+            ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id"""  # noqa: S608 - constant identifiers, values bound as parameters
     ).fetchall()
     if todo:
         batch = pa.table(
@@ -181,7 +181,7 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         )
         con.register("_search_batch", batch)
         try:
-            con.execute(f"INSERT INTO {INDEX_TABLE} SELECT * FROM _search_batch")
+            con.execute(f"INSERT INTO {INDEX_TABLE} SELECT * FROM _search_batch")  # noqa: S608 - constant identifiers, values bound as parameters
         finally:
             con.unregister("_search_batch")
     con.execute(
@@ -189,7 +189,7 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         r"ignore='\s+', strip_accents=0, lower=1, overwrite=1)"
     )
     create_search_macros(con)
-    indexed = con.execute(f"SELECT count(*) FROM {INDEX_TABLE}").fetchone()[0]
+    indexed = con.execute(f"SELECT count(*) FROM {INDEX_TABLE}").fetchone()[0]  # noqa: S608 - constant identifiers, values bound as parameters
     return {"segmented": len(todo), "removed": removed, "indexed": indexed, "dictionary_terms": len(seg.terms)}
 
 
@@ -256,7 +256,7 @@ FROM scores
 JOIN {FTS_SCHEMA}.docs AS docs ON scores.docid = docs.docid
 JOIN marts.fct_articles AS a ON a.article_id = docs.name
 ORDER BY scores.score DESC, docs.name;
-"""
+"""  # noqa: S608 - constant identifiers, values bound as parameters
 
 
 def create_search_macros(con: duckdb.DuckDBPyConnection) -> None:

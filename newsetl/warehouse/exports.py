@@ -4,8 +4,8 @@
   database, so the published copy carries it;
 * ``docs``: ``dbt docs generate --static`` -> ``<warehouse>/docs/index.html``;
 * ``report``: the offline HTML run report -> ``<warehouse>/reports/``;
-* ``exports``: every marts table as Parquet -> ``<warehouse>/exports/``,
-  swapped in as a whole folder, for tools that cannot open DuckDB.
+* ``exports``: every marts table as Parquet -> ``<warehouse>/exports/`` (a
+  symlink switched atomically to the run's folder), for tools that cannot open DuckDB.
 
 Everything here is incremental-friendly: only new or changed articles are
 segmented again; the other steps are proportional to the (small) marts.
@@ -24,9 +24,36 @@ from newsetl.config import Paths
 from newsetl.warehouse.publish import atomic_copy, atomic_replace_dir
 
 
-def write_exports(paths: Paths) -> list[str]:
-    """Write every marts table to ``<warehouse>/exports/<table>.parquet`` and swap the folder in atomically."""
-    staging = paths.warehouse_dir / ".exports.tmp"
+def swap_in_dir(staging: Path, link: Path) -> None:
+    """Make ``link`` (a symlink) point at the freshly written ``staging`` folder in one atomic step.
+
+    A reader never finds ``link`` missing or half-written: ``os.replace`` of a
+    symlink is atomic, and files of the previous version stay readable by whoever
+    has them open. The previous version's folder is removed afterwards.
+    """
+    previous = link.resolve() if link.is_symlink() else None
+    if link.exists() and not link.is_symlink():
+        # first publication after the old layout (a plain folder): move it aside once
+        atomic_replace_dir(staging, link)
+        return
+    tmp_link = link.with_name(f".{link.name}.link-{os.getpid()}")
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    tmp_link.symlink_to(staging.name)
+    os.replace(tmp_link, link)
+    if previous is not None and previous != staging.resolve() and previous.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def write_exports(paths: Paths, run_id: str | None = None) -> list[str]:
+    """Write every marts table to ``<warehouse>/exports/<table>.parquet``.
+
+    ``exports`` is a symlink to ``.exports-<run id>``; it is switched to the new
+    folder atomically, so BI tools reading the Parquet files during a run never
+    see a missing or partial folder.
+    """
+    suffix = run_id or f"{time.time_ns()}"
+    staging = paths.warehouse_dir / f".exports-{suffix}"
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
@@ -41,7 +68,7 @@ def write_exports(paths: Paths) -> list[str]:
             con.execute(f'COPY marts."{table}" TO ? (FORMAT parquet, COMPRESSION zstd)', [str(target)])  # noqa: S608
     finally:
         con.close()
-    atomic_replace_dir(staging, paths.exports_dir)
+    swap_in_dir(staging, paths.exports_dir)
     return tables
 
 
@@ -88,6 +115,6 @@ def prepare_publication(paths: Paths, run_id: str) -> dict[str, object]:
     if os.environ.get("NEWSETL_SKIP_DBT_DOCS") != "1":
         step("docs", generate_dbt_docs, paths)
     step("report", write_report, paths.work_db, paths.reports_dir, run_id)
-    step("exports", write_exports, paths)
+    step("exports", write_exports, paths, run_id)
     out["timings"] = timings
     return out

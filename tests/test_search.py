@@ -1,0 +1,89 @@
+"""Chinese full-text search: segmentation, the fts index in the published warehouse, SQL macros."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from newsetl.search import Segmenter, fts_extension_path, load_fts
+
+
+def test_fts_extension_comes_from_the_pip_package():
+    path = fts_extension_path()
+    assert path.exists() and f"v{duckdb.__version__}" in str(path)
+    con = duckdb.connect()
+    load_fts(con)  # no download: offline machines load the packaged binary
+    assert con.execute("SELECT loaded FROM duckdb_extensions() WHERE extension_name = 'fts'").fetchone()[0]
+
+
+def test_user_dictionary_keeps_lexicon_terms_whole():
+    seg = Segmenter(["工业和信息化部", "复工复产", "工业互联网", "工业互联网平台"])
+    tokens = seg.tokens("工业和信息化部推动复工复产，建设工业互联网平台")
+    assert "工业和信息化部" in tokens and "复工复产" in tokens
+    assert "工业互联网平台" in tokens and "工业互联网" in tokens  # the lexicon term inside a longer one
+    assert "复工" in tokens  # search mode: the parts are indexed too
+    assert "，" not in tokens
+    assert seg.segment("5G基站") == "5g 基站"
+
+
+def test_dictionary_version_changes_with_terms():
+    assert Segmenter(["复工复产"]).version != Segmenter(["复工复产", "专精特新"]).version
+
+
+@pytest.mark.e2e
+def test_published_index_without_the_extension(seeded_run):
+    """BI tools and the duckdb CLI can search without loading fts: the macros are plain SQL."""
+    con = duckdb.connect(
+        str(seeded_run.published), read_only=True,
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    try:
+        n_articles = con.execute("SELECT count(*) FROM marts.fct_articles").fetchone()[0]
+        assert con.execute("SELECT count(*) FROM search.article_text").fetchone()[0] == n_articles
+        terms = [r[0] for r in con.execute("SELECT term FROM search.query_terms('复工复产 中小企业')").fetchall()]
+        assert terms == ["中小企业", "复工复产"]
+        # an unspaced query is split into the longest indexed terms it contains
+        terms = [r[0] for r in con.execute("SELECT term FROM search.query_terms('中小企业复工复产')").fetchall()]
+        assert set(terms) == {"中小企业", "复工复产"}
+        assert con.execute("SELECT count(*) FROM search.articles('量子引力弦论')").fetchone()[0] == 0
+    finally:
+        con.close()
+
+
+@pytest.mark.e2e
+def test_chinese_search_ranks_seed_articles(published_con):
+    rows = published_con.execute(
+        "SELECT article_id, score, title, matched_terms FROM search.articles('复工复产')").fetchall()
+    titles = [r[2] for r in rows]
+    assert len(rows) >= 5
+    # the article whose headline is about 复工复产 comes first
+    assert titles[0] == "工信部召开全国工业企业复工复产经验交流电视电话会议"
+    assert "河北-湖北产业链 协同复工复产云服务平台上线" in titles[:5]
+    assert [r[1] for r in rows] == sorted((r[1] for r in rows), reverse=True)
+    rows = published_con.execute("SELECT title FROM search.articles('工业互联网')").fetchall()
+    assert "工信部介绍工业电子商务发展等情况" in [r[0] for r in rows][:3]
+
+
+@pytest.mark.e2e
+def test_macro_scores_equal_the_extensions_bm25(seeded_run):
+    con = duckdb.connect(str(seeded_run.published), read_only=True)
+    try:
+        load_fts(con)
+        pairs = con.execute(
+            """SELECT a.score, f.s FROM search.articles('复工复产') AS a
+               JOIN (SELECT article_id, fts_search_article_text.match_bm25(article_id, '复工复产') AS s
+                     FROM search.article_text) AS f USING (article_id)"""
+        ).fetchall()
+    finally:
+        con.close()
+    assert pairs and all(abs(a - b) < 1e-5 for a, b in pairs)
+
+
+@pytest.mark.e2e
+def test_newsetl_sql_can_search(seeded_run):
+    from tests.conftest import run_cli
+
+    proc = run_cli("sql", "--warehouse", str(seeded_run.warehouse_dir), "-c",
+                   "SELECT title FROM search.articles('工业互联网') LIMIT 3")
+    assert proc.returncode == 0, proc.stderr
+    assert "工业电子商务" in proc.stdout
