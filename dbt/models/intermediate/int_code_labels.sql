@@ -37,4 +37,4 @@ from (
     ('date_precision', 'month', '月', 'Month', 2),
     ('date_precision', 'quarter', '季度', 'Quarter', 3),
     ('date_precision', 'year', '年', 'Year', 4)
-) as labels (code_list, code, label_zh, label_en, sort_order)
+) as labels (code_list, code, label_zh, label_en, sort_order)  -- noqa: AL05

@@ -40,4 +40,4 @@ from (
     ('71', '台湾省', 'Taiwan'),
     ('81', '香港特别行政区', 'Hong Kong'),
     ('82', '澳门特别行政区', 'Macao')
-) as provinces (province_prefix, name_zh, name_en)
+) as provinces (province_prefix, name_zh, name_en)  -- noqa: AL05

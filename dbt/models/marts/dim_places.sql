@@ -36,5 +36,6 @@ from places
 left join {{ ref('int_code_labels') }} as levels
     on levels.code_list = 'place_level' and places.place_level = levels.code
 left join {{ ref('int_provinces') }} as provinces
-    on coalesce(left(places.adcode, 2), '') = provinces.province_prefix
-    or (places.adcode is null and places.province_zh = provinces.name_zh)
+    on
+        coalesce(left(places.adcode, 2), '') = provinces.province_prefix
+        or (places.adcode is null and places.province_zh = provinces.name_zh)

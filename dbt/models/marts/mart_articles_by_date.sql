@@ -23,7 +23,8 @@ periods as (
         article_id,
         is_fragment,
         primary_topic
-    from dated where date_precision = 'day'
+    from dated
+    where date_precision = 'day'
     union all
     select
         'week' as grain,
@@ -32,7 +33,8 @@ periods as (
         article_id,
         is_fragment,
         primary_topic
-    from dated where date_precision = 'day'
+    from dated
+    where date_precision = 'day'
     union all
     select
         'month' as grain,
@@ -41,7 +43,8 @@ periods as (
         article_id,
         is_fragment,
         primary_topic
-    from dated where event_month is not null
+    from dated
+    where event_month is not null
     union all
     select
         'quarter' as grain,
@@ -50,7 +53,8 @@ periods as (
         article_id,
         is_fragment,
         primary_topic
-    from dated where event_quarter is not null
+    from dated
+    where event_quarter is not null
     union all
     select
         'year' as grain,

@@ -62,7 +62,7 @@ topic_counts as (
             ministry_code,
             unnest(topic_codes) as topic_code
         from mentions
-    )
+    ) as exploded
     group by grain, period_start, ministry_code, topic_code
 ),
 
@@ -74,6 +74,13 @@ top_topics as (
         list(topic_code order by co_articles desc, topic_code)[1:3] as leading_topics
     from topic_counts
     group by grain, period_start, ministry_code
+),
+
+topic_names as (
+    select
+        map(list(topic_code), list(name_zh)) as names,
+        map(list(topic_code), list(name_en)) as names_en
+    from {{ ref('stg_lexicon__topics') }}
 ),
 
 monthly as (
@@ -96,12 +103,12 @@ select
     monthly.articles,
     monthly.mentions,
     round(monthly.articles / period_totals.period_articles, 4) as share_of_period,
-    coalesce(top_topics.leading_topics, []::varchar []) as leading_topics,
+    coalesce(top_topics.leading_topics, []::varchar[]) as leading_topics,
     coalesce(
-        list_transform(top_topics.leading_topics, lambda t: topic_names.names[t]), []::varchar []
+        list_transform(top_topics.leading_topics, lambda t: topic_names.names[t]), []::varchar[]  -- noqa: RF02
     ) as leading_topics_zh,
     coalesce(
-        list_transform(top_topics.leading_topics, lambda t: topic_names.names_en[t]), []::varchar []
+        list_transform(top_topics.leading_topics, lambda t: topic_names.names_en[t]), []::varchar[]  -- noqa: RF02
     ) as leading_topics_en
 from monthly
 inner join period_totals
@@ -112,9 +119,4 @@ left join top_topics
         and monthly.period_start = top_topics.period_start
         and monthly.ministry_code = top_topics.ministry_code
 left join {{ ref('stg_lexicon__ministries') }} as ministries on monthly.ministry_code = ministries.ministry_code
-cross join (
-    select
-        map(list(topic_code), list(name_zh)) as names,
-        map(list(topic_code), list(name_en)) as names_en
-    from {{ ref('stg_lexicon__topics') }}
-) as topic_names
+cross join topic_names

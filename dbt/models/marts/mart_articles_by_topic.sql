@@ -71,7 +71,7 @@ topic_counts as (
             article_id,
             unnest(topic_codes) as topic_code
         from article_periods
-    )
+    ) as exploded
     group by grain, period_start, topic_code
 ),
 

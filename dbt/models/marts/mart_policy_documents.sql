@@ -52,7 +52,7 @@ select
     documents.first_seen_run,
     documents.last_seen_run,
     documents.citing_article_ids,
-    coalesce(documents.citing_primary_topics, []::varchar []) as citing_primary_topics
+    coalesce(documents.citing_primary_topics, []::varchar[]) as citing_primary_topics
 from documents
 left join {{ ref('int_code_labels') }} as types
     on types.code_list = 'policy_doc_type' and documents.doc_type = types.code
