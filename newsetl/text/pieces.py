@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from newsetl.text import bylines, furniture, headlines
+from newsetl.text import bylines, furniture, glued, headlines
 from newsetl.text.normalize import (
     collapse_spaces,
     content_key,
@@ -32,6 +32,9 @@ _GLUED_END = re.compile(
 )
 _LEAD_INSIDE = re.compile(r"(?<=\S)(本报讯|本报记者\s*[\u4e00-\u9fff]{2,4}\s)")
 _SENT_END = re.compile(r"[。！？”]")
+# a line this long holds several paragraphs: headings may be glued inside it
+# (the longest seed paragraph is ~480 characters; flattened bodies run to 1000s)
+FLAT_LINE = 600
 
 
 @dataclass
@@ -57,16 +60,20 @@ def _turn_labels(page: str) -> set[str]:
     return {lbl for lbl, c in counts.items() if lbl in TURN_LABELS or c >= 2}
 
 
-def _split_long(text: str, labels: set[str]) -> list[tuple[str, str | None]]:
-    """Split one clean line into (text, forced_kind) pieces."""
+def _split_long(text: str, labels: set[str], flat: bool = False) -> list[tuple[str, str | None]]:
+    """Split one clean line into (text, forced_kind) pieces.
+
+    ``flat``: the page is flattened (few lines for its size), so headings may
+    be glued into the text (see ``glued``).
+    """
     out: list[tuple[str, str | None]] = []
     body, trailer = furniture.split_trailer(text) if ("转自" in text or "来源" in text) else (text, None)
     cuts: set[int] = set()
-    ends: dict[int, int] = {}
+    forced: dict[int, str] = {}  # piece start -> forced kind
     for m in _GLUED_END.finditer(body) if "（" in body else ():
         cuts.add(m.start())
         cuts.add(m.end())
-        ends[m.start()] = m.end()
+        forced[m.start()] = "byline_end"
     if labels and "：" in body:
         for m in _LABEL.finditer(body):
             if m.group(1) in labels and m.start() > 0:
@@ -77,10 +84,15 @@ def _split_long(text: str, labels: set[str]) -> list[tuple[str, str | None]]:
         se = [x.end() for x in _SENT_END.finditer(prev)]
         if se:
             head_start = start - len(prev) + se[-1]
-            glued = body[head_start:start]
-            if glued and headlines.is_heading_like(glued):
+            before = body[head_start:start]
+            if before and headlines.is_heading_like(before):
                 cuts.add(head_start)
         cuts.add(start)
+    if flat:
+        for c, kind in glued.glued_cuts(body).items():
+            cuts.add(c)
+            if kind:
+                forced.setdefault(c, kind)
     if not cuts:
         pieces = [(body, None)]
     else:
@@ -90,7 +102,7 @@ def _split_long(text: str, labels: set[str]) -> list[tuple[str, str | None]]:
         for c in [*bounds, len(body)]:
             seg = body[prev_c:c].strip()
             if seg:
-                pieces.append((seg, "byline_end" if prev_c in ends else None))
+                pieces.append((seg, forced.get(prev_c)))
             prev_c = c
     out.extend(pieces)
     if trailer:
@@ -116,7 +128,7 @@ def page_pieces(page: str) -> list[Piece]:
     labels = _turn_labels("\n".join(c for _, _, c, _ in lines)) if ("：" in page or ":" in page) else set()
     pieces: list[Piece] = []
     for line_no, raw, clean, md in lines:
-        parts = _split_long(clean, labels) if len(clean) > 60 else [(clean, None)]
+        parts = _split_long(clean, labels, len(clean) > FLAT_LINE) if len(clean) > 60 else [(clean, None)]
         for text, forced in parts:
             pieces.append(Piece(idx=len(pieces), line_no=line_no, raw=raw.strip(), text=text, md=md, kind=forced or ""))
     _classify(pieces)
@@ -135,6 +147,13 @@ def _classify(pieces: list[Piece]) -> None:
             p.text = p.names[0]
             continue
         if p.kind == "author":
+            if not p.names:
+                p.names = p.text.split()
+            continue
+        if p.kind == "byline_top":
+            p.names = bylines.top_byline(p.text) or [p.text]
+            continue
+        if p.kind == "heading":
             continue
         t = p.text
         fk = furniture.furniture_kind(t) if not p.md else None
