@@ -114,9 +114,20 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
 def dbt_task(paths: Paths, full_refresh: bool) -> int:
     from newsetl.dbt_runner import run_dbt
 
+    from newsetl import dbt_plan
+
     fault_point("dbt")
-    args = ["build"] + (["--full-refresh"] if full_refresh else [])
-    return run_dbt(args, paths.work_db, paths.work_dir).nodes
+    # Build only what changed (newsetl/dbt_plan.py): full on a code change, incremental on new
+    # data, nothing when neither code, lexicons nor raw data changed since the last build.
+    with work_connection(paths) as con:
+        plan = dbt_plan.plan(con, full_refresh)
+    get_run_logger().info("dbt: %s %s", plan.mode, " ".join(plan.args))
+    if plan.skip:
+        return 0
+    nodes = run_dbt(plan.args, paths.work_db, paths.work_dir).nodes
+    with work_connection(paths) as con:
+        dbt_plan.record(con, plan)
+    return nodes
 
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
@@ -126,7 +137,11 @@ def gate_task(paths: Paths, run_id: str):
     fault_point("gate")
     config = load_config()
     with work_connection(paths) as con:
-        frames = {name: con.execute(spec["query"]).df() for name, spec in config["suites"].items()}
+        # A query may name $run_id to validate only what this run changed (gate.yml).
+        frames = {
+            name: con.execute(spec["query"], {"run_id": run_id} if "$run_id" in spec["query"] else None).df()
+            for name, spec in config["suites"].items()
+        }
     outcome = run_gate(frames, run_id, config)
     with work_connection(paths) as con:
         record_gate(con, run_id, outcome)
@@ -151,6 +166,7 @@ def etl(
     warehouse_dir: str | None = None,
     full_refresh: bool = False,
     workers: int | None = None,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Run the whole pipeline once; publish only if every gate passes."""
     logger = get_run_logger()
@@ -180,10 +196,13 @@ def etl(
             summary["stage"] = "process"
             processed = {"documents": 0, "articles": 0, "quarantined": 0}
             t0 = time.perf_counter()
-            for i in range(0, len(doc_ids), CHUNK_DOCS):
-                part = process_chunk_task(paths, run_id, doc_ids[i : i + CHUNK_DOCS], workers)
-                for k in processed:
-                    processed[k] += part[k]
+            from newsetl.dask_processing import dask_processing  # --dask: the text work on a Dask cluster
+
+            with dask_processing(dask_address, workers):
+                for i in range(0, len(doc_ids), CHUNK_DOCS):
+                    part = process_chunk_task(paths, run_id, doc_ids[i : i + CHUNK_DOCS], workers)
+                    for k in processed:
+                        processed[k] += part[k]
             timings["process_load"] = round(time.perf_counter() - t0, 3)
             summary["process"] = processed
             timed("dbt", dbt_task, paths, full_refresh)

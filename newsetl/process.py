@@ -14,9 +14,10 @@ import hashlib
 import multiprocessing
 import os
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -262,19 +263,38 @@ def shutdown_pool() -> None:
     _POOL, _POOL_WORKERS = None, 0
 
 
-def plan_batches(docs: Sequence[DocInput], workers: int) -> list[list[DocInput]]:
-    """Coarse batches: about BATCHES_PER_WORKER per worker, 200 k - 4 M characters each."""
+def plan_batches(docs: Sequence[DocInput], workers: int, min_chars: int = 200_000) -> list[list[DocInput]]:
+    """Coarse batches: about BATCHES_PER_WORKER per worker, ``min_chars`` - 4 M characters each."""
     total_chars = sum(len(d.text) for d in docs)
-    target = max(200_000, min(4_000_000, total_chars // (workers * BATCHES_PER_WORKER) + 1))
+    target = max(min_chars, min(4_000_000, total_chars // (workers * BATCHES_PER_WORKER) + 1))
     return make_batches(docs, target)
+
+
+RemoteExecutor = Callable[[list[list[DocInput]], str], list[Rows]]
+_REMOTE: tuple[RemoteExecutor, int] | None = None
+
+
+@contextmanager
+def remote_executor(run_batches: RemoteExecutor, slots: int) -> Iterator[None]:
+    """Route :func:`process_documents` to ``run_batches`` (e.g. a Dask cluster of ``slots`` workers)."""
+    global _REMOTE
+    previous, _REMOTE = _REMOTE, (run_batches, slots)
+    try:
+        yield
+    finally:
+        _REMOTE = previous
 
 
 def process_documents(docs: Sequence[DocInput], run_id: str, workers: int | None = None) -> Rows:
     """Process all documents; in parallel processes when there is enough work.
 
     The process pool outlives the call, so a run that processes many chunks
-    starts its workers (and builds their lexicon automata) once.
+    starts its workers (and builds their lexicon automata) once. Inside
+    :func:`remote_executor` the batches go to the remote executor instead.
     """
+    if _REMOTE is not None:
+        run_batches, slots = _REMOTE
+        return merge_rows(run_batches(plan_batches(docs, slots, min_chars=20_000), run_id)) if docs else process_batch(docs, run_id)
     workers = workers or default_workers()
     total_chars = sum(len(d.text) for d in docs)
     if workers <= 1 or total_chars < PARALLEL_MIN_CHARS:

@@ -1,3 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='article_id',
+        incremental_strategy='delete+insert',
+        post_hook=[
+            "delete from {{ this }} where article_id not in (select article_id from {{ ref('stg_raw__articles') }})
+                or doc_id not in (select doc_id from {{ ref('int_current_documents') }})"
+        ]
+    )
+}}
+-- Incremental (issue 7): a run adds or replaces only the articles processed since the
+-- last build (new (article_id, processed_run) pairs, or a document now read under
+-- another path); the post-hook drops articles whose document was superseded or
+-- reprocessed away. The pipeline runs a full refresh whenever the dbt code changes.
 -- Current articles with their topic and ministry codes gathered into lists,
 -- and the periods each article can honestly be placed in: an article dated only
 -- to the year has no month (event_month is null), so monthly marts never pile
@@ -63,3 +78,13 @@ from {{ ref('stg_raw__articles') }} as articles
 inner join {{ ref('int_current_documents') }} as docs on articles.doc_id = docs.doc_id
 left join topics on articles.article_id = topics.article_id
 left join ministries on articles.article_id = ministries.article_id
+
+{% if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as built
+        where
+            built.article_id = articles.article_id
+            and built.processed_run = articles.processed_run
+            and built.source_path is not distinct from docs.source_path
+    )
+{% endif %}

@@ -1,0 +1,446 @@
+"""Benchmark the real pipeline on synthetic archives (``make bench``).
+
+``python -m newsetl.bench [--sizes 100,1000,10000] [--workdir DIR] [--out docs/benchmarks]``
+
+For each size N it writes a synthetic corpus (``newsetl synth``), measures two
+baselines on the same files (DuckDB ``read_text`` over all files; one
+``rjieba.cut`` pass over all the text, single-threaded) and runs the real CLI,
+``newsetl run``, cold (empty warehouse) in a subprocess, sampling the RSS of
+its whole process tree. On the largest size it then measures a re-run with no
+new files and a run adding 10 pages to the archive. Per stage and end to end:
+wall seconds, pages/s, MB/s (input bytes); peak RSS (sum over the process
+tree, and the largest single process). The processing stage is reported as a
+ratio to the rjieba pass.
+
+Results go to ``<out>/latest.json`` and ``<out>/latest.md``, and the table in
+``docs/performance.md`` between the ``bench:start`` / ``bench:end`` markers is
+replaced. Not part of ``make test``: the 10,000-page size takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from newsetl.config import PROJECT_ROOT
+
+DEFAULT_SIZES = (100, 1000, 10000)
+DEFAULT_OUT = PROJECT_ROOT / "docs" / "benchmarks"
+PERF_DOC = PROJECT_ROOT / "docs" / "performance.md"
+STAGES = ("ingest", "plan", "process_load", "dbt", "gate", "publish")
+TARGETS = {
+    "cold_10000_s": 120.0,
+    "processing_vs_rjieba": 1 / 3,
+    "rerun_s": 15.0,
+    "add10_s": 25.0,
+    "peak_rss_mb": 1536.0,
+}
+
+
+# --------------------------------------------------------------------------- measurement
+
+
+class TreeRss:
+    """Sample the RSS of a process and all its descendants every ``interval`` seconds."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        import psutil
+
+        self._psutil = psutil
+        self.root = psutil.Process(pid)
+        self.interval = interval
+        self.peak_sum = 0
+        self.peak_single = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        ps = self._psutil
+        while not self._stop.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except ps.Error:
+                break
+            total = 0
+            for p in procs:
+                try:
+                    rss = p.memory_info().rss
+                except ps.Error:
+                    continue
+                total += rss
+                self.peak_single = max(self.peak_single, rss)
+            self.peak_sum = max(self.peak_sum, total)
+            self._stop.wait(self.interval)
+
+
+def corpus_bytes(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.iterdir() if p.suffix == ".txt"]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def baseline_read_text(folder: Path) -> dict[str, Any]:
+    """DuckDB reading every file: ``read_text``; ``read_blob`` when some files are not UTF-8
+    (the synthetic corpus stores ~2 % of pages as GB18030, which ``read_text`` refuses)."""
+    import duckdb
+
+    con = duckdb.connect()
+    pattern = str(folder / "*.txt")
+    t0 = time.perf_counter()
+    try:
+        n, size = con.execute("SELECT count(*), sum(length(content)) FROM read_text(?)", [pattern]).fetchone()
+        how = "read_text"
+    except duckdb.Error:
+        t0 = time.perf_counter()
+        n, size = con.execute("SELECT count(*), sum(octet_length(content)) FROM read_blob(?)", [pattern]).fetchone()
+        how = "read_blob"
+    sec = time.perf_counter() - t0
+    con.close()
+    return {"seconds": round(sec, 3), "files": n, "size": int(size or 0), "function": how}
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def baseline_rjieba(folder: Path) -> dict[str, float]:
+    """One rjieba.cut pass over every file's text (decoding not timed), one core."""
+    import rjieba
+
+    texts = [_decode(p.read_bytes()) for p in sorted(folder.glob("*.txt"))]
+    rjieba.cut("预热")
+    t0 = time.perf_counter()
+    tokens = 0
+    for t in texts:
+        tokens += len(rjieba.cut(t))
+    sec = time.perf_counter() - t0
+    return {"seconds": round(sec, 3), "tokens": tokens, "chars": sum(len(t) for t in texts)}
+
+
+SNAPSHOT_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "warehouse", ".prefect", "target", "logs", "__pycache__", "*.pyc", ".pytest_cache",
+    ".ruff_cache", "uncommitted", "docs", "*.egg-info",
+)
+_SOURCE: dict[str, Path] = {"root": PROJECT_ROOT}
+
+
+def snapshot_source(workdir: Path) -> Path:
+    """Copy the project's code, dbt project and expectations to ``workdir/src``.
+
+    The benchmark then runs that frozen copy: on a shared working tree, edits by
+    others during the benchmark would otherwise change ``processor_version`` or
+    the dbt code between the runs and turn a re-run into a full reprocess.
+    """
+    dest = workdir / "src"
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(PROJECT_ROOT, dest, ignore=SNAPSHOT_IGNORE)
+    return dest
+
+
+def _env(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    if root != PROJECT_ROOT:
+        env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.setdefault("PREFECT_HOME", str(root / ".prefect"))
+    return env
+
+
+def run_pipeline(input_dir: Path, warehouse: Path, extra: list[str] | None = None) -> dict[str, Any]:
+    """``newsetl run`` in a subprocess; wall time, exit code, stage timings, peak RSS."""
+    root = _SOURCE["root"]
+    cmd = [sys.executable, "-m", "newsetl.cli", "run", "--input", str(input_dir), "--warehouse", str(warehouse)]
+    cmd += extra or []
+    log = warehouse.parent / f"{warehouse.name}-run-{time.time_ns()}.log"
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    with log.open("w") as fh:
+        proc = subprocess.Popen(cmd, cwd=root, stdout=fh, stderr=subprocess.STDOUT, env=_env(root))
+        with TreeRss(proc.pid) as rss:
+            code = proc.wait()
+    wall = time.perf_counter() - t0
+    out: dict[str, Any] = {
+        "returncode": code,
+        "wall_s": round(wall, 3),
+        "peak_rss_tree_mb": round(rss.peak_sum / 2**20, 1),
+        "peak_rss_process_mb": round(rss.peak_single / 2**20, 1),
+        "log": str(log),
+    }
+    out.update(_last_run(warehouse))
+    text = log.read_text(errors="replace")
+    for line in text.splitlines():  # the CLI's summary has every stage, publish included
+        if "stage seconds:" in line:
+            try:
+                out["stages_s"] = json.loads(line.split("stage seconds:", 1)[1])
+            except ValueError:
+                pass
+        if "publish extras:" in line:
+            out["publish_extras"] = line.split("publish extras:", 1)[1].strip()
+        if "dbt: " in line and "Task run" in line:
+            out["dbt_plan"] = line.split("dbt: ", 1)[1].strip()
+    if code != 0:
+        out["error_tail"] = log.read_text(errors="replace")[-2000:]
+    return out
+
+
+def _last_run(warehouse: Path) -> dict[str, Any]:
+    import duckdb
+
+    db = warehouse / ".work" / "newsetl.duckdb"
+    if not db.exists():
+        return {}
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        row = con.execute(
+            """SELECT status, stage_seconds, files_seen, documents_new, documents_processed,
+                      articles_written, articles_total
+               FROM ops.runs ORDER BY started_at DESC LIMIT 1"""
+        ).fetchone()
+    finally:
+        con.close()
+    if not row:
+        return {}
+    status, stages, seen, new, processed, written, total = row
+    size = {p.name: p.stat().st_size for p in (warehouse / ".work").glob("newsetl.duckdb")}
+    return {
+        "status": status,
+        "stages_s": json.loads(stages) if stages else {},
+        "files_seen": seen,
+        "documents_new": new,
+        "documents_processed": processed,
+        "articles_written": written,
+        "articles_total": total,
+        "work_db_mb": round(size.get("newsetl.duckdb", 0) / 2**20, 1),
+    }
+
+
+def _rates(seconds: float | None, pages: int, nbytes: int) -> dict[str, float | None]:
+    if not seconds:
+        return {"pages_per_s": None, "mb_per_s": None}
+    return {"pages_per_s": round(pages / seconds, 1), "mb_per_s": round(nbytes / 1e6 / seconds, 2)}
+
+
+def measure_size(n: int, workdir: Path, seed: int, follow_ups: bool) -> dict[str, Any]:
+    from newsetl.synth import write_corpus
+
+    corpus = workdir / f"corpus-{n}"
+    t0 = time.perf_counter()
+    synth = write_corpus(corpus, n, seed)
+    synth_s = time.perf_counter() - t0
+    pages, nbytes = corpus_bytes(corpus)
+    res: dict[str, Any] = {
+        "pages": pages,
+        "input_mb": round(nbytes / 1e6, 2),
+        "synth_s": round(synth_s, 2),
+        "duplicates": synth["duplicates"],
+        "load_avg_before": [round(x, 2) for x in os.getloadavg()],
+    }
+    res["baseline_read_text"] = base_rt = baseline_read_text(corpus)
+    base_rt.update(_rates(base_rt["seconds"], pages, nbytes))
+    res["baseline_rjieba"] = base_rj = baseline_rjieba(corpus)
+    base_rj.update(_rates(base_rj["seconds"], pages, nbytes))
+
+    warehouse = workdir / f"warehouse-{n}"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    cold = run_pipeline(corpus, warehouse)
+    cold["stage_rates"] = {
+        s: _rates(cold.get("stages_s", {}).get(s), pages, nbytes) for s in STAGES if s in cold.get("stages_s", {})
+    }
+    cold.update(_rates(cold["wall_s"], pages, nbytes))
+    stage_sum = sum(cold.get("stages_s", {}).values())
+    cold["overhead_s"] = round(cold["wall_s"] - stage_sum, 3)  # interpreter, Prefect server start/stop, imports
+    res["cold"] = cold
+    proc_s = cold.get("stages_s", {}).get("process_load")
+    if proc_s and base_rj["seconds"]:
+        res["processing_vs_rjieba"] = round(base_rj["seconds"] / proc_s, 3)
+    if follow_ups:
+        res["rerun"] = run_pipeline(corpus, warehouse)
+        write_corpus(corpus, n + 10, seed)  # prefix-stable: the same n pages plus 10 new ones
+        add = run_pipeline(corpus, warehouse)
+        res["add10"] = add
+    return res
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def _fmt(v: Any, nd: int = 1) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.{nd}f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def render_markdown(result: dict[str, Any]) -> str:
+    sizes = result["sizes"]
+    lines = [
+        f"Measured {result['when']} on {result['machine']} "
+        f"(load average before the runs: {result['load_avg_start']}).",
+        "",
+        "**End to end, cold (empty warehouse, `newsetl run` in a subprocess)**",
+        "",
+        "| pages | input MB | wall s | pages/s | MB/s | overhead s | peak RSS tree MB | largest process MB | work DB MB | status |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for n, r in sizes.items():
+        c = r["cold"]
+        lines.append(
+            f"| {_fmt(r['pages'])} | {_fmt(r['input_mb'])} | {_fmt(c['wall_s'])} | {_fmt(c.get('pages_per_s'))} | "
+            f"{_fmt(c.get('mb_per_s'), 2)} | {_fmt(c.get('overhead_s'))} | {_fmt(c['peak_rss_tree_mb'], 0)} | "
+            f"{_fmt(c['peak_rss_process_mb'], 0)} | {_fmt(c.get('work_db_mb'), 0)} | {c.get('status')} |"
+        )
+    lines += ["", "**Per stage, cold (seconds, and MB/s of input)**", "",
+              "| pages | " + " | ".join(STAGES) + " |", "|---:|" + "---:|" * len(STAGES)]
+    for n, r in sizes.items():
+        st, rates = r["cold"].get("stages_s", {}), r["cold"].get("stage_rates", {})
+        cells = [
+            f"{_fmt(st.get(s), 2)} ({_fmt((rates.get(s) or {}).get('mb_per_s'), 1)})" if s in st else "–" for s in STAGES
+        ]
+        lines.append(f"| {_fmt(r['pages'])} | " + " | ".join(cells) + " |")
+    lines += ["", "**Baselines on the same files, and the processing stage against them**", "",
+              "| pages | DuckDB read_text/read_blob s (MB/s) | rjieba.cut s (MB/s) | process_load s (MB/s) | processing / rjieba |",
+              "|---:|---:|---:|---:|---:|"]
+    for n, r in sizes.items():
+        rt, rj = r["baseline_read_text"], r["baseline_rjieba"]
+        pl = r["cold"].get("stages_s", {}).get("process_load")
+        plr = (r["cold"].get("stage_rates", {}).get("process_load") or {}).get("mb_per_s")
+        lines.append(
+            f"| {_fmt(r['pages'])} | {_fmt(rt['seconds'], 2)} ({_fmt(rt['mb_per_s'], 0)}) | "
+            f"{_fmt(rj['seconds'], 2)} ({_fmt(rj['mb_per_s'], 1)}) | {_fmt(pl, 2)} ({_fmt(plr, 2)}) | "
+            f"{_fmt(r.get('processing_vs_rjieba'), 2)} |"
+        )
+    follow = [(n, r) for n, r in sizes.items() if "rerun" in r]
+    if follow:
+        lines += ["", "**Incremental runs on the largest archive**", "",
+                  "| run | wall s | overhead s | " + " | ".join(STAGES) + " | peak RSS tree MB | status |",
+                  "|---|---:|---:|" + "---:|" * len(STAGES) + "---:|---|"]
+        for n, r in follow:
+            for key, label in (("rerun", f"re-run, no new files ({int(n):,} pages)"), ("add10", f"+10 pages to {int(n):,}")):
+                x = r[key]
+                st = x.get("stages_s", {})
+                over = round(x["wall_s"] - sum(st.values()), 1)
+                cells = " | ".join(_fmt(st.get(s), 2) for s in STAGES)
+                lines.append(f"| {label} | {_fmt(x['wall_s'])} | {_fmt(over)} | {cells} | "
+                             f"{_fmt(x['peak_rss_tree_mb'], 0)} | {x.get('status')} |")
+    lines += ["", "**Targets**", "", "| target | goal | measured | met |", "|---|---:|---:|---|"]
+    for name, goal, got, ok in result.get("targets", []):
+        lines.append(f"| {name} | {goal} | {got} | {'yes' if ok else 'NO'} |")
+    return "\n".join(lines) + "\n"
+
+
+def evaluate_targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    sizes = result["sizes"]
+    out: list[tuple[str, str, str, bool]] = []
+    largest = sizes[max(sizes, key=int)]
+    if "10000" in sizes or 10000 in sizes:
+        r = sizes.get("10000") or sizes.get(10000)
+        w = r["cold"]["wall_s"]
+        out.append(("10,000 pages cold, end to end", "<= 120 s", f"{w:.1f} s", w <= TARGETS["cold_10000_s"]))
+    ratio = largest.get("processing_vs_rjieba")
+    if ratio is not None:
+        out.append(("processing throughput / one rjieba pass", ">= 0.33", f"{ratio:.2f}", ratio >= TARGETS["processing_vs_rjieba"]))
+    if "rerun" in largest:
+        w = largest["rerun"]["wall_s"]
+        out.append(("re-run, no new files", "<= 15 s", f"{w:.1f} s", w <= TARGETS["rerun_s"]))
+        w = largest["add10"]["wall_s"]
+        out.append(("+10 pages to the archive", "<= 25 s", f"{w:.1f} s", w <= TARGETS["add10_s"]))
+    peaks = [r["cold"]["peak_rss_tree_mb"] for r in sizes.values()]
+    out.append(("peak RSS (process tree), all sizes", "<= 1536 MB", " / ".join(f"{p:.0f}" for p in peaks) + " MB",
+                max(peaks) <= TARGETS["peak_rss_mb"]))
+    return out
+
+
+def update_perf_doc(markdown: str, doc: Path = PERF_DOC) -> None:
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    if not doc.exists():
+        return
+    text = doc.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        return
+    head, rest = text.split(start, 1)
+    _old, tail = rest.split(end, 1)
+    doc.write_text(f"{head}{start}\n{markdown}{end}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m newsetl.bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="comma-separated page counts")
+    ap.add_argument("--workdir", default="/tmp/newsetl-bench", help="corpora and warehouses (kept for inspection)")
+    ap.add_argument("--out", default=str(DEFAULT_OUT), help="folder for latest.json / latest.md")
+    ap.add_argument("--seed", type=int, default=None, help="corpus seed (default: newsetl.synth's)")
+    ap.add_argument("--no-follow-ups", action="store_true", help="skip the re-run and +10-page runs")
+    ap.add_argument("--no-doc", action="store_true", help="do not rewrite the table in docs/performance.md")
+    ap.add_argument("--live", action="store_true", help="run the working tree itself, not a frozen copy of it")
+    args = ap.parse_args(argv)
+
+    from newsetl.synth import DEFAULT_SEED
+
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    if not args.live:
+        _SOURCE["root"] = snapshot_source(workdir)
+    # Warm-up (not measured): Prefect's database set-up on first use, imports, page cache.
+    from newsetl.synth import write_corpus
+
+    write_corpus(workdir / "corpus-warmup", 5)
+    shutil.rmtree(workdir / "warehouse-warmup", ignore_errors=True)
+    warm = run_pipeline(workdir / "corpus-warmup", workdir / "warehouse-warmup")
+    print(f"bench: warm-up run {warm['wall_s']:.1f} s ({warm.get('status')})", flush=True)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    result: dict[str, Any] = {
+        "when": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": f"{platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})",
+        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+        "seed": seed,
+        "sizes": {},
+    }
+    for n in sizes:
+        print(f"bench: {n} pages ...", flush=True)
+        r = measure_size(n, workdir, seed, follow_ups=(n == max(sizes) and not args.no_follow_ups))
+        result["sizes"][str(n)] = r
+        c = r["cold"]
+        print(f"  cold {c['wall_s']:.1f} s ({c.get('status')}), stages {c.get('stages_s')}, "
+              f"peak RSS {c['peak_rss_tree_mb']:.0f} MB, processing/rjieba {r.get('processing_vs_rjieba')}", flush=True)
+        for key in ("rerun", "add10"):
+            if key in r:
+                print(f"  {key} {r[key]['wall_s']:.1f} s ({r[key].get('status')}), stages {r[key].get('stages_s')}", flush=True)
+    result["ru_maxrss_children_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    result["targets"] = evaluate_targets(result)
+    md = render_markdown(result)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    (out / "latest.md").write_text(md, encoding="utf-8")
+    if not args.no_doc:
+        update_perf_doc(md)
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

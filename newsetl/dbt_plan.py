@@ -1,0 +1,140 @@
+"""Decide how much dbt work a run needs, so cost follows what changed.
+
+Every ``dbt build`` of the whole project costs seconds of fixed overhead per
+node (hundreds of nodes: models, data tests, unit tests, seeds), whatever the
+size of the change. A run therefore builds only what its change requires:
+
+=====================================  =============================================
+what changed since the last build      dbt invocation
+=====================================  =============================================
+dbt code (models, macros, tests,       ``build --full-refresh`` (everything, incl.
+project files) or nothing built yet    unit tests; incremental models rebuilt)
+lexicon seeds only                     ``build --exclude resource_type:unit_test``
+raw data only (new/changed pages)      ``build --exclude resource_type:seed
+                                       resource_type:unit_test`` (incremental)
+nothing                                no dbt at all: the tables are up to date
+=====================================  =============================================
+
+Unit tests check SQL logic, which only changes with the code; seeds only need
+reloading when their CSVs change. Data tests always run when data changed.
+``--full-refresh`` on the CLI forces the first row. The state of the last
+successful build is kept in ``ops.dbt_state`` of the work database, so a
+rebuilt work database starts from a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from newsetl.config import DBT_DIR
+
+STATE_TABLE = "ops.dbt_state"
+
+
+@dataclass(frozen=True)
+class DbtPlan:
+    mode: str  # full | seeds | data | skip
+    args: list[str]
+    state: dict[str, str]
+
+    @property
+    def skip(self) -> bool:
+        return self.mode == "skip"
+
+
+def _digest(paths: list[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        if p.is_file():
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(b"\0")
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def code_fingerprint(dbt_dir: Path = DBT_DIR) -> str:
+    files = [dbt_dir / "dbt_project.yml", dbt_dir / "profiles.yml", dbt_dir / "packages.yml"]
+    for sub in ("models", "macros", "tests", "snapshots", "analyses"):
+        files += [p for p in (dbt_dir / sub).rglob("*") if p.suffix in (".sql", ".yml", ".yaml", ".md", ".csv")]
+    return _digest(files, dbt_dir)
+
+
+def seeds_fingerprint(dbt_dir: Path = DBT_DIR) -> str:
+    return _digest(list((dbt_dir / "seeds").rglob("*.csv")), dbt_dir)
+
+
+def data_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """Changes whenever a dbt source table gains, loses or replaces rows (cheap aggregates only)."""
+    parts = []
+    for sql in (
+        "SELECT count(*), max(processed_run), min(processed_run) FROM raw.processed_documents",
+        "SELECT count(*), count(superseded_run), max(first_seen_run), max(superseded_run) FROM raw.file_versions",
+        "SELECT count(*), max(processed_run) FROM raw.articles",
+        "SELECT count(*) FROM raw.documents",
+        "SELECT count(*), max(run_id) FROM raw.quarantine",
+    ):
+        try:
+            parts.append(con.execute(sql).fetchone())
+        except duckdb.Error as exc:  # a table this version does not have: part of the state anyway
+            parts.append(type(exc).__name__)
+    for table in ("page_furniture", "article_topics", "article_ministries", "article_organisations",
+                  "article_people", "article_places", "article_policy_documents"):
+        try:
+            parts.append(con.execute(f"SELECT count(*) FROM raw.{table}").fetchone())  # noqa: S608 - fixed names
+        except duckdb.Error as exc:
+            parts.append(type(exc).__name__)
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def _ensure_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR)")
+
+
+def last_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    _ensure_table(con)
+    return dict(con.execute(f"SELECT key, value FROM {STATE_TABLE}").fetchall())  # noqa: S608
+
+
+def _models_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'fct_articles'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def plan(con: duckdb.DuckDBPyConnection, full_refresh: bool = False) -> DbtPlan:
+    state = {
+        "code": code_fingerprint(),
+        "seeds": seeds_fingerprint(),
+        "data": data_fingerprint(con),
+    }
+    prev = last_state(con)
+    if full_refresh or prev.get("code") != state["code"] or not _models_exist(con):
+        return DbtPlan("full", ["build", "--full-refresh"], state)
+    if prev.get("seeds") != state["seeds"]:
+        return DbtPlan("seeds", ["build", "--exclude", "resource_type:unit_test"], state)
+    if prev.get("data") != state["data"]:
+        return DbtPlan("data", ["build", "--exclude", "resource_type:seed", "resource_type:unit_test"], state)
+    return DbtPlan("skip", [], state)
+
+
+def record(con: duckdb.DuckDBPyConnection, built: DbtPlan) -> None:
+    """Remember what the last successful build saw (the data fingerprint is re-read after it)."""
+    _ensure_table(con)
+    state = dict(built.state, data=data_fingerprint(con))
+    con.execute("BEGIN TRANSACTION")
+    con.execute(f"DELETE FROM {STATE_TABLE}")  # noqa: S608
+    con.executemany(f"INSERT INTO {STATE_TABLE} VALUES (?, ?)", sorted(state.items()))  # noqa: S608
+    con.execute("COMMIT")
+
+
+def forget(con: duckdb.DuckDBPyConnection) -> None:
+    """A failed build: the next run builds everything again."""
+    _ensure_table(con)
+    con.execute(f"DELETE FROM {STATE_TABLE}")  # noqa: S608
