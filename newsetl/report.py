@@ -187,7 +187,7 @@ def gather(con: duckdb.DuckDBPyConnection, run_id: str | None) -> dict:
         data["totals"] = (0, 0, 0, 0, 0)
     data["ministries"] = (
         con.execute(
-            """SELECT name_zh || ' ' || coalesce(name_en, ''), mention_count, article_count
+            """SELECT name_zh || ' ' || ministry_code, mention_count, article_count
                FROM marts.dim_ministries WHERE mention_count > 0
                ORDER BY mention_count DESC, ministry_code LIMIT 15"""
         ).fetchall()

@@ -13,6 +13,7 @@ segmented again; the other steps are proportional to the (small) marts.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
@@ -88,14 +89,46 @@ def docs_dir(paths: Paths) -> Path:
     return paths.warehouse_dir / "docs"
 
 
+def _docs_fingerprint(paths: Paths) -> str:
+    """What the docs site depends on: the dbt project files and the warehouse catalog (types, comments)."""
+    from newsetl.config import DBT_DIR
+
+    digest = hashlib.sha256()
+    for path in sorted(
+        p for sub in ("models", "macros", "seeds", "tests") for p in (DBT_DIR / sub).rglob("*") if p.is_file()
+    ):
+        digest.update(str(path.relative_to(DBT_DIR)).encode())
+        digest.update(path.read_bytes())
+    digest.update((DBT_DIR / "dbt_project.yml").read_bytes())
+    con = duckdb.connect(str(paths.work_db), read_only=True)
+    try:
+        catalog = con.execute(
+            """SELECT string_agg(concat_ws('|', schema_name, table_name, column_name, data_type, comment), chr(10)
+                                 ORDER BY schema_name, table_name, column_index)
+               FROM duckdb_columns() WHERE schema_name IN ('raw', 'staging', 'intermediate', 'marts', 'ops')"""
+        ).fetchone()[0]
+    finally:
+        con.close()
+    digest.update((catalog or "").encode())
+    return digest.hexdigest()
+
+
 def generate_dbt_docs(paths: Paths) -> Path:
-    """``dbt docs generate --static`` on the work database; publish the single HTML file."""
+    """``dbt docs generate --static`` on the work database; publish the single HTML file.
+
+    Skipped (a few seconds saved) when neither the dbt project nor the catalog changed.
+    """
     from newsetl.dbt_runner import run_dbt
 
+    target = docs_dir(paths) / "index.html"
+    stamp = docs_dir(paths) / ".fingerprint"
+    fingerprint = _docs_fingerprint(paths)
+    if target.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return target
     run_dbt(["docs", "generate", "--static"], paths.work_db, paths.work_dir)
     static = paths.work_dir / "target" / "static_index.html"
-    target = docs_dir(paths) / "index.html"
     atomic_copy(static, target)
+    stamp.write_text(fingerprint)
     return target
 
 
