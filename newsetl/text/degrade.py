@@ -15,7 +15,15 @@ Phenomena (names accepted in ``phenomena``):
 * ``one_line``      each article body on a single line (title on its own line);
 * ``page_one_line`` the whole page, titles included, on one line;
 * ``drop_title``    one article (not the first) loses its title;
-* ``furniture``     captions / banners / chart titles between articles.
+* ``furniture``     captions / banners / chart titles between articles;
+* ``furniture_inside`` a caption or chart title between two paragraphs of an
+  article (it must not split the article nor enter its body);
+* ``no_lead``       one article loses its lead label (本报讯 …) and byline
+  lines: its title must be found without those markers;
+* ``reflow``        paragraph lengths vary: adjacent paragraphs merged, long
+  ones split at a sentence end (the truth follows the new paragraphs);
+* ``page_one_line`` joins the lines with nothing or with one space (both
+  seen in flattened sources), and combines with every other phenomenon.
 """
 
 from __future__ import annotations
@@ -35,6 +43,9 @@ PHENOMENA = (
     "page_one_line",
     "drop_title",
     "furniture",
+    "furniture_inside",
+    "no_lead",
+    "reflow",
 )
 
 _FURNITURE = (
@@ -43,6 +54,13 @@ _FURNITURE = (
     "2021年1—6月规模以上工业增加值同比增长速度",
     "重点行业投资情况（单位：亿元）",
 )
+_INSIDE = (
+    "图为企业员工在车间内加紧生产",
+    "（图片来源：网络）",
+    "2020年1—11月主要行业增加值增长情况",
+    "各地复工复产进度（单位：%）",
+)
+_SENT_SPLIT = re.compile(r"(?<=[。！？])(?=[^”’）])")
 _ASCII = str.maketrans({"，": ",", "：": ":", "（": "(", "）": ")", "？": "?", "！": "!", "；": ";", "“": '"', "”": '"'})
 _CUT_OK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -97,6 +115,23 @@ def _cut_point(text: str, rng: random.Random) -> int | None:
     return None
 
 
+def _reflow(a: TruthArticle, rng: random.Random) -> TruthArticle:
+    """Merge some adjacent text paragraphs and split some long ones at a sentence end."""
+    paras: list[tuple[str, str]] = []
+    for kind, text in a.paragraphs:
+        if kind == "text" and len(text) > 160 and rng.random() < 0.5:
+            sents = [x for x in _SENT_SPLIT.split(text) if x]
+            if len(sents) > 1:
+                cut = rng.randrange(1, len(sents))
+                paras += [("text", "".join(sents[:cut])), ("text", "".join(sents[cut:]))]
+                continue
+        if kind == "text" and paras and paras[-1][0] == "text" and len(paras) > 1 and rng.random() < 0.25:
+            paras[-1] = ("text", paras[-1][1] + text)
+            continue
+        paras.append((kind, text))
+    return replace(a, paragraphs=tuple(paras))
+
+
 def _article_lines(i: int, a: TruthArticle) -> list[_Line]:
     out: list[_Line] = []
     if a.title is not None:
@@ -131,6 +166,13 @@ def build_page(
     if "drop_title" in ph and len(arts) > 1:
         k = rng.randrange(1, len(arts))
         arts[k] = replace(arts[k], title=None, kicker=None, subtitle=None)
+    if "no_lead" in ph:
+        cands = [k for k, a in enumerate(arts) if a.lead or a.top_lines]
+        if cands:
+            k = rng.choice(cands)
+            arts[k] = replace(arts[k], lead=None, top_lines=())
+    if "reflow" in ph:
+        arts = [_reflow(a, rng) for a in arts]
     blocks = [_article_lines(i, a) for i, a in enumerate(arts)]
 
     def pick_text(block: list[_Line], min_len: int = 40) -> int | None:
@@ -172,6 +214,11 @@ def build_page(
             blocks[b] = [*blocks[b][:j], _Line(t[:p], b, "text")]
             target = rng.randrange(b + 1, len(blocks))
             moved.append((target, rest))
+    if "furniture_inside" in ph:
+        b = rng.randrange(len(blocks))
+        slots = [j for j in range(1, len(blocks[b])) if blocks[b][j - 1].role == "text" and blocks[b][j].role == "text"]
+        if slots:
+            blocks[b].insert(rng.choice(slots), _Line(rng.choice(_INSIDE), -1, "furniture"))
     lines: list[_Line] = []
     for i, block in enumerate(blocks):
         if "furniture" in ph and i > 0 and rng.random() < 0.5:
@@ -185,7 +232,7 @@ def build_page(
     if "ascii_punct" in ph:
         texts = [t.translate(_ASCII) for t in texts]
     if "page_one_line" in ph:
-        return "".join(texts) + "\n", truth
+        return rng.choice(("", " ")).join(texts) + "\n", truth
     if "one_line" in ph:
         out: list[str] = []
         prev_body = False

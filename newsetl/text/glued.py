@@ -23,6 +23,7 @@ start there; the segmenter decides whether a heading is a title or a subhead.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import rjieba
 
@@ -88,6 +89,14 @@ def name_end(text: str, start: int) -> int:
     return start + min(3, max(2, run))
 
 
+def _is_name(text: str, start: int) -> bool:
+    """A spaced 2-4 character token that is not a dictionary word (a name, not the next sentence)."""
+    m = re.match(r"[\u4e00-\u9fff·]+", text[start : start + 8])
+    if m is None or not 2 <= len(m.group(0)) <= 4:
+        return False
+    return not rjieba.has_word(m.group(0)) and len(next(iter(rjieba.cut(m.group(0), False)), "")) < 3
+
+
 def _bigrams(s: str) -> set[tuple[str, str]]:
     s = _NON_CJK.sub("", s)
     return set(zip(s, s[1:], strict=False))
@@ -135,7 +144,7 @@ def _guess(body: str, b: int, c: str) -> int | None:
     return best_k
 
 
-def glued_cuts(body: str) -> dict[int, str]:
+def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     """Cut positions in one long clean line -> kind of the piece starting there.
 
     Kinds: ``heading``, ``byline_top``, ``author`` or ``""`` (classify as
@@ -149,6 +158,10 @@ def glued_cuts(body: str) -> dict[int, str]:
     m0 = _FIRST_CLAUSE.match(body)
     starts = [(0, m0.end())] if m0 else []
     starts += [(m.start(1), m.end(1)) for m in _LONG_CLAUSE.finditer(body)]
+    for b in starts_after:  # after a closing signature （耀 文）: a sentence starts
+        m = _FIRST_CLAUSE.match(body, b)
+        if m:
+            starts.append((b, m.end()))
     for b, e in starts:
         c = body[b:e]
         if not any(_TRIGGER.match(c, m.start()) for m in _TRIGGER_FIRST.finditer(c, MIN_HEAD - 2)):
@@ -192,8 +205,11 @@ def _marked(body: str, b: int, c: str, cuts: dict[int, str]) -> bool:
             # author block or 本报记者 X: the last name is glued to the text
             kind = "author" if tok == " " else "byline_top"
             end = name_end(body, at if tok == " " else at + len(tok))
-            while end + 1 < len(body) and body[end] == " " and _CJK.match(body[end + 1]):
+            while end + 1 < len(body) and body[end] == " " and _is_name(body, end + 1):
                 end = name_end(body, end + 1)
+            if kind == "author" and " " in t and t[-1] in _ORG_END:
+                # title and institution spaced apart: the institution joins the names
+                at = b + t.rindex(" ") + 1
             cuts[b], cuts[at], cuts[end] = "heading", kind, ""
             return True
         cuts[b], cuts[at] = "heading", ""

@@ -70,9 +70,11 @@ def _split_long(text: str, labels: set[str], flat: bool = False) -> list[tuple[s
     body, trailer = furniture.split_trailer(text) if ("转自" in text or "来源" in text) else (text, None)
     cuts: set[int] = set()
     forced: dict[int, str] = {}  # piece start -> forced kind
+    ends: list[int] = []
     for m in _GLUED_END.finditer(body) if "（" in body else ():
         cuts.add(m.start())
         cuts.add(m.end())
+        ends.append(m.end())
         forced[m.start()] = "byline_end"
     if labels and "：" in body:
         for m in _LABEL.finditer(body):
@@ -89,7 +91,7 @@ def _split_long(text: str, labels: set[str], flat: bool = False) -> list[tuple[s
                 cuts.add(head_start)
         cuts.add(start)
     if flat:
-        for c, kind in glued.glued_cuts(body).items():
+        for c, kind in glued.glued_cuts(body, [e for e in ends if e in cuts]).items():
             cuts.add(c)
             if kind:
                 forced.setdefault(c, kind)

@@ -6,6 +6,8 @@ words, not on their decoration.
 
 * exact-article accuracy: share of truth articles for which some predicted
   article has exactly the same body (all its text and nothing else);
+* title accuracy: share of truth articles found exactly whose title is
+  also right (compared like bodies; a title-less truth article wants None);
 * boundary F1: article starts and ends as sets of anchors (first/last 16
   content characters of the body), precision/recall over predicted vs truth.
 """
@@ -30,10 +32,16 @@ class Score:
     boundary_tp: int
     boundary_pred: int
     boundary_truth: int
+    title_ok: int = 0  # exact articles whose title is also right (None for none)
 
     @property
     def exact_accuracy(self) -> float:
         return self.exact / self.truth if self.truth else 1.0
+
+    @property
+    def title_accuracy(self) -> float:
+        """Share of truth articles found exactly *and* with the right title."""
+        return self.title_ok / self.truth if self.truth else 1.0
 
     @property
     def boundary_f1(self) -> float:
@@ -45,10 +53,12 @@ class Score:
         return Score(*(a + b for a, b in zip(self._tuple(), other._tuple(), strict=True)))
 
     def _tuple(self) -> tuple[int, ...]:
-        return (self.exact, self.truth, self.predicted, self.boundary_tp, self.boundary_pred, self.boundary_truth)
+        return (
+            self.exact, self.truth, self.predicted, self.boundary_tp, self.boundary_pred, self.boundary_truth, self.title_ok
+        )
 
 
-ZERO = Score(0, 0, 0, 0, 0, 0)
+ZERO = Score(0, 0, 0, 0, 0, 0, 0)
 
 
 def _key(texts: Sequence[str]) -> str:
@@ -68,7 +78,12 @@ def score_page(predicted: Sequence[Article], truth: Sequence[TruthArticle]) -> S
     """Compare one page's predicted articles with its truth articles."""
     pk = [_key([p.text for p in a.paragraphs]) for a in predicted]
     tk = [_key(a.body_texts()) for a in truth]
-    pset = set(pk)
-    exact = sum(1 for k in tk if k in pset)
+    titles = {k: _title(a.title) for k, a in zip(pk, predicted, strict=True)}
+    exact = sum(1 for k in tk if k in titles)
+    title_ok = sum(1 for k, a in zip(tk, truth, strict=True) if k in titles and titles[k] == _title(a.title))
     pa, ta = _anchors(pk), _anchors(tk)
-    return Score(exact, len(tk), len(pk), len(pa & ta), len(pa), len(ta))
+    return Score(exact, len(tk), len(pk), len(pa & ta), len(pa), len(ta), title_ok)
+
+
+def _title(t: str | None) -> str | None:
+    return content_key(clean_line(t)) if t else None
