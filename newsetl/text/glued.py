@@ -175,6 +175,44 @@ def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     return cuts
 
 
+_SENTENCE = re.compile(r"[^。！？]{14,}?[。！？]+[”’」』）]*")
+# parenthesised furniture glued into text: （单位：亿元） closes a chart title,
+# （图片来源：…） / （图…） is a credit line
+_PAREN_FURNITURE = re.compile(r"[（(](?:单位[：:]|图片来源|图/|图：|资料图)[^）)]{0,20}[）)]")
+
+
+def repeat_cuts(body: str) -> set[int]:
+    """Cut around sentences printed twice in one flattened line (both copies).
+
+    On a flattened page a repeated paragraph is glued between others, so the
+    piece-level de-duplication cannot see it; cutting both copies at their
+    sentence ends makes them pieces of their own, and the copy is dropped.
+    """
+    seen: dict[str, int] = {}
+    cuts: set[int] = set()
+    for m in _SENTENCE.finditer(body):
+        k = m.group(0)
+        j = seen.get(k)
+        if j is None:
+            seen[k] = m.start()
+            continue
+        cuts.update((j, j + len(k), m.start(), m.end()))
+    return cuts
+
+
+def furniture_cuts(body: str) -> set[int]:
+    """Cut out parenthesised furniture glued into a flattened line, with the chart title before it."""
+    cuts: set[int] = set()
+    for m in _PAREN_FURNITURE.finditer(body):
+        start = m.start()
+        lo = max(0, start - 40)
+        q = max(body.rfind(ch, lo, start) for ch in "，。；！？、")
+        if q >= 0 and body[q] in "。！？":
+            start = q + 1  # a chart title runs from the sentence end to its unit
+        cuts.update((start, m.end()))
+    return cuts
+
+
 def _marked(body: str, b: int, c: str, cuts: dict[int, str]) -> bool:
     """Cuts for a heading followed by a marker inside clause ``c``; True if found."""
     for m in _MARK.finditer(c, MIN_HEAD - 2):

@@ -91,7 +91,9 @@ def _split_long(text: str, labels: set[str], flat: bool = False) -> list[tuple[s
                 cuts.add(head_start)
         cuts.add(start)
     if flat:
-        for c, kind in glued.glued_cuts(body, [e for e in ends if e in cuts]).items():
+        extra = glued.furniture_cuts(body) if "（" in body else set()
+        cuts |= extra | glued.repeat_cuts(body)
+        for c, kind in glued.glued_cuts(body, [e for e in ends if e in cuts] + sorted(extra)).items():
             cuts.add(c)
             if kind:
                 forced.setdefault(c, kind)
