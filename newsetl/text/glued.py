@@ -62,7 +62,6 @@ _CJK_SPACE = re.compile(r"[\u4e00-\u9fff”] [\u4e00-\u9fff“]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 GUESS_BAR = 3.0  # score a marker-less guess needs
-DEBUG = False
 
 
 def _bounds(s: str) -> set[int]:
@@ -137,8 +136,6 @@ def _guess(body: str, b: int, c: str) -> int | None:
                 after = _bigrams(body[b + len(c) : b + len(c) + 200])
                 before = _bigrams(body[max(0, b - 200) : b])
             s += 2.0 * (len(hb & after) - len(hb & before)) / len(hb)
-        if DEBUG:
-            print("  cand", t, "|", rest[:6], round(s, 2))
         if s > best:
             best, best_k = s, k
     return best_k

@@ -17,7 +17,7 @@ import pytest
 
 from newsetl.text import segment_page
 from newsetl.text.degrade import PHENOMENA, build_page
-from newsetl.text.harness import MIX, evaluate, load_articles
+from newsetl.text.harness import FLAT_WITH, HARD, MIX, evaluate, load_articles
 from newsetl.text.score import score_page
 
 ARTS = load_articles()
@@ -29,6 +29,8 @@ def test_build_page_is_deterministic_and_applies_phenomena():
     t2, _ = build_page(ARTS[:3], random.Random(3), ["cut_distant", "repeat_exact", "ascii_punct"])
     assert t1 == t2 and truth1.cuts and truth1.repeats == 1
     assert "，" not in t1 and "," in t1
+    page, reflowed = build_page(ARTS[:3], random.Random(3), ["reflow", "no_lead", "furniture_inside"])
+    assert sum(len(a.paragraphs) for a in reflowed.articles) != sum(len(a.paragraphs) for a in ARTS[:3])
     one, _ = build_page(ARTS[:3], random.Random(3), ["page_one_line"])
     assert one.count("\n") == 1
     _, dropped = build_page(ARTS[:3], random.Random(3), ["drop_title"])
@@ -43,11 +45,25 @@ def test_scorer_on_a_clean_page_is_perfect():
     assert s.exact_accuracy == 1.0 and s.boundary_f1 == 1.0
 
 
-@pytest.mark.parametrize("phenomenon", [p for p in PHENOMENA if p != "page_one_line"])
+@pytest.mark.parametrize("phenomenon", [p for p in PHENOMENA if p != "no_lead"])
 def test_each_phenomenon_alone(phenomenon: str):
     total, _per, _ms = evaluate(ARTS, n_pages=40, seed=11, mix=(phenomenon,))
     assert total.exact_accuracy >= 0.75, (phenomenon, total)
     assert total.boundary_f1 >= 0.9, (phenomenon, total)
+
+
+def test_titles_without_lead_or_byline():
+    """no_lead: titles followed by plain text (topic shift decides title vs subhead): still weak."""
+    total, _per, _ms = evaluate(ARTS, n_pages=40, seed=11, mix=("no_lead",))
+    assert total.exact_accuracy >= 0.7 and total.boundary_f1 >= 0.9, total
+
+
+def test_hard_mixes():
+    """2-4 phenomena a page, and flattened pages with 1-3 more; thresholds a little under the measured values."""
+    hard, _per, _ms = evaluate(ARTS, n_pages=120, seed=7, mix=HARD, per_page=4, min_per_page=2)
+    assert hard.exact_accuracy >= 0.83 and hard.boundary_f1 >= 0.94, hard
+    flat, _per, _ms = evaluate(ARTS, n_pages=80, seed=7, mix=FLAT_WITH, per_page=3, always=("page_one_line",))
+    assert flat.exact_accuracy >= 0.62 and flat.boundary_f1 >= 0.88, flat
 
 
 def test_harness_main_mix_meets_target():

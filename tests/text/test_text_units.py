@@ -124,3 +124,26 @@ def test_start_shape():
 def test_choose_joins_prefers_strong_evidence_over_adjacency():
     scores = {(1, 2): 2.5, (0, 2): 6.0, (1, 5): 5.0}
     assert repair.choose_joins([0, 1], [2, 5], lambda h, t: scores.get((h, t))) == {0: 2, 1: 5}
+
+
+def test_glued_headings_bylines_and_authors_on_flattened_lines():
+    from newsetl.text.glued import glued_cuts, name_end, repeat_cuts
+
+    prev = "会议要求各地加快推进复工复产工作。"
+    for head, marker, rest in (
+        ("工信部召开经验交流电视电话会议", "本报讯 2月21日，", "工业和信息化部召开会议。"),
+        ("脱贫攻坚：打出“组合拳”圆满收官", "本报记者 诸玲珍", "今年，新冠肺炎疫情造成严重冲击。"),
+        ("三大模式推动产业精准扶贫", "赛迪智库规划研究所王海龙 张昕婧 朱杰", "2020年是脱贫攻坚决战决胜之年。"),
+        ("工信部解读第一季度工业和信息化热点", "记者：", "前两个月工业生产的主要指标是好于预期的。"),
+    ):
+        body = prev + head + marker + rest
+        cuts = glued_cuts(body)
+        assert cuts.get(len(prev)) == "heading", (head, cuts)
+        assert any(len(prev) < c <= len(prev) + len(head) + len(marker) for c in cuts), (head, cuts)
+    # a byline name glued to the text: three characters unless the text says otherwise
+    assert name_end("诸玲珍今年，", 0) == 3 and name_end("朱杰今年，", 0) == 2
+    # ordinary prose is not cut
+    prose = "工信部将定点扶贫作为重大政治责任和光荣历史使命，全面动员系统力量。会议指出，当前工业企业开工率总体上日益提高。"
+    assert glued_cuts(prose) == {}
+    s = "工信部召开会议部署复工复产工作。"
+    assert len(repeat_cuts("开头一句话。" + s + "中间的一句话在这里。" + s)) == 4
