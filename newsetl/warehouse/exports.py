@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from newsetl.config import Paths
-from newsetl.warehouse.publish import atomic_copy, atomic_replace_dir
+from newsetl.warehouse.publish import atomic_copy
 
 
 def swap_in_dir(staging: Path, link: Path) -> None:
@@ -35,8 +35,8 @@ def swap_in_dir(staging: Path, link: Path) -> None:
     previous = link.resolve() if link.is_symlink() else None
     if link.exists() and not link.is_symlink():
         # first publication after the old layout (a plain folder): move it aside once
-        atomic_replace_dir(staging, link)
-        return
+        previous = link.with_name(f".{link.name}.old-{os.getpid()}")
+        os.replace(link, previous)
     tmp_link = link.with_name(f".{link.name}.link-{os.getpid()}")
     if tmp_link.is_symlink() or tmp_link.exists():
         tmp_link.unlink()
