@@ -32,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python -m newsetl.bench
 
 clean:
-	rm -rf warehouse/*.duckdb warehouse/.work warehouse/exports .prefect dbt/target dbt/logs
+	rm -rf warehouse/*.duckdb warehouse/.work warehouse/exports warehouse/.exports-* warehouse/reports warehouse/docs .prefect dbt/target dbt/logs
