@@ -20,6 +20,7 @@ replaced. Not part of ``make test``: the 10,000-page size takes minutes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -62,6 +63,8 @@ class TreeRss:
         self.interval = interval
         self.peak_sum = 0
         self.peak_single = 0
+        self.peak_by_kind: dict[str, int] = {}
+        self._kinds: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -72,6 +75,23 @@ class TreeRss:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+    def _kind(self, p: Any) -> str:
+        """A short label per process: pipeline, prefect-server, text-worker, dask-worker, other."""
+        if p.pid not in self._kinds:
+            cmd = " ".join(p.cmdline())
+            if p.pid == self.root.pid:
+                kind = "pipeline"
+            elif "uvicorn" in cmd or "prefect.server" in cmd:
+                kind = "prefect-server"
+            elif "forkserver" in cmd or "multiprocessing" in cmd:
+                kind = "text-worker"
+            elif "distributed" in cmd or "dask" in cmd:
+                kind = "dask"
+            else:
+                kind = "other:" + (p.name() or "?")
+            self._kinds[p.pid] = kind
+        return self._kinds[p.pid]
 
     def _run(self) -> None:
         ps = self._psutil
@@ -84,10 +104,12 @@ class TreeRss:
             for p in procs:
                 try:
                     rss = p.memory_info().rss
+                    kind = self._kind(p)
                 except ps.Error:
                     continue
                 total += rss
                 self.peak_single = max(self.peak_single, rss)
+                self.peak_by_kind[kind] = max(self.peak_by_kind.get(kind, 0), rss)
             self.peak_sum = max(self.peak_sum, total)
             self._stop.wait(self.interval)
 
@@ -184,16 +206,15 @@ def run_pipeline(input_dir: Path, warehouse: Path, extra: list[str] | None = Non
         "wall_s": round(wall, 3),
         "peak_rss_tree_mb": round(rss.peak_sum / 2**20, 1),
         "peak_rss_process_mb": round(rss.peak_single / 2**20, 1),
+        "peak_rss_by_process_mb": {k: round(v / 2**20, 1) for k, v in sorted(rss.peak_by_kind.items())},
         "log": str(log),
     }
     out.update(_last_run(warehouse))
     text = log.read_text(errors="replace")
     for line in text.splitlines():  # the CLI's summary has every stage, publish included
         if "stage seconds:" in line:
-            try:
+            with contextlib.suppress(ValueError):
                 out["stages_s"] = json.loads(line.split("stage seconds:", 1)[1])
-            except ValueError:
-                pass
         if "publish extras:" in line:
             out["publish_extras"] = line.split("publish extras:", 1)[1].strip()
         if "dbt: " in line and "Task run" in line:
@@ -248,7 +269,7 @@ def measure_size(n: int, workdir: Path, seed: int, follow_ups: bool) -> dict[str
 
     corpus = workdir / f"corpus-{n}"
     t0 = time.perf_counter()
-    synth = write_corpus(corpus, n, seed)
+    synth = write_corpus(corpus, n, seed, prune=True)
     synth_s = time.perf_counter() - t0
     pages, nbytes = corpus_bytes(corpus)
     res: dict[str, Any] = {
@@ -306,7 +327,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         "| pages | input MB | wall s | pages/s | MB/s | overhead s | peak RSS tree MB | largest process MB | work DB MB | status |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for n, r in sizes.items():
+    for r in sizes.values():
         c = r["cold"]
         lines.append(
             f"| {_fmt(r['pages'])} | {_fmt(r['input_mb'])} | {_fmt(c['wall_s'])} | {_fmt(c.get('pages_per_s'))} | "
@@ -315,7 +336,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         )
     lines += ["", "**Per stage, cold (seconds, and MB/s of input)**", "",
               "| pages | " + " | ".join(STAGES) + " |", "|---:|" + "---:|" * len(STAGES)]
-    for n, r in sizes.items():
+    for r in sizes.values():
         st, rates = r["cold"].get("stages_s", {}), r["cold"].get("stage_rates", {})
         cells = [
             f"{_fmt(st.get(s), 2)} ({_fmt((rates.get(s) or {}).get('mb_per_s'), 1)})" if s in st else "–" for s in STAGES
@@ -324,7 +345,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     lines += ["", "**Baselines on the same files, and the processing stage against them**", "",
               "| pages | DuckDB read_text/read_blob s (MB/s) | rjieba.cut s (MB/s) | process_load s (MB/s) | processing / rjieba |",
               "|---:|---:|---:|---:|---:|"]
-    for n, r in sizes.items():
+    for r in sizes.values():
         rt, rj = r["baseline_read_text"], r["baseline_rjieba"]
         pl = r["cold"].get("stages_s", {}).get("process_load")
         plr = (r["cold"].get("stage_rates", {}).get("process_load") or {}).get("mb_per_s")
@@ -407,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     # Warm-up (not measured): Prefect's database set-up on first use, imports, page cache.
     from newsetl.synth import write_corpus
 
-    write_corpus(workdir / "corpus-warmup", 5)
+    write_corpus(workdir / "corpus-warmup", 5, prune=True)
     shutil.rmtree(workdir / "warehouse-warmup", ignore_errors=True)
     warm = run_pipeline(workdir / "corpus-warmup", workdir / "warehouse-warmup")
     print(f"bench: warm-up run {warm['wall_s']:.1f} s ({warm.get('status')})", flush=True)

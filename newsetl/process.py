@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -235,16 +235,14 @@ _POOL_WORKERS = 0
 
 def _warm() -> None:
     """Worker initializer: build the lexicon automata once per process, not per batch."""
-    try:
+    with suppress(Exception):  # warming is an optimisation only
         process_batch([DocInput("warm-up", "warm-up.txt", "工业和信息化部召开会议。\n\n本报讯 会议指出，要推动工业经济平稳运行。\n")], "warm-up")
-    except Exception:  # noqa: BLE001 - warming is an optimisation only
-        pass
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
     """One pool per process, reused by every chunk of a run (workers keep their warm caches)."""
     global _POOL, _POOL_WORKERS
-    if _POOL is None or _POOL_WORKERS != workers:
+    if _POOL is None or workers != _POOL_WORKERS:
         shutdown_pool()
         # forkserver, not fork: the caller runs Prefect's threads and a DuckDB connection, and
         # forking a threaded process can copy a held lock; workers also stay small (no parent heap).

@@ -27,7 +27,6 @@ adds what an archive has and a test page does not:
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import hashlib
 import random
@@ -156,7 +155,8 @@ def make_page(articles: Sequence[TruthArticle], seed: int, index: int) -> SynthP
     if "ascii_punct" not in phenomena and rng.random() < MIXED_PUNCT_RATE:
         text = _mix_punctuation(text, rng)
         phenomena.append("mixed_punct")
-    header = f"{source}  {pub.year}年{pub.month}月{pub.day}日  第{page_no}版\n\n" if rng.random() < 0.3 else ""
+    with_header = rng.random() < 0.3 and "page_one_line" not in phenomena  # a single-line page stays one line
+    header = f"{source}  {pub.year}年{pub.month}月{pub.day}日  第{page_no}版\n\n" if with_header else ""
     text = header + text
     encoding = "gb18030" if rng.random() < GB18030_RATE else "utf-8"
     if encoding != "utf-8":
@@ -180,13 +180,25 @@ def iter_pages(n_pages: int, seed: int = DEFAULT_SEED, articles: Sequence[TruthA
             yield make_page(arts, seed, i)
 
 
-def write_corpus(out: Path, n_pages: int, seed: int = DEFAULT_SEED, articles_path: Path | None = None) -> dict:
-    """Write the corpus under ``out`` (existing identical files are left untouched); return stats."""
+def write_corpus(
+    out: Path, n_pages: int, seed: int = DEFAULT_SEED, articles_path: Path | None = None, prune: bool = False
+) -> dict:
+    """Write the corpus under ``out`` (existing identical files are left untouched); return stats.
+
+    ``prune`` deletes other ``*.txt`` files in ``out`` (e.g. pages of a larger corpus made earlier).
+    """
     out.mkdir(parents=True, exist_ok=True)
     arts = load_seed_articles(articles_path)
-    stats = {"pages": 0, "bytes": 0, "written": 0, "duplicates": 0, "phenomena": {}}
+    stats = {"pages": 0, "bytes": 0, "written": 0, "duplicates": 0, "pruned": 0, "phenomena": {}}
     manifest = []
-    for page in iter_pages(n_pages, seed, arts):
+    pages = list(iter_pages(n_pages, seed, arts))
+    if prune:
+        keep = {p.file_name for p in pages}
+        for stale in out.glob("*.txt"):
+            if stale.name not in keep:
+                stale.unlink()
+                stats["pruned"] += 1
+    for page in pages:
         path = out / page.file_name
         # Leave an unchanged file alone: its mtime stays, so a re-run skips it by stat.
         if not (path.is_file() and path.stat().st_size == len(page.data) and path.read_bytes() == page.data):
