@@ -7,10 +7,13 @@ concurrency, scheduling) build a private input and warehouse under tmp.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +38,26 @@ class RunResult:
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``newsetl`` in its own session; output goes to files, not pipes.
+
+    A run that dies hard (SIGKILL tests) can leave its ephemeral Prefect server
+    behind holding inherited pipes; with files we never wait on them, and the
+    whole process group is killed afterwards.
+    """
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [*NEWSETL, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=full_env, check=False
-    )
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            [*NEWSETL, *args], stdout=out, stderr=err, text=True, cwd=ROOT, env=full_env, start_new_session=True
+        )
+        try:
+            proc.wait(timeout=timeout)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
 
 
 def pipeline_run(input_dir: Path, warehouse_dir: Path, *extra: str, env: dict | None = None) -> RunResult:
