@@ -46,8 +46,20 @@ def _spec() -> tuple[str, float] | None:
 
 
 def _die() -> None:
+    """SIGKILL this process and everything it started (e.g. Prefect's temporary API server),
+    as the OOM killer or a machine crash would: no handler, no ``finally`` runs."""
     sys.stderr.write(f"newsetl: {FAULT_ENV}={os.environ.get(FAULT_ENV)}: SIGKILL now\n")
     sys.stderr.flush()
+    try:
+        import psutil
+
+        for child in psutil.Process().children(recursive=True):
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+    except ImportError:
+        pass
     os.kill(os.getpid(), signal.SIGKILL)
 
 
