@@ -14,7 +14,7 @@ from newsetl.classify.organisations import find_org_mentions, organisation_hits
 from newsetl.classify.people import extract_people
 from newsetl.classify.places import extract_places
 from newsetl.classify.policy_docs import extract_policy_docs
-from newsetl.classify.topics import classify_topics
+from newsetl.classify.topics import classify_topics, topic_mask
 from newsetl.models import Classification, PageContext
 
 __all__ = ["classify_article", "read_manifest", "warm_up"]
@@ -28,7 +28,7 @@ def classify_article(
     text = f"{title}\n{body}" if title else body
     gov = find_government_mentions(text)
     orgs = find_org_mentions(text, gov)
-    topics, primary = classify_topics(title, body)
+    topics, primary = classify_topics(title, body, topic_mask(orgs))
     org_spans = [(o.start, o.end) for o in orgs]
     return Classification(
         topics=topics,

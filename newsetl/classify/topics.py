@@ -9,8 +9,16 @@ Scoring (deterministic, explainable from ``topic_terms.csv``):
   (the first ``LEAD_CHARS`` characters of the body after any byline, where a news
   story states what it is about) adds ``LEAD_FACTOR * weight`` once more;
 - a topic is kept when its score is at least ``MIN_SCORE`` and at least
-  ``MIN_SHARE`` of the best topic's score; the primary topic is the best score
-  (ties broken by title evidence, then by the order of ``topics.csv``).
+  ``MIN_SHARE`` of the best topic's score, and it has title evidence or at least
+  ``MIN_MENTIONS`` term mentions in the body (one strong word in a list, such as
+  ``在集成电路、工业软件等领域``, is a passing mention, not a subject); the primary
+  topic is the best score (ties broken by title evidence, then by the order of
+  ``topics.csv``);
+- words inside organisation names are not evidence (``中国电子信息产业发展研究院``
+  says nothing about electronics): the caller passes those spans as ``mask``, and
+  names that are topic terms themselves (中国移动, 天猫) are never masked.
+
+Evidence is ordered by contribution; each evidence item is the term as written.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 
-from newsetl.classify.lexicon import iter_longest, topic_automaton, topics
+from newsetl.classify.lexicon import iter_longest, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
 
 TITLE_FACTOR = 3.0
@@ -27,6 +35,8 @@ LEAD_FACTOR = 2.0
 MIN_SCORE = 6.0
 MIN_SHARE = 0.18
 MAX_EVIDENCE = 8
+MIN_MENTIONS = 2
+MASK_CHAR = "\u25a1"  # □: keeps offsets, matches no term
 
 
 def _count_terms(text: str) -> dict[str, tuple[int, tuple[tuple[str, float], ...]]]:
@@ -46,8 +56,23 @@ def lead_of(body: str) -> str:
     return _BYLINE.sub("", body, count=1)[:LEAD_CHARS]
 
 
-def score_topics(title: str | None, body: str) -> dict[str, tuple[float, float, dict[str, float]]]:
-    """topic -> (score, title_score, {term: contribution})."""
+def apply_mask(title: str | None, body: str, mask) -> tuple[str | None, str]:
+    """Blank out ``mask`` spans, given on ``f"{title}\n{body}"`` (or on ``body`` without a title)."""
+    if not mask:
+        return title, body
+    text = list(f"{title}\n{body}" if title else body)
+    for s, e in mask:
+        text[s:e] = MASK_CHAR * (e - s)
+    joined = "".join(text)
+    if title:
+        return joined[: len(title)], joined[len(title) + 1 :]
+    return None, joined
+
+
+def score_topics(
+    title: str | None, body: str, mentions: dict[str, int] | None = None
+) -> dict[str, tuple[float, float, dict[str, float]]]:
+    """topic -> (score, title_score, {term: contribution}); ``mentions`` gets body mentions per topic."""
     scores: dict[str, list] = {}
     for term, (n, payload) in _count_terms(body).items():
         for code, weight in payload:
@@ -55,6 +80,8 @@ def score_topics(title: str | None, body: str) -> dict[str, tuple[float, float, 
             c = weight * (1.0 + math.log(n))
             s[0] += c
             s[2][term] = s[2].get(term, 0.0) + c
+            if mentions is not None:
+                mentions[code] = mentions.get(code, 0) + n
     for part, factor, is_title in ((title or "", TITLE_FACTOR, True), (lead_of(body), LEAD_FACTOR, False)):
         for term, (_n, payload) in _count_terms(part).items():
             for code, weight in payload:
@@ -67,18 +94,31 @@ def score_topics(title: str | None, body: str) -> dict[str, tuple[float, float, 
     return {k: (v[0], v[1], v[2]) for k, v in scores.items()}
 
 
-def classify_topics(title: str | None, body: str) -> tuple[list[TopicHit], str | None]:
-    scored = score_topics(title, body)
+def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHit], str | None]:
+    title, body = apply_mask(title, body, mask)
+    mentions: dict[str, int] = {}
+    scored = score_topics(title, body, mentions)
     if not scored:
         return [], None
     order = {t.code: t.order for t in topics()}
     ranked = sorted(scored.items(), key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]))
     best = ranked[0][1][0]
     hits: list[TopicHit] = []
-    for code, (score, _title_score, terms) in ranked:
+    for code, (score, title_score, terms) in ranked:
         if score < MIN_SCORE or score < MIN_SHARE * best:
             continue
+        if hits and not title_score and mentions.get(code, 0) < MIN_MENTIONS:
+            continue  # a secondary topic named once in passing
         evidence = tuple(t for t, _c in sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EVIDENCE])
         hits.append(TopicHit(code, round(score, 3), evidence))
     primary = hits[0].code if hits else None
     return hits, primary
+
+
+_MASKED_KINDS = frozenset({"company", "association", "university", "think_tank"})
+
+
+def topic_mask(orgs) -> list[tuple[int, int]]:
+    """Spans of organisation names whose words are not topic evidence (see module doc)."""
+    terms = topic_terms()
+    return [(o.start, o.end) for o in orgs if o.kind in _MASKED_KINDS and o.name not in terms]
