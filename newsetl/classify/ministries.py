@@ -8,8 +8,14 @@ Rules, in order:
 1. An alias that is not national by its own wording (中小企业局, 统计局, 卫健委 …)
    directly preceded by a place (湖北省, 武汉市) or by 省/市/县/各地/地方 is a
    local body, not the ministry.
-2. A department or office alias right after an alias of the same ministry
-   (工业和信息化部 + 信息技术发展司) is one mention of one unit.
+   Aliases that are national by their wording (工信部, 人社部, 海关总署, 市场监管总局,
+   银保监会: a 部, 总局, 总署 or 监会; local bodies are 厅, 局, 委) never are.
+2. A department or office right after a ministry alias (工业和信息化部 + 信息技术发展司,
+   国家卫健委 + 医政医管局, 科技部 + 高新技术司) is one mention of one unit of that
+   ministry, even when the unit's own alias belongs to another ministry (高新技术司)
+   or is not in the lexicon (国家统计局工业司, 银保监会普惠金融部). A department named
+   on its own (信息通信管理局, 中小企业局) is named after its ministry's official name
+   (工业和信息化部信息通信管理局).
 3. A local term (工业和信息化厅, 经济和信息化局, 工业和信息化主管部门 …) takes the
    place or the collective word before it (河北省, 南京市, 各地, 全国各省、自治区、
    直辖市) as its region and level; a bare collective term (人社部门) is dropped.
@@ -17,6 +23,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from newsetl.classify.lexicon import (
@@ -31,9 +38,15 @@ from newsetl.classify.places import PlaceMention, find_place_mentions, region_of
 from newsetl.models import MinistryHit
 
 _NATIONAL_PREFIXES = ("国家", "国务院", "中央", "中国", "中华", "全国")
+_NATIONAL_ENDINGS = ("总局", "总署", "监会")
+# a unit glued to a ministry alias: 国家统计局工业司, 教育部办公厅, 银保监会普惠金融部 (not 部长)
+_UNIT = re.compile(r"[\u4e00-\u9fff]{0,10}?(?:司|局|办公厅|办公室|(?<![全内外各本干])部(?![长署门分]))")
+_GENERIC_UNIT = ("相关", "有关", "各", "其他", "下属", "直属", "所属", "主管", "部分")
+_NOT_IN_UNIT = set("副长党将会等在的对向为是从并已由召开发布表示说组织")
 _LOCAL_MARKS = "省市县区州盟旗"
 _BOUNDARY = set("，,。；;：:！!？?\n\r\t 、（）()“”\"'‘’《》【】[]—-·/|")
 _CONNECTORS = set("与和及同的在由将对向为是等共让把被从")
+_VERBS = ("通过", "联合", "会同", "组织", "召开", "举办", "指导", "协调", "推动", "支持", "依托", "配合", "参加")
 _PLACE_LEVEL = {"province": "provincial", "city": "municipal", "county": "county"}
 # collective prefixes: (text right before the term, level)
 _COLLECTIVE = (
@@ -42,6 +55,7 @@ _COLLECTIVE = (
     ("各省区市", "provincial"),
     ("各省市", "provincial"),
     ("各省份", "provincial"),
+    ("各省级", "provincial"),
     ("各省", "provincial"),
     ("省级", "provincial"),
     ("市级", "municipal"),
@@ -68,7 +82,9 @@ class GovMention:
 
 
 def _is_national_wording(alias: str) -> bool:
-    return alias.startswith(_NATIONAL_PREFIXES)
+    if alias.startswith(_NATIONAL_PREFIXES) or alias.endswith(_NATIONAL_ENDINGS):
+        return True
+    return "部" in alias.replace("部门", "")  # 工信部, 人社部, 商务部: local bodies are never a 部
 
 
 def _local_prefix_before(
@@ -87,13 +103,15 @@ def _local_prefix_before(
         for prefix, level in _COLLECTIVE[:2]:
             if seg.endswith(prefix):
                 return start - len(prefix), None, level
-    for m in places:
-        if m.start < lo or m.end > start:
-            continue
+    inside = [m for m in places if m.start >= lo and m.end <= start]
+    for k in range(len(inside) - 1, -1, -1):  # the nearest place first: 河南省通信管理局联合河南省…厅
+        m = inside[k]
         between = text[m.end : start]
-        if any(c in _CONNECTORS for c in between):
+        if any(c in _CONNECTORS for c in between) or any(v in between for v in _VERBS):
             continue
-        pos = m.start
+        while k > 0 and inside[k - 1].end == inside[k].start:  # 河北省石家庄市 + 工信局
+            k -= 1
+        pos = inside[k].start
         region, plevel = region_of(text[pos:start])
         return pos, region, _PLACE_LEVEL.get(plevel or "")
     if window.endswith(tuple(_LOCAL_MARKS)) and len(window) >= 1:
@@ -115,7 +133,24 @@ def _unit_name(surface: str, ma: MinistryAlias) -> str:
             and surface.startswith(alias)
         ):
             best = alias if len(alias) > len(best) else best
-    return official + surface[len(best) :] if best and len(surface) > len(best) else surface
+    if best and len(surface) > len(best):
+        return official + surface[len(best) :]
+    if ma.kind == "department" and not best:
+        return official + surface  # 信息通信管理局 on its own: a unit of 工业和信息化部
+    return surface
+
+
+def _unit_after(text: str, end: int, nxt: int) -> int | None:
+    """End of a unit glued to a ministry alias ending at ``end`` (国家统计局|工业司), if any."""
+    m = _UNIT.match(text, end, min(nxt, end + 12))
+    if (
+        m is None
+        or len(m.group(0)) < 2
+        or m.group(0).startswith(_GENERIC_UNIT)
+        or any(c in _NOT_IN_UNIT for c in m.group(0))
+    ):
+        return None
+    return m.end()
 
 
 def find_government_mentions(text: str) -> list[GovMention]:
@@ -123,13 +158,14 @@ def find_government_mentions(text: str) -> list[GovMention]:
     floor = 0
     official = ministries()
     places = find_place_mentions(text)
-    for start, end, key, (kind, payload) in iter_longest(government_automaton(), text):
+    matches = list(iter_longest(government_automaton(), text))
+    for i, (start, end, key, (kind, payload)) in enumerate(matches):
+        nxt = matches[i + 1][0] if i + 1 < len(matches) else len(text)
         if kind == "ministry":
             ma: MinistryAlias = payload
             prefix = None
             if not _is_national_wording(key):
                 prefix = _local_prefix_before(text, start, floor, places)
-                # a plain 省/市 before 国务院-level names is never a prefix; a place is
             if prefix is not None:
                 pos, region, level = prefix
                 out.append(
@@ -142,23 +178,39 @@ def find_government_mentions(text: str) -> list[GovMention]:
                 if (
                     prev is not None
                     and prev.end == start
-                    and prev.ministry_code == ma.code
+                    and prev.kind == "ministry"
+                    and prev.alias_kind not in ("department", "mechanism")
                     and ma.kind in ("department", "office")
-                ):  # 工业和信息化部 + 信息技术发展司
-                    merged = _unit_name(text[prev.start : end], ma)
-                    out[-1] = GovMention(
-                        prev.start, end, merged, merged, "ministry", ma.code, None, "national", None, ma.kind
+                ):  # 工业和信息化部 + 信息技术发展司; 科技部 + 高新技术司 is MOST's, not MIIT's
+                    merged = (
+                        _unit_name(text[prev.start : end], ma)
+                        if prev.ministry_code == ma.code
+                        else prev.name + key
                     )
+                    out[-1] = GovMention(
+                        prev.start, end, merged, merged, "ministry", prev.ministry_code, None, "national",
+                        None, ma.kind,
+                    )  # fmt: skip
                 else:
                     name = (
                         _unit_name(key, ma)
                         if ma.kind in ("department", "office", "mechanism")
                         else official[ma.code].name_zh
                     )
+                    unit_end = (
+                        _unit_after(text, end, nxt)
+                        if ma.kind in ("name", "abbreviation", "informal", "former_name")
+                        else None
+                    )
+                    if unit_end is not None:  # 国家统计局 + 工业司: a unit not in the lexicon
+                        name, end, akind = name + text[end:unit_end], unit_end, "department"
+                    else:
+                        akind = ma.kind
                     out.append(
                         GovMention(
-                            start, end, key, name, "ministry", ma.code, None, "national", None, ma.kind
-                        )
+                            start, end, text[start:end], name, "ministry", ma.code, None, "national", None,
+                            akind,
+                        )  # fmt: skip
                     )
         else:
             lt: LocalTerm = payload
