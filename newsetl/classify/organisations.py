@@ -32,13 +32,14 @@ _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]")
 # words that cannot begin a name: stripped from the front of a candidate
 _LEAD_WORDS = (
     "如", "据", "由", "与", "同", "对", "在", "将", "向", "为", "是", "从", "原", "该", "其", "和", "及", "以及",
-    "受", "有", "等", "了", "部属", "近日", "日前", "目前", "截至", "已有", "记者从",
+    "受", "有", "等", "了", "部属", "近日", "日前", "目前", "截至", "已有", "记者从", "——访", "—访", "访",
 )  # fmt: skip
 # verbs and prepositions after which a name starts, wherever they occur in the candidate
 _CUT_AFTER = (
     "紧急协调", "协调", "吸引了", "吸引", "包括", "比如", "例如", "会同", "联合", "组织", "支持", "推动", "帮助",
     "依托", "通过", "指导", "引导", "鼓励", "促进", "来自", "接受", "发挥", "充分发挥", "推进", "开展", "加强",
-    "建立", "成立", "举办", "主办", "承办", "携手", "牵头", "委托", "论坛由", "活动由", "会议由", "由", "据",
+    "建立", "成立", "举办", "主办", "承办", "携手", "牵头", "委托", "论坛由", "活动由", "会议由", "由", "调度", "聚集", "培育", "引进",
+    "落户", "入驻", "邀请", "等", "向",
 )  # fmt: skip
 _GENERIC_CORES = {
     "", "行业", "相关", "有关", "相关行业", "部分", "重点", "骨干", "龙头", "其他", "其它", "本", "该", "各", "这些",
@@ -53,6 +54,7 @@ _QUALIFIED_ENUM = re.compile(
 )
 _BARE_ENUM = re.compile(r"等(?:\d+余?家|多家)?(?:企业|公司|厂商|厂家)")
 _OPERATOR_BRANCH = re.compile(r"(联通|移动|电信|铁塔|广电)")
+_YEAR_PREFIX = re.compile(r"^(?:19|20)\d{2}(?:年)?(?=[\u4e00-\u9fff])")
 _HARD_STOP = set('，,。；;：:！!？?\n\r“”"《》【】')
 _ORG_KINDS = ("company", "association", "university", "think_tank", "media", "other")
 
@@ -77,10 +79,13 @@ def _known_automaton() -> Automaton:
 
 
 def _strip_lead(name: str) -> str:
+    if "了" in name[:-2]:  # 聚集了南京南瑞集团公司: a name does not contain 了
+        name = name[name.rindex("了", 0, len(name) - 2) + 1 :]
+    name = _YEAR_PREFIX.sub("", name)  # 2021开放原子开源基金会年会: the year is not part of the name
     cut = 0
     for w in _CUT_AFTER:
         k = name.rfind(w)
-        if k >= 0 and k + len(w) == len(name):
+        if k >= 0 and k + len(w) == len(name) and len(w) > 1:
             return ""  # 充分发挥 + 行业协会: no name left
         if k >= 0 and len(name) - (k + len(w)) >= 2:
             cut = max(cut, k + len(w))
@@ -107,14 +112,26 @@ def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention
     out: list[OrgMention] = []
     floor = 0
     for s, e, _suffix, kind in iter_longest(_suffix_automaton(), text):
-        if any(a <= s < b for a, b in taken):
-            continue
+        if any(a <= s < b for a, b in taken) or (_suffix.endswith("行") and text[e : e + 1] == "业"):
+            continue  # 细分行业 is not a bank branch (分行)
         left_floor = max([floor] + [b for a, b in taken if b <= s])
         pos = _read_left(text, s, left_floor)
         raw = text[pos:s]
         if "的" in raw:
             raw = raw.rsplit("的", 1)[1]
         core = _strip_lead(raw)
+        if (
+            out
+            and out[-1].end == s - len(core)
+            and (not core or core == raw)
+            and not any(core.startswith(n) for n in known_organisations())  # 研究院|赛迪智库…研究所: two
+        ):
+            # a name glued to the one before it: 京东方科技集团|股份有限公司, 行业协会|液晶分会
+            prev = out[-1]
+            name = text[prev.start : e]
+            out[-1] = OrgMention(prev.start, e, name, kind, name)
+            floor = e
+            continue
         if core in _GENERIC_CORES or len(core) < 2 or core.endswith(("等", "和", "与")):
             continue
         # a name glued to the end of a government body (…局XX公司) is not trusted
@@ -161,6 +178,7 @@ def _enumerated_companies(
             if (
                 name in _GENERIC_CORES
                 or any(a <= start and end <= b for a, b in taken)
+                or any(start <= a and b <= end for a, b in taken)  # 调度中国移动: 中国移动 is already named
                 or any(o.start <= start and end <= o.end for o in out)
             ):
                 continue
@@ -191,6 +209,18 @@ def find_org_mentions(text: str, gov: list[GovMention]) -> list[OrgMention]:
     # a known short name inside a longer suffixed name (赛迪智库 in 赛迪智库规划研究所) yields to it
     known = [k for k in known if not any(x.start <= k.start and k.end <= x.end and x != k for x in suffixed)]
     suffixed = [x for x in suffixed if not any(k.start <= x.start and x.end <= k.end for k in known)]
+    known_names = known_organisations()
+    for k in list(known):  # 中国信通院 + 云计算与大数据研究所: one unit of the known body
+        for j, x in enumerate(suffixed):
+            if (
+                x.start == k.end
+                and x.kind in ("think_tank", "association", "other")
+                and not any(x.name.startswith(n) for n in known_names)  # 赛迪智库…研究所 is a name itself
+            ):
+                name = text[k.start : x.end]
+                suffixed[j] = OrgMention(k.start, x.end, name, x.kind, name)
+                known.remove(k)
+                break
     spans = gov_spans + [(x.start, x.end) for x in known + suffixed]
     places = [(m.start, m.end, m.surface) for m in find_place_mentions(text)]
     branches = [b for b in _operator_branches(text, places) if not any(a <= b.start < e for a, e in spans)]
