@@ -29,19 +29,32 @@ def classify_article(
     gov = find_government_mentions(text)
     orgs = find_org_mentions(text, gov)
     topics, primary = classify_topics(title, body, topic_mask(orgs))
-    org_spans = [(o.start, o.end) for o in orgs]
+    people = extract_people(
+        text, [(o.start, o.end, o.name) for o in orgs] + [(g.start, g.end, g.name) for g in gov]
+    )
+    # a place inside a company name (山东海燕) or a person's name (许海东) is no place mention
+    exclude = [(o.start, o.end) for o in orgs] + name_spans(text, [p.name for p in people])
     return Classification(
         topics=topics,
         primary_topic=primary,
         ministries=ministry_hits(gov),
         organisations=organisation_hits(text, gov, orgs),
-        people=extract_people(
-            text, [(o.start, o.end, o.name) for o in orgs] + [(g.start, g.end, g.name) for g in gov]
-        ),
-        places=extract_places(text, exclude=org_spans),
+        people=people,
+        places=extract_places(text, exclude=exclude),
         policy_documents=extract_policy_docs(text),
         date=infer_date(title, body, ctx, dateline),
     )
+
+
+def name_spans(text: str, names: list[str]) -> list[tuple[int, int]]:
+    """Every occurrence of each name in ``text``."""
+    spans = []
+    for n in names:
+        i = text.find(n)
+        while i >= 0:
+            spans.append((i, i + len(n)))
+            i = text.find(n, i + len(n))
+    return spans
 
 
 def warm_up() -> None:

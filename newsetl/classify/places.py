@@ -100,7 +100,8 @@ def gazetteer() -> tuple[Place, ...]:
 
 
 def _surfaces(place: Place, stop: frozenset[str]) -> Iterable[str]:
-    yield place.full_name
+    if place.level != "county" or place.full_name not in stop:  # 城区: urban areas, not 大同市城区
+        yield place.full_name
     alias = place.alias
     if not alias or alias == place.full_name:
         return

@@ -8,6 +8,8 @@
   first) after a trailing parenthesis such as ``（2018—2020年）`` is set aside.
 - A bare back-reference (《通知》, 《意见》, 《方案》) counts as one more mention of
   the latest full title of that type, never as a document of its own.
+- A law's short title (《数据安全法》) is a mention of its full title
+  (《中华人民共和国数据安全法》) when both are cited, before or after.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from newsetl.models import PolicyDocHit
 _TITLE = re.compile(r"《([^《》]{1,120}?)》", re.S)
 _TRAILING_PAREN = re.compile(r"[（(][^（）()]*[）)]$")
 _PUBLICATION_ENDINGS = ("日报", "时报", "晚报", "周报", "周刊", "杂志", "月刊", "画报", "报")
+_STATE_PREFIX = "中华人民共和国"
 _SHORT_REFS = {"通知", "意见", "方案", "办法", "规划", "条例", "指南", "计划", "措施", "决定", "要点", "纲要"}
 
 
@@ -63,6 +66,10 @@ def extract_policy_docs(text: str) -> list[PolicyDocHit]:
             docs[title] = [kind, 0]
         docs[title][1] += 1
         last_of_type[kind] = title
+    for short in [t for t in docs if not t.startswith(_STATE_PREFIX)]:
+        full = _STATE_PREFIX + short
+        if full in docs:  # 《数据安全法》 and 《中华人民共和国数据安全法》: one law
+            docs[full][1] += docs.pop(short)[1]
     return [PolicyDocHit(t, k, n) for t, (k, n) in docs.items()]
 
 
