@@ -3,8 +3,10 @@
 Order of evidence:
 1. the dateline (``本报讯 2月21日``, passed by the segmenter or found in the body) ->
    precision ``day``;
-2. a date opening the lead (``4月25日，…``, ``今年7月，…``, ``第一季度，…``) ->
-   ``day`` / ``month`` / ``quarter``;
+2. a date opening the lead (``4月25日，…``, ``今年7月，…``, ``一季度，…``) ->
+   ``day`` / ``month`` / ``quarter``, also after a short subject in the lead's first
+   clause (``国家统计局4月16日发布…``, ``在国务院联防联控机制3月22日召开的…``), never
+   after 截至/到/自 (a cut-off, not the event);
 3. the manifest's publication date (``PageContext.publication_date``) -> ``day``;
 4. the inferred year alone -> ``year`` (event_date = 1 January of that year);
 5. nothing -> all ``None``. The current year is never used.
@@ -12,7 +14,9 @@ Order of evidence:
 The year: the manifest's publication date when there is one (a December dateline on
 a January page belongs to the year before). Otherwise explicit years and anchors:
 years in the title count 3, in the body 1, statistics (``2019年，…同比增长…``) 0.5,
-ranges, chart spans and forecasts (``到2025年``, ``展望2021年``) nothing; phrases of
+ranges, chart spans, forecasts and baselines (``到2025年``, ``展望2021年``, ``较2020年下降``)
+nothing; a year naming an event without 年 (``2021工业互联网大会``, ``2022新能源汽车下乡活动``)
+counts like an explicit year; phrases of
 ``date_anchors.csv`` name a year (``十四五开局之年`` 2021, ``决战脱贫攻坚`` 2020) or a
 lower bound (any COVID-19 wording: 2020 or later). The page's own evidence is added
 at 0.4; candidates below the article's lower bound are dropped, so 2019 statistics
@@ -37,6 +41,12 @@ _RANGE_AFTER = re.compile(r"^(?:\d{1,2}月(?:份)?)?\s*[—\-–~～至到]\s*(?
 _RANGE_BEFORE = re.compile(r"(?:19|20)\d{2}(?:年)?(?:\d{1,2}月(?:份)?)?\s*[—\-–~～至到]\s*$")
 _FUTURE_BEFORE = ("展望", "到", "力争", "预计", "将于", "计划", "目标", "至")
 _PAST_BEFORE = ("截至", "截止")
+_BASELINE_BEFORE = ("较", "比", "相比", "同比", "相较", "比上年", "对比")
+# 2021工业互联网大会 / 2022“双品网购节”: a year naming an event, without 年
+_EVENT_YEAR = re.compile(
+    r"(?<![\d.])((?:19|20)\d{2})(?=[“\"（(]?[\u4e00-\u9fff])"
+    r"(?=[^，,。；;！!？?\n]{1,20}?(?:大会|峰会|博览会|论坛|年会|活动|网购节|购物节|大赛|展览会|交易会|会议|周))"
+)
 _FULL_YEAR = re.compile(r"^(?:[，,]|全年|全国|我国|，全国|,全国|，我国|,我国)")
 _STAT_WORDS = re.compile(r"同比|增长|下降|收入|规模|累计|完成|利润|产量|销量|营业|%|亿元|万元|万家|万户")
 _DATELINE = re.compile(r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
@@ -48,7 +58,15 @@ _LEAD_DAY = re.compile(
     r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?(?P<m>\d{1,2})月(?P<d>\d{1,2})日[，,、]"
 )
 _LEAD_MONTH = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?(?P<m>\d{1,2})月(?:份)?[，,]")
-_LEAD_QUARTER = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?第(?P<q>[一二三四1-4])季度[，,]")
+_LEAD_QUARTER = re.compile(
+    r"^(?:(?P<y>(?:19|20)\d{2})年|(?P<rel>今年|去年))?第?(?P<q>[一二三四1-4])季度(?:以来)?[，,]"
+)
+# a date after a short subject in the lead's first clause: 国家统计局4月16日发布数据
+_LEAD_SUBJECT_DAY = re.compile(
+    r"^(?P<subj>[^，,。；;\n]{1,14}?)(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日"
+    r"(?:上午|下午|晚间|晚)?(?:召开|举行|举办|发布|印发|公布|开幕|启动|揭牌|上线|在|，|,)"
+)
+_NOT_EVENT_SUBJECT = ("截至", "截止", "到", "至", "自", "从", "前", "以来", "直至")
 _QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 PAGE_FACTOR = 0.4
 
@@ -78,8 +96,10 @@ def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
         after = text[m.end() : m.end() + 30]
         if _RANGE_AFTER.match(after) or _RANGE_BEFORE.search(before):
             continue
-        if after.startswith(("前", "以前")) or (
-            before.endswith(_FUTURE_BEFORE) and not before.endswith(_PAST_BEFORE)
+        if (
+            after.startswith(("前", "以前"))
+            or (before.endswith(_FUTURE_BEFORE) and not before.endswith(_PAST_BEFORE))
+            or before.endswith(_BASELINE_BEFORE)
         ):
             continue
         if after.startswith("以来"):
@@ -101,6 +121,12 @@ def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
             add(y, 0.5 * weight, f"{y}年是… (may look ahead)", pos)
         else:
             add(y, weight, f"{y}年", pos)
+    for m in _EVENT_YEAR.finditer(text):
+        y = int(m.group(1))
+        if title:
+            add(y, 3.0 * weight, f"{y} naming an event in title", m.start())
+        else:
+            add(y, weight, f"{y} naming an event", m.start())
     for phrase, y, kind in date_anchors():
         n = text.count(phrase)
         if not n:
@@ -193,10 +219,19 @@ def _year_for(month: int, pub: date | None, inferred: int | None) -> int | None:
     return inferred
 
 
+_SOURCE = re.compile(
+    r"^\s*(?:本报讯|本报记者\s*[\u4e00-\u9fff]{2,3}|[（(]?(?:本报)?记者[\u4e00-\u9fff \u3000、]{2,12}[）)]?)\s*"
+)
+
+
 def _strip_source(body: str) -> str:
-    return re.sub(
-        r"^\s*(?:本报讯|本报记者\s*[\u4e00-\u9fff]{2,3}|[（(]?记者[\u4e00-\u9fff ]{2,4}[）)]?)\s*", "", body
-    )
+    """Drop the source tags opening a body: 本报讯（记者 宋婧）, 本报记者 张心怡 …"""
+    for _ in range(3):
+        stripped = _SOURCE.sub("", body, count=1)
+        if stripped == body:
+            break
+        body = stripped
+    return body
 
 
 def infer_date(title: str | None, body: str, ctx: PageContext, dateline: str | None = None) -> DateInfo:
@@ -248,6 +283,16 @@ def infer_date(title: str | None, body: str, ctx: PageContext, dateline: str | N
             if not lm.group("y"):
                 ev += f"; {year_note}"
             return DateInfo(when.isoformat(), precision, when.year, ev)
+
+    sm = _LEAD_SUBJECT_DAY.match(lead)
+    if sm and not any(w in sm.group("subj") for w in _NOT_EVENT_SUBJECT):
+        y = int(sm.group("y")) if sm.group("y") else _year_for(int(sm.group("m")), pub, year)
+        when = _safe_date(y, int(sm.group("m")), int(sm.group("d"))) if y is not None else None
+        if when is not None:
+            ev = f"lead {sm.group(0).rstrip('，,')}"
+            if not sm.group("y"):
+                ev += f"; {year_note}"
+            return DateInfo(when.isoformat(), "day", when.year, ev)
 
     # 3. the manifest
     if pub is not None:

@@ -265,3 +265,68 @@ def test_results_are_deterministic_and_independent_of_call_order() -> None:
     first = [run(a) for a in arts]
     second = [run(a) for a in reversed(arts)][::-1]
     assert first == second
+
+
+# ---------------------------------------------------------------- generalisation (held-out errors)
+@pytest.mark.parametrize(
+    ("text", "name", "code"),
+    [
+        ("信息通信管理局通报了一批APP。", "工业和信息化部信息通信管理局", "MIIT"),
+        ("国家统计局工业司高级统计师朱虹分析。", "国家统计局工业司", "NBS"),
+        ("国家卫健委医疗应急司司长表示。", "国家卫生健康委员会医疗应急司", "NHC"),
+        ("教育部办公厅印发通知。", "教育部办公厅", "MOE"),
+        ("科技部高新技术司有关负责人表示。", "科学技术部高新技术司", "MOST"),
+        ("银保监会普惠金融部负责人表示。", "中国银行保险监督管理委员会普惠金融部", "CBIRC"),
+    ],
+)
+def test_units_belong_to_the_ministry_they_follow(text: str, name: str, code: str) -> None:
+    c = classify_article(None, text, CTX)
+    assert [m.code for m in c.ministries] == [code]
+    assert _orgs(c)[name].ministry_code == code
+
+
+def test_a_ministry_is_never_a_local_body_after_a_place() -> None:
+    c = classify_article(None, "郑州市、许昌市通过工业和信息化部组织的评估。", CTX)
+    assert [m.code for m in c.ministries] == ["MIIT"]
+
+
+def test_nearest_place_names_the_local_body() -> None:
+    c = classify_article(None, "河南省通信管理局联合河南省工业和信息化厅召开会议。", CTX)
+    assert {"河南省通信管理局", "河南省工业和信息化厅"} <= set(_orgs(c))
+    assert c.ministries == []
+
+
+def test_no_place_inside_a_person_name() -> None:
+    c = classify_article(None, "中国汽车工业协会副总工程师许海东表示。", CTX)
+    assert [p.full_name for p in c.places] == []
+    assert [(p.name, p.role) for p in c.people] == [("许海东", "副总工程师")]
+
+
+def test_words_inside_organisation_names_are_not_topic_evidence() -> None:
+    c = classify_article(
+        "访中国电子信息产业发展研究院院长", "中国电子信息产业发展研究院院长谈数字经济、数字化转型和数据中心建设。", CTX
+    )
+    assert "electronics" not in {t.code for t in c.topics}
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        ("2021工业互联网大会开幕", "本报讯（记者 许子皓）10月15日，大会在沈阳开幕。", ("2021-10-15", "day")),
+        (None, "本报讯 国家统计局4月16日发布数据，2021年工业生产加快。", ("2021-04-16", "day")),
+        (None, "本报讯（记者 宋婧）2021年10月，开源年会在北京举行。", ("2021-10-01", "month")),
+        (None, "本报讯 今年一季度，新冠肺炎疫情冲击下工业生产下滑。", ("2020-01-01", "quarter")),
+        (None, "本报讯 截至3月29日，复工率达到98%，疫情防控形势向好。", ("2020-01-01", "year")),
+        (None, "本报讯 方案提出单位能耗较2020年下降13.5%。2022年将推进落实。", ("2022-01-01", "year")),
+    ],
+)
+def test_date_generalisation(title, body, expected) -> None:
+    d = classify_article(title, body, CTX).date
+    assert (d.event_date, d.precision) == expected, d.evidence
+
+
+def test_law_short_title_is_the_full_law() -> None:
+    c = classify_article(
+        "《数据安全法》施行", "《中华人民共和国数据安全法》正式施行。", CTX
+    )
+    assert [(d.title, d.mentions) for d in c.policy_documents] == [("中华人民共和国数据安全法", 2)]
