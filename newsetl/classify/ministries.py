@@ -46,7 +46,21 @@ _NOT_IN_UNIT = set("副长党将会在的对向为是从并已由召开发布表
 _LOCAL_MARKS = "省市县区州盟旗"
 _BOUNDARY = set("，,。；;：:！!？?\n\r\t 、（）()“”\"'‘’《》【】[]—-·/|")
 _CONNECTORS = set("与和及同的在由将对向为是等共让把被从")
-_VERBS = ("通过", "联合", "会同", "组织", "召开", "举办", "指导", "协调", "推动", "支持", "依托", "配合", "参加")
+_VERBS = (
+    "通过",
+    "联合",
+    "会同",
+    "组织",
+    "召开",
+    "举办",
+    "指导",
+    "协调",
+    "推动",
+    "支持",
+    "依托",
+    "配合",
+    "参加",
+)
 _PLACE_LEVEL = {"province": "provincial", "city": "municipal", "county": "county"}
 # collective prefixes: (text right before the term, level)
 _COLLECTIVE = (
@@ -208,7 +222,15 @@ def find_government_mentions(text: str) -> list[GovMention]:
                         akind = ma.kind
                     out.append(
                         GovMention(
-                            start, end, text[start:end], name, "ministry", ma.code, None, "national", None,
+                            start,
+                            end,
+                            text[start:end],
+                            name,
+                            "ministry",
+                            ma.code,
+                            None,
+                            "national",
+                            None,
                             akind,
                         )  # fmt: skip
                     )

@@ -304,7 +304,9 @@ def test_no_place_inside_a_person_name() -> None:
 
 def test_words_inside_organisation_names_are_not_topic_evidence() -> None:
     c = classify_article(
-        "访中国电子信息产业发展研究院院长", "中国电子信息产业发展研究院院长谈数字经济、数字化转型和数据中心建设。", CTX
+        "访中国电子信息产业发展研究院院长",
+        "中国电子信息产业发展研究院院长谈数字经济、数字化转型和数据中心建设。",
+        CTX,
     )
     assert "electronics" not in {t.code for t in c.topics}
 
@@ -326,7 +328,5 @@ def test_date_generalisation(title, body, expected) -> None:
 
 
 def test_law_short_title_is_the_full_law() -> None:
-    c = classify_article(
-        "《数据安全法》施行", "《中华人民共和国数据安全法》正式施行。", CTX
-    )
+    c = classify_article("《数据安全法》施行", "《中华人民共和国数据安全法》正式施行。", CTX)
     assert [(d.title, d.mentions) for d in c.policy_documents] == [("中华人民共和国数据安全法", 2)]
