@@ -27,6 +27,7 @@ Never set these in production; ``newsetl run`` prints a warning when one is set.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -54,10 +55,8 @@ def _die() -> None:
         import psutil
 
         for child in psutil.Process().children(recursive=True):
-            try:
+            with contextlib.suppress(psutil.Error):
                 child.kill()
-            except psutil.Error:
-                pass
     except ImportError:
         pass
     os.kill(os.getpid(), signal.SIGKILL)

@@ -92,11 +92,24 @@ def test_sigkill_during_stage_keeps_published_file(chain: dict, stage: str) -> N
         assert kill["partial_files"], "the publish kill should leave a partial temporary file, not a partial warehouse"
 
 
-def test_next_run_after_kills_completes_and_equals_a_clean_run(chain: dict, reference: dict) -> None:
+def processor_versions(db: Path) -> set[str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {r[0] for r in con.execute("SELECT DISTINCT processor_version FROM raw.articles").fetchall()}
+    finally:
+        con.close()
+
+
+def assert_same_marts(db: Path, seeded: RunResult, reference: dict) -> None:
+    if processor_versions(db) != processor_versions(seeded.published):
+        pytest.skip("the text core or lexicons changed while the session ran: no like-for-like reference")
+    assert marts_snapshot(db) == reference
+
+
+def test_next_run_after_kills_completes_and_equals_a_clean_run(chain: dict, reference: dict, seeded_run: RunResult) -> None:
     after = chain["after"]
     assert after.returncode == 0, after.stderr[-5000:]
     wh = chain["warehouse"]
-    assert marts_snapshot(wh / "newsetl.duckdb") == reference
     assert not list(wh.glob(".newsetl.duckdb.tmp-*"))  # the killed publish's leftovers are gone
     con = duckdb.connect(str(wh / "newsetl.duckdb"), read_only=True)
     try:
@@ -106,6 +119,7 @@ def test_next_run_after_kills_completes_and_equals_a_clean_run(chain: dict, refe
         con.close()
     assert statuses[-7:] == ["abandoned"] * 6 + ["published"]  # killed runs are recorded as such
     assert quarantined == [("junk.bin", "binary file (NUL bytes)")]
+    assert_same_marts(wh / "newsetl.duckdb", seeded_run, reference)
 
 
 @pytest.fixture(scope="module")
@@ -121,19 +135,21 @@ def corrupted(chain: dict) -> dict:
     return {"result": res, "raw_before": raw_before, "warehouse": wh}
 
 
-def test_corrupted_work_db_is_rebuilt_from_raw_log_and_run_publishes(corrupted: dict, reference: dict) -> None:
+def test_corrupted_work_db_is_rebuilt_from_raw_log_and_run_publishes(
+    corrupted: dict, reference: dict, seeded_run: RunResult
+) -> None:
     res = corrupted["result"]
     assert res.returncode == 0, res.stderr[-5000:]
     assert "work database rebuilt from" in res.stdout + res.stderr
     wh = corrupted["warehouse"]
-    assert marts_snapshot(wh / "newsetl.duckdb") == reference
+    assert list((wh / ".work").glob("corrupt-*/newsetl.duckdb"))
     con = duckdb.connect(str(wh / ".work" / "newsetl.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT doc_id, text FROM raw.documents ORDER BY 1").fetchall() == corrupted["raw_before"]
         assert con.execute("SELECT count(*) FROM ops.runs").fetchone()[0] > 1  # history restored from published
     finally:
         con.close()
-    assert list((wh / ".work").glob("corrupt-*/newsetl.duckdb"))
+    assert_same_marts(wh / "newsetl.duckdb", seeded_run, reference)
 
 
 def test_broken_batch_fails_gate_and_leaves_published_byte_identical(corrupted: dict) -> None:

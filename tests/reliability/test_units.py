@@ -57,9 +57,8 @@ def test_second_run_refuses_while_the_lock_is_held(tmp_path: Path) -> None:
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(RunInProgress, match="already running|in progress|pid"):
-            with run_lock(lock):
-                pass
+        with pytest.raises(RunInProgress, match="already running|in progress|pid"), run_lock(lock):
+            pass
     finally:
         holder.kill()
         holder.wait()
