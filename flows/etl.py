@@ -188,6 +188,10 @@ def etl(
         summary["recovered"] = ensure_work_db(paths)  # damaged or missing work DB: rebuilt from raw_log/
         if summary["recovered"]:
             logger.warning(summary["recovered"])
+        from newsetl import faults
+
+        if faults.active():
+            logger.warning("fault injection active (%s): this run is a test", faults.active())
         with work_connection(paths) as con:
             start_run(con, run_id, paths, full_refresh)
         try:

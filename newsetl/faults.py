@@ -22,7 +22,7 @@
     A deliberately broken processing step: every article body comes out empty.
     Used to prove that the gate stops a broken batch (``tests/reliability``).
 
-Never set these in production; ``newsetl run`` prints a warning when one is set.
+Never set these in production; a run with one set logs a warning.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ import pytest
 from tests.conftest import SEEDS, RunResult, pipeline_run, run_cli
 
 STAGES = ["ingest", "process", "load", "dbt", "gate", "publish"]
-FAULT_SPEC = {"dbt": "dbt:3"}  # dbt is killed 3 s into the build, not before it starts
+FAULT_SPEC = {"dbt": "dbt:2"}  # dbt is killed 2 s into the build, not before it starts
 
 
 def marts_snapshot(db: Path) -> dict[str, list]:
