@@ -156,14 +156,26 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             tokens VARCHAR NOT NULL
         )"""
     )
-    removed = con.execute(
-        f"""DELETE FROM {INDEX_TABLE} AS t
-        WHERE t.dictionary_version <> ?
-           OR NOT EXISTS (
-                SELECT 1 FROM marts.fct_articles AS a
-                WHERE a.article_id = t.article_id AND {_content_hash_sql('a')} = t.content_hash)""",  # noqa: S608 - constant identifiers, values bound as parameters
-        [seg.version],
-    ).fetchone()[0]
+    removed_ids = [
+        r[0]
+        for r in con.execute(
+            f"""DELETE FROM {INDEX_TABLE} AS t
+            WHERE t.dictionary_version <> ?
+               OR NOT EXISTS (
+                    SELECT 1 FROM marts.fct_articles AS a
+                    WHERE a.article_id = t.article_id AND {_content_hash_sql('a')} = t.content_hash)
+            RETURNING t.article_id""",  # noqa: S608 - constant identifiers, values bound as parameters
+            [seg.version],
+        ).fetchall()
+    ]
+    removed = len(removed_ids)
+    if not _fts_exists(con):
+        # First build: the extension creates the index tables and its macros (match_bm25,
+        # tokenize) over what the table holds now; everything else is added incrementally.
+        con.execute(
+            f"PRAGMA create_fts_index('{INDEX_TABLE}', 'article_id', 'tokens', stemmer='none', stopwords='none', "
+            r"ignore='\s+', strip_accents=0, lower=1, overwrite=1)"
+        )
     todo = con.execute(
         f"""SELECT a.article_id, {_content_hash_sql('a')} AS content_hash,
                    concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body) AS text
@@ -184,19 +196,106 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             con.execute(f"INSERT INTO {INDEX_TABLE} SELECT * FROM _search_batch")  # noqa: S608 - constant identifiers, values bound as parameters
         finally:
             con.unregister("_search_batch")
-    # The fts extension cannot update an index: rebuilding costs O(archive) (issue 7: ~3 s per
-    # 1,000 pages, minutes and >2 GB RSS at 10,000), so skip it when no article changed.
-    index_exists = con.execute(
-        "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'fts_' || replace(?, '.', '_')", [INDEX_TABLE]
-    ).fetchone()[0]
-    if todo or removed or not index_exists:
-        con.execute(
-            f"PRAGMA create_fts_index('{INDEX_TABLE}', 'article_id', 'tokens', stemmer='none', stopwords='none', "
-            r"ignore='\s+', strip_accents=0, lower=1, overwrite=1)"
-        )
+    if todo or removed:
+        _update_fts(con, removed_ids)
     create_search_macros(con)
     indexed = con.execute(f"SELECT count(*) FROM {INDEX_TABLE}").fetchone()[0]  # noqa: S608 - constant identifiers, values bound as parameters
     return {"segmented": len(todo), "removed": removed, "indexed": indexed, "dictionary_terms": len(seg.terms)}
+
+
+def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'stats'", [FTS_SCHEMA]
+        ).fetchone()[0]
+    )
+
+
+def _update_fts(con: duckdb.DuckDBPyConnection, removed_ids: list[str]) -> None:
+    """Bring the fts tables (docs, terms, dict, stats) in line with the index table, incrementally.
+
+    ``PRAGMA create_fts_index`` can only rebuild the whole index: O(archive) on every run
+    with a new page (~3 s per 1,000 pages; at 10,000 pages minutes and >2 GB RSS). This
+    applies only the difference: rows of removed or changed articles out, rows of new ones
+    in, document frequencies recomputed for the touched terms, stats refreshed. The tables
+    keep the extension's layout and meaning (len = tokens of a document, df = documents
+    of a term), so ``match_bm25`` and ``search.articles`` score exactly as after a rebuild;
+    only the internal docid/termid numbering differs.
+    """
+    s = FTS_SCHEMA
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("_removed_ids", pa_table({"article_id": removed_ids}))
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _fts_gone AS
+                SELECT docid FROM {s}.docs
+                WHERE name IN (SELECT article_id FROM _removed_ids)
+                   OR name NOT IN (SELECT article_id FROM {INDEX_TABLE})"""  # noqa: S608 - constant identifiers
+        )
+        con.unregister("_removed_ids")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _fts_touched AS
+                SELECT DISTINCT termid FROM {s}.terms WHERE docid IN (SELECT docid FROM _fts_gone)"""  # noqa: S608
+        )
+        con.execute(f"DELETE FROM {s}.terms WHERE docid IN (SELECT docid FROM _fts_gone)")  # noqa: S608
+        con.execute(f"DELETE FROM {s}.docs WHERE docid IN (SELECT docid FROM _fts_gone)")  # noqa: S608
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _fts_new AS
+                SELECT (SELECT coalesce(max(docid), -1) FROM {s}.docs) + row_number() OVER (ORDER BY article_id) AS docid,
+                       article_id AS name, tokens
+                FROM {INDEX_TABLE} WHERE article_id NOT IN (SELECT name FROM {s}.docs)"""  # noqa: S608
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _fts_tok AS
+                SELECT docid, term FROM (SELECT docid, unnest({s}.tokenize(tokens)) AS term FROM _fts_new)
+                WHERE term IS NOT NULL AND term <> ''"""  # noqa: S608
+        )
+        con.execute(
+            f"""INSERT INTO {s}.docs
+                SELECT n.docid, n.name, coalesce(c.len, 0)
+                FROM _fts_new AS n LEFT JOIN (SELECT docid, count(*) AS len FROM _fts_tok GROUP BY docid) AS c
+                  ON n.docid = c.docid"""  # noqa: S608
+        )
+        con.execute(
+            f"""INSERT INTO {s}.dict
+                SELECT (SELECT coalesce(max(termid), -1) FROM {s}.dict) + row_number() OVER (ORDER BY term), term, 0
+                FROM (SELECT DISTINCT term FROM _fts_tok WHERE term NOT IN (SELECT term FROM {s}.dict))"""  # noqa: S608
+        )
+        con.execute(
+            f"""INSERT INTO {s}.terms
+                SELECT t.docid, 0, d.termid FROM _fts_tok AS t JOIN {s}.dict AS d ON t.term = d.term"""  # noqa: S608
+        )
+        con.execute(
+            f"""INSERT INTO _fts_touched
+                SELECT DISTINCT d.termid FROM (SELECT DISTINCT term FROM _fts_tok) AS t
+                JOIN {s}.dict AS d ON t.term = d.term"""  # noqa: S608
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _fts_df AS
+                SELECT termid, count(DISTINCT docid) AS df FROM {s}.terms
+                WHERE termid IN (SELECT termid FROM _fts_touched) GROUP BY termid"""  # noqa: S608
+        )
+        con.execute(
+            f"""UPDATE {s}.dict SET df = _fts_df.df FROM _fts_df WHERE {s}.dict.termid = _fts_df.termid"""  # noqa: S608
+        )
+        con.execute(
+            f"""DELETE FROM {s}.dict WHERE termid IN (SELECT termid FROM _fts_touched)
+                AND termid NOT IN (SELECT termid FROM _fts_df)"""  # noqa: S608
+        )
+        con.execute(f"DELETE FROM {s}.stats")  # noqa: S608
+        con.execute(f"INSERT INTO {s}.stats SELECT count(*), avg(len) FROM {s}.docs")  # noqa: S608
+        for tmp in ("_fts_gone", "_fts_touched", "_fts_new", "_fts_tok", "_fts_df"):
+            con.execute(f"DROP TABLE IF EXISTS {tmp}")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def pa_table(columns: dict[str, list]):
+    import pyarrow as pa
+
+    return pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
 
 
 MACROS_SQL = f"""
