@@ -122,7 +122,8 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: s
         return 0
     print(f"{'run':32} {'status':12} {'new docs':>8} {'quar.':>5} {'articles':>8}  gate / message")
     for r in info["runs"]:
-        detail = " ".join(str((r["message"] if r["status"] != "published" else r["gate_outcome"]) or "").split())
+        text = r["message"] if r["status"] != "published" else "; ".join(x for x in (r["gate_outcome"], r["message"]) if x)
+        detail = " ".join(str(text or "").split())
         print(
             f"{r['run_id']:32} {r['status']:12} {r['documents_new'] or 0:>8} {r['quarantined'] or 0:>5} "
             f"{r['articles_total'] or r['articles_written'] or 0:>8}  {(detail or '')[:160]}"

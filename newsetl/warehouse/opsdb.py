@@ -61,12 +61,21 @@ def finish_run(
             summary.get("gate"),
             summary.get("error") if status == "gate_failed" else None,
             published,
-            (f"[{summary['stage']}] " if summary.get("error") and summary.get("stage") else "") + (summary.get("error") or "")
-            or None,
+            _message(summary),
             json.dumps(timings),
             run_id,
         ],
     )
+
+
+def _message(summary: dict[str, Any]) -> str | None:
+    """``[stage] error`` for a failed run; notes such as a work-DB rebuild for any run."""
+    parts = []
+    if summary.get("error"):
+        parts.append((f"[{summary['stage']}] " if summary.get("stage") else "") + summary["error"])
+    if summary.get("recovered"):
+        parts.append(summary["recovered"])
+    return "; ".join(parts) or None
 
 
 def record_gate(con: duckdb.DuckDBPyConnection, run_id: str, outcome: Any) -> None:
