@@ -100,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         # Take the lock before Prefect starts, so a rival run is refused at once.
         with run_lock(paths.lock_file):
+            _reuse_prefect_server()
             from flows.etl import GateBlocked, etl
 
             try:
@@ -122,6 +123,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     print(format_summary(summary))
     return 0
+
+
+def _reuse_prefect_server() -> None:
+    """Opt-in: run against a running local Prefect server instead of a temporary one (saves ~4-8 s).
+
+    ``NEWSETL_PREFECT_SERVER=auto`` uses the server on 127.0.0.1:4200 (what ``newsetl serve``
+    starts) when it answers, else falls back to the temporary server; a URL uses that API.
+    Off by default: a run must not depend on a server someone else may stop mid-run.
+    ``PREFECT_API_URL``, when set, always wins (Prefect's own setting).
+    """
+    import os
+
+    choice = os.environ.get("NEWSETL_PREFECT_SERVER", "").strip()
+    if not choice or os.environ.get("PREFECT_API_URL"):
+        return
+    from newsetl.schedule import _healthy
+
+    url = "http://127.0.0.1:4200/api" if choice == "auto" else choice.rstrip("/")
+    if _healthy(url):
+        os.environ["PREFECT_API_URL"] = url
 
 
 def format_summary(summary: dict) -> str:
