@@ -11,9 +11,12 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +48,7 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 600) -> subpro
     whole process group is killed afterwards.
     """
     full_env = {**os.environ, **(env or {})}
+    full_env = {k: v for k, v in full_env.items() if v is not None}  # None removes a variable
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(
             [*NEWSETL, *args], stdout=out, stderr=err, text=True, cwd=ROOT, env=full_env, start_new_session=True
@@ -72,11 +76,67 @@ def copy_seeds(dest: Path) -> Path:
     return dest
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server(tmp_path_factory: pytest.TempPathFactory):
+    """One real Prefect server (127.0.0.1) for every pipeline run of the session.
+
+    Each ``newsetl run`` would otherwise start and stop its own temporary server
+    (~5 s each); with PREFECT_API_URL set, runs report to this one instead.
+    Set NEWSETL_TEST_EPHEMERAL=1 to exercise ephemeral mode instead.
+    """
+    if os.environ.get("NEWSETL_TEST_EPHEMERAL") or os.environ.get("PREFECT_API_URL"):
+        yield None
+        return
+    home = tmp_path_factory.mktemp("prefect_home")
+    port = _free_port()
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    log = (home / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("Prefect test server did not start")
+    if proc.poll() is not None:
+        yield None  # fall back to ephemeral mode
+        return
+    os.environ["PREFECT_API_URL"] = api
+    os.environ["PREFECT_HOME"] = str(home)
+    try:
+        yield api
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 @pytest.fixture(scope="session")
 def seeded_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     """The seed pages run once through the real pipeline (Prefect, dbt, GX, publish)."""
     base = tmp_path_factory.mktemp("seeded")
-    result = pipeline_run(copy_seeds(base / "input"), base / "warehouse")
+    # Like `make run`: Prefect in ephemeral mode (no server configured).
+    result = pipeline_run(copy_seeds(base / "input"), base / "warehouse", env={"PREFECT_API_URL": None})
     assert result.returncode == 0, f"pipeline failed:\nSTDOUT:\n{result.stdout}\nSTDERR:\n{result.stderr[-5000:]}"
     return result
 
