@@ -25,6 +25,7 @@ def open_work_db(paths: Paths) -> duckdb.DuckDBPyConnection:
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, paths: Paths, full_refresh: bool) -> None:
     abandon_stale_runs(con)  # the caller holds the run lock: any 'running' row is a dead run
+    reconcile_last_publish(con, paths)
     con.execute(
         "INSERT INTO ops.runs (run_id, started_at, status, input_dir, full_refresh) VALUES (?, ?, 'running', ?, ?)",
         [run_id, _now(), str(paths.input_dir), full_refresh],
@@ -99,3 +100,37 @@ def abandon_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
             [_now()],
         )
     return n
+
+
+def reconcile_last_publish(con: duckdb.DuckDBPyConnection, paths: Paths) -> str | None:
+    """A run is marked 'published' just before its file is copied (so the published file holds its own
+    record). If the process died during the copy, the published file does not know that run: mark it
+    'abandoned' so history and the volume check use the run that really was published."""
+    row = con.execute(
+        "SELECT run_id FROM ops.runs WHERE status = 'published' ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    run_id = row[0]
+    published = False
+    if paths.published_db.exists():
+        try:
+            pub = duckdb.connect(str(paths.published_db), read_only=True)
+        except duckdb.Error:
+            return None  # unreadable: do not guess
+        try:
+            published = pub.execute(
+                "SELECT count(*) FROM ops.runs WHERE run_id = ? AND status = 'published'", [run_id]
+            ).fetchone()[0] > 0
+        except duckdb.Error:
+            return None
+        finally:
+            pub.close()
+    if published:
+        return None
+    con.execute(
+        "UPDATE ops.runs SET status = 'abandoned', published_path = NULL, "
+        "message = 'the run process died while publishing; the published file was not replaced' WHERE run_id = ?",
+        [run_id],
+    )
+    return run_id

@@ -323,3 +323,24 @@ def test_prefect_binds_loopback_only(monkeypatch) -> None:
     assert os.environ["PREFECT_SERVER_API_HOST"] == "127.0.0.1"
     src = (ROOT / "newsetl" / "schedule.py").read_text(encoding="utf-8")
     assert '"--host", "127.0.0.1"' in src and "0.0.0.0" not in src
+
+
+def test_run_killed_while_publishing_is_not_left_marked_published(tmp_path: Path) -> None:
+    from newsetl.warehouse.opsdb import finish_run, start_run
+    from newsetl.warehouse.publish import publish_database
+
+    (tmp_path / "in").mkdir()
+    paths = make_paths(tmp_path / "in", tmp_path / "wh")
+    for run_id in ("r1", "r2"):
+        con = open_work_db(paths)
+        start_run(con, run_id, paths, False)
+        finish_run(con, run_id, "published", {}, {}, str(paths.published_db))
+        con.execute("CHECKPOINT")
+        con.close()
+        if run_id == "r1":
+            publish_database(paths.work_db, paths.published_db)  # r2 dies before its copy lands
+    con = open_work_db(paths)
+    start_run(con, "r3", paths, False)
+    rows = con.execute("SELECT run_id, status FROM ops.runs ORDER BY run_id").fetchall()
+    con.close()
+    assert rows == [("r1", "published"), ("r2", "abandoned"), ("r3", "running")]
