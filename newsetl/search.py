@@ -302,7 +302,7 @@ def _update_fts(con: duckdb.DuckDBPyConnection, removed_ids: list[str]) -> None:
         con.execute(f"DELETE FROM {s}.stats")  # noqa: S608
         con.execute(f"INSERT INTO {s}.stats SELECT count(*), avg(len) FROM {s}.docs")  # noqa: S608
         for tmp in ("_fts_gone", "_fts_touched", "_fts_new", "_fts_tok", "_fts_df"):
-            con.execute(f"DROP TABLE IF EXISTS {tmp}")
+            con.execute(f"DROP TABLE IF EXISTS {tmp}")  # noqa: S608 - names from the fixed tuple above
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
