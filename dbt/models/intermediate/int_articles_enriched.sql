@@ -71,6 +71,8 @@ select
     articles.primary_topic,
     articles.char_count,
     articles.processed_run,
+    -- when this row was (re)built: lets incremental models downstream take only this build's rows
+    current_timestamp as built_at,
     coalesce(topics.topic_codes, []::varchar []) as topic_codes,
     coalesce(ministries.ministry_codes, []::varchar []) as ministry_codes,
     coalesce(ministries.ministry_mentions, 0) as ministry_mentions
@@ -81,10 +83,10 @@ left join ministries on articles.article_id = ministries.article_id
 
 {% if is_incremental() %}
     where not exists (
-        select 1 from {{ this }} as built
-        where
-            built.article_id = articles.article_id
-            and built.processed_run = articles.processed_run
-            and built.source_path is not distinct from docs.source_path
-    )
+            select 1 from {{ this }} as built
+            where
+                built.article_id = articles.article_id
+                and built.processed_run = articles.processed_run
+                and built.source_path is not distinct from docs.source_path
+        )
 {% endif %}

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='article_id',
+        incremental_strategy='delete+insert',
+        post_hook=[
+            "delete from {{ this }} where article_id not in (select article_id from {{ ref('int_articles_enriched') }})"
+        ]
+    )
+}}
 -- One row per current article: the table analysts start from.
 select
     article_id,
@@ -28,3 +38,7 @@ select
     joins_repaired,
     duplicates_removed
 from {{ ref('int_articles_enriched') }}
+{% if is_incremental() %}
+    -- only the rows of int_articles_enriched's latest build (issue 7)
+    where built_at = (select max(latest.built_at) from {{ ref('int_articles_enriched') }} as latest)
+{% endif %}
