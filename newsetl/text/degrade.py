@@ -7,8 +7,10 @@ corpus generator. Deterministic: every random choice comes from the
 Phenomena (names accepted in ``phenomena``):
 
 * ``cut_adjacent``  a paragraph cut mid-sentence, the tail on the next line;
-* ``cut_distant``   a paragraph cut mid-sentence, the tail and the rest of
-  the article moved down the page after another article's text;
+* ``cut_distant``   1-3 articles cut mid-sentence, each tail (with the rest
+  of its article) moved down the page after another article's text: after a
+  later article's end, or all tails in a later "column" right after the last
+  cut article's head (see ``_cut_distant``);
 * ``repeat_exact`` / ``repeat_truncated``  a paragraph printed twice (the
   copy whole, or cut off at 40-80 %);
 * ``ascii_punct``   the whole page in ASCII punctuation (``,:()?!;"``);
@@ -153,6 +155,37 @@ def _article_lines(i: int, a: TruthArticle) -> list[_Line]:
     return out
 
 
+def _cut_distant(blocks: list[list[_Line]], rng: random.Random, truth: PageTruth) -> list[tuple[int, list[_Line]]]:
+    """Cut 1-3 articles mid-sentence and move each tail (with the rest of its article) down the page.
+
+    Two layouts, both seen on real pages (seed 004 has the second): each tail
+    after the end of a random later article (before the next title), or a
+    "column": several articles cut, their tails printed in order right after
+    the last cut article's head, so the first tail follows another article's
+    cut end. Draws come from a sub-generator, so the other phenomena of a
+    page are laid out as without this one.
+    """
+    r = random.Random(rng.random())
+    m = min(len(blocks) - 1, r.choice((1, 1, 1, 2, 2, 3)))
+    chosen = sorted(r.sample(range(len(blocks) - 1), m))
+    column = m > 1 and r.random() < 0.5
+    rests: list[tuple[int, list[_Line]]] = []
+    for b in chosen:
+        cands = [j for j, ln in enumerate(blocks[b]) if ln.role == "text" and len(ln.text) >= 40]
+        j = r.choice(cands) if cands else None
+        p = _cut_point(blocks[b][j].text, r) if j is not None else None
+        if j is None or p is None:
+            continue
+        t = blocks[b][j].text
+        truth.cuts.append((t[:p][-6:], t[p:][:6]))
+        rests.append((b, [_Line(t[p:], b, "text"), *blocks[b][j + 1 :]]))
+        blocks[b] = [*blocks[b][:j], _Line(t[:p], b, "text")]
+    if column and len(rests) > 1:
+        last = rests[-1][0]
+        return [(last, rest) for _b, rest in rests]
+    return [(r.randrange(b + 1, len(blocks)), rest) for b, rest in rests]
+
+
 def build_page(
     articles: Sequence[TruthArticle], rng: random.Random, phenomena: Sequence[str] = ()
 ) -> tuple[str, PageTruth]:
@@ -203,17 +236,7 @@ def build_page(
             blocks[b][j : j + 1] = [_Line(t[:p], b, "text"), _Line(t[p:], b, "text")]
     moved: list[tuple[int, list[_Line]]] = []
     if "cut_distant" in ph and len(blocks) > 1:
-        b = rng.randrange(len(blocks) - 1)
-        cands = [j for j, ln in enumerate(blocks[b]) if ln.role == "text" and len(ln.text) >= 40]
-        j = rng.choice(cands) if cands else None
-        p = _cut_point(blocks[b][j].text, rng) if j is not None else None
-        if j is not None and p is not None:
-            t = blocks[b][j].text
-            truth.cuts.append((t[:p][-6:], t[p:][:6]))
-            rest = [_Line(t[p:], b, "text"), *blocks[b][j + 1 :]]
-            blocks[b] = [*blocks[b][:j], _Line(t[:p], b, "text")]
-            target = rng.randrange(b + 1, len(blocks))
-            moved.append((target, rest))
+        moved = _cut_distant(blocks, rng, truth)
     if "furniture_inside" in ph:
         b = rng.randrange(len(blocks))
         slots = [j for j in range(1, len(blocks[b])) if blocks[b][j - 1].role == "text" and blocks[b][j].role == "text"]

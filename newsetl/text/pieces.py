@@ -182,4 +182,5 @@ def _classify(pieces: list[Piece]) -> None:
                 p.kind, p.names = "author", [t]
                 pieces[i + 1].kind, pieces[i + 1].names = "author", nl
                 continue
-        p.kind = "heading" if headlines.is_heading_like(t, p.md) else "text"
+        # a lead label (本报讯 …) opens a first paragraph, however short it was cut
+        p.kind = "heading" if headlines.is_heading_like(t, p.md) and not bylines.starts_with_lead(t) else "text"

@@ -13,11 +13,16 @@ Evidence, all of it generalising (none names a specific article):
   rjieba — cheap, and a strong sign the two pieces were one string;
 * the shape of the tail's start: punctuation or a particle cannot open a
   sentence, a lead label (本报讯) or a Q&A turn always does;
-* vocabulary: the tail should read like the head's article *more* than like
-  the text it happens to follow on the page (character-bigram overlap);
-* position: adjacency is a bonus, a tail above its head a small malus.
+* vocabulary: the text from the tail on should read like the head's article
+  *more* than like the article it happens to sit in (character-bigram
+  overlap of ~400/200 characters of context, see ``segment._choose_joins``);
+* position: adjacency is a bonus, and so is a tail right after a closing
+  signature or after another article's cut end (a column of tails); a tail
+  above its head needs strong evidence at the cut.
+* one-to-one: a global assignment, so one head cannot steal the only tail
+  another head has.
 
-``choose_joins`` assigns heads to tails greedily by score, one each.
+``choose_joins`` assigns heads to tails one-to-one, maximising the total score.
 """
 
 from __future__ import annotations
@@ -115,32 +120,95 @@ def join_text(head: str, tail: str) -> str:
     return head + tail
 
 
+TOP_K = 3
+
+
 def choose_joins(
     heads: Iterable[int], tails: Iterable[int], score: Callable[[int, int], float | None]
 ) -> dict[int, int]:
-    """Greedy one-to-one assignment of heads to tails by descending score.
+    """One-to-one assignment of heads to tails maximising the total score.
 
-    ``score`` returns None when a pair is impossible. Greedy is enough: a page
-    has a handful of heads, and the strongest evidence (a word across the
-    cut) should win over weaker adjacency.
+    ``score`` returns None when a pair is impossible. A global matching
+    (Hungarian algorithm over the possible pairs, a head may stay unmatched)
+    rather than greedy: on a page with several cut articles, the tail that
+    fits one head best may be the only one that fits another.
     """
-    cands: list[tuple[float, int, int]] = []
     tails = list(tails)
+    pairs: dict[int, dict[int, float]] = {}
     for h in heads:
+        row = {}
         for t in tails:
-            if t == h:
-                continue
-            s = score(h, t)
-            if s is not None:
-                cands.append((s, -abs(t - h), h, t))  # type: ignore[arg-type]
-    cands.sort(reverse=True)
-    used_h: set[int] = set()
-    used_t: set[int] = set()
-    out: dict[int, int] = {}
-    for _s, _d, h, t in cands:  # type: ignore[misc]
-        if h in used_h or t in used_t:
-            continue
-        out[h] = t
-        used_h.add(h)
-        used_t.add(t)
+            if t != h:
+                s = score(h, t)
+                if s is not None:
+                    row[t] = s
+        if row:
+            # the best few tails of each head are enough to resolve conflicts
+            pairs[h] = dict(sorted(row.items(), key=lambda kv: (-kv[1], abs(kv[0] - h)))[:TOP_K])
+    if not pairs:
+        return {}
+    if all(len(r) == 1 for r in pairs.values()) and len({t for r in pairs.values() for t in r}) == len(pairs):
+        return {h: next(iter(r)) for h, r in pairs.items()}  # no conflict: nothing to optimise
+    rows = sorted(pairs)
+    cols = sorted({t for r in pairs.values() for t in r})
+    # cost matrix: rows x (tails + one "unmatched" column per row); a possible
+    # pair always gains something over none
+    big = 1e9
+    n, m = len(rows), len(cols) + len(rows)
+    cost = [[big] * m for _ in rows]
+    for i, h in enumerate(rows):
+        for j, t in enumerate(cols):
+            if t in pairs[h]:
+                cost[i][j] = -max(pairs[h][t], 0.01)
+        cost[i][len(cols) + i] = 0.0
+    match = _hungarian(cost, n, m)
+    return {rows[i]: cols[j] for i, j in enumerate(match) if j < len(cols)}
+
+
+def _hungarian(cost: list[list[float]], n: int, m: int) -> list[int]:
+    """Minimum-cost assignment of n rows to distinct columns (n <= m): column per row."""
+    inf = float("inf")
+    u = [0.0] * (n + 1)
+    v = [0.0] * (m + 1)
+    p = [0] * (m + 1)
+    way = [0] * (m + 1)
+    for i in range(1, n + 1):
+        p[0] = i
+        j0 = 0
+        minv = [inf] * (m + 1)
+        used = [False] * (m + 1)
+        while True:
+            used[j0] = True
+            i0 = p[j0]
+            delta = inf
+            j1 = 0
+            row = cost[i0 - 1]
+            for j in range(1, m + 1):
+                if not used[j]:
+                    cur = row[j - 1] - u[i0] - v[j]
+                    if cur < minv[j]:
+                        minv[j] = cur
+                        way[j] = j0
+                    if minv[j] < delta:
+                        delta = minv[j]
+                        j1 = j
+            for j in range(m + 1):
+                if used[j]:
+                    u[p[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+            if p[j0] == 0:
+                break
+        while True:
+            j1 = way[j0]
+            p[j0] = p[j1]
+            j0 = j1
+            if j0 == 0:
+                break
+    out = [0] * n
+    for j in range(1, m + 1):
+        if p[j]:
+            out[p[j] - 1] = j - 1
     return out

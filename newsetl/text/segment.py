@@ -30,9 +30,14 @@ from newsetl.text.normalize import content_key
 from newsetl.text.pieces import Piece, page_pieces
 
 JOIN_THRESHOLD = 2.0
-VOCAB_CAP = 2.0  # 4 x a bigram-overlap advantage of 0.5, more than ever observed
 TOPIC_SHIFT = 0.02  # see _topic_shift: subheads scored >= 0.025 on the seeds, new articles a median 0.001
-SECOND_PASS_MARGIN = 0.03  # vocabulary advantage a tail needs when nothing else speaks for it
+DISTANT_THRESHOLD = 0.2  # a text head with no terminal punctuation is a cut: a lower bar for its tail
+VOCAB_W = 12.0  # weight of the vocabulary advantage (bigram cosine difference, typically -0.15..0.2)
+VOCAB_CAP = VOCAB_W * 0.2
+POS_BONUS = 0.5
+NO_EVIDENCE = 0.0
+CTX_CHARS = 400  # article text before a head compared with a tail (400-600 measured best)
+BLOCK_CHARS = 200  # text from a tail on
 
 
 @dataclass
@@ -132,6 +137,43 @@ def _opener(page: _Page, t: Piece) -> bool:
     return prev is None or prev.kind in ("heading", "byline_top", "author")
 
 
+_CTX_STOP = frozenset(("heading", "byline_top", "author", "byline_end"))
+
+
+def _article_before(page: _Page, i: int, cap: int | None = None) -> frozenset:
+    """Bigrams of the article piece ``i`` sits in, up to and including ``i`` (back to its heading or lead)."""
+    cap = cap or CTX_CHARS
+    sets: list[frozenset] = []
+    n = 0
+    for j in range(i, -1, -1):
+        x = page.p[j]
+        if j != i and x.kind in _CTX_STOP:
+            break
+        if x.kind == "text" or j == i:
+            sets.append(page.bg(j))
+            n += len(x.text)
+            if n >= cap or bylines.starts_with_lead(x.text):
+                break
+    return frozenset().union(*sets)
+
+
+def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
+    """Bigrams of the text from piece ``t`` on, as far as it may run in one article (a tail and what follows)."""
+    cap = cap or BLOCK_CHARS
+    sets: list[frozenset] = []
+    n = 0
+    for j in range(t, len(page.p)):
+        x = page.p[j]
+        if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and bylines.starts_with_lead(x.text))):
+            break
+        if x.kind in ("text", "heading"):
+            sets.append(page.bg(j))
+            n += len(x.text)
+            if n >= cap or (j != t and repair.is_open(x.text)):
+                break
+    return frozenset().union(*sets)
+
+
 def _choose_joins(page: _Page) -> dict[int, int]:
     p = page.p
     heads = [x.idx for x in p if x.kind in ("text", "heading") and repair.is_open(x.text)]
@@ -144,7 +186,47 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     lead = {t for t in tails if bylines.starts_with_lead(p[t].text)}
     opener = {t for t in tails if _opener(page, p[t])}
     nxt_of = {h: page.next_content(h) for h in heads}
+    prev_of = {t: page.prev_content(t) for t in tails}
     tails = [t for t in tails if t not in lead]
+    head_bg: dict[int, frozenset] = {}
+    block_bg: dict[int, frozenset] = {}
+    host_sim: dict[int, float] = {}  # tail -> overlap with the article it sits in
+
+    def loose_heading(h: int) -> bool:
+        # a heading-like head that sits after text and before another heading
+        # block (not its own body, byline or lead): a short paragraph cut
+        before, nxt = page.prev_content(h), nxt_of[h]
+        return (
+            before is not None and before.kind == "text"
+            and (nxt is None or nxt.kind == "byline_end" or (nxt.kind == "heading" and not headlines.is_subtitle(nxt.text)))
+        )
+
+    loose = {h for h in heads if p[h].kind == "heading" and loose_heading(h)}
+
+    def vocab(h: int, t: int) -> float:
+        """How much more the text from t on reads like h's article than like the one it sits in."""
+        hb = head_bg.get(h)
+        if hb is None:
+            hb = head_bg[h] = _article_before(page, h)
+        tb = block_bg.get(t)
+        if tb is None:
+            tb = block_bg[t] = _block_from(page, t)
+        host = host_sim.get(t)
+        if host is None:
+            before = prev_of[t]
+            ok = before is not None and before.kind == "text"
+            host = host_sim[t] = repair.overlap(tb, _article_before(page, before.idx)) if ok else 0.0  # type: ignore[union-attr]
+        return repair.overlap(tb, hb) - host
+
+    settled_of: dict[int, bool] = {}
+
+    def settled(h: int) -> bool:
+        """True when a head's cut shows in some pair: a long word across it, or a tail that cannot open a sentence."""
+        v = settled_of.get(h)
+        if v is None:
+            v = any(shape[t] >= 1.5 or len(repair.cross_word(p[h].text, p[t].text) or "") >= 3 for t in tails if t > h)
+            settled_of[h] = v
+        return v
 
     def score(h: int, t: int) -> float | None:
         hp, tp = p[h], p[t]
@@ -153,52 +235,34 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         sh = shape[t]
         cw = repair.cross_word(hp.text, tp.text)
         strong = (cw is not None and len(cw) >= 3) or sh >= 3.0
-        if hp.kind == "heading" and not strong:
+        if hp.kind == "heading" and not strong and not (h in loose and (cw or sh > 0)):
             return None
         if not adjacent and t in opener and not (cw or sh >= 3.0):
             return None
         s = sh + (3.5 if cw else 0.0)
         if adjacent:
             s += 2.5
-        else:
-            penalty = (1.0 if t < h else 0.0) + (1.0 if not cw and sh <= 0 else 0.0)
-            if s + VOCAB_CAP - penalty < JOIN_THRESHOLD:
-                return None  # vocabulary alone cannot lift it over the bar (second pass may)
-            before = page.prev_content(t)
-            ctx_t = page.bg(t)
-            sim_h = repair.overlap(ctx_t, page.bg(h))
-            sim_prev = repair.overlap(ctx_t, page.bg(before.idx)) if before is not None and before.kind == "text" else 0.0
-            s += 4.0 * (sim_h - sim_prev) - penalty
-        return s if s >= JOIN_THRESHOLD else None
+            return s if s >= JOIN_THRESHOLD else None
+        if t < h:
+            # a tail above its head: only on strong evidence at the cut (the
+            # head's article text may contain the candidate, so no vocabulary)
+            return sh + (3.5 if cw else 0.0) - 1.5 if strong else None
+        if not cw and sh <= 0:
+            if settled(h):
+                return None  # the head has a tail with evidence at the cut: vocabulary alone is not enough
+            s -= NO_EVIDENCE  # nothing at the cut speaks for the pair
+        if s + VOCAB_CAP < DISTANT_THRESHOLD:
+            return None  # vocabulary cannot lift it over the bar
+        before = prev_of[t]
+        if before is None or before.kind == "byline_end":
+            s += POS_BONUS  # after a closed article: where a moved tail sits
+        elif before.kind == "text" and repair.is_open(before.text):
+            s += POS_BONUS  # right after another article's cut end (a column of tails)
+        s += VOCAB_W * vocab(h, t)
+        bar = JOIN_THRESHOLD if hp.kind == "heading" else DISTANT_THRESHOLD
+        return s if s >= bar else None
 
-    joins = repair.choose_joins(heads, tails, score)
-    # second pass: a head left without a tail is matched to a paragraph start
-    # further down that reads more like the head's article than like the text
-    # it follows (every cut has a continuation unless the article runs on
-    # another page, so the bar is relative vocabulary, not absolute evidence)
-    used = set(joins.values())
-    rest = [h for h in heads if h not in joins and p[h].kind == "text"]
-    free = [t for t in tails if t not in used]
-    if rest and free:
-
-        def score2(h: int, t: int) -> float | None:
-            tp = p[t]
-            if t < h or t in opener:
-                return None
-            before = page.prev_content(t)
-            if before is None or before.idx == h or (before.kind == "text" and repair.is_open(before.text)):
-                return None
-            sh = shape[t]
-            if sh < 0:
-                return None
-            ctx_t = page.ctx(t, 1)
-            diff = repair.overlap(ctx_t, page.ctx(h, -1)) - repair.overlap(ctx_t, page.ctx(before.idx, -1))
-            if diff <= SECOND_PASS_MARGIN:
-                return None
-            return diff + 0.1 * sh + (0.5 if repair.cross_word(p[h].text, tp.text) else 0.0)
-
-        joins.update(repair.choose_joins(rest, free, score2))
-    return joins
+    return repair.choose_joins(heads, tails, score)
 
 
 def _heading_group(page: _Page, i: int) -> list[Piece]:

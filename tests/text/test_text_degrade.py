@@ -52,6 +52,14 @@ def test_each_phenomenon_alone(phenomenon: str):
     assert total.boundary_f1 >= 0.9, (phenomenon, total)
 
 
+def test_cut_distant_layouts_and_repair():
+    """1-3 cuts a page, tails after a later article or in a column after the last cut head; thresholds just under measured."""
+    n_cuts = [len(build_page(ARTS[:5], random.Random(s), ["cut_distant"])[1].cuts) for s in range(40)]
+    assert max(n_cuts) >= 2 and min(n_cuts) >= 1
+    total, _per, _ms = evaluate(ARTS, n_pages=40, seed=11, mix=("cut_distant",))
+    assert total.exact_accuracy >= 0.78 and total.boundary_f1 >= 0.94, total
+
+
 def test_titles_without_lead_or_byline():
     """no_lead: titles followed by plain text (topic shift decides title vs subhead): still weak."""
     total, _per, _ms = evaluate(ARTS, n_pages=40, seed=11, mix=("no_lead",))
@@ -61,7 +69,7 @@ def test_titles_without_lead_or_byline():
 def test_hard_mixes():
     """2-4 phenomena a page, and flattened pages with 1-3 more; thresholds a little under the measured values."""
     hard, _per, _ms = evaluate(ARTS, n_pages=120, seed=7, mix=HARD, per_page=4, min_per_page=2)
-    assert hard.exact_accuracy >= 0.83 and hard.boundary_f1 >= 0.94, hard
+    assert hard.exact_accuracy >= 0.84 and hard.boundary_f1 >= 0.95, hard
     flat, _per, _ms = evaluate(ARTS, n_pages=80, seed=7, mix=FLAT_WITH, per_page=3, always=("page_one_line",))
     assert flat.exact_accuracy >= 0.62 and flat.boundary_f1 >= 0.88, flat
 
@@ -69,8 +77,8 @@ def test_hard_mixes():
 def test_harness_main_mix_meets_target():
     total, per, _ms = evaluate(ARTS, n_pages=200, seed=7, mix=MIX)
     print(f"harness: exact {total.exact_accuracy:.3f} boundary F1 {total.boundary_f1:.3f}")
-    assert total.exact_accuracy >= 0.9
-    assert total.boundary_f1 >= 0.95
+    assert total.exact_accuracy >= 0.93
+    assert total.boundary_f1 >= 0.98
 
 
 def test_speed_budget():

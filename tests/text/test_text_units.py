@@ -126,6 +126,14 @@ def test_choose_joins_prefers_strong_evidence_over_adjacency():
     assert repair.choose_joins([0, 1], [2, 5], lambda h, t: scores.get((h, t))) == {0: 2, 1: 5}
 
 
+def test_choose_joins_is_a_global_matching_not_greedy():
+    # greedy takes (0, 2) at 5.0 and leaves head 1 without a tail (total 5.0);
+    # the best one-to-one assignment joins both heads (4.0 + 3.0)
+    scores = {(0, 2): 5.0, (0, 3): 4.0, (1, 2): 3.0}
+    assert repair.choose_joins([0, 1], [2, 3], lambda h, t: scores.get((h, t))) == {0: 3, 1: 2}
+    assert repair.choose_joins([0], [2, 3], lambda h, t: None) == {}
+
+
 def test_glued_headings_bylines_and_authors_on_flattened_lines():
     from newsetl.text.glued import glued_cuts, name_end, repeat_cuts
 
