@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import resource
 import secrets
 import time
 from collections.abc import Iterator
@@ -112,9 +113,8 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
 def dbt_task(paths: Paths, full_refresh: bool) -> int:
-    from newsetl.dbt_runner import run_dbt
-
     from newsetl import dbt_plan
+    from newsetl.dbt_runner import run_dbt
 
     fault_point("dbt")
     # Build only what changed (newsetl/dbt_plan.py): full on a code change, incremental on new
@@ -174,12 +174,14 @@ def etl(
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
     summary: dict[str, Any] = {"run_id": run_id, "input": str(paths.input_dir), "status": "running"}
     timings: dict[str, float] = {}
+    rss: dict[str, int] = {}  # the flow process's peak RSS (MB) after each stage: which stage needs memory
 
     def timed(stage: str, fn, *args):
         summary["stage"] = stage
         t0 = time.perf_counter()
         out = fn(*args)
         timings[stage] = round(time.perf_counter() - t0, 3)
+        rss[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         return out
 
     with run_lock(paths.lock_file):
@@ -208,6 +210,7 @@ def etl(
                     for k in processed:
                         processed[k] += part[k]
             timings["process_load"] = round(time.perf_counter() - t0, 3)
+            rss["process_load"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
             summary["process"] = processed
             timed("dbt", dbt_task, paths, full_refresh)
             outcome = timed("gate", gate_task, paths, run_id)
@@ -241,6 +244,7 @@ def etl(
                 logger.error("could not record the failed run: %s", inner)
             raise
     summary["timings"] = timings
+    summary["peak_rss_mb"] = rss
     logger.info("run summary: %s", json.dumps(summary, ensure_ascii=False, default=str))
     return summary
 

@@ -160,6 +160,7 @@ def format_summary(summary: dict) -> str:
         f"  quality gate: {summary.get('gate')}",
         f"  published: {summary.get('published')}",
         f"  stage seconds: {json.dumps(summary.get('timings', {}))}",
+        f"  peak RSS MB after each stage: {json.dumps(summary.get('peak_rss_mb', {}))}",
     ]
     return "\n".join(lines)
 

@@ -6,12 +6,13 @@ How it works
   (kicker, title - counted twice, so headline matches rank higher - subtitle, body) with rjieba in *search mode* plus a user
   dictionary of the lexicon terms (topic terms, ministry names and aliases,
   organisations), so 工业和信息化部, 复工复产 or 工业互联网 stay whole tokens while
-  their parts (工业, 复工 ...) are indexed too. The space-separated tokens go to
-  ``search.article_text``; only new or changed articles are segmented again.
-* DuckDB's fts extension (from the pip package ``duckdb-extension-fts``, never
-  downloaded) indexes that column: ``PRAGMA create_fts_index`` with
-  ``stemmer='none', stopwords='none'`` and whitespace as the only separator,
-  into schema ``fts_search_article_text``.
+  their parts (工业, 复工 ...) are indexed too (``newsetl.search_tokens``, on all
+  cores). Only new, changed or removed articles are touched; ``search.article_text``
+  records what is indexed (content hash, dictionary version).
+* The index is DuckDB's fts extension layout (from the pip package
+  ``duckdb-extension-fts``, never downloaded) in schema ``fts_search_article_text``:
+  ``PRAGMA create_fts_index`` creates it once (``stemmer='none', stopwords='none'``,
+  whitespace as the only separator) and it is then maintained incrementally.
 * Two SQL table macros stored in the warehouse make the index usable from any
   DuckDB client, **without loading the extension** (BI tools, the duckdb CLI,
   SQLAlchemy, ``newsetl sql``):
@@ -31,17 +32,15 @@ How it works
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 
+from newsetl.search_tokens import Segmenter, dictionary_version, segment_texts
+
 INDEX_TABLE = "search.article_text"
 FTS_SCHEMA = "fts_search_article_text"
-SLICE_ARTICLES = 3000  # articles segmented and indexed per step
-_WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff]")
+SLICE_ARTICLES = 2500  # articles segmented and indexed per step: bounds memory (~0.8 GB RSS at 10,000 pages)
 
 # Lexicon columns whose values become user-dictionary words (table, column) - all from dbt seeds in raw.
 _DICTIONARY_SOURCES = (
@@ -96,41 +95,6 @@ def dictionary_terms(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
-class Segmenter:
-    """rjieba in search mode with the lexicon terms added as user words."""
-
-    def __init__(self, terms: Iterable[str]):
-        import rjieba
-
-        self.terms = sorted(set(terms))
-        self._term_set = frozenset(self.terms)
-        self._jieba = rjieba.Jieba()
-        for term in self.terms:
-            if " " not in term:
-                self._jieba.add_word(term, None, None)
-        self.version = hashlib.sha256("\n".join(self.terms).encode()).hexdigest()[:16]
-
-    def tokens(self, text: str) -> list[str]:
-        out: list[str] = []
-        for tok in self._jieba.cut_for_search(text, False):
-            if not _WORDLIKE.search(tok):
-                continue
-            out.append(tok.lower())
-            # search mode only adds the 2- and 3-character parts of a long word: also add the
-            # lexicon terms inside it, so 工业互联网平台 is found by 工业互联网.
-            if len(tok) >= 5:
-                out.extend(
-                    sub.lower()
-                    for n in range(4, len(tok))
-                    for i in range(len(tok) - n + 1)
-                    if (sub := tok[i : i + n]) in self._term_set
-                )
-        return out
-
-    def segment(self, text: str) -> str:
-        return " ".join(self.tokens(text))
-
-
 def _content_hash_sql(alias: str) -> str:
     return (
         f"md5(concat_ws(chr(10), coalesce({alias}.kicker, ''), coalesce({alias}.title, ''), "
@@ -138,45 +102,49 @@ def _content_hash_sql(alias: str) -> str:
     )
 
 
-def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Segment new/changed current articles, rebuild the fts index and (re)create the SQL macros.
+def _segment_parallel(terms: list[str], texts: list[str]) -> list[str]:
+    """Segment on all cores (the run's text-worker pool) when there is enough text."""
+    from newsetl.process import PARALLEL_MIN_CHARS, default_workers, worker_pool
 
-    Runs on the work database after dbt; cost is one rjieba pass over the
-    articles not yet segmented plus the extension's index build.
+    workers = default_workers()
+    if workers <= 1 or sum(map(len, texts)) < PARALLEL_MIN_CHARS:
+        return segment_texts(terms, texts)
+    step = -(-len(texts) // (workers * 2))
+    parts = [texts[i : i + step] for i in range(0, len(texts), step)]
+    out: list[str] = []
+    for part in worker_pool(workers).map(segment_texts, [terms] * len(parts), parts):
+        out.extend(part)
+    return out
+
+
+def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Bring the search index in line with ``marts.fct_articles``: only new, changed or removed articles.
+
+    Runs on the work database after dbt. Cost: one rjieba pass (on all cores) over the
+    articles not yet indexed, plus index maintenance proportional to them, in slices of
+    ``SLICE_ARTICLES`` so memory is bounded by the slice. ``search.article_text`` keeps one
+    row per indexed article (content hash, dictionary version), not the tokens: they live in
+    the fts tables only.
     """
     import pyarrow as pa
 
     load_fts(con)
-    seg = Segmenter(dictionary_terms(con))
-    con.execute("CREATE SCHEMA IF NOT EXISTS search")
-    con.execute(
-        f"""CREATE TABLE IF NOT EXISTS {INDEX_TABLE} (
-            article_id VARCHAR PRIMARY KEY,
-            content_hash VARCHAR NOT NULL,
-            dictionary_version VARCHAR NOT NULL,
-            tokens VARCHAR NOT NULL
-        )"""
-    )
+    terms = dictionary_terms(con)
+    version = dictionary_version(terms)
+    _ensure_index_tables(con)
     removed_ids = [
         r[0]
         for r in con.execute(
-            f"""DELETE FROM {INDEX_TABLE} AS t
+            f"""SELECT t.article_id FROM {INDEX_TABLE} AS t
             WHERE t.dictionary_version <> ?
                OR NOT EXISTS (
                     SELECT 1 FROM marts.fct_articles AS a
-                    WHERE a.article_id = t.article_id AND {_content_hash_sql('a')} = t.content_hash)
-            RETURNING t.article_id""",  # noqa: S608 - constant identifiers, values bound as parameters
-            [seg.version],
+                    WHERE a.article_id = t.article_id AND {_content_hash_sql('a')} = t.content_hash)""",  # noqa: S608 - constant identifiers, values bound as parameters
+            [version],
         ).fetchall()
     ]
-    removed = len(removed_ids)
-    if not _fts_exists(con):
-        # First build: the extension creates the index tables and its macros (match_bm25,
-        # tokenize) over what the table holds now; everything else is added incrementally.
-        con.execute(
-            f"PRAGMA create_fts_index('{INDEX_TABLE}', 'article_id', 'tokens', stemmer='none', stopwords='none', "
-            r"ignore='\s+', strip_accents=0, lower=1, overwrite=1)"
-        )
+    if removed_ids:
+        _remove_documents(con, removed_ids)
     todo_ids = [
         r[0]
         for r in con.execute(
@@ -184,8 +152,6 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id ORDER BY a.article_id"""  # noqa: S608 - constant identifiers
         ).fetchall()
     ]
-    # Segment and index in slices: memory stays bounded by the slice, not the archive
-    # (a cold 10,000-page build in one piece peaked at 3.5 GB RSS).
     for i in range(0, len(todo_ids), SLICE_ARTICLES):
         con.register("_search_ids", pa.table({"article_id": todo_ids[i : i + SLICE_ARTICLES]}))
         try:
@@ -199,25 +165,19 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             con.unregister("_search_ids")
         batch = pa.table(
             {
-                "article_id": [r[0] for r in todo],
-                "content_hash": [r[1] for r in todo],
-                "dictionary_version": [seg.version] * len(todo),
-                "tokens": [seg.segment(r[2]) for r in todo],
+                "article_id": pa.array([r[0] for r in todo], pa.string()),
+                "content_hash": pa.array([r[1] for r in todo], pa.string()),
+                "tokens": pa.array(_segment_parallel(terms, [r[2] for r in todo]), pa.string()),
             }
         )
         del todo
-        con.register("_search_batch", batch)
-        try:
-            con.execute(f"INSERT INTO {INDEX_TABLE} SELECT * FROM _search_batch")  # noqa: S608 - constant identifiers, values bound as parameters
-        finally:
-            con.unregister("_search_batch")
+        _add_documents(con, batch, version)
         del batch
-        _update_fts(con, removed_ids if i == 0 else [])
-    if removed and not todo_ids:
-        _update_fts(con, removed_ids)
+    if removed_ids or todo_ids:
+        _refresh_stats(con)
     create_search_macros(con)
-    indexed = con.execute(f"SELECT count(*) FROM {INDEX_TABLE}").fetchone()[0]  # noqa: S608 - constant identifiers, values bound as parameters
-    return {"segmented": len(todo_ids), "removed": removed, "indexed": indexed, "dictionary_terms": len(seg.terms)}
+    indexed = con.execute(f"SELECT count(*) FROM {INDEX_TABLE}").fetchone()[0]  # noqa: S608 - constant identifiers
+    return {"segmented": len(todo_ids), "removed": len(removed_ids), "indexed": indexed, "dictionary_terms": len(terms)}
 
 
 def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
@@ -228,44 +188,90 @@ def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-def _update_fts(con: duckdb.DuckDBPyConnection, removed_ids: list[str]) -> None:
-    """Bring the fts tables (docs, terms, dict, stats) in line with the index table, incrementally.
+def _ensure_index_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``search.article_text`` and the extension's index tables (empty) on first use.
 
-    ``PRAGMA create_fts_index`` can only rebuild the whole index: O(archive) on every run
-    with a new page (~3 s per 1,000 pages; at 10,000 pages minutes and >2 GB RSS). This
-    applies only the difference: rows of removed or changed articles out, rows of new ones
-    in, document frequencies recomputed for the touched terms, stats refreshed. The tables
-    keep the extension's layout and meaning (len = tokens of a document, df = documents
-    of a term), so ``match_bm25`` and ``search.articles`` score exactly as after a rebuild;
-    only the internal docid/termid numbering differs.
+    The extension's ``PRAGMA create_fts_index`` is run once, over an empty table: it creates
+    the index tables (docs, terms, dict, stats, fields) and its macros (``match_bm25``,
+    ``tokenize``); every article is then added by :func:`_add_documents`. An index from an
+    older layout (tokens stored in ``search.article_text``) is dropped and rebuilt once.
+    """
+    con.execute("CREATE SCHEMA IF NOT EXISTS search")
+    columns = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'search' AND table_name = 'article_text'"
+    ).fetchall()}
+    if "tokens" in columns and _fts_exists(con):
+        con.execute(f"DROP SCHEMA {FTS_SCHEMA} CASCADE")
+        con.execute(f"DROP TABLE {INDEX_TABLE}")
+    if not _fts_exists(con):
+        con.execute(f"DROP TABLE IF EXISTS {INDEX_TABLE}")
+        con.execute(f"CREATE TABLE {INDEX_TABLE} (article_id VARCHAR PRIMARY KEY, tokens VARCHAR)")
+        con.execute(
+            f"PRAGMA create_fts_index('{INDEX_TABLE}', 'article_id', 'tokens', stemmer='none', stopwords='none', "
+            r"ignore='\s+', strip_accents=0, lower=1, overwrite=1)"
+        )
+        con.execute(f"DROP TABLE {INDEX_TABLE}")
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {INDEX_TABLE} (
+            article_id VARCHAR PRIMARY KEY,
+            content_hash VARCHAR NOT NULL,
+            dictionary_version VARCHAR NOT NULL
+        )"""
+    )
+
+
+def _remove_documents(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> None:
+    """Take articles out of the index: their term rows, document frequencies and doc rows."""
+    s = FTS_SCHEMA
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("_removed_ids", pa_table({"article_id": article_ids}))
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _fts_gone AS
+                SELECT docid FROM {s}.docs WHERE name IN (SELECT article_id FROM _removed_ids)"""  # noqa: S608 - constant identifiers
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _fts_df AS
+                SELECT termid, count(DISTINCT docid) AS n FROM {s}.terms
+                WHERE docid IN (SELECT docid FROM _fts_gone) GROUP BY termid"""  # noqa: S608
+        )
+        con.execute(f"UPDATE {s}.dict SET df = {s}.dict.df - _fts_df.n FROM _fts_df WHERE {s}.dict.termid = _fts_df.termid")  # noqa: S608
+        con.execute(f"DELETE FROM {s}.dict WHERE df <= 0")  # noqa: S608
+        con.execute(f"DELETE FROM {s}.terms WHERE docid IN (SELECT docid FROM _fts_gone)")  # noqa: S608
+        con.execute(f"DELETE FROM {s}.docs WHERE docid IN (SELECT docid FROM _fts_gone)")  # noqa: S608
+        con.execute(f"DELETE FROM {INDEX_TABLE} WHERE article_id IN (SELECT article_id FROM _removed_ids)")  # noqa: S608
+        con.execute("DROP TABLE _fts_gone")
+        con.execute("DROP TABLE _fts_df")
+        con.unregister("_removed_ids")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _add_documents(con: duckdb.DuckDBPyConnection, batch, version: str) -> None:
+    """Add one slice of segmented articles (``article_id, content_hash, tokens``) in one transaction.
+
+    The fts tables keep the extension's layout and meaning (one ``terms`` row per token
+    occurrence, ``docs.len`` = tokens of a document, ``dict.df`` = documents of a term), so
+    ``match_bm25`` and ``search.articles`` score exactly as after a full
+    ``PRAGMA create_fts_index``; only the internal docid/termid numbering differs. Document
+    frequencies are updated by delta, so the cost follows the slice, not the archive.
     """
     s = FTS_SCHEMA
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("_removed_ids", pa_table({"article_id": removed_ids}))
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _fts_gone AS
-                SELECT docid FROM {s}.docs
-                WHERE name IN (SELECT article_id FROM _removed_ids)
-                   OR name NOT IN (SELECT article_id FROM {INDEX_TABLE})"""  # noqa: S608 - constant identifiers
-        )
-        con.unregister("_removed_ids")
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _fts_touched AS
-                SELECT DISTINCT termid FROM {s}.terms WHERE docid IN (SELECT docid FROM _fts_gone)"""  # noqa: S608
-        )
-        con.execute(f"DELETE FROM {s}.terms WHERE docid IN (SELECT docid FROM _fts_gone)")  # noqa: S608
-        con.execute(f"DELETE FROM {s}.docs WHERE docid IN (SELECT docid FROM _fts_gone)")  # noqa: S608
+        con.register("_search_batch", batch)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _fts_new AS
                 SELECT (SELECT coalesce(max(docid), -1) FROM {s}.docs) + row_number() OVER (ORDER BY article_id) AS docid,
                        article_id AS name, tokens
-                FROM {INDEX_TABLE} WHERE article_id NOT IN (SELECT name FROM {s}.docs)"""  # noqa: S608
+                FROM _search_batch"""  # noqa: S608
         )
         con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _fts_tok AS
-                SELECT docid, term FROM (SELECT docid, unnest({s}.tokenize(tokens)) AS term FROM _fts_new)
-                WHERE term IS NOT NULL AND term <> ''"""  # noqa: S608
+            """CREATE OR REPLACE TEMP TABLE _fts_tok AS
+                SELECT docid, term FROM (SELECT docid, unnest(string_split(tokens, ' ')) AS term FROM _fts_new)
+                WHERE term <> ''"""  # noqa: S608 - tokens: lower-cased, space-separated (search_tokens)
         )
         con.execute(
             f"""INSERT INTO {s}.docs
@@ -276,37 +282,35 @@ def _update_fts(con: duckdb.DuckDBPyConnection, removed_ids: list[str]) -> None:
         con.execute(
             f"""INSERT INTO {s}.dict
                 SELECT (SELECT coalesce(max(termid), -1) FROM {s}.dict) + row_number() OVER (ORDER BY term), term, 0
-                FROM (SELECT DISTINCT term FROM _fts_tok WHERE term NOT IN (SELECT term FROM {s}.dict))"""  # noqa: S608
+                FROM (SELECT DISTINCT term FROM _fts_tok) AS t
+                WHERE NOT EXISTS (SELECT 1 FROM {s}.dict AS d WHERE d.term = t.term)"""  # noqa: S608
         )
         con.execute(
-            f"""INSERT INTO {s}.terms
-                SELECT t.docid, 0, d.termid FROM _fts_tok AS t JOIN {s}.dict AS d ON t.term = d.term"""  # noqa: S608
+            f"""CREATE OR REPLACE TEMP TABLE _fts_ids AS
+                SELECT t.docid, d.termid FROM _fts_tok AS t JOIN {s}.dict AS d ON t.term = d.term"""  # noqa: S608
         )
+        con.execute(f"INSERT INTO {s}.terms SELECT docid, 0, termid FROM _fts_ids")  # noqa: S608
         con.execute(
-            f"""INSERT INTO _fts_touched
-                SELECT DISTINCT d.termid FROM (SELECT DISTINCT term FROM _fts_tok) AS t
-                JOIN {s}.dict AS d ON t.term = d.term"""  # noqa: S608
+            f"""UPDATE {s}.dict SET df = {s}.dict.df + n.n
+                FROM (SELECT termid, count(DISTINCT docid) AS n FROM _fts_ids GROUP BY termid) AS n
+                WHERE {s}.dict.termid = n.termid"""  # noqa: S608
         )
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _fts_df AS
-                SELECT termid, count(DISTINCT docid) AS df FROM {s}.terms
-                WHERE termid IN (SELECT termid FROM _fts_touched) GROUP BY termid"""  # noqa: S608
-        )
-        con.execute(
-            f"""UPDATE {s}.dict SET df = _fts_df.df FROM _fts_df WHERE {s}.dict.termid = _fts_df.termid"""  # noqa: S608
-        )
-        con.execute(
-            f"""DELETE FROM {s}.dict WHERE termid IN (SELECT termid FROM _fts_touched)
-                AND termid NOT IN (SELECT termid FROM _fts_df)"""  # noqa: S608
-        )
-        con.execute(f"DELETE FROM {s}.stats")  # noqa: S608
-        con.execute(f"INSERT INTO {s}.stats SELECT count(*), avg(len) FROM {s}.docs")  # noqa: S608
-        for tmp in ("_fts_gone", "_fts_touched", "_fts_new", "_fts_tok", "_fts_df"):
-            con.execute(f"DROP TABLE IF EXISTS {tmp}")  # noqa: S608 - names from the fixed tuple above
+        con.execute(f"INSERT INTO {INDEX_TABLE} SELECT article_id, content_hash, ? FROM _search_batch", [version])  # noqa: S608
+        for tmp in ("_fts_new", "_fts_tok", "_fts_ids"):
+            con.execute(f"DROP TABLE {tmp}")  # noqa: S608 - names from the fixed tuple above
+        con.unregister("_search_batch")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def _refresh_stats(con: duckdb.DuckDBPyConnection) -> None:
+    s = FTS_SCHEMA
+    con.execute("BEGIN TRANSACTION")
+    con.execute(f"DELETE FROM {s}.stats")  # noqa: S608
+    con.execute(f"INSERT INTO {s}.stats SELECT count(*), avg(len) FROM {s}.docs")  # noqa: S608
+    con.execute("COMMIT")
 
 
 def pa_table(columns: dict[str, list]):
@@ -400,6 +404,7 @@ def has_index(con: duckdb.DuckDBPyConnection) -> bool:
 
 __all__ = [
     "Segmenter",
+    "dictionary_version",
     "build_search_index",
     "create_search_macros",
     "dictionary_terms",

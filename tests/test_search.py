@@ -5,7 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from newsetl.config import PROJECT_ROOT
 from newsetl.search import Segmenter, fts_extension_path, load_fts
+
+SEED_TEXT = sorted((PROJECT_ROOT / "seeds").glob("*.txt"))[0]
 
 
 def test_fts_extension_comes_from_the_pip_package():
@@ -87,3 +90,62 @@ def test_newsetl_sql_can_search(seeded_run):
                    "SELECT title FROM search.articles('工业互联网') LIMIT 3")
     assert proc.returncode == 0, proc.stderr
     assert "工业电子商务" in proc.stdout
+
+
+def _fake_marts(con: duckdb.DuckDBPyConnection, articles: dict[str, str]) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute(
+        "CREATE OR REPLACE TABLE marts.fct_articles (article_id VARCHAR, kicker VARCHAR, title VARCHAR, "
+        "subtitle VARCHAR, body VARCHAR, event_date DATE, date_precision VARCHAR, primary_topic VARCHAR, "
+        "source_file VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO marts.fct_articles VALUES (?, NULL, ?, NULL, ?, NULL, NULL, NULL, 'page.txt')",
+        [(aid, text.split("。")[0][:20], text) for aid, text in articles.items()],
+    )
+
+
+def _reference_scores(articles: dict[str, str], query: str) -> dict[str, float]:
+    """BM25 from a from-scratch ``PRAGMA create_fts_index`` over the same tokens."""
+    from newsetl.search_tokens import segment_texts
+
+    ref = duckdb.connect()
+    load_fts(ref)
+    ids = sorted(articles)
+    texts = [f"{articles[a].split('。')[0][:20]}\n{articles[a].split('。')[0][:20]}\n{articles[a]}" for a in ids]
+    ref.execute("CREATE TABLE docs_in (article_id VARCHAR, tokens VARCHAR)")
+    ref.executemany("INSERT INTO docs_in VALUES (?, ?)", list(zip(ids, segment_texts([], texts), strict=True)))
+    ref.execute(
+        "PRAGMA create_fts_index('docs_in', 'article_id', 'tokens', stemmer='none', stopwords='none', "
+        r"ignore='\s+', strip_accents=0, lower=1)"
+    )
+    rows = ref.execute(
+        "SELECT article_id, fts_main_docs_in.match_bm25(article_id, ?) AS s FROM docs_in WHERE s IS NOT NULL", [query]
+    ).fetchall()
+    return {a: round(s, 6) for a, s in rows}
+
+
+def test_incremental_index_scores_equal_a_full_rebuild():
+    """Adding, changing and removing articles keeps BM25 identical to an index built from scratch."""
+    from newsetl.search import build_search_index
+
+    paragraphs = [p.strip() for p in (SEED_TEXT.read_text(encoding="utf-8")).split("\n") if len(p.strip()) > 30]
+    articles = {f"a{i:03d}": p for i, p in enumerate(paragraphs[:24])}
+    con = duckdb.connect()
+    _fake_marts(con, {k: articles[k] for k in list(articles)[:12]})
+    first = build_search_index(con)
+    assert first["segmented"] == 12 and first["indexed"] == 12
+    # next run: 12 new articles, one changed, one removed
+    current = dict(articles)
+    current["a001"] = current["a001"] + "工业互联网平台建设加快推进。"
+    del current["a002"]
+    _fake_marts(con, current)
+    second = build_search_index(con)
+    assert second == {"segmented": 13, "removed": 2, "indexed": 23, "dictionary_terms": 0}
+    assert build_search_index(con)["segmented"] == 0  # nothing changed: nothing segmented
+    for query in ("工业", "企业", "工业互联网"):
+        got = dict(con.execute("SELECT article_id, score FROM search.articles(?)", [query]).fetchall())
+        terms = " ".join(r[0] for r in con.execute("SELECT term FROM search.query_terms(?)", [query]).fetchall())
+        assert got and got == _reference_scores(current, terms), query
+    stats = con.execute("SELECT num_docs FROM fts_search_article_text.stats").fetchone()[0]
+    assert stats == 23

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from newsetl.config import Paths
+from newsetl.config import Paths, duckdb_config
 from newsetl.warehouse.publish import atomic_copy
 
 
@@ -58,7 +58,7 @@ def write_exports(paths: Paths, run_id: str | None = None) -> list[str]:
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    con = duckdb.connect(str(paths.work_db), read_only=True)
+    con = duckdb.connect(str(paths.work_db), read_only=True, config=duckdb_config())
     try:
         tables = [r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' AND database_name = current_database() ORDER BY 1"
@@ -76,7 +76,7 @@ def write_exports(paths: Paths, run_id: str | None = None) -> list[str]:
 def build_search(paths: Paths) -> dict[str, int]:
     from newsetl.search import build_search_index
 
-    con = duckdb.connect(str(paths.work_db))
+    con = duckdb.connect(str(paths.work_db), config=duckdb_config())
     try:
         stats = build_search_index(con)
         con.execute("CHECKPOINT")
@@ -100,7 +100,7 @@ def _docs_fingerprint(paths: Paths) -> str:
         digest.update(str(path.relative_to(DBT_DIR)).encode())
         digest.update(path.read_bytes())
     digest.update((DBT_DIR / "dbt_project.yml").read_bytes())
-    con = duckdb.connect(str(paths.work_db), read_only=True)
+    con = duckdb.connect(str(paths.work_db), read_only=True, config=duckdb_config())
     try:
         catalog = con.execute(
             """SELECT string_agg(concat_ws('|', schema_name, table_name, column_name, data_type, comment), chr(10)

@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from newsetl.config import Paths
+from newsetl.config import Paths, duckdb_config
 from newsetl.warehouse.schema import ensure_schema
 
 
@@ -18,7 +18,7 @@ def _now() -> dt.datetime:
 
 def open_work_db(paths: Paths) -> duckdb.DuckDBPyConnection:
     paths.work_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(paths.work_db))
+    con = duckdb.connect(str(paths.work_db), config=duckdb_config())
     ensure_schema(con)
     return con
 

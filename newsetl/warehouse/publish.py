@@ -28,20 +28,34 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _copy_rest(fin, fout) -> None:
+    """Copy from the current offsets to the end: in the kernel (``copy_file_range``) where it can.
+
+    At 10,000 pages the work database is over 1 GB; an in-kernel copy takes about half the
+    time of a read/write loop through Python buffers.
+    """
+    try:
+        while os.copy_file_range(fin.fileno(), fout.fileno(), 1 << 30):
+            pass
+    except OSError:  # another file system or an old kernel: the portable loop
+        fout.flush()
+        fin.seek(fout.seek(0, os.SEEK_END))  # resume after whatever was copied
+        while chunk := fin.read(4 * 1024 * 1024):
+            fout.write(chunk)
+        fout.flush()
+
+
 def atomic_copy(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     for stale in dest.parent.glob(f".{dest.name}.tmp-*"):
         stale.unlink(missing_ok=True)  # left by a publish that was killed
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     try:
-        with src.open("rb") as fin, tmp.open("wb") as fout:
-            first = True
-            while chunk := fin.read(4 * 1024 * 1024):
-                fout.write(chunk)
-                if first:
-                    fault_point("publish")  # NEWSETL_FAULT=publish: die with a partial temporary file
-                    first = False
+        with src.open("rb", buffering=0) as fin, tmp.open("wb") as fout:  # unbuffered: offsets stay exact
+            fout.write(fin.read(4 * 1024 * 1024))
             fout.flush()
+            fault_point("publish")  # NEWSETL_FAULT=publish: die with a partial temporary file
+            _copy_rest(fin, fout)
             os.fsync(fout.fileno())
         os.chmod(tmp, PUBLISHED_MODE)
         os.replace(tmp, dest)

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from newsetl.config import Paths, make_paths
+from newsetl.config import Paths, duckdb_config, make_paths
 
 CORRUPT_MARKER = "CORRUPT"
 # table -> (key columns, query giving the rows to log)
@@ -101,7 +101,7 @@ def append_raw_log(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) ->
 def verify_work_db(work_db: Path) -> None:
     """Open the work database and read every raw table in full; raise :class:`WorkDbCorrupt` if that fails."""
     try:
-        con = duckdb.connect(str(work_db))
+        con = duckdb.connect(str(work_db), config=duckdb_config())
     except duckdb.Error as exc:
         if _is_lock_conflict(exc):
             raise  # another process holds it: not corruption
@@ -168,7 +168,7 @@ def rebuild_work_db(paths: Paths) -> dict[str, int]:
         for f in (paths.work_db, paths.work_db.with_name(paths.work_db.name + ".wal")):
             if f.exists():
                 shutil.move(str(f), aside / f.name)
-    con = duckdb.connect(str(paths.work_db))
+    con = duckdb.connect(str(paths.work_db), config=duckdb_config())
     counts: dict[str, int] = {}
     try:
         ensure_schema(con)
