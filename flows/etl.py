@@ -28,7 +28,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from newsetl import ingest as ingest_mod  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
 from newsetl.faults import fault_point, sabotage_rows  # noqa: E402
-from newsetl.process import DocInput, process_documents, processor_version  # noqa: E402
+from newsetl.process import processor_version  # noqa: E402
 from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
@@ -75,31 +75,60 @@ def plan_task(paths: Paths, full_refresh: bool) -> list[str]:
 
 
 @task(name="process-and-load", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def process_chunk_task(paths: Paths, run_id: str, doc_ids: list[str], workers: int | None) -> dict[str, int]:
-    """Segment and classify one chunk of documents, then replace their rows in one transaction.
+def process_load_task(paths: Paths, run_id: str, doc_ids: list[str], workers: int | None) -> dict[str, int]:
+    """Segment, classify and load ``doc_ids`` in chunks of ``CHUNK_DOCS`` documents, pipelined.
+
+    While the text workers process chunk *k*, this process loads chunk *k-1* (one
+    transaction per chunk: rows replaced per document), so neither side waits for the
+    other; memory stays bounded by two chunks whatever the archive size. One connection
+    serves the whole stage (a checkpoint per chunk cost ~2 s each at 10,000 pages).
 
     Record-level checks (expectations/gate.yml ``records:``) run before load: a
     non-Chinese page is not processed, a bad article is held back, and both go
-    to raw.quarantine (stage ``records``) with their reason; the run goes on.
+    to raw.quarantine (stage ``records``) with their reason; the run goes on. On a
+    retry, documents this run already loaded are not processed again.
     """
-    from newsetl.quality.records import load_rules, screen_documents, screen_rows
+    from newsetl.process import submit_documents
+    from newsetl.quality.records import load_rules, screen_documents
 
     fault_point("process")
-    with work_connection(paths) as con:
-        docs: list[DocInput] = wl.fetch_documents(con, doc_ids, _publication_dates(paths))
     rules = load_rules()
-    all_docs, (docs, screened) = docs, screen_documents(docs, rules)
-    rows = sabotage_rows(process_documents(docs, run_id, workers))  # sabotage: NEWSETL_BREAK, tests only
-    failed_ids = set(rows["quarantine"].get("doc_id", []))
-    rows, rejected = screen_rows(rows, docs, rules, already_rejected=failed_ids)
-    rejected = screened + rejected
+    dates = _publication_dates(paths)
+    version = processor_version()
+    totals = {"documents": 0, "articles": 0, "quarantined": 0}
     with work_connection(paths) as con:
-        written = wl.load_processed(con, rows, doc_ids, processor_version(), run_id, rejected)
-        failed = rows["quarantine"]
-        q = len(rejected)
-        if failed:
-            q += wl.record_processing_failures(con, run_id, failed)
-    return {"documents": len(all_docs), "articles": written, "quarantined": q}
+        # One checkpoint at the end of the stage instead of one per chunk (the WAL keeps
+        # every committed chunk durable meanwhile).
+        con.execute("SET checkpoint_threshold = '4GB'")
+        done = wl.processed_in_run(con, run_id, version)
+        todo = [d for d in doc_ids if d not in done]
+        pending = None
+        for i in range(0, len(todo), CHUNK_DOCS):
+            ids = todo[i : i + CHUNK_DOCS]
+            docs = wl.fetch_documents(con, ids, dates)
+            kept, screened = screen_documents(docs, rules)
+            wait = submit_documents(kept, run_id, workers)
+            if pending is not None:
+                _load_chunk(con, run_id, version, rules, totals, *pending)
+            pending = (ids, docs, kept, screened, wait)
+        if pending is not None:
+            _load_chunk(con, run_id, version, rules, totals, *pending)
+    return totals
+
+
+def _load_chunk(con, run_id, version, rules, totals, ids, docs, kept, screened, wait) -> None:
+    """Wait for one chunk's rows, screen its articles and replace its rows in the work database."""
+    from newsetl.quality.records import screen_rows
+
+    rows = sabotage_rows(wait())  # sabotage: NEWSETL_BREAK, tests only
+    failed_ids = set(rows["quarantine"].get("doc_id", []))
+    rows, rejected = screen_rows(rows, kept, rules, already_rejected=failed_ids)
+    rejected = screened + rejected
+    totals["articles"] += wl.load_processed(con, rows, ids, version, run_id, rejected)
+    totals["documents"] += len(docs)
+    totals["quarantined"] += len(rejected)
+    if rows["quarantine"]:
+        totals["quarantined"] += wl.record_processing_failures(con, run_id, rows["quarantine"])
 
 
 def _publication_dates(paths: Paths) -> dict[str, str]:
@@ -200,15 +229,11 @@ def etl(
             summary["ingest"] = timed("ingest", ingest_task, paths, run_id)
             doc_ids = timed("plan", plan_task, paths, full_refresh)
             summary["stage"] = "process"
-            processed = {"documents": 0, "articles": 0, "quarantined": 0}
             t0 = time.perf_counter()
             from newsetl.dask_processing import dask_processing  # --dask: the text work on a Dask cluster
 
             with dask_processing(dask_address, workers):
-                for i in range(0, len(doc_ids), CHUNK_DOCS):
-                    part = process_chunk_task(paths, run_id, doc_ids[i : i + CHUNK_DOCS], workers)
-                    for k in processed:
-                        processed[k] += part[k]
+                processed = process_load_task(paths, run_id, doc_ids, workers)
             timings["process_load"] = round(time.perf_counter() - t0, 3)
             rss["process_load"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
             summary["process"] = processed

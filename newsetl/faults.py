@@ -9,7 +9,7 @@
     ==========  ==============================================================
     ingest      inside ``record_ingest``'s transaction, after raw.documents rows
                 were inserted and before COMMIT
-    process     start of a process-and-load chunk (documents read, nothing parsed)
+    process     start of the process-and-load stage (nothing parsed yet)
     load        inside ``load_processed``'s transaction, after the deletes and
                 inserts, before COMMIT
     dbt         start of ``dbt build`` (``dbt:2`` kills 2 s into the build)

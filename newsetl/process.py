@@ -309,6 +309,32 @@ def process_documents(docs: Sequence[DocInput], run_id: str, workers: int | None
     return merge_rows(parts)
 
 
+def submit_documents(docs: Sequence[DocInput], run_id: str, workers: int | None = None) -> Callable[[], Rows]:
+    """Start processing ``docs``; return a function that waits for the rows.
+
+    With the local process pool the batches run while the caller does something else
+    (the flow loads the previous chunk meanwhile, so the workers never wait for the
+    database). Small inputs, one worker and the remote (Dask) executor run at once.
+    """
+    workers = workers or default_workers()
+    total_chars = sum(len(d.text) for d in docs)
+    if _REMOTE is not None or workers <= 1 or total_chars < PARALLEL_MIN_CHARS:
+        rows = process_documents(docs, run_id, workers)
+        return lambda: rows
+    batches = plan_batches(docs, workers)
+    pool = worker_pool(workers)
+    futures = [pool.submit(process_batch, batch, run_id) for batch in batches]
+
+    def wait() -> Rows:
+        try:
+            return merge_rows(f.result() for f in futures)
+        except BrokenProcessPool:
+            shutdown_pool()  # a worker died: the next call starts a fresh pool
+            raise
+
+    return wait
+
+
 def manifest_dates(manifest: Mapping[str, Mapping[str, str | None]], file_name: str) -> str | None:
     entry = manifest.get(file_name)
     return (entry or {}).get("publication_date") or None

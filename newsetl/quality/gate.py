@@ -10,6 +10,7 @@ Data Docs are rebuilt by every checkpoint run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -33,6 +34,7 @@ def gx_root() -> Path:
     """Folder of the GX file context; NEWSETL_GX_ROOT points a custom gate at its own context."""
     return Path(os.environ.get("NEWSETL_GX_ROOT") or EXPECTATIONS_DIR)
 DATASOURCE = "newsetl_frames"
+KEEP_VALIDATIONS = 30  # stored GX results per suite (the full history is in ops.gate_results)
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,6 @@ def _context():
 def sync_suites(context, config: dict[str, Any]) -> None:
     """Write suites/checkpoints into the file context when gate.yml changed."""
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     try:
         datasource = context.data_sources.get(DATASOURCE)
@@ -130,7 +131,7 @@ def sync_suites(context, config: dict[str, Any]) -> None:
         except Exception:  # noqa: BLE001 - GX raises its own not-found types
             existing = None
         changed = existing is None or (existing.meta or {}).get("config_hash") != digest
-        if not changed and _has_checkpoint(context, f"gate_{name}"):
+        if not changed and _has_current_checkpoint(context, f"gate_{name}"):
             continue  # nothing to write: keeps the committed context files stable
         if changed:
             suite = gx.ExpectationSuite(name=suite_name, meta={"config_hash": digest, "description": spec.get("description", "")})
@@ -156,18 +157,43 @@ def sync_suites(context, config: dict[str, Any]) -> None:
         cp = gx.Checkpoint(
             name=f"gate_{name}",
             validation_definitions=[vd],
-            actions=[UpdateDataDocsAction(name="update_data_docs")],
+            actions=[],  # Data Docs are built once per gate run (run_gate), not once per suite
             result_format={"result_format": "SUMMARY"},
         )
         context.checkpoints.add_or_update(cp)
 
 
-def _has_checkpoint(context, name: str) -> bool:
+def _has_current_checkpoint(context, name: str) -> bool:
     try:
-        context.checkpoints.get(name)
+        checkpoint = context.checkpoints.get(name)
     except Exception:  # noqa: BLE001 - GX raises its own not-found types
         return False
-    return True
+    return not checkpoint.actions  # older layout: a Data Docs rebuild per suite
+
+
+def prune_validation_results(root: Path, keep: int = KEEP_VALIDATIONS) -> int:
+    """Keep the newest ``keep`` stored validation results per suite (and their Data Docs pages).
+
+    GX keeps every result forever and re-reads all of them to render the Data Docs index:
+    the gate grew slower with every run (8 s after a few hundred). The full history of
+    every gate result stays in ``ops.gate_results``; GX keeps the recent ones for browsing.
+    """
+    store = root / "gx" / "uncommitted" / "validations"
+    site = root / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
+    removed = 0
+    if not store.is_dir():
+        return 0
+    for suite_dir in (p for p in store.iterdir() if p.is_dir()):
+        results = sorted(suite_dir.rglob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in results[keep:]:
+            rel = old.relative_to(store)
+            old.unlink(missing_ok=True)
+            (site / rel).with_suffix(".html").unlink(missing_ok=True)
+            removed += 1
+        for folder in sorted((p for p in suite_dir.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only empty ones
+    return removed
 
 
 def _observed(result: dict[str, Any]) -> str:
@@ -187,11 +213,13 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
     context = _context()
     sync_suites(context, config)
     outcome = GateOutcome()
+    new_results: list = []
     for name in config["suites"]:
         if name not in frames:
             continue
         checkpoint = context.checkpoints.get(f"gate_{name}")
         result = checkpoint.run(batch_parameters={"dataframe": frames[name]}, run_id=RunIdentifier(run_name=run_name))
+        new_results.extend(result.run_results)
         for suite_result in result.run_results.values():
             for r in suite_result.results:
                 cfg = r.expectation_config
@@ -207,6 +235,8 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
                         why=meta.get("why", ""),
                     )
                 )
+    prune_validation_results(gx_root())
+    context.build_data_docs(resource_identifiers=new_results)  # this run's pages and the index only
     site = gx_root() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     outcome.data_docs = str(site) if site.exists() else None
     return outcome

@@ -293,6 +293,14 @@ def load_processed(
     return written
 
 
+def processed_in_run(con: duckdb.DuckDBPyConnection, run_id: str, version: str) -> set[str]:
+    """Documents this run already processed and loaded (a retried stage skips them)."""
+    rows = con.execute(
+        "SELECT doc_id FROM raw.processed_documents WHERE processed_run = ? AND processor_version = ?", [run_id, version]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def forget_processing(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """After a failed run, mark the documents it processed as unprocessed, so the next run redoes them.
 
