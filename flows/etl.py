@@ -12,7 +12,7 @@ import json
 import resource
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from newsetl import ingest as ingest_mod  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
-from newsetl.faults import fault_point, sabotage_rows  # noqa: E402
+from newsetl.faults import fault_point  # noqa: E402
 from newsetl.process import processor_version  # noqa: E402
 from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
@@ -89,7 +89,7 @@ def process_load_task(paths: Paths, run_id: str, doc_ids: list[str], workers: in
     retry, documents this run already loaded are not processed again.
     """
     from newsetl.process import submit_documents
-    from newsetl.quality.records import load_rules, screen_documents
+    from newsetl.quality.records import load_rules
 
     fault_point("process")
     rules = load_rules()
@@ -106,24 +106,26 @@ def process_load_task(paths: Paths, run_id: str, doc_ids: list[str], workers: in
         for i in range(0, len(todo), CHUNK_DOCS):
             ids = todo[i : i + CHUNK_DOCS]
             docs = wl.fetch_documents(con, ids, dates)
-            kept, screened = screen_documents(docs, rules)
-            wait = submit_documents(kept, run_id, workers)
+            wait = submit_documents(docs, run_id, rules, workers)
             if pending is not None:
-                _load_chunk(con, run_id, version, rules, totals, *pending)
-            pending = (ids, docs, kept, screened, wait)
+                _load_chunk(con, run_id, version, totals, *pending)
+            pending = (ids, docs, wait)
         if pending is not None:
-            _load_chunk(con, run_id, version, rules, totals, *pending)
+            _load_chunk(con, run_id, version, totals, *pending)
     return totals
 
 
-def _load_chunk(con, run_id, version, rules, totals, ids, docs, kept, screened, wait) -> None:
-    """Wait for one chunk's rows, screen its articles and replace its rows in the work database."""
-    from newsetl.quality.records import screen_rows
-
-    rows = sabotage_rows(wait())  # sabotage: NEWSETL_BREAK, tests only
-    failed_ids = set(rows["quarantine"].get("doc_id", []))
-    rows, rejected = screen_rows(rows, kept, rules, already_rejected=failed_ids)
-    rejected = screened + rejected
+def _load_chunk(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    version: str,
+    totals: dict[str, int],
+    ids: list[str],
+    docs: list,
+    wait: Callable[[], tuple[dict, list]],
+) -> None:
+    """Wait for one chunk's (screened) rows and replace its rows in the work database."""
+    rows, rejected = wait()
     totals["articles"] += wl.load_processed(con, rows, ids, version, run_id, rejected)
     totals["documents"] += len(docs)
     totals["quarantined"] += len(rejected)

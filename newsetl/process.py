@@ -21,6 +21,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from newsetl.models import Article, Classification, PageContext
 
@@ -309,8 +310,28 @@ def process_documents(docs: Sequence[DocInput], run_id: str, workers: int | None
     return merge_rows(parts)
 
 
-def submit_documents(docs: Sequence[DocInput], run_id: str, workers: int | None = None) -> Callable[[], Rows]:
-    """Start processing ``docs``; return a function that waits for the rows.
+def process_and_screen(docs: Sequence[DocInput], run_id: str, rules: Any) -> tuple[Rows, list]:
+    """:func:`process_batch` between the record-level checks, in the same (worker) process.
+
+    A page that is not Chinese is not processed; then every article body is checked
+    (length, CJK share, replacement characters). Done here, the checks run on all cores
+    instead of serially in the flow process. Returns the kept rows and the quarantined
+    records (``newsetl.ingest.Rejected``), page-level ones first.
+    """
+    from newsetl.faults import sabotage_rows
+    from newsetl.quality.records import screen_documents, screen_rows
+
+    kept, screened = screen_documents(docs, rules)
+    rows = sabotage_rows(process_batch(kept, run_id))  # sabotage: NEWSETL_BREAK, tests only
+    failed_ids = set(rows["quarantine"].get("doc_id", []))
+    rows, rejected = screen_rows(rows, kept, rules, already_rejected=failed_ids)
+    return rows, screened + rejected
+
+
+def submit_documents(
+    docs: Sequence[DocInput], run_id: str, rules: Any, workers: int | None = None
+) -> Callable[[], tuple[Rows, list]]:
+    """Start processing and screening ``docs``; return a function that waits for (rows, rejected).
 
     With the local process pool the batches run while the caller does something else
     (the flow loads the previous chunk meanwhile, so the workers never wait for the
@@ -319,18 +340,28 @@ def submit_documents(docs: Sequence[DocInput], run_id: str, workers: int | None 
     workers = workers or default_workers()
     total_chars = sum(len(d.text) for d in docs)
     if _REMOTE is not None or workers <= 1 or total_chars < PARALLEL_MIN_CHARS:
-        rows = process_documents(docs, run_id, workers)
-        return lambda: rows
+        if _REMOTE is None:
+            result = process_and_screen(docs, run_id, rules)
+        else:
+            from newsetl.faults import sabotage_rows
+            from newsetl.quality.records import screen_documents, screen_rows
+
+            kept, screened = screen_documents(docs, rules)
+            rows = sabotage_rows(process_documents(kept, run_id, workers))
+            rows, rejected = screen_rows(rows, kept, rules, already_rejected=set(rows["quarantine"].get("doc_id", [])))
+            result = (rows, screened + rejected)
+        return lambda: result
     batches = plan_batches(docs, workers)
     pool = worker_pool(workers)
-    futures = [pool.submit(process_batch, batch, run_id) for batch in batches]
+    futures = [pool.submit(process_and_screen, batch, run_id, rules) for batch in batches]
 
-    def wait() -> Rows:
+    def wait() -> tuple[Rows, list]:
         try:
-            return merge_rows(f.result() for f in futures)
+            parts = [f.result() for f in futures]
         except BrokenProcessPool:
             shutdown_pool()  # a worker died: the next call starts a fresh pool
             raise
+        return merge_rows(p[0] for p in parts), [r for p in parts for r in p[1]]
 
     return wait
 
