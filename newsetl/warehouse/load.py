@@ -265,13 +265,20 @@ def load_processed(
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("_docs", pa.table({"doc_id": list(doc_ids)}))
-        for table in ARTICLE_CHILD_TABLES:
-            con.execute(
-                f"DELETE FROM raw.{table} WHERE article_id IN "  # noqa: S608 - fixed table names
-                "(SELECT article_id FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs))"
-            )
-        con.execute("DELETE FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs)")
-        con.execute("DELETE FROM raw.page_furniture WHERE doc_id IN (SELECT doc_id FROM _docs)")
+        # First processing of these documents (the cold path): nothing to replace, and the
+        # deletes would scan every child table once per chunk.
+        seen = con.execute(
+            """SELECT EXISTS (SELECT 1 FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs))
+                   OR EXISTS (SELECT 1 FROM raw.page_furniture WHERE doc_id IN (SELECT doc_id FROM _docs))"""
+        ).fetchone()[0]
+        if seen:
+            for table in ARTICLE_CHILD_TABLES:
+                con.execute(
+                    f"DELETE FROM raw.{table} WHERE article_id IN "  # noqa: S608 - fixed table names
+                    "(SELECT article_id FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs))"
+                )
+            con.execute("DELETE FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs)")
+            con.execute("DELETE FROM raw.page_furniture WHERE doc_id IN (SELECT doc_id FROM _docs)")
         con.execute("DELETE FROM raw.processed_documents WHERE doc_id IN (SELECT doc_id FROM _docs)")
         _insert(
             con,
