@@ -6,13 +6,25 @@ are inline SVG drawn here (no JavaScript, no CDN, no fonts to download):
 articles per topic over time, ministry mentions, topics overall, the quality
 gate of the run and the run history, and the quarantined inputs.
 ``newsetl report`` prints (or opens) the latest one.
+
+The page names common Simplified-Chinese fonts in its CSS (Noto Sans CJK SC, Source Han Sans SC,
+PingFang SC, Microsoft YaHei, WenQuanYi Micro Hei) and embeds none, so it stays small. For
+screenshots on machines without a CJK font, ``screenshot`` runs headless Chromium with a generated
+fontconfig file that adds the Noto Sans CJK collection shipped by the PyPI package
+``noto-cjk-sans-otc`` (in ``requirements.lock``): ``python -m newsetl.report screenshot``.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import html
+import importlib.util
 import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -23,7 +35,12 @@ PALETTE = [
     "#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5",
     "#9c6b4e", "#9498a0", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
 ]
-FONT = "'Noto Sans CJK SC','Noto Sans SC','WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC',sans-serif"
+# Simplified-Chinese fonts found on Linux (Noto / Source Han, WenQuanYi), macOS (PingFang, Hiragino)
+# and Windows (Microsoft YaHei); nothing is embedded or downloaded.
+FONT = (
+    "'Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB',"
+    "'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif"
+)
 
 
 def esc(value: object) -> str:
@@ -341,3 +358,118 @@ def print_report(paths: Paths, open_browser: bool = False, rebuild: bool = False
 
         webbrowser.open(report.resolve().as_uri())
     return 0
+
+
+# ------------------------------------------------------------------ screenshots
+CJK_FONT_MODULE = "noto_cjk_sans_otc"  # PyPI ``noto-cjk-sans-otc``: NotoSansCJK-Regular.ttc (SC, TC, JP, KR)
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "headless_shell")
+
+
+def find_chromium() -> str | None:
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def cjk_font_dir() -> Path | None:
+    """Directory holding the Noto Sans CJK collection of the ``noto-cjk-sans-otc`` package, if installed.
+
+    Found without importing the package (its module only names the file).
+    """
+    spec = importlib.util.find_spec(CJK_FONT_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        folder = Path(location)
+        if any(folder.glob("*.tt[cf]")) or any(folder.glob("*.otf")):
+            return folder
+    return None
+
+
+def write_fontconfig(dest_dir: Path, font_dirs: Iterable[Path], include_system: bool = True) -> Path:
+    """Write ``dest_dir/fonts.conf`` (for ``FONTCONFIG_FILE``) listing ``font_dirs``.
+
+    With ``include_system`` the machine's own configuration (``/etc/fonts/fonts.conf``, if present) is
+    included first, so the usual Latin fonts and rendering settings stay; without it only
+    ``font_dirs`` exist (used by the tests to prove where glyphs come from). The font cache goes to
+    ``dest_dir/cache``, never to the user's cache.
+    """
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">', "<fontconfig>"]
+    if include_system:
+        lines.append('  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>')
+    lines += [f"  <dir>{html.escape(str(Path(d).resolve()))}</dir>" for d in font_dirs]
+    lines += [f"  <cachedir>{html.escape(str((dest_dir / 'cache').resolve()))}</cachedir>", "</fontconfig>", ""]
+    conf = dest_dir / "fonts.conf"
+    conf.write_text("\n".join(lines), encoding="utf-8")
+    return conf
+
+
+def screenshot(
+    page: Path,
+    png: Path,
+    *,
+    width: int = 1400,
+    height: int = 1800,
+    browser: str | None = None,
+    font_dirs: Iterable[Path] | None = None,
+    include_system_fonts: bool = True,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess:
+    """Screenshot ``page`` (an HTML file) to ``png`` with headless Chromium, offline.
+
+    ``font_dirs`` defaults to the ``noto-cjk-sans-otc`` directory (when installed), so Chinese renders
+    as glyphs rather than boxes on a machine without CJK fonts. Raises ``FileNotFoundError`` when no
+    Chromium is installed.
+    """
+    browser = browser or find_chromium()
+    if browser is None:
+        raise FileNotFoundError("no chromium on PATH (Debian: apt-get install -y chromium)")
+    if font_dirs is None:
+        font_dirs = [d for d in [cjk_font_dir()] if d is not None]
+    Path(png).unlink(missing_ok=True)  # never mistake an old file for this run's output
+    with tempfile.TemporaryDirectory(prefix="newsetl-shot-") as tmp:
+        conf = write_fontconfig(Path(tmp) / "fontconfig", font_dirs, include_system=include_system_fonts)
+        cmd = [
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+            f"--user-data-dir={Path(tmp) / 'profile'}", f"--window-size={width},{height}",
+            f"--screenshot={Path(png).resolve()}", Path(page).resolve().as_uri(),
+        ]
+        env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m newsetl.report screenshot [--html PAGE] [--out PNG]``: screenshot a run report."""
+    parser = argparse.ArgumentParser(prog="python -m newsetl.report")
+    sub = parser.add_subparsers(dest="command", required=True)
+    shot = sub.add_parser("screenshot", help="headless-Chromium PNG of a report, with the packaged CJK font")
+    shot.add_argument("--html", type=Path, default=Path("warehouse/reports/latest.html"))
+    shot.add_argument("--out", type=Path, default=Path("report.png"))
+    shot.add_argument("--width", type=int, default=1400)
+    shot.add_argument("--height", type=int, default=1800)
+    args = parser.parse_args(argv)
+    import sys
+
+    if not args.html.exists():
+        print(f"newsetl: no report at {args.html}; run `newsetl run` first", file=sys.stderr)
+        return 1
+    if cjk_font_dir() is None:
+        print("newsetl: noto-cjk-sans-otc is not installed; Chinese will show as boxes", file=sys.stderr)
+    try:
+        proc = screenshot(args.html, args.out, width=args.width, height=args.height)
+    except FileNotFoundError as exc:
+        print(f"newsetl: {exc}", file=sys.stderr)
+        return 1
+    if proc.returncode != 0 or not args.out.exists():
+        print(proc.stderr[-2000:], file=sys.stderr)
+        return 1
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
