@@ -47,12 +47,28 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def text_width(text: str, size: float) -> float:
+    """Rough rendered width in px: CJK characters are one em wide, others about 0.6 em."""
+    return sum(size if ord(c) >= 0x2E80 else 0.6 * size for c in text)
+
+
+def fit_text(text: str, size: float, max_width: float) -> str:
+    """``text``, shortened with an ellipsis when wider than ``max_width`` (the full text goes in a tooltip)."""
+    if text_width(text, size) <= max_width:
+        return text
+    while text and text_width(text + "…", size) > max_width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 # ------------------------------------------------------------------ SVG charts
 def hbar_chart(items: list[tuple[str, float]], title: str, width: int = 640, color: str = "#4269d0") -> str:
     """Horizontal bars, one per (label, value)."""
     if not items:
         return f'<p class="empty">{esc(title)}: no data.</p>'
-    bar_h, gap, label_w, top = 20, 6, 250, 28
+    bar_h, gap, top = 20, 6, 28
+    # wide enough for the longest label (up to 55% of the chart), so labels are never cut at the left edge
+    label_w = int(min(max(120.0, max(text_width(label, 12) for label, _ in items) + 12), width * 0.55))
     height = top + len(items) * (bar_h + gap) + 10
     vmax = max(v for _, v in items) or 1
     plot_w = width - label_w - 60
@@ -64,7 +80,10 @@ def hbar_chart(items: list[tuple[str, float]], title: str, width: int = 640, col
     for i, (label, value) in enumerate(items):
         y = top + i * (bar_h + gap)
         w = max(1.0, plot_w * value / vmax)
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{esc(label)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{esc(fit_text(label, 12, label_w - 8))}'
+            f"<title>{esc(label)}</title></text>"
+        )
         parts.append(
             f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}">'
             f"<title>{esc(label)}: {value:g}</title></rect>"
@@ -81,7 +100,9 @@ def stacked_bar_chart(
     if not periods or not series:
         return f'<p class="empty">{esc(title)}: no data.</p>'
     left, right, top, bottom = 40, 10, 28, 40
-    legend_h = 18 * ((len(series) + 2) // 3)
+    # legend: three columns, fewer when the names are too long to sit side by side
+    cols = next((c for c in (3, 2) if max(text_width(n, 11) for n in series) + 20 <= (width - left - right) / c), 1)
+    legend_h = 18 * ((len(series) + cols - 1) // cols)
     total_h = height + legend_h
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(vals[i] for vals in series.values()) for i in range(len(periods))]
@@ -117,8 +138,8 @@ def stacked_bar_chart(
         if totals[i]:
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">{totals[i]:g}</text>')
     for j, name in enumerate(series):
-        lx = left + (j % 3) * (plot_w / 3)
-        ly = height + 18 * (j // 3)
+        lx = left + (j % cols) * (plot_w / cols)
+        ly = height + 18 * (j // cols)
         parts.append(f'<rect x="{lx:.1f}" y="{ly - 10}" width="10" height="10" fill="{PALETTE[j % len(PALETTE)]}"/>')
         parts.append(f'<text x="{lx + 14:.1f}" y="{ly}">{esc(name)}</text>')
     parts.append("</svg>")
