@@ -101,6 +101,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Take the lock before Prefect starts, so a rival run is refused at once.
         with run_lock(paths.lock_file):
             _reuse_prefect_server()
+            from newsetl.prefect_server import die_with_this_process  # temp server dies with a killed run
+            die_with_this_process()
             _start_prefect_while_importing()
             from flows.etl import GateBlocked, etl
 

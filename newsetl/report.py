@@ -6,13 +6,25 @@ are inline SVG drawn here (no JavaScript, no CDN, no fonts to download):
 articles per topic over time, ministry mentions, topics overall, the quality
 gate of the run and the run history, and the quarantined inputs.
 ``newsetl report`` prints (or opens) the latest one.
+
+The page names common Simplified-Chinese fonts in its CSS (Noto Sans CJK SC, Source Han Sans SC,
+PingFang SC, Microsoft YaHei, WenQuanYi Micro Hei) and embeds none, so it stays small. For
+screenshots on machines without a CJK font, ``screenshot`` runs headless Chromium with a generated
+fontconfig file that adds the Noto Sans CJK collection shipped by the PyPI package
+``noto-cjk-sans-otc`` (in ``requirements.lock``): ``python -m newsetl.report screenshot``.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import html
+import importlib.util
 import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -23,11 +35,30 @@ PALETTE = [
     "#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5",
     "#9c6b4e", "#9498a0", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
 ]
-FONT = "'Noto Sans CJK SC','Noto Sans SC','WenQuanYi Micro Hei','Microsoft YaHei','PingFang SC',sans-serif"
+# Simplified-Chinese fonts found on Linux (Noto / Source Han, WenQuanYi), macOS (PingFang, Hiragino)
+# and Windows (Microsoft YaHei); nothing is embedded or downloaded.
+FONT = (
+    "'Noto Sans CJK SC','Noto Sans SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB',"
+    "'Microsoft YaHei','WenQuanYi Micro Hei',sans-serif"
+)
 
 
 def esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
+
+
+def text_width(text: str, size: float) -> float:
+    """Rough rendered width in px: CJK characters are one em wide, others about 0.6 em."""
+    return sum(size if ord(c) >= 0x2E80 else 0.6 * size for c in text)
+
+
+def fit_text(text: str, size: float, max_width: float) -> str:
+    """``text``, shortened with an ellipsis when wider than ``max_width`` (the full text goes in a tooltip)."""
+    if text_width(text, size) <= max_width:
+        return text
+    while text and text_width(text + "…", size) > max_width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 # ------------------------------------------------------------------ SVG charts
@@ -35,7 +66,9 @@ def hbar_chart(items: list[tuple[str, float]], title: str, width: int = 640, col
     """Horizontal bars, one per (label, value)."""
     if not items:
         return f'<p class="empty">{esc(title)}: no data.</p>'
-    bar_h, gap, label_w, top = 20, 6, 250, 28
+    bar_h, gap, top = 20, 6, 28
+    # wide enough for the longest label (up to 55% of the chart), so labels are never cut at the left edge
+    label_w = int(min(max(120.0, max(text_width(label, 12) for label, _ in items) + 12), width * 0.55))
     height = top + len(items) * (bar_h + gap) + 10
     vmax = max(v for _, v in items) or 1
     plot_w = width - label_w - 60
@@ -47,7 +80,10 @@ def hbar_chart(items: list[tuple[str, float]], title: str, width: int = 640, col
     for i, (label, value) in enumerate(items):
         y = top + i * (bar_h + gap)
         w = max(1.0, plot_w * value / vmax)
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{esc(label)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{esc(fit_text(label, 12, label_w - 8))}'
+            f"<title>{esc(label)}</title></text>"
+        )
         parts.append(
             f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}">'
             f"<title>{esc(label)}: {value:g}</title></rect>"
@@ -64,7 +100,9 @@ def stacked_bar_chart(
     if not periods or not series:
         return f'<p class="empty">{esc(title)}: no data.</p>'
     left, right, top, bottom = 40, 10, 28, 40
-    legend_h = 18 * ((len(series) + 2) // 3)
+    # legend: three columns, fewer when the names are too long to sit side by side
+    cols = next((c for c in (3, 2) if max(text_width(n, 11) for n in series) + 20 <= (width - left - right) / c), 1)
+    legend_h = 18 * ((len(series) + cols - 1) // cols)
     total_h = height + legend_h
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(vals[i] for vals in series.values()) for i in range(len(periods))]
@@ -100,8 +138,8 @@ def stacked_bar_chart(
         if totals[i]:
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">{totals[i]:g}</text>')
     for j, name in enumerate(series):
-        lx = left + (j % 3) * (plot_w / 3)
-        ly = height + 18 * (j // 3)
+        lx = left + (j % cols) * (plot_w / cols)
+        ly = height + 18 * (j // cols)
         parts.append(f'<rect x="{lx:.1f}" y="{ly - 10}" width="10" height="10" fill="{PALETTE[j % len(PALETTE)]}"/>')
         parts.append(f'<text x="{lx + 14:.1f}" y="{ly}">{esc(name)}</text>')
     parts.append("</svg>")
@@ -341,3 +379,118 @@ def print_report(paths: Paths, open_browser: bool = False, rebuild: bool = False
 
         webbrowser.open(report.resolve().as_uri())
     return 0
+
+
+# ------------------------------------------------------------------ screenshots
+CJK_FONT_MODULE = "noto_cjk_sans_otc"  # PyPI ``noto-cjk-sans-otc``: NotoSansCJK-Regular.ttc (SC, TC, JP, KR)
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "headless_shell")
+
+
+def find_chromium() -> str | None:
+    for name in CHROMIUM_NAMES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def cjk_font_dir() -> Path | None:
+    """Directory holding the Noto Sans CJK collection of the ``noto-cjk-sans-otc`` package, if installed.
+
+    Found without importing the package (its module only names the file).
+    """
+    spec = importlib.util.find_spec(CJK_FONT_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        folder = Path(location)
+        if any(folder.glob("*.tt[cf]")) or any(folder.glob("*.otf")):
+            return folder
+    return None
+
+
+def write_fontconfig(dest_dir: Path, font_dirs: Iterable[Path], include_system: bool = True) -> Path:
+    """Write ``dest_dir/fonts.conf`` (for ``FONTCONFIG_FILE``) listing ``font_dirs``.
+
+    With ``include_system`` the machine's own configuration (``/etc/fonts/fonts.conf``, if present) is
+    included first, so the usual Latin fonts and rendering settings stay; without it only
+    ``font_dirs`` exist (used by the tests to prove where glyphs come from). The font cache goes to
+    ``dest_dir/cache``, never to the user's cache.
+    """
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">', "<fontconfig>"]
+    if include_system:
+        lines.append('  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>')
+    lines += [f"  <dir>{html.escape(str(Path(d).resolve()))}</dir>" for d in font_dirs]
+    lines += [f"  <cachedir>{html.escape(str((dest_dir / 'cache').resolve()))}</cachedir>", "</fontconfig>", ""]
+    conf = dest_dir / "fonts.conf"
+    conf.write_text("\n".join(lines), encoding="utf-8")
+    return conf
+
+
+def screenshot(
+    page: Path,
+    png: Path,
+    *,
+    width: int = 1400,
+    height: int = 1800,
+    browser: str | None = None,
+    font_dirs: Iterable[Path] | None = None,
+    include_system_fonts: bool = True,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess:
+    """Screenshot ``page`` (an HTML file) to ``png`` with headless Chromium, offline.
+
+    ``font_dirs`` defaults to the ``noto-cjk-sans-otc`` directory (when installed), so Chinese renders
+    as glyphs rather than boxes on a machine without CJK fonts. Raises ``FileNotFoundError`` when no
+    Chromium is installed.
+    """
+    browser = browser or find_chromium()
+    if browser is None:
+        raise FileNotFoundError("no chromium on PATH (Debian: apt-get install -y chromium)")
+    if font_dirs is None:
+        font_dirs = [d for d in [cjk_font_dir()] if d is not None]
+    Path(png).unlink(missing_ok=True)  # never mistake an old file for this run's output
+    with tempfile.TemporaryDirectory(prefix="newsetl-shot-") as tmp:
+        conf = write_fontconfig(Path(tmp) / "fontconfig", font_dirs, include_system=include_system_fonts)
+        cmd = [
+            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+            f"--user-data-dir={Path(tmp) / 'profile'}", f"--window-size={width},{height}",
+            f"--screenshot={Path(png).resolve()}", Path(page).resolve().as_uri(),
+        ]
+        env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m newsetl.report screenshot [--html PAGE] [--out PNG]``: screenshot a run report."""
+    parser = argparse.ArgumentParser(prog="python -m newsetl.report")
+    sub = parser.add_subparsers(dest="command", required=True)
+    shot = sub.add_parser("screenshot", help="headless-Chromium PNG of a report, with the packaged CJK font")
+    shot.add_argument("--html", type=Path, default=Path("warehouse/reports/latest.html"))
+    shot.add_argument("--out", type=Path, default=Path("report.png"))
+    shot.add_argument("--width", type=int, default=1400)
+    shot.add_argument("--height", type=int, default=1800)
+    args = parser.parse_args(argv)
+    import sys
+
+    if not args.html.exists():
+        print(f"newsetl: no report at {args.html}; run `newsetl run` first", file=sys.stderr)
+        return 1
+    if cjk_font_dir() is None:
+        print("newsetl: noto-cjk-sans-otc is not installed; Chinese will show as boxes", file=sys.stderr)
+    try:
+        proc = screenshot(args.html, args.out, width=args.width, height=args.height)
+    except FileNotFoundError as exc:
+        print(f"newsetl: {exc}", file=sys.stderr)
+        return 1
+    if proc.returncode != 0 or not args.out.exists():
+        print(proc.stderr[-2000:], file=sys.stderr)
+        return 1
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

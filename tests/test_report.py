@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
 
-from newsetl.report import hbar_chart, stacked_bar_chart
+from newsetl.report import cjk_font_dir, find_chromium, hbar_chart, screenshot, stacked_bar_chart
 
 pytestmark = pytest.mark.e2e
 
@@ -55,28 +53,17 @@ def test_dbt_docs_published_with_the_run(seeded_run):
     assert "mart_topic_ministry" in text and "dim_organisations" in text
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "headless_shell"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 @pytest.mark.slow
 def test_headless_screenshot_of_the_report(seeded_run, tmp_path):
-    """Chromium renders the report offline and the charts are visible (non-blank pixels in chart colours)."""
-    browser = _chromium()
-    if browser is None:
+    """Chromium renders the report offline and the charts are visible (non-blank pixels in chart colours).
+
+    ``newsetl.report.screenshot`` adds the packaged Noto Sans CJK font through a generated fontconfig
+    file, so the Chinese labels are glyphs (proved by ``test_packaged_cjk_font_renders_chinese_glyphs``).
+    """
+    if find_chromium() is None:
         pytest.skip("chromium not installed (apt-get install -y chromium); see docs/data-model.md")
     shot = tmp_path / "report.png"
-    cmd = [
-        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1800",
-        f"--screenshot={shot}", report_path(seeded_run).resolve().as_uri(),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    proc = screenshot(report_path(seeded_run), shot, width=1400, height=1800)
     assert shot.exists() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
     colours = png_colours(shot.read_bytes())
     # the bar charts are drawn: the topic/ministry blue and the topic-count green cover many pixels
@@ -84,11 +71,78 @@ def test_headless_screenshot_of_the_report(seeded_run, tmp_path):
     assert colours.get((0x3C, 0xA9, 0x51), 0) > 2000
 
 
+PROBE = "工信部报告"  # five different characters, one per 100 x 100 cell
+PROBE_HTML = (
+    '<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8"><style>'
+    "body{margin:0;background:#fff}"
+    "span{display:inline-block;width:100px;height:100px;font-family:'Noto Sans CJK SC',sans-serif;"
+    "font-size:72px;line-height:100px;text-align:center;color:#000;vertical-align:top}"
+    "</style></head><body>" + "".join(f"<span>{c}</span>" for c in PROBE) + "</body></html>"
+)
+
+
+def probe_cells(png: bytes, cell: int = 100) -> list[frozenset]:
+    """The dark pixels of each probe cell, in cell coordinates."""
+    width, height, rows = png_rgb_rows(png)
+    assert width >= cell * len(PROBE) and height >= cell
+    return [
+        frozenset(
+            (x, y)
+            for y in range(cell)
+            for x in range(cell)
+            if sum(rows[y][3 * (k * cell + x) : 3 * (k * cell + x) + 3]) < 3 * 128
+        )
+        for k in range(len(PROBE))
+    ]
+
+
+def distinct_glyphs(cells: list[frozenset]) -> bool:
+    """Every cell is inked and no two cells look alike: real glyphs, not blanks or identical tofu boxes."""
+    inked = all(len(c) > 150 for c in cells)
+    return inked and all(len(a ^ b) > 100 for i, a in enumerate(cells) for b in cells[i + 1 :])
+
+
+@pytest.mark.slow
+def test_packaged_cjk_font_renders_chinese_glyphs(tmp_path):
+    """The PyPI font (noto-cjk-sans-otc) gives Chromium real Chinese glyphs; without it there are none.
+
+    Both renderings see *only* the fonts we give them (the machine's fontconfig is left out), so the
+    glyphs can only come from the package. The control rendering with no font must fail the same
+    check, so the check cannot pass on blanks or tofu boxes.
+    """
+    if find_chromium() is None:
+        pytest.skip("chromium not installed (apt-get install -y chromium)")
+    font_dir = cjk_font_dir()
+    if font_dir is None:
+        pytest.skip("CJK font package noto-cjk-sans-otc not installed (pip install -r requirements.lock)")
+    page = tmp_path / "probe.html"
+    page.write_text(PROBE_HTML, encoding="utf-8")
+    shots = {}
+    for name, dirs in (("font", [font_dir]), ("none", [])):
+        shot = tmp_path / f"probe-{name}.png"
+        proc = screenshot(page, shot, width=600, height=200, font_dirs=dirs, include_system_fonts=False)
+        assert shot.exists(), proc.stderr[-2000:]
+        shots[name] = shot.read_bytes()
+    with_font, without = probe_cells(shots["font"]), probe_cells(shots["none"])
+    assert distinct_glyphs(with_font), f"no distinct Chinese glyphs: ink per cell {[len(c) for c in with_font]}"
+    assert not distinct_glyphs(without), "the no-font control rendered glyphs: the check proves nothing"
+    assert with_font != without
+
+
 def png_colours(data: bytes) -> dict[tuple[int, int, int], int]:
     """Pixel counts per RGB colour of an 8-bit RGB/RGBA PNG (enough for Chromium screenshots, no Pillow)."""
+    from collections import Counter
+
+    counts: Counter = Counter()
+    for line in png_rgb_rows(data)[2]:
+        counts.update(zip(line[0::3], line[1::3], line[2::3], strict=True))
+    return dict(counts)
+
+
+def png_rgb_rows(data: bytes) -> tuple[int, int, list[bytes]]:
+    """(width, height, rows of RGB bytes) of an 8-bit RGB/RGBA non-interlaced PNG."""
     import struct
     import zlib
-    from collections import Counter
 
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width, height, channels = 8, b"", 0, 0, 3
@@ -105,7 +159,7 @@ def png_colours(data: bytes) -> dict[tuple[int, int, int], int]:
     raw = zlib.decompress(idat)
     stride = width * channels
     prev = bytearray(stride)
-    counts: Counter = Counter()
+    rows = []
     for y in range(height):
         f = raw[y * (stride + 1)]
         line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
@@ -123,6 +177,9 @@ def png_colours(data: bytes) -> dict[tuple[int, int, int], int]:
                 p = a + b - c
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
-        counts.update(zip(line[0::channels], line[1::channels], line[2::channels], strict=True))
         prev = line
-    return dict(counts)
+        rgb = bytearray(line)
+        if channels == 4:
+            del rgb[3::4]
+        rows.append(bytes(rgb))
+    return width, height, rows
