@@ -48,24 +48,40 @@ def work_connection(paths: Paths) -> Iterator[duckdb.DuckDBPyConnection]:
 
 @task(name="ingest", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
 def ingest_task(paths: Paths, run_id: str) -> dict[str, Any]:
+    totals = ScanTotals()
+
+    def parts():
+        for part in ingest_mod.iter_scan(paths.input_dir, known):
+            mtimes = {}
+            for r in part.rejected:
+                with suppress(OSError):
+                    mtimes[r.path] = (paths.input_dir / r.path).stat().st_mtime_ns
+            totals.add(part)
+            yield part, mtimes  # written, then dropped: memory bounded by one part
+
     with work_connection(paths) as con:
         known = wl.known_sightings(con)
-        scan = ingest_mod.scan(paths.input_dir, known)
-        mtimes = {}
-        for r in scan.rejected:
-            with suppress(OSError):
-                mtimes[r.path] = (paths.input_dir / r.path).stat().st_mtime_ns
-        stats = wl.record_ingest(con, run_id, scan, mtimes)
+        stats = wl.record_ingest_parts(con, run_id, parts())
         from newsetl.warehouse.recovery import append_raw_log
 
         stats["raw_logged"] = sum(append_raw_log(con, paths, run_id).values())  # warehouse/raw_log/, append-only
     stats.update(
-        files_seen=len(scan.decoded) + len(scan.unchanged) + len(scan.rejected) + len(scan.deferred),
-        files_read=len(scan.decoded) + sum(1 for r in scan.rejected if r.content),
-        files_deferred=len(scan.deferred),
-        bytes_read=scan.bytes_read,
+        files_seen=totals.seen, files_read=totals.read, files_deferred=totals.deferred, bytes_read=totals.bytes_read
     )
     return stats
+
+
+class ScanTotals:
+    """Counts over the parts of one scan (the parts themselves are not kept)."""
+
+    def __init__(self) -> None:
+        self.seen = self.read = self.deferred = self.bytes_read = 0
+
+    def add(self, part: ingest_mod.ScanResult) -> None:
+        self.seen += len(part.decoded) + len(part.unchanged) + len(part.rejected) + len(part.deferred)
+        self.read += len(part.decoded) + sum(1 for r in part.rejected if r.content)
+        self.deferred += len(part.deferred)
+        self.bytes_read += part.bytes_read
 
 
 @task(name="plan-processing", cache_policy=NO_CACHE)

@@ -13,7 +13,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -243,7 +243,27 @@ def scan(
     now: float | None = None,
     max_file_bytes: int | None = None,
 ) -> ScanResult:
-    """Read what is new or changed under ``input_dir``; skip the rest by stat."""
+    """Read what is new or changed under ``input_dir``; skip the rest by stat (all in one result)."""
+    result = ScanResult()
+    for part in iter_scan(input_dir, known, settle_seconds=settle_seconds, now=now, max_file_bytes=max_file_bytes):
+        result.decoded.extend(part.decoded)
+        result.unchanged.extend(part.unchanged)
+        result.rejected.extend(part.rejected)
+        result.deferred.extend(part.deferred)
+        result.bytes_read += part.bytes_read
+    return result
+
+
+def iter_scan(
+    input_dir: Path,
+    known: Mapping[str, Seen],
+    *,
+    settle_seconds: float = SETTLE_SECONDS,
+    now: float | None = None,
+    max_file_bytes: int | None = None,
+    chunk_bytes: int = 64 * 1024 * 1024,
+) -> Iterator[ScanResult]:
+    """:func:`scan` in parts of about ``chunk_bytes`` read, so a cold archive is never all in memory."""
     if max_file_bytes is None:
         max_file_bytes = _configured_max_bytes()
     result = ScanResult()
@@ -272,7 +292,10 @@ def scan(
         else:
             result.rejected.append(result_item)
         result.bytes_read += st.st_size
-    return result
+        if result.bytes_read >= chunk_bytes:
+            yield result
+            result = ScanResult()
+    yield result
 
 
 def _configured_max_bytes() -> int:

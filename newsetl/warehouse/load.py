@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -93,9 +93,23 @@ def record_quarantine(
 
 def record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult, mtimes: Mapping[str, int]) -> dict:
     """Write new documents and file versions; bump last-seen for unchanged paths (one transaction)."""
+    return record_ingest_parts(con, run_id, [(scan, mtimes)])
+
+
+def record_ingest_parts(
+    con: duckdb.DuckDBPyConnection, run_id: str, parts: Iterable[tuple[ScanResult, Mapping[str, int]]]
+) -> dict:
+    """:func:`record_ingest` over a scan read in parts (``ingest.iter_scan``), still one transaction.
+
+    Each part is written and dropped before the next is read, so memory is bounded by a
+    part, not by the archive; a crash anywhere commits nothing.
+    """
+    stats: dict[str, int] = {"documents_new": 0, "file_versions_new": 0, "quarantined": 0}
     con.execute("BEGIN TRANSACTION")
     try:
-        stats = _record_ingest(con, run_id, scan, mtimes)
+        for scan, mtimes in parts:
+            for key, value in _record_ingest(con, run_id, scan, mtimes).items():
+                stats[key] += value
         fault_point("ingest")
         con.execute("COMMIT")
     except BaseException:
