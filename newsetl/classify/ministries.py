@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from newsetl.classify.lexicon import (
     LocalTerm,
     MinistryAlias,
-    government_automaton,
-    iter_longest,
+    entity_matches,
     ministries,
     ministry_aliases,
 )
@@ -172,7 +171,7 @@ def find_government_mentions(text: str) -> list[GovMention]:
     floor = 0
     official = ministries()
     places = find_place_mentions(text)
-    matches = list(iter_longest(government_automaton(), text))
+    matches = entity_matches(text)["government"]
     for i, (start, end, key, (kind, payload)) in enumerate(matches):
         nxt = matches[i + 1][0] if i + 1 < len(matches) else len(text)
         if kind == "ministry":

@@ -13,17 +13,10 @@ not counted as a place mention.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
-from newsetl.classify.lexicon import (
-    Automaton,
-    build_automaton,
-    iter_longest,
-    known_organisations,
-    org_suffixes,
-)
+from newsetl.classify.lexicon import entity_matches, known_organisations
 from newsetl.classify.ministries import GovMention
 from newsetl.classify.places import region_of
 from newsetl.models import OrganisationHit
@@ -68,16 +61,6 @@ class OrgMention:
     canonical: str
 
 
-@functools.cache
-def _suffix_automaton() -> Automaton:
-    return build_automaton(dict(org_suffixes()))
-
-
-@functools.cache
-def _known_automaton() -> Automaton:
-    return build_automaton(dict(known_organisations()))
-
-
 def _strip_lead(name: str) -> str:
     if "了" in name[:-2]:  # 聚集了南京南瑞集团公司: a name does not contain 了
         name = name[name.rindex("了", 0, len(name) - 2) + 1 :]
@@ -111,7 +94,7 @@ def _read_left(text: str, end: int, floor: int, limit: int = 22) -> int:
 def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention]:
     out: list[OrgMention] = []
     floor = 0
-    for s, e, _suffix, kind in iter_longest(_suffix_automaton(), text):
+    for s, e, _suffix, kind in entity_matches(text)["org_suffix"]:
         if any(a <= s < b for a, b in taken) or (_suffix.endswith("行") and text[e : e + 1] == "业"):
             continue  # 细分行业 is not a bank branch (分行)
         left_floor = max([floor] + [b for a, b in taken if b <= s])
@@ -202,7 +185,7 @@ def find_org_mentions(text: str, gov: list[GovMention]) -> list[OrgMention]:
     gov_spans = [(g.start, g.end) for g in gov]
     known = [
         OrgMention(s, e, key, kind, canonical)
-        for s, e, key, (kind, canonical) in iter_longest(_known_automaton(), text)
+        for s, e, key, (kind, canonical) in entity_matches(text)["known_org"]
         if not any(a <= s and e <= b for a, b in gov_spans)
     ]
     suffixed = _suffix_mentions(text, gov_spans)

@@ -16,13 +16,7 @@ from __future__ import annotations
 import functools
 import re
 
-from newsetl.classify.lexicon import (
-    build_automaton,
-    iter_longest,
-    known_organisations,
-    person_roles,
-    surnames,
-)
+from newsetl.classify.lexicon import entity_matches, known_organisations, surnames
 from newsetl.models import PersonHit
 
 _CJK = "\u4e00-\u9fff"
@@ -71,11 +65,6 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     return name_re, after, said, signature, byline
 
 
-@functools.cache
-def _role_automaton():
-    return build_automaton({r: r for r in person_roles()})
-
-
 _SAID_BEFORE = set("。！？!?；;\n”」 \t\u3000")
 _COLON_BEFORE = set("。！？!?\n \t\u3000")
 _AT_BEFORE = _SAID_BEFORE | set("，,")
@@ -83,7 +72,7 @@ _AT_BEFORE = _SAID_BEFORE | set("，,")
 
 def _role_chains(text: str):
     """(role_start, role_end) of roles, chained by 、/兼 (部党组书记、部长; 董事长兼总裁)."""
-    matches = [(s, e) for s, e, _k, _v in iter_longest(_role_automaton(), text)]
+    matches = [(s, e) for s, e, _k, _v in entity_matches(text)["role"]]
     i = 0
     while i < len(matches):
         s, e = matches[i]
