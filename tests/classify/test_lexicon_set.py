@@ -18,8 +18,12 @@ def test_shared_scan_equals_iter_longest_on_random_lexicons() -> None:
     rng = random.Random(7)
     checked = 0
     for _ in range(1500):
-        keys = {"".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 10))}
-        other = {"".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(0, 6))}
+        keys = {
+            "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 10))
+        }
+        other = {
+            "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(0, 6))
+        }
         lex = LexiconSet({"a": {k: k for k in keys}, "b": {k: len(k) for k in other}})
         solo_a, solo_b = Automaton({k: k for k in keys}), Automaton({k: len(k) for k in other})
         for _ in range(4):
