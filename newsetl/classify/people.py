@@ -26,7 +26,9 @@ _AFTER_NAME = (
     "致辞", "提出", "称", "道出", "谈", "解读", "回答", "出任", "担任", "获", "荣获", "一行", "参加", "会见",
     "调研", "考察", "希望", "建议", "：", ":", "，", ",", "。", "、", "）", ")", "；", "“", "”", " ", "\n",
 )  # fmt: skip
+_AFTER_NAME_RE = re.compile("|".join(map(re.escape, _AFTER_NAME)))  # any(startswith), in C
 _FUNCTION_CHARS = set("在和与等说也还就将向对是为称及跟同")
+_AFTER_ROLES = ("总书记", "教授", "院士", "研究员")  # roles written after the name
 _SPEECH = "表示|强调|指出|认为|说|告诉|透露|介绍|坦言|分析|称|道出|谈到|提到|建议|解释"
 _NOT_NAMES = {
     "王国", "高度", "高效", "高质量", "高速", "高新", "高技术", "高校", "高端", "高于", "关键", "关于", "关注",
@@ -45,9 +47,13 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     compound = sorted((x for x in surnames() if len(x) > 1), key=len, reverse=True)
     single = "".join(sorted(x for x in surnames() if len(x) == 1))
     sn_alt = "|".join([*map(re.escape, compound), f"[{single}]"])
-    name = rf"(?:{sn_alt})[{_CJK}]{{1,2}}"
+    # the same alternation, led by the set of first characters: a pattern that starts
+    # with a character set is scanned for that set in C instead of tried at every position
+    first = "".join(sorted({x[0] for x in surnames()}))
+    lead_alt = "|".join([*(f"(?<={re.escape(c[0])}){re.escape(c[1:])}" for c in compound), f"(?<=[{single}])"])
+    name = rf"[{first}](?:{lead_alt})[{_CJK}]{{1,2}}"
     name_re = re.compile(name)
-    after = re.compile(rf"(?P<name>{name})(?P<role>总书记|教授|院士|研究员)")
+    after = re.compile(rf"(?P<name>{name})(?P<role>{'|'.join(_AFTER_ROLES)})")
     # 李颖强调 / 罗俊杰: / 陈如桂在致辞中指出 (the character before the name is checked in Python)
     said = re.compile(
         rf"(?P<name>{name})(?:(?P<sp>(?:也|还|则|进一步|同样|也同样)?(?:{_SPEECH}))|(?P<colon>[:：])"
@@ -98,7 +104,7 @@ def _choose(text: str, start: int, candidate: str) -> str | None:
         if len(n) < 2:
             continue
         follow = text[start + len(n) : start + len(n) + 2]
-        ok = follow == "" or any(follow.startswith(w) for w in _AFTER_NAME)
+        ok = follow == "" or _AFTER_NAME_RE.match(follow) is not None
         options.append((n, text.count(n), ok))
     if not options:
         return None
@@ -171,7 +177,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         for n in names:
             if 2 <= len(n) <= 3:
                 add(n, None, m.start("names"), (m.group("org") or "").strip() or None)
-    for m in after.finditer(text):
+    for m in after.finditer(text) if any(r in text for r in _AFTER_ROLES) else ():
         if any(s <= m.start("name") < e for s, e, _n in spans):
             continue  # 中国工程院院士: 程院 is not a name
         nm = m.group("name")
