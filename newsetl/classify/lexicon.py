@@ -89,6 +89,22 @@ class Automaton:
             yield char_pos, char_pos + len(key), key, payload
 
 
+def count_longest(automaton: Automaton, text: str) -> dict[str, list]:
+    """key -> [occurrences, payload] over :meth:`Automaton.iter_longest`'s matches.
+
+    For callers that need no positions (topic scores): no offset mapping per match.
+    """
+    counts: dict[str, list] = {}
+    if not automaton.size or not text:
+        return counts
+    for _end, (key, _nbytes, payload) in automaton._ac.iter_long(text.encode("utf-8").decode("latin-1")):
+        if key in counts:
+            counts[key][0] += 1
+        else:
+            counts[key] = [1, payload]
+    return counts
+
+
 def suffix_safe(keys: set[str]) -> bool:
     """True when no key is a proper suffix of a proper prefix (not itself a key) of another key.
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 
-from newsetl.classify.lexicon import iter_longest, topic_automaton, topic_terms, topics
+from newsetl.classify.lexicon import count_longest, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
 
 TITLE_FACTOR = 3.0
@@ -40,13 +40,7 @@ MASK_CHAR = "\u25a1"  # □: keeps offsets, matches no term
 
 
 def _count_terms(text: str) -> dict[str, tuple[int, tuple[tuple[str, float], ...]]]:
-    counts: dict[str, list] = {}
-    for _s, _e, term, payload in iter_longest(topic_automaton(), text):
-        if term in counts:
-            counts[term][0] += 1
-        else:
-            counts[term] = [1, payload]
-    return {k: (v[0], v[1]) for k, v in counts.items()}
+    return {k: (v[0], v[1]) for k, v in count_longest(topic_automaton(), text).items()}
 
 
 _BYLINE = re.compile(r"^\s*(?:本报记者|记者|本报讯|通讯员)[\s\u3000]*(?:[\u4e00-\u9fff]{2,4}[\s\u3000]*)?\n?")
