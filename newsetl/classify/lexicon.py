@@ -105,19 +105,26 @@ def count_longest(automaton: Automaton, text: str) -> dict[str, list]:
     return counts
 
 
-def suffix_safe(keys: set[str]) -> bool:
-    """True when no key is a proper suffix of a proper prefix (not itself a key) of another key.
+def unsafe_prefixes(keys: set[str]) -> frozenset[str]:
+    """Proper prefixes of keys that are no key themselves but end in another key (五大连: 五大连池, 大连).
 
-    Then ``iter_long``'s matches are exactly the leftmost-longest ones, which can
-    also be read off a plain all-matches scan (see :class:`LexiconSet`).
-    Otherwise its failover shortcut (e.g. 大连 inside 五大连池) is kept as is.
+    Only where the scan passes through such a prefix does ``iter_long`` differ from
+    plain leftmost-longest matching (its failover shortcut): in a text holding none
+    of them, its matches are exactly the leftmost-longest ones, which can also be
+    read off an all-matches scan (see :class:`LexiconSet`).
     """
+    out = set()
     for key in keys:
         for i in range(2, len(key)):
             prefix = key[:i]
             if prefix not in keys and any(prefix[j:] in keys for j in range(1, i)):
-                return False
-    return True
+                out.add(prefix)
+    return frozenset(out)
+
+
+def suffix_safe(keys: set[str]) -> bool:
+    """True when ``iter_long`` is plain leftmost-longest matching on every text."""
+    return not unsafe_prefixes(keys)
 
 
 class LexiconSet:
@@ -125,21 +132,22 @@ class LexiconSet:
 
     The scan (C, over UTF-8 bytes) dominates the cost of a lexicon lookup, so
     lexicons searched in the same text share one automaton; its overlapping
-    matches are reduced to each lexicon's leftmost-longest ones in Python. A
-    lexicon that is not :func:`suffix_safe` keeps its own ``iter_long``
-    automaton, so every lexicon gets exactly what :meth:`Automaton.iter_longest`
-    would give it.
+    matches are reduced to each lexicon's leftmost-longest ones in Python. For a
+    text holding one of a lexicon's :func:`unsafe_prefixes` that lexicon is
+    searched with its own ``iter_long`` automaton instead, so every lexicon always
+    gets exactly what :meth:`Automaton.iter_longest` would give it.
     """
 
     def __init__(self, lexicons: dict[str, dict[str, object]]) -> None:
         self.names = tuple(lexicons)
-        self._solo = {n: Automaton(e) for n, e in lexicons.items() if not suffix_safe({k for k in e if k})}
+        self._entries = lexicons
+        self._unsafe = {n: unsafe_prefixes({k for k in e if k}) for n, e in lexicons.items()}
+        self._solo: dict[str, Automaton] = {}
         merged: dict[str, list[tuple[str, object]]] = {}
         for name, entries in lexicons.items():
-            if name not in self._solo:
-                for key, payload in entries.items():
-                    if key:
-                        merged.setdefault(key, []).append((name, payload))
+            for key, payload in entries.items():
+                if key:
+                    merged.setdefault(key, []).append((name, payload))
         self._ac = ahocorasick.Automaton()
         for key, tagged in merged.items():
             raw = key.encode("utf-8")
@@ -148,13 +156,20 @@ class LexiconSet:
         if self._merged:
             self._ac.make_automaton()
 
+    def _own(self, name: str) -> Automaton:
+        automaton = self._solo.get(name)
+        if automaton is None:
+            automaton = self._solo[name] = Automaton(self._entries[name])
+        return automaton
+
     def find(self, text: str) -> dict[str, list[tuple[int, int, str, object]]]:
         """Lexicon name -> leftmost-longest, non-overlapping ``(start, end, key, payload)``."""
         out: dict[str, list[tuple[int, int, str, object]]] = {n: [] for n in self.names}
-        for name, automaton in self._solo.items():
-            out[name] = list(automaton.iter_longest(text))
         if not self._merged or not text:
             return out
+        own = {n for n, unsafe in self._unsafe.items() if unsafe and any(u in text for u in unsafe)}
+        for name in own:
+            out[name] = list(self._own(name).iter_longest(text))
         raw = text.encode("utf-8")
         found: dict[str, list[tuple[int, int, str, object]]] = {}
         for end_idx, (nbytes, key, tagged) in self._ac.iter(raw.decode("latin-1")):
@@ -162,6 +177,8 @@ class LexiconSet:
                 found.setdefault(name, []).append((end_idx + 1 - nbytes, end_idx + 1, key, payload))
         chosen: list[tuple[int, str, str, object]] = []
         for name, hits in found.items():
+            if name in own:
+                continue
             hits.sort(key=lambda h: (h[0], -h[1]))
             last = 0
             for start, end, key, payload in hits:
@@ -308,19 +325,22 @@ def place_stoplist() -> frozenset[str]:
 
 @functools.cache
 def entity_lexicons() -> LexiconSet:
-    """The lexicons every article is searched for: government bodies, organisations, roles."""
+    """The lexicons every article is searched for: government bodies, organisations, roles, places."""
+    from newsetl.classify.places import place_entries  # places builds on this module
+
     return LexiconSet(
         {
             "government": government_entries(),
             "known_org": dict(known_organisations()),
             "org_suffix": dict(org_suffixes()),
             "role": {r: r for r in person_roles()},
+            "place": place_entries(),
         }
     )
 
 
 @functools.lru_cache(maxsize=4)
 def entity_matches(text: str) -> dict[str, tuple[tuple[int, int, str, object], ...]]:
-    """:func:`entity_lexicons` matches in ``text`` (memoised: ministries, organisations
-    and people all ask for the same article text)."""
+    """:func:`entity_lexicons` matches in ``text`` (memoised: ministries, organisations,
+    people and places all ask for the same article text)."""
     return {name: tuple(hits) for name, hits in entity_lexicons().find(text).items()}

@@ -27,7 +27,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsetl.classify.lexicon import Automaton, build_automaton, iter_longest, place_stoplist
+from newsetl.classify.lexicon import (
+    Automaton,
+    build_automaton,
+    entity_lexicons,
+    entity_matches,
+    place_stoplist,
+)
 from newsetl.models import PlaceHit
 
 LEVELS = ("province", "city", "county")
@@ -118,6 +124,12 @@ def _surfaces(place: Place, stop: frozenset[str]) -> Iterable[str]:
 
 @functools.cache
 def place_automaton() -> Automaton:
+    return build_automaton(place_entries())
+
+
+@functools.cache
+def place_entries() -> dict[str, object]:
+    """Surface form -> candidate places (searched with the other lexicons, see ``lexicon.entity_lexicons``)."""
     stop = place_stoplist()
     table: dict[str, list[Place]] = {}
     for place in gazetteer():
@@ -131,13 +143,13 @@ def place_automaton() -> Automaton:
         # a short form shared by a province and a city (吉林) means the province
         kept = tuple(c for c in cands if _LEVEL_RANK[c.level] == best) if len(surface) == 2 else tuple(cands)
         entries[surface] = kept
-    return build_automaton(entries)
+    return entries
 
 
 @functools.lru_cache(maxsize=32)
 def find_place_mentions(text: str) -> tuple[PlaceMention, ...]:
     """All place surface forms in ``text`` (cached: several extractors ask for the same text)."""
-    return tuple(PlaceMention(s, e, key, cands) for s, e, key, cands in iter_longest(place_automaton(), text))
+    return tuple(PlaceMention(s, e, key, cands) for s, e, key, cands in entity_matches(text)["place"])  # type: ignore[arg-type]
 
 
 def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
@@ -200,7 +212,8 @@ def region_of(text: str) -> tuple[str | None, str | None]:
     """(full name, level) of the most specific place a name like 南京市工业和信息化局 starts with."""
     best: Place | None = None
     pos = 0
-    for m, place in resolve(find_place_mentions(text)):
+    hits = entity_lexicons().find(text)["place"]  # not memoised: short names would evict article texts
+    for m, place in resolve(PlaceMention(s, e, key, cands) for s, e, key, cands in hits):  # type: ignore[arg-type]
         if place is None or m.start != pos:
             break
         best, pos = place, m.end

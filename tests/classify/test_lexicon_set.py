@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from newsetl.classify.lexicon import Automaton, LexiconSet, suffix_safe
+from newsetl.classify.lexicon import Automaton, LexiconSet, suffix_safe, unsafe_prefixes
 
 ALPHABET = "中国大连五池部局工信a1"
 
@@ -12,6 +12,7 @@ ALPHABET = "中国大连五池部局工信a1"
 def test_suffix_safe() -> None:
     assert suffix_safe({"大连", "大连市", "工信部"})
     assert not suffix_safe({"五大连池", "大连"})  # 大连 ends the prefix 五大连
+    assert unsafe_prefixes({"五大连池", "大连", "大连市"}) == {"五大连"}
 
 
 def test_shared_scan_equals_iter_longest_on_random_lexicons() -> None:
@@ -35,7 +36,8 @@ def test_shared_scan_equals_iter_longest_on_random_lexicons() -> None:
     assert checked == 6000
 
 
-def test_unsafe_lexicon_keeps_its_own_automaton() -> None:
-    lex = LexiconSet({"places": {"五大连池": 1, "大连": 2}})
-    text = "五大连镇和大连"
-    assert lex.find(text)["places"] == list(Automaton({"五大连池": 1, "大连": 2}).iter_longest(text))
+def test_unsafe_prefix_in_text_uses_the_lexicons_own_automaton() -> None:
+    entries = {"五大连池": 1, "大连": 2, "中国": 3}
+    lex, own = LexiconSet({"places": entries}), Automaton(entries)
+    for text in ("五大连镇和大连", "五大连中国", "五大连池", "大连五大", "中国大连"):
+        assert lex.find(text)["places"] == list(own.iter_longest(text)), text
