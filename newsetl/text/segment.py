@@ -497,9 +497,18 @@ def _article_id(doc_id: str, position: int, title: str | None, body: str) -> str
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
 
 
+def _para_key(page: _Page, para: _Para) -> str:
+    """Content key of a paragraph: its piece's, unless joins changed the text."""
+    if len(para.pieces) == 1:
+        piece = page.p[para.pieces[0]]
+        if piece.text == para.text:
+            return piece.key
+    return content_key(para.text)
+
+
 def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | None:
     # de-duplicate whole paragraphs again after repair (copies of joined text)
-    keys = [content_key(x.text) if x.kind == "text" else "" for x in d.paras]
+    keys = [_para_key(page, x) if x.kind == "text" else "" for x in d.paras]
     dropped = find_duplicates(keys)
     paras = [x for j, x in enumerate(d.paras) if j not in dropped]
     dups = d.dups + len(dropped)
