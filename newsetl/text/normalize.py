@@ -41,7 +41,8 @@ _PUNCT_CLASS = re.escape(CN_PUNCT)
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
 _WS = re.compile(r"[ ]{2,}")
 # space adjacent to Chinese punctuation carries no meaning
-_SPACE_NEAR_PUNCT = re.compile(rf" +(?=[{_PUNCT_CLASS}])|(?<=[{_PUNCT_CLASS}]) +")
+# (both alternatives start with the space, the lookbehind checks the character before it)
+_SPACE_NEAR_PUNCT = re.compile(rf" +(?=[{_PUNCT_CLASS}])| (?<=[{_PUNCT_CLASS}] ) *")
 # Literal-first patterns only: a regex that starts with a lookbehind or an
 # alternation is tried at every position and costs ~10x on a 17 KB page.
 _NUM_SEP = re.compile("[，：](?=\\d)")
@@ -50,7 +51,7 @@ _SIMPLE = ((",", "，"), (":", "："), (";", "；"), ("?", "？"), ("!", "！"))
 _PARENS = re.compile(r"\(([^()\n]{1,80})\)")
 _DQUOTES = re.compile(r'"([^"\n]*)"')
 _ELLIPSIS = re.compile(r"\.\.\.+")
-_ASCII_PUNCT = re.compile(r"[,:;?!()\"]|\.\.\.")
+_ASCII_PUNCT_CHAR = re.compile(r"[,:;?!()\"]")  # or "...": see unify_punctuation
 _NEEDS_FOLD = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u2002\u2003\u200b\ufeff\t]")
 
 
@@ -72,7 +73,7 @@ def _num_sep(m: re.Match[str]) -> str:
 
 def unify_punctuation(text: str) -> str:
     """Rewrite ASCII sentence punctuation in the Chinese style, URLs and numbers untouched."""
-    if not _ASCII_PUNCT.search(text):
+    if not _ASCII_PUNCT_CHAR.search(text) and "..." not in text:
         return text
     for a, b in _SIMPLE:  # str.replace runs in C; translate() with a dict does not
         if a in text:
