@@ -54,10 +54,17 @@ def apply_mask(title: str | None, body: str, mask) -> tuple[str | None, str]:
     """Blank out ``mask`` spans, given on ``f"{title}\n{body}"`` (or on ``body`` without a title)."""
     if not mask:
         return title, body
-    text = list(f"{title}\n{body}" if title else body)
-    for s, e in mask:
-        text[s:e] = MASK_CHAR * (e - s)
-    joined = "".join(text)
+    text = f"{title}\n{body}" if title else body
+    parts: list[str] = []
+    pos = 0
+    for s, e in sorted(mask):  # slices, not a list of characters: spans may overlap
+        if e <= pos or e <= s:
+            continue
+        s = max(s, pos)
+        parts += (text[pos:s], MASK_CHAR * (e - s))
+        pos = e
+    parts.append(text[pos:])
+    joined = "".join(parts)
     if title:
         return joined[: len(title)], joined[len(title) + 1 :]
     return None, joined
