@@ -110,9 +110,6 @@ def start_shape(text: str) -> float:
     return 0.0
 
 
-_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
-
-
 def bigrams(text: str) -> frozenset[int]:
     """Set of CJK character bigrams: a cheap, tokenizer-free vocabulary.
 
@@ -121,7 +118,8 @@ def bigrams(text: str) -> frozenset[int]:
     int (first code point << 16 | second; CJK is in the BMP), built with numpy:
     half the cost of a set of character tuples, the same set operations.
     """
-    codes = np.frombuffer(_NON_CJK.sub("", text).encode("utf-32-le"), dtype=np.uint32)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = codes[(codes >= 0x4E00) & (codes <= 0x9FFF)]  # CJK only (U+4E00..U+9FFF)
     return frozenset(((codes[:-1] << 16) | codes[1:]).tolist())
 
 
