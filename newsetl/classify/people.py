@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from newsetl.classify.lexicon import entity_matches, known_organisations, surnames
 from newsetl.models import PersonHit
@@ -29,6 +30,7 @@ _AFTER_NAME = (
 _AFTER_NAME_RE = re.compile("|".join(map(re.escape, _AFTER_NAME)))  # any(startswith), in C
 _FUNCTION_CHARS = set("在和与等说也还就将向对是为称及跟同")
 _AFTER_ROLES = ("总书记", "教授", "院士", "研究员")  # roles written after the name
+_AFTER_ROLE_RE = re.compile("|".join(_AFTER_ROLES))
 _SPEECH = "表示|强调|指出|认为|说|告诉|透露|介绍|坦言|分析|称|道出|谈到|提到|建议|解释"
 _NOT_NAMES = {
     "王国", "高度", "高效", "高质量", "高速", "高新", "高技术", "高校", "高端", "高于", "关键", "关于", "关注",
@@ -97,15 +99,16 @@ def _role_chains(text: str):
         i = j
 
 
-def _choose(text: str, start: int, candidate: str) -> str | None:
-    """Pick the 2- or 3-character reading of a name found at ``start``."""
+def _choose(text: str, start: int, candidate: str, count: Callable[[str], int] | None = None) -> str | None:
+    """Pick the 2- or 3-character reading of a name found at ``start`` (``count``: ``text.count``, memoised)."""
+    count = count or text.count
     options = []
     for n in (candidate[:3], candidate[:2]) if len(candidate) >= 3 else (candidate,):
         if len(n) < 2:
             continue
         follow = text[start + len(n) : start + len(n) + 2]
         ok = follow == "" or _AFTER_NAME_RE.match(follow) is not None
-        options.append((n, text.count(n), ok))
+        options.append((n, count(n), ok))
     if not options:
         return None
     if len(options) == 2:
@@ -143,6 +146,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
     found: dict[str, list] = {}
 
     known = known_organisations()
+    count = functools.lru_cache(maxsize=None)(text.count)  # names recur: count each once per article
 
     def add(name: str | None, role: str | None, pos: int, org: str | None = None) -> None:
         if not name or name in _NOT_NAMES or name[:2] in _NOT_NAMES:
@@ -160,7 +164,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         m = name_re.match(text, pos)
         if m is None:
             continue
-        name = _choose(text, m.start(), m.group(0))
+        name = _choose(text, m.start(), m.group(0), count)
         for s, e, _n in spans:  # 工业和信息化部党组成员: the role starts after the organisation
             if s < role_start < e <= m.start():
                 role_start = e
@@ -177,21 +181,21 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         for n in names:
             if 2 <= len(n) <= 3:
                 add(n, None, m.start("names"), (m.group("org") or "").strip() or None)
-    for m in after.finditer(text) if any(r in text for r in _AFTER_ROLES) else ():
+    for m in after.finditer(text) if _AFTER_ROLE_RE.search(text) else ():
         if any(s <= m.start("name") < e for s, e, _n in spans):
             continue  # 中国工程院院士: 程院 is not a name
         nm = m.group("name")
         # 习近平总书记: the name is what precedes the role, 2 or 3 characters
         name = nm if nm[:2] not in _NOT_NAMES else None
-        if name and len(name) == 3 and text.count(name[1:]) > text.count(name):
+        if name and len(name) == 3 and count(name[1:]) > count(name):
             name = name[1:]
         add(name, m.group("role") if m.group("role") != "同志" else None, m.start())
     for m in said.finditer(text):
         prev = text[m.start() - 1] if m.start() else "\n"
         allowed = _SAID_BEFORE if m.group("sp") else _COLON_BEFORE if m.group("colon") else _AT_BEFORE
         if prev in allowed:
-            add(_choose(text, m.start("name"), m.group("name")), None, m.start())
-    for m in signature.finditer(text):
+            add(_choose(text, m.start("name"), m.group("name"), count), None, m.start())
+    for m in signature.finditer(text) if "（" in text or "(" in text else ():
         add(m.group("name").replace(" ", "").replace("\u3000", ""), None, m.start())
     # drop a 2-character name that is the head of a 3-character one (关兵 vs 关兵告)
     names = list(found)
@@ -199,7 +203,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         if any(o != n and o.startswith(n) for o in names) and n in found:
             longer = [o for o in names if o != n and o.startswith(n)]
             for o in longer:
-                if text.count(n) > text.count(o) * 2 and o in found:
+                if count(n) > count(o) * 2 and o in found:
                     if found[o][0] and not found[n][0]:
                         found[n][0] = found[o][0]
                     del found[o]
