@@ -171,26 +171,21 @@ class LexiconSet:
         for name in own:
             out[name] = list(self._own(name).iter_longest(text))
         raw = text.encode("utf-8")
-        found: dict[str, list[tuple[int, int, str, object]]] = {}
-        for end_idx, (nbytes, key, tagged) in self._ac.iter(raw.decode("latin-1")):
-            for name, payload in tagged:
-                found.setdefault(name, []).append((end_idx + 1 - nbytes, end_idx + 1, key, payload))
-        chosen: list[tuple[int, str, str, object]] = []
-        for name, hits in found.items():
-            if name in own:
-                continue
-            hits.sort(key=lambda h: (h[0], -h[1]))
-            last = 0
-            for start, end, key, payload in hits:
-                if start >= last:
-                    chosen.append((start, name, key, payload))
-                    last = end
-        chosen.sort(key=lambda c: c[0])
+        hits = [
+            (end_idx + 1 - nbytes, end_idx + 1, key, tagged)
+            for end_idx, (nbytes, key, tagged) in self._ac.iter(raw.decode("latin-1"))
+        ]
+        hits.sort(key=lambda h: (h[0], -h[1]))  # leftmost first, the longest first at one start
+        last = dict.fromkeys(self.names, 0)
         byte_pos = char_pos = 0
-        for start, name, key, payload in chosen:  # byte offsets -> character offsets, one pass
-            char_pos += len(raw[byte_pos:start].decode("utf-8"))
-            byte_pos = start
-            out[name].append((char_pos, char_pos + len(key), key, payload))
+        for start, end, key, tagged in hits:
+            for name, payload in tagged:
+                if start >= last[name] and name not in own:  # greedy per lexicon: leftmost-longest
+                    last[name] = end
+                    if start != byte_pos:  # byte offsets -> character offsets, one pass
+                        char_pos += len(raw[byte_pos:start].decode("utf-8"))
+                        byte_pos = start
+                    out[name].append((char_pos, char_pos + len(key), key, payload))
         return out
 
 
