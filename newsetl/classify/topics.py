@@ -23,6 +23,7 @@ Evidence is ordered by contribution; each evidence item is the term as written.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -39,8 +40,9 @@ MIN_MENTIONS = 2
 MASK_CHAR = "\u25a1"  # □: keeps offsets, matches no term
 
 
-def _count_terms(text: str) -> dict[str, tuple[int, tuple[tuple[str, float], ...]]]:
-    return {k: (v[0], v[1]) for k, v in count_longest(topic_automaton(), text).items()}
+def _count_terms(text: str) -> dict[str, list]:
+    """term -> [occurrences, ((topic_code, weight), ...)]."""
+    return count_longest(topic_automaton(), text)
 
 
 _BYLINE = re.compile(r"^\s*(?:本报记者|记者|本报讯|通讯员)[\s\u3000]*(?:[\u4e00-\u9fff]{2,4}[\s\u3000]*)?\n?")
@@ -101,7 +103,7 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
     scored = score_topics(title, body, mentions)
     if not scored:
         return [], None
-    order = {t.code: t.order for t in topics()}
+    order = _topic_order()
     ranked = sorted(scored.items(), key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]))
     best = ranked[0][1][0]
     hits: list[TopicHit] = []
@@ -114,6 +116,11 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
         hits.append(TopicHit(code, round(score, 3), evidence))
     primary = hits[0].code if hits else None
     return hits, primary
+
+
+@functools.cache
+def _topic_order() -> dict[str, int]:
+    return {t.code: t.order for t in topics()}
 
 
 _MASKED_KINDS = frozenset({"company", "association", "university", "think_tank"})
