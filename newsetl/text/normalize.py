@@ -96,7 +96,7 @@ def collapse_spaces(text: str) -> str:
 
 def strip_heading_marker(line: str) -> tuple[str, int]:
     """Remove a markdown ``#`` prefix; return (text, level) with level 0 if none."""
-    m = _MD_HEADING.match(line)
+    m = _MD_HEADING.match(line) if "#" in line else None
     if not m:
         return line, 0
     return line[m.end() :], len(m.group(1))
@@ -113,6 +113,14 @@ _NON_CONTENT = re.compile(rf"[\s{_PUNCT_CLASS},.:;?!()\"'·\-]+")
 def content_key(text: str) -> str:
     """Punctuation- and space-free form used to compare texts across styles."""
     return _NON_CONTENT.sub("", text)
+
+
+def content_keys(texts: list[str]) -> list[str]:
+    """:func:`content_key` of each text, in one regex pass (NUL, kept by the key, separates them)."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != max(len(texts) - 1, 0):
+        return [content_key(t) for t in texts]
+    return _NON_CONTENT.sub("", joined).split("\x00") if texts else []
 
 
 def is_ascii_punctuated(text: str) -> bool:

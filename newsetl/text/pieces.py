@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from newsetl.text import bylines, furniture, glued, headlines
 from newsetl.text.normalize import (
     collapse_spaces,
-    content_key,
+    content_keys,
     fold_width,
     strip_heading_marker,
     unify_punctuation,
@@ -161,8 +161,9 @@ def page_pieces(page: str) -> list[Piece]:
 
 def _classify(pieces: list[Piece]) -> None:
     n = len(pieces)
+    for p, key in zip(pieces, content_keys([p.text for p in pieces]), strict=True):
+        p.key = key
     for i, p in enumerate(pieces):
-        p.key = content_key(p.text)
         if p.kind == "furniture":
             p.fkind = "source_trailer"
             continue
