@@ -150,7 +150,14 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
     found: dict[str, list] = {}
 
     known = known_organisations()
-    count = functools.lru_cache(maxsize=None)(text.count)  # names recur: count each once per article
+    counted: dict[str, int] = {}
+
+    def count(name: str) -> int:  # names recur: count each once per article
+        n = counted.get(name)
+        if n is None:
+            n = counted[name] = text.count(name)
+        return n
+
 
     def add(name: str | None, role: str | None, pos: int, org: str | None = None) -> None:
         if not name or name in _NOT_NAMES or name[:2] in _NOT_NAMES:
