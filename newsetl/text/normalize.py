@@ -45,7 +45,7 @@ _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
 _WS = re.compile(r"[ ]{2,}")
 # space adjacent to Chinese punctuation carries no meaning
 # (both alternatives start with the space, the lookbehind checks the character before it)
-_SPACE_NEAR_PUNCT = re.compile(rf" +(?=[{_PUNCT_CLASS}])| (?<=[{_PUNCT_CLASS}] ) *")
+_SPACE_NEAR_PUNCT = re.compile(rf"  *(?=[{_PUNCT_CLASS}])| (?<=[{_PUNCT_CLASS}] ) *")
 # Literal-first patterns only: a regex that starts with a lookbehind or an
 # alternation is tried at every position and costs ~10x on a 17 KB page.
 _NUM_SEP = re.compile("[，：](?=\\d)")
@@ -94,7 +94,7 @@ def collapse_spaces(text: str) -> str:
     text = text.strip()
     if " " not in text:
         return text
-    return _SPACE_NEAR_PUNCT.sub("", _WS.sub(" ", text))
+    return _SPACE_NEAR_PUNCT.sub("", _WS.sub(" ", text) if "  " in text else text)
 
 
 def strip_heading_marker(line: str) -> tuple[str, int]:
