@@ -55,11 +55,13 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     lead_alt = "|".join([*(f"(?<={re.escape(c[0])}){re.escape(c[1:])}" for c in compound), f"(?<=[{single}])"])
     name = rf"[{first}](?:{lead_alt})[{_CJK}]{{1,2}}"
     name_re = re.compile(name)
-    after = re.compile(rf"(?P<name>{name})(?P<role>{'|'.join(_AFTER_ROLES)})")
+    rest = max((len(c) - 1 for c in compound), default=0) + 2  # name characters after the first
+    role_first = "".join(sorted({r[0] for r in _AFTER_ROLES}))
+    after_name = rf"[{first}](?=.{{1,{rest}}}[{role_first}])(?:{lead_alt})[{_CJK}]{{1,2}}"
+    after = re.compile(rf"(?P<name>{after_name})(?P<role>{'|'.join(_AFTER_ROLES)})")
     # 李颖强调 / 罗俊杰: / 陈如桂在致辞中指出 (the character before the name is checked in Python);
     # the lookahead (a character that can follow a name within reach) only skips hopeless starts
     follow = "".join(sorted({w[0] for w in _SPEECH.split("|")} | set("也还则进同:：在")))
-    rest = max((len(c) - 1 for c in compound), default=0) + 2
     said_name = rf"[{first}](?=.{{1,{rest}}}[{re.escape(follow)}])(?:{lead_alt})[{_CJK}]{{1,2}}"
     said = re.compile(
         rf"(?P<name>{said_name})(?:(?P<sp>(?:也|还|则|进一步|同样|也同样)?(?:{_SPEECH}))|(?P<colon>[:：])"
