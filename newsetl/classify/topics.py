@@ -78,9 +78,12 @@ def score_topics(
     """topic -> (score, title_score, {term: contribution}); ``mentions`` gets body mentions per topic."""
     scores: dict[str, list] = {}
     for term, (n, payload) in _count_terms(body).items():
+        damped = 1.0 + math.log(n)
         for code, weight in payload:
-            s = scores.setdefault(code, [0.0, 0.0, {}])
-            c = weight * (1.0 + math.log(n))
+            s = scores.get(code)
+            if s is None:
+                s = scores[code] = [0.0, 0.0, {}]
+            c = weight * damped
             s[0] += c
             s[2][term] = s[2].get(term, 0.0) + c
             if mentions is not None:
@@ -88,7 +91,9 @@ def score_topics(
     for part, factor, is_title in ((title or "", TITLE_FACTOR, True), (lead_of(body), LEAD_FACTOR, False)):
         for term, (_n, payload) in _count_terms(part).items():
             for code, weight in payload:
-                s = scores.setdefault(code, [0.0, 0.0, {}])
+                s = scores.get(code)
+                if s is None:
+                    s = scores[code] = [0.0, 0.0, {}]
                 c = factor * weight
                 s[0] += c
                 if is_title:
