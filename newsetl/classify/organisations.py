@@ -13,6 +13,7 @@ not counted as a place mention.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -61,6 +62,12 @@ class OrgMention:
     canonical: str
 
 
+@functools.cache
+def _known_names() -> tuple[str, ...]:
+    """Known organisation names as a tuple, for one ``str.startswith`` call."""
+    return tuple(known_organisations())
+
+
 def _strip_lead(name: str) -> str:
     if "了" in name[:-2]:  # 聚集了南京南瑞集团公司: a name does not contain 了
         name = name[name.rindex("了", 0, len(name) - 2) + 1 :]
@@ -107,7 +114,7 @@ def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention
             out
             and out[-1].end == s - len(core)
             and (not core or core == raw)
-            and not any(core.startswith(n) for n in known_organisations())  # 研究院|赛迪智库…研究所: two
+            and not core.startswith(_known_names())  # 研究院|赛迪智库…研究所: two
         ):
             # a name glued to the one before it: 京东方科技集团|股份有限公司, 行业协会|液晶分会
             prev = out[-1]
@@ -192,13 +199,13 @@ def find_org_mentions(text: str, gov: list[GovMention]) -> list[OrgMention]:
     # a known short name inside a longer suffixed name (赛迪智库 in 赛迪智库规划研究所) yields to it
     known = [k for k in known if not any(x.start <= k.start and k.end <= x.end and x != k for x in suffixed)]
     suffixed = [x for x in suffixed if not any(k.start <= x.start and x.end <= k.end for k in known)]
-    known_names = known_organisations()
+    known_names = _known_names()
     for k in list(known):  # 中国信通院 + 云计算与大数据研究所: one unit of the known body
         for j, x in enumerate(suffixed):
             if (
                 x.start == k.end
                 and x.kind in ("think_tank", "association", "other")
-                and not any(x.name.startswith(n) for n in known_names)  # 赛迪智库…研究所 is a name itself
+                and not x.name.startswith(known_names)  # 赛迪智库…研究所 is a name itself
             ):
                 name = text[k.start : x.end]
                 suffixed[j] = OrgMention(k.start, x.end, name, x.kind, name)
