@@ -31,6 +31,7 @@ _ORG_SUFFIX = (
     "研究会", "联盟", "处", "室", "站", "报社", "杂志社", "基地", "科", "组",
 )
 _SPACE = re.compile(r"\s")
+_ORG_LINE_PUNCT = re.compile(r"[，。：]")
 _NAME_LINE = re.compile(rf"^{_NAME}(?:\s+{_NAME}){{0,5}}$")
 _ORG_NAMES = re.compile(rf"^(\S{{4,30}})\s+({_NAME}(?:\s+{_NAME}){{0,5}})$")
 _LEAD = re.compile(
@@ -80,7 +81,7 @@ def split_glued_end_byline(text: str) -> tuple[str, str | None]:
 
 def is_org_line(line: str) -> bool:
     """A short line naming an institution (author block, first line)."""
-    return 4 <= len(line) <= 30 and " " not in line and line.endswith(_ORG_SUFFIX) and not re.search(r"[，。：]", line)
+    return 4 <= len(line) <= 30 and " " not in line and line.endswith(_ORG_SUFFIX) and not _ORG_LINE_PUNCT.search(line)
 
 
 def name_line(line: str) -> list[str] | None:

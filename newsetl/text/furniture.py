@@ -42,6 +42,8 @@ _CHART_UNIT = re.compile(r"[（(]单位[：:][^）)]{1,12}[）)]$")
 _CHART_STAT = re.compile(
     r"[^，。！？；]{0,30}(?:同比增长速度|增长速度|增速|走势图?|情况表?|统计表?|示意图|分布图?|对比图?|占比|一览表?|排行榜?)$"
 )
+_ENDS_SENTENCE = re.compile(r"[。！？]$")
+_SENTENCE_PUNCT = re.compile(r"[。！？；]")
 _DATE_PREFIX = re.compile(r"^(?:\d{4}年|\d{1,2}月|\d{4}[—\-~～]|[一二三四]季度)")
 _CONTINUATION = re.compile(r"^[（(]?\s*(?:上接|下转|紧接|转第|接第|转\s*\d|续\s*\d)[^）)]{0,10}[版页]\s*[）)]?$")
 _TRAILER = re.compile(r"(?:转自|来源|稿件来源|原文链接)[：:].*$")
@@ -67,12 +69,12 @@ def furniture_kind(line: str) -> str | None:
     if (
         (_CAPTION_START.match(line) or _CAPTION_END.search(line))
         and (line.startswith(("图", "（图", "(图", "上图", "下图")) or n <= 40)
-        and (not re.search(r"[。！？]$", line) or line.startswith("图为"))
+        and (not _ENDS_SENTENCE.search(line) or line.startswith("图为"))
     ):
         return "caption"
     # a chart/table title: either carries a unit, or starts with a period and
     # ends in a statistics noun (…同比增长速度)
-    if not re.search(r"[。！？；]", line) and (_CHART_UNIT.search(line) or _CHART_STAT.match(line)) and ("单位" in line or _DATE_PREFIX.match(line)):
+    if not _SENTENCE_PUNCT.search(line) and (_CHART_UNIT.search(line) or _CHART_STAT.match(line)) and ("单位" in line or _DATE_PREFIX.match(line)):
         return "chart_title"
     return None
 
