@@ -23,6 +23,7 @@ from newsetl.classify.places import region_of
 from newsetl.models import OrganisationHit
 
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]")
+_NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]*\Z")  # the run of _NAME_CHAR ending the window
 # words that cannot begin a name: stripped from the front of a candidate
 _LEAD_WORDS = (
     "如", "据", "由", "与", "同", "对", "在", "将", "向", "为", "是", "从", "原", "该", "其", "和", "及", "以及",
@@ -92,10 +93,15 @@ def _strip_lead(name: str) -> str:
 
 
 def _read_left(text: str, end: int, floor: int, limit: int = 22) -> int:
-    pos = end
-    while pos > floor and end - pos < limit and _NAME_CHAR.match(text[pos - 1]):
-        pos -= 1
-    return pos
+    """Start of the name characters ending at ``end``: at most ``limit`` of them, none before ``floor``."""
+    m = _NAME_RUN.search(text, max(floor, end - limit), end)
+    return m.start() if m else end
+
+
+def _clause_start(text: str, pos: int, limit: int = 120) -> int:
+    """Start of the text before ``pos`` back to a hard stop (at most ``limit`` characters)."""
+    lo = max(0, pos - limit)
+    return max(lo, max(text.rfind(c, lo, pos) for c in _HARD_STOP) + 1)
 
 
 def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention]:
@@ -142,15 +148,9 @@ def _enumerated_companies(
     ]
     for m, qualified in sorted(triggers, key=lambda x: x[0].start()):
         pos = m.start()
-        if not qualified:
-            lo = pos
-            while lo > 0 and text[lo - 1] not in _HARD_STOP and pos - lo < 120:
-                lo -= 1
-            if not any(lo <= o.start and o.end <= pos for o in named):
-                continue
-        lo = pos
-        while lo > 0 and text[lo - 1] not in _HARD_STOP and pos - lo < 120:
-            lo -= 1
+        lo = _clause_start(text, pos)
+        if not qualified and not any(lo <= o.start and o.end <= pos for o in named):
+            continue
         items = text[lo:pos].split("、")
         if len(items) < 1:
             continue
