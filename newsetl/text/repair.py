@@ -141,20 +141,24 @@ TOP_K = 3
 
 
 def choose_joins(
-    heads: Iterable[int], tails: Iterable[int], score: Callable[[int, int], float | None]
+    heads: Iterable[int],
+    tails: Iterable[int],
+    score: Callable[[int, int], float | None],
+    tails_of: Callable[[int], Iterable[int]] | None = None,
 ) -> dict[int, int]:
     """One-to-one assignment of heads to tails maximising the total score.
 
-    ``score`` returns None when a pair is impossible. A global matching
-    (Hungarian algorithm over the possible pairs, a head may stay unmatched)
-    rather than greedy: on a page with several cut articles, the tail that
-    fits one head best may be the only one that fits another.
+    ``score`` returns None when a pair is impossible; ``tails_of(head)``, if
+    given, lists (in order) the only tails ``score`` can accept for that head.
+    A global matching (Hungarian algorithm over the possible pairs, a head may
+    stay unmatched) rather than greedy: on a page with several cut articles,
+    the tail that fits one head best may be the only one that fits another.
     """
     tails = list(tails)
     pairs: dict[int, dict[int, float]] = {}
     for h in heads:
         row = {}
-        for t in tails:
+        for t in tails_of(h) if tails_of is not None else tails:
             if t != h:
                 s = score(h, t)
                 if s is not None:

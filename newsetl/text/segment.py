@@ -262,7 +262,19 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         bar = JOIN_THRESHOLD if hp.kind == "heading" else DISTANT_THRESHOLD
         return s if s >= bar else None
 
-    return repair.choose_joins(heads, tails, score)
+    def tails_of(h: int) -> list[int]:
+        """The tails ``score`` may accept for ``h``: a (non-loose) heading needs strong evidence at the cut.
+
+        The same test ``score`` starts with, in one tight loop: most pairs on a page are
+        headings against tails, and nearly all of them end there.
+        """
+        hp = p[h]
+        if hp.kind != "heading" or h in loose:
+            return tails
+        text, cross = hp.text, repair.cross_word
+        return [t for t in tails if shape[t] >= 3.0 or len(cross(text, p[t].text) or "") >= 3]
+
+    return repair.choose_joins(heads, tails, score, tails_of)
 
 
 def _heading_group(page: _Page, i: int) -> list[Piece]:
