@@ -13,7 +13,9 @@ followed by a verb or punctuation wins.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from collections.abc import Callable
 
@@ -149,6 +151,13 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
     """People in ``text``; ``org_spans`` (start, end, name) let a role inherit its organisation."""
     name_re, after, said, signature, byline = _patterns()
     spans = sorted(org_spans or [])
+    starts = [sp[0] for sp in spans]
+    reach = list(itertools.accumulate((sp[1] for sp in spans), max))  # furthest end among spans[: i + 1]
+
+    def in_org(pos: int) -> bool:  # some span holds pos: one bisection, not a scan per candidate
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and reach[i] > pos
+
     found: dict[str, list] = {}
 
     known = known_organisations()
@@ -164,7 +173,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
     def add(name: str | None, role: str | None, pos: int, org: str | None = None) -> None:
         if not name or name in _NOT_NAMES or name[:2] in _NOT_NAMES:
             return
-        if name in known or name[:2] in known or any(s <= pos < e for s, e, _n in spans):
+        if name in known or name[:2] in known or in_org(pos):
             return  # 苏宁表示: a company, not a person
         if name not in found:
             found[name] = [role, org, pos]
@@ -195,7 +204,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
             if 2 <= len(n) <= 3:
                 add(n, None, m.start("names"), (m.group("org") or "").strip() or None)
     for m in after.finditer(text) if _AFTER_ROLE_RE.search(text) else ():
-        if any(s <= m.start("name") < e for s, e, _n in spans):
+        if in_org(m.start("name")):
             continue  # 中国工程院院士: 程院 is not a name
         nm = m.group("name")
         # 习近平总书记: the name is what precedes the role, 2 or 3 characters
