@@ -17,7 +17,7 @@ import bisect
 import functools
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from newsetl.classify.lexicon import entity_matches, known_organisations, surnames
 from newsetl.models import PersonHit
@@ -32,7 +32,6 @@ _AFTER_NAME = (
 _AFTER_NAME_RE = re.compile("|".join(map(re.escape, _AFTER_NAME)))  # any(startswith), in C
 _FUNCTION_CHARS = set("在和与等说也还就将向对是为称及跟同")
 _AFTER_ROLES = ("总书记", "教授", "院士", "研究员")  # roles written after the name
-_AFTER_ROLE_RE = re.compile("|".join(_AFTER_ROLES))
 _SPEECH = "表示|强调|指出|认为|说|告诉|透露|介绍|坦言|分析|称|道出|谈到|提到|建议|解释"
 _NOT_NAMES = {
     "王国", "高度", "高效", "高质量", "高速", "高新", "高技术", "高校", "高端", "高于", "关键", "关于", "关注",
@@ -134,6 +133,19 @@ def _choose(text: str, start: int, candidate: str, count: Callable[[str], int] |
     return n if ok else None
 
 
+def _byline_matches(byline: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``byline.finditer(text)`` on the lines holding a space only (a match is one whole line;
+    one without a space is a single name without an organisation, which no caller keeps)."""
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if " " in line or "\u3000" in line:
+            m = byline.match(text, start, end)
+            if m is not None:
+                yield m
+        start = end + 1
+
+
 def _clean_role(role: str) -> str:
     return role.strip()
 
@@ -194,7 +206,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         if not role:
             continue
         add(name, role, m.start(), _org_before(spans, role_start))
-    for m in byline.finditer(text):
+    for m in _byline_matches(byline, text):
         names = m.group("names").split()
         if len(names) < 2 and not m.group("org"):
             continue
@@ -203,7 +215,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         for n in names:
             if 2 <= len(n) <= 3:
                 add(n, None, m.start("names"), (m.group("org") or "").strip() or None)
-    for m in after.finditer(text) if _AFTER_ROLE_RE.search(text) else ():
+    for m in after.finditer(text) if any(r in text for r in _AFTER_ROLES) else ():
         if in_org(m.start("name")):
             continue  # 中国工程院院士: 程院 is not a name
         nm = m.group("name")
