@@ -36,6 +36,10 @@ _CUT_AFTER = (
     "建立", "成立", "举办", "主办", "承办", "携手", "牵头", "委托", "论坛由", "活动由", "会议由", "由", "调度", "聚集", "培育", "引进",
     "落户", "入驻", "邀请", "等", "向",
 )  # fmt: skip
+# the cut words by first character (the result of the cut does not depend on their order)
+_CUT_AFTER_BY_FIRST: dict[str, tuple[str, ...]] = {
+    c: tuple(w for w in _CUT_AFTER if w[0] == c) for c in {w[0] for w in _CUT_AFTER}
+}
 _GENERIC_CORES = {
     "", "行业", "相关", "有关", "相关行业", "部分", "重点", "骨干", "龙头", "其他", "其它", "本", "该", "各", "这些",
     "一些", "多家", "企业", "国有", "民营", "上市", "子", "分", "总", "母", "科技", "投资", "平台", "电商",
@@ -74,7 +78,7 @@ def _strip_lead(name: str) -> str:
         name = name[name.rindex("了", 0, len(name) - 2) + 1 :]
     name = _YEAR_PREFIX.sub("", name)  # 2021开放原子开源基金会年会: the year is not part of the name
     cut = 0
-    for w in _CUT_AFTER:
+    for w in (w for c in set(name) for w in _CUT_AFTER_BY_FIRST.get(c, ())):  # only words that can occur
         k = name.rfind(w)
         if k >= 0 and k + len(w) == len(name) and len(w) > 1:
             return ""  # 充分发挥 + 行业协会: no name left
@@ -82,7 +86,7 @@ def _strip_lead(name: str) -> str:
             cut = max(cut, k + len(w))
     name = name[cut:]
     changed = True
-    while changed and name:
+    while changed and name.startswith(_LEAD_WORDS):
         changed = False
         for w in _LEAD_WORDS:
             if name.startswith(w) and len(name) > len(w) + 1:
