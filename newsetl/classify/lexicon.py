@@ -268,12 +268,6 @@ def government_entries() -> dict[str, object]:
 
 
 @functools.cache
-def government_automaton() -> Automaton:
-    """Ministry aliases and local-government terms in one longest-match automaton."""
-    return build_automaton(government_entries())
-
-
-@functools.cache
 def publications() -> dict[str, str]:
     return {r["title"]: r["kind"] for r in read_csv("publications.csv")}
 

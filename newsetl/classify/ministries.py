@@ -1,6 +1,6 @@
 """Central ministries (``dbt/seeds/ministries.csv``) and their local counterparts.
 
-One leftmost-longest automaton holds both the ministry aliases
+One leftmost-longest lexicon holds both the ministry aliases
 (``ministry_aliases.csv``) and the local-government terms (``local_gov_terms.csv``),
 so ``山东工业和信息化部主管部门`` is one local term, not the ministry 工业和信息化部.
 

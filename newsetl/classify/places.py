@@ -4,7 +4,8 @@ The gazetteer is jionlp's ``china_location`` dictionary, read straight from the
 file jionlp ships (``jionlp/dictionary/china_location.zip``) without importing
 jionlp (whose import is slow, prints banners and whose recognisers have false
 positives on company names). Only the province, city and county levels are kept,
-loaded once into one pyahocorasick automaton.
+loaded once; the surface forms are searched together with the other entity
+lexicons in one automaton pass (``lexicon.entity_lexicons``).
 
 Surface forms:
 - provinces: full name and short name (河北省, 河北; 广西壮族自治区, 广西);
@@ -28,8 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsetl.classify.lexicon import (
-    Automaton,
-    build_automaton,
     entity_lexicons,
     entity_matches,
     place_stoplist,
@@ -120,11 +119,6 @@ def _surfaces(place: Place, stop: frozenset[str]) -> Iterable[str]:
         yield alias + kind
     if len(alias) >= 3 and alias not in stop:
         yield alias
-
-
-@functools.cache
-def place_automaton() -> Automaton:
-    return build_automaton(place_entries())
 
 
 @functools.cache
