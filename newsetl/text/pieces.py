@@ -38,6 +38,9 @@ _SENT_END = re.compile(r"[。！？”]")
 # a line this long holds several paragraphs: headings may be glued inside it
 # (the longest seed paragraph is ~480 characters; flattened bodies run to 1000s)
 FLAT_LINE = 600
+# a line longer than this is prose: furniture (<= 80), bylines (<= 40), organisation
+# lines (<= 30) and headings (<= headlines.MAX_HEADING) are all shorter
+_PROSE = 80
 
 
 @dataclass
@@ -181,6 +184,10 @@ def _classify(pieces: list[Piece]) -> None:
         if p.kind == "heading":
             continue
         t = p.text
+        if len(t) > _PROSE and not p.md:  # too long for furniture, a byline, an org line or a heading
+            on = bylines.org_and_names(t)
+            p.kind, p.names = ("author", [on[0], *on[1]]) if on else ("text", p.names)
+            continue
         fk = furniture.furniture_kind(t) if not p.md else None
         if fk:
             p.kind, p.fkind = "furniture", fk
