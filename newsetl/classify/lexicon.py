@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import functools
+from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import ahocorasick
@@ -65,11 +67,11 @@ class Automaton:
     def __init__(self, entries: dict[str, object]) -> None:
         self._ac = ahocorasick.Automaton()
         self.size = 0
-        for key, payload in entries.items():
-            if key:
-                raw = key.encode("utf-8")
-                self._ac.add_word(raw.decode("latin-1"), (key, len(raw), payload))
-                self.size += 1
+        self.payloads = {key: payload for key, payload in entries.items() if key}
+        for key, payload in self.payloads.items():
+            raw = key.encode("utf-8")
+            self._ac.add_word(raw.decode("latin-1"), (key, len(raw), payload))
+            self.size += 1
         if self.size:
             self._ac.make_automaton()
 
@@ -94,15 +96,12 @@ def count_longest(automaton: Automaton, text: str) -> dict[str, list]:
 
     For callers that need no positions (topic scores): no offset mapping per match.
     """
-    counts: dict[str, list] = {}
     if not automaton.size or not text:
-        return counts
-    for _end, (key, _nbytes, payload) in automaton._ac.iter_long(text.encode("utf-8").decode("latin-1")):
-        if key in counts:
-            counts[key][0] += 1
-        else:
-            counts[key] = [1, payload]
-    return counts
+        return {}
+    matches = automaton._ac.iter_long(text.encode("utf-8").decode("latin-1"))
+    counts = Counter(map(itemgetter(0), map(itemgetter(1), matches)))  # counted in C, first-seen order
+    payloads = automaton.payloads
+    return {key: [n, payloads[key]] for key, n in counts.items()}
 
 
 def unsafe_prefixes(keys: set[str]) -> frozenset[str]:
@@ -175,7 +174,10 @@ class LexiconSet:
             (end_idx + 1 - nbytes, end_idx + 1, key, tagged)
             for end_idx, (nbytes, key, tagged) in self._ac.iter(raw.decode("latin-1"))
         ]
-        hits.sort(key=lambda h: (h[0], -h[1]))  # leftmost first, the longest first at one start
+        # leftmost first, the longest first at one start: the scan yields by end (longest first at
+        # one end), so reversed and stably sorted by start gives exactly that order
+        hits.reverse()
+        hits.sort(key=itemgetter(0))
         last = dict.fromkeys(self.names, 0)
         byte_pos = char_pos = 0
         for start, end, key, tagged in hits:
