@@ -38,6 +38,7 @@ POS_BONUS = 0.5
 NO_EVIDENCE = 0.0
 CTX_CHARS = 400  # article text before a head compared with a tail (400-600 measured best)
 BLOCK_CHARS = 200  # text from a tail on
+_CJK_FIRST = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -272,6 +273,8 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         if hp.kind != "heading" or h in loose:
             return tails
         text, cross = hp.text, repair.cross_word
+        if not _CJK_FIRST.match(text[-1:]):  # no word across a cut after a non-CJK character
+            return [t for t in tails if shape[t] >= 3.0]
         return [t for t in tails if shape[t] >= 3.0 or len(cross(text, p[t].text) or "") >= 3]
 
     return repair.choose_joins(heads, tails, score, tails_of)
