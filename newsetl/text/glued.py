@@ -167,7 +167,8 @@ def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     return cuts
 
 
-_SENTENCE = re.compile(r"[^。！？]{14,}?[。！？]+[”’」』）]*")
+# greedy: the run cannot pass a sentence end anyway, and a greedy run is counted in one C loop
+_SENTENCE = re.compile(r"[^。！？]{14,}[。！？]+[”’」』）]*")
 # parenthesised furniture glued into text: （单位：亿元） closes a chart title,
 # （图片来源：…） / （图…） is a credit line
 _PAREN_FURNITURE = re.compile(r"[（(](?:单位[：:]|图片来源|图/|图：|资料图)[^）)]{0,20}[）)]")
