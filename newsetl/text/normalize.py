@@ -58,6 +58,17 @@ _ASCII_PUNCT_CHAR = re.compile(r"[,:;?!()\"]")  # or "...": see unify_punctuatio
 _NEEDS_FOLD = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u2002\u2003\u200b\ufeff\t]")
 
 
+# one scan for "anything to fold or restyle?": most pages need neither (see normalize_page)
+_FOLD_OR_PUNCT = re.compile('[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u2002\u2003\u200b\ufeff\t,:;?!()"]')
+
+
+def normalize_page(page: str) -> str:
+    """``unify_punctuation(fold_width(page))``, with a single scan when the page needs neither."""
+    if not _FOLD_OR_PUNCT.search(page) and "..." not in page:
+        return page
+    return unify_punctuation(fold_width(page))
+
+
 def fold_width(text: str) -> str:
     """Fold full-width letters/digits to ASCII and exotic spaces to plain ones."""
     # str.translate with a dict is slow per character; most lines need nothing

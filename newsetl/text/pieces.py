@@ -20,6 +20,7 @@ from newsetl.text.normalize import (
     collapse_spaces,
     content_keys,
     fold_width,
+    normalize_page,
     strip_heading_marker,
     unify_punctuation,
 )
@@ -142,7 +143,7 @@ def page_pieces(page: str) -> list[Piece]:
     lines: list[tuple[int, str, str, int]] = []
     raws = page.split("\n")
     # width folding and punctuation style are line-independent: once per page
-    folded = unify_punctuation(fold_width(page)).split("\n")
+    folded = normalize_page(page).split("\n")
     if len(folded) != len(raws):  # cannot happen (no rule adds/removes newlines); stay safe
         folded = [unify_punctuation(fold_width(r)) for r in raws]
     for line_no, (raw, pre) in enumerate(zip(raws, folded, strict=True), 1):
