@@ -174,8 +174,8 @@ class LexiconSet:
             (end_idx + 1 - nbytes, end_idx + 1, key, tagged)
             for end_idx, (nbytes, key, tagged) in self._ac.iter(raw.decode("latin-1"))
         ]
-        # leftmost first, the longest first at one start: the scan yields by end (longest first at
-        # one end), so reversed and stably sorted by start gives exactly that order
+        # leftmost first, the longest first at one start: the scan yields matches by end
+        # position, so reversed and then stably sorted by start gives exactly that order
         hits.reverse()
         hits.sort(key=itemgetter(0))
         last = dict.fromkeys(self.names, 0)
