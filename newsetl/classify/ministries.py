@@ -155,7 +155,11 @@ def _unit_name(surface: str, ma: MinistryAlias) -> str:
 
 def _unit_after(text: str, end: int, nxt: int) -> int | None:
     """End of a unit glued to a ministry alias ending at ``end`` (国家统计局|工业司), if any."""
-    m = _UNIT.match(text, end, min(nxt, end + 12))
+    stop = min(nxt, end + 12)
+    window = text[end:stop]
+    if not ("司" in window or "局" in window or "办" in window or "部" in window):
+        return None  # every unit ends in one of these
+    m = _UNIT.match(text, end, stop)
     if (
         m is None
         or len(m.group(0)) < 2
