@@ -23,6 +23,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -94,6 +95,7 @@ class GovMention:
     alias_kind: str | None = None
 
 
+@functools.cache  # called with lexicon keys only: a bounded set
 def _is_national_wording(alias: str) -> bool:
     if alias.startswith(_NATIONAL_PREFIXES) or alias.endswith(_NATIONAL_ENDINGS):
         return True
