@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import functools
+from collections import Counter
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import ahocorasick
@@ -65,11 +67,11 @@ class Automaton:
     def __init__(self, entries: dict[str, object]) -> None:
         self._ac = ahocorasick.Automaton()
         self.size = 0
-        for key, payload in entries.items():
-            if key:
-                raw = key.encode("utf-8")
-                self._ac.add_word(raw.decode("latin-1"), (key, len(raw), payload))
-                self.size += 1
+        self.payloads = {key: payload for key, payload in entries.items() if key}
+        for key, payload in self.payloads.items():
+            raw = key.encode("utf-8")
+            self._ac.add_word(raw.decode("latin-1"), (key, len(raw), payload))
+            self.size += 1
         if self.size:
             self._ac.make_automaton()
 
@@ -87,6 +89,106 @@ class Automaton:
             char_pos += len(raw[byte_pos:start_byte].decode("utf-8"))
             byte_pos = start_byte
             yield char_pos, char_pos + len(key), key, payload
+
+
+def count_longest(automaton: Automaton, text: str) -> dict[str, list]:
+    """key -> [occurrences, payload] over :meth:`Automaton.iter_longest`'s matches.
+
+    For callers that need no positions (topic scores): no offset mapping per match.
+    """
+    if not automaton.size or not text:
+        return {}
+    matches = automaton._ac.iter_long(text.encode("utf-8").decode("latin-1"))
+    counts = Counter(map(itemgetter(0), map(itemgetter(1), matches)))  # counted in C, first-seen order
+    payloads = automaton.payloads
+    return {key: [n, payloads[key]] for key, n in counts.items()}
+
+
+def unsafe_prefixes(keys: set[str]) -> frozenset[str]:
+    """Proper prefixes of keys that are no key themselves but end in another key (五大连: 五大连池, 大连).
+
+    Only where the scan passes through such a prefix does ``iter_long`` differ from
+    plain leftmost-longest matching (its failover shortcut): in a text holding none
+    of them, its matches are exactly the leftmost-longest ones, which can also be
+    read off an all-matches scan (see :class:`LexiconSet`).
+    """
+    out = set()
+    for key in keys:
+        for i in range(2, len(key)):
+            prefix = key[:i]
+            if prefix not in keys and any(prefix[j:] in keys for j in range(1, i)):
+                out.add(prefix)
+    return frozenset(out)
+
+
+def suffix_safe(keys: set[str]) -> bool:
+    """True when ``iter_long`` is plain leftmost-longest matching on every text."""
+    return not unsafe_prefixes(keys)
+
+
+class LexiconSet:
+    """Several lexicons over the same text in one automaton pass instead of one pass each.
+
+    The scan (C, over UTF-8 bytes) dominates the cost of a lexicon lookup, so
+    lexicons searched in the same text share one automaton; its overlapping
+    matches are reduced to each lexicon's leftmost-longest ones in Python. For a
+    text holding one of a lexicon's :func:`unsafe_prefixes` that lexicon is
+    searched with its own ``iter_long`` automaton instead, so every lexicon always
+    gets exactly what :meth:`Automaton.iter_longest` would give it.
+    """
+
+    def __init__(self, lexicons: dict[str, dict[str, object]]) -> None:
+        self.names = tuple(lexicons)
+        self._entries = lexicons
+        self._unsafe = {n: unsafe_prefixes({k for k in e if k}) for n, e in lexicons.items()}
+        self._solo: dict[str, Automaton] = {}
+        merged: dict[str, list[tuple[str, object]]] = {}
+        for name, entries in lexicons.items():
+            for key, payload in entries.items():
+                if key:
+                    merged.setdefault(key, []).append((name, payload))
+        self._ac = ahocorasick.Automaton()
+        for key, tagged in merged.items():
+            raw = key.encode("utf-8")
+            self._ac.add_word(raw.decode("latin-1"), (len(raw), key, tuple(tagged)))
+        self._merged = bool(merged)
+        if self._merged:
+            self._ac.make_automaton()
+
+    def _own(self, name: str) -> Automaton:
+        automaton = self._solo.get(name)
+        if automaton is None:
+            automaton = self._solo[name] = Automaton(self._entries[name])
+        return automaton
+
+    def find(self, text: str) -> dict[str, list[tuple[int, int, str, object]]]:
+        """Lexicon name -> leftmost-longest, non-overlapping ``(start, end, key, payload)``."""
+        out: dict[str, list[tuple[int, int, str, object]]] = {n: [] for n in self.names}
+        if not self._merged or not text:
+            return out
+        own = {n for n, unsafe in self._unsafe.items() if unsafe and any(u in text for u in unsafe)}
+        for name in own:
+            out[name] = list(self._own(name).iter_longest(text))
+        raw = text.encode("utf-8")
+        hits = [
+            (end_idx + 1 - nbytes, end_idx + 1, key, tagged)
+            for end_idx, (nbytes, key, tagged) in self._ac.iter(raw.decode("latin-1"))
+        ]
+        # leftmost first, the longest first at one start: the scan yields matches by end
+        # position, so reversed and then stably sorted by start gives exactly that order
+        hits.reverse()
+        hits.sort(key=itemgetter(0))
+        last = dict.fromkeys(self.names, 0)
+        byte_pos = char_pos = 0
+        for start, end, key, tagged in hits:
+            for name, payload in tagged:
+                if start >= last[name] and name not in own:  # greedy per lexicon: leftmost-longest
+                    last[name] = end
+                    if start != byte_pos:  # byte offsets -> character offsets, one pass
+                        char_pos += len(raw[byte_pos:start].decode("utf-8"))
+                        byte_pos = start
+                    out[name].append((char_pos, char_pos + len(key), key, payload))
+        return out
 
 
 def build_automaton(entries: dict[str, object]) -> Automaton:
@@ -152,19 +254,19 @@ def local_terms() -> dict[str, LocalTerm]:
     }
 
 
-@functools.cache
-def government_automaton() -> Automaton:
-    """Ministry aliases and local-government terms in one longest-match automaton.
+def government_entries() -> dict[str, object]:
+    """Ministry aliases and local-government terms as one lexicon.
 
-    Putting both in one automaton is what keeps ``山东工业和信息化部主管部门`` (a
-    local body) from being read as ``工业和信息化部`` (the ministry).
+    Matching both in one leftmost-longest lexicon is what keeps
+    ``山东工业和信息化部主管部门`` (a local body) from being read as
+    ``工业和信息化部`` (the ministry).
     """
     entries: dict[str, object] = {}
     for term, lt in local_terms().items():
         entries[term] = ("local", lt)
     for alias, ma in ministry_aliases().items():
         entries[alias] = ("ministry", ma)
-    return build_automaton(entries)
+    return entries
 
 
 @functools.cache
@@ -210,3 +312,26 @@ def date_anchors() -> tuple[tuple[str, int, str], ...]:
 @functools.cache
 def place_stoplist() -> frozenset[str]:
     return frozenset(r["surface"] for r in read_csv("place_stoplist.csv"))
+
+
+@functools.cache
+def entity_lexicons() -> LexiconSet:
+    """The lexicons every article is searched for: government bodies, organisations, roles, places."""
+    from newsetl.classify.places import place_entries  # places builds on this module
+
+    return LexiconSet(
+        {
+            "government": government_entries(),
+            "known_org": dict(known_organisations()),
+            "org_suffix": dict(org_suffixes()),
+            "role": {r: r for r in person_roles()},
+            "place": place_entries(),
+        }
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def entity_matches(text: str) -> dict[str, tuple[tuple[int, int, str, object], ...]]:
+    """:func:`entity_lexicons` matches in ``text`` (memoised: ministries, organisations,
+    people and places all ask for the same article text)."""
+    return {name: tuple(hits) for name, hits in entity_lexicons().find(text).items()}

@@ -1,6 +1,6 @@
 """Central ministries (``dbt/seeds/ministries.csv``) and their local counterparts.
 
-One leftmost-longest automaton holds both the ministry aliases
+One leftmost-longest lexicon holds both the ministry aliases
 (``ministry_aliases.csv``) and the local-government terms (``local_gov_terms.csv``),
 so ``山东工业和信息化部主管部门`` is one local term, not the ministry 工业和信息化部.
 
@@ -23,14 +23,14 @@ Rules, in order:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from newsetl.classify.lexicon import (
     LocalTerm,
     MinistryAlias,
-    government_automaton,
-    iter_longest,
+    entity_matches,
     ministries,
     ministry_aliases,
 )
@@ -95,6 +95,7 @@ class GovMention:
     alias_kind: str | None = None
 
 
+@functools.cache  # called with lexicon keys only: a bounded set
 def _is_national_wording(alias: str) -> bool:
     if alias.startswith(_NATIONAL_PREFIXES) or alias.endswith(_NATIONAL_ENDINGS):
         return True
@@ -156,7 +157,11 @@ def _unit_name(surface: str, ma: MinistryAlias) -> str:
 
 def _unit_after(text: str, end: int, nxt: int) -> int | None:
     """End of a unit glued to a ministry alias ending at ``end`` (国家统计局|工业司), if any."""
-    m = _UNIT.match(text, end, min(nxt, end + 12))
+    stop = min(nxt, end + 12)
+    window = text[end:stop]
+    if not ("司" in window or "局" in window or "办" in window or "部" in window):
+        return None  # every unit ends in one of these
+    m = _UNIT.match(text, end, stop)
     if (
         m is None
         or len(m.group(0)) < 2
@@ -172,7 +177,7 @@ def find_government_mentions(text: str) -> list[GovMention]:
     floor = 0
     official = ministries()
     places = find_place_mentions(text)
-    matches = list(iter_longest(government_automaton(), text))
+    matches = entity_matches(text)["government"]
     for i, (start, end, key, (kind, payload)) in enumerate(matches):
         nxt = matches[i + 1][0] if i + 1 < len(matches) else len(text)
         if kind == "ministry":

@@ -17,18 +17,13 @@ import functools
 import re
 from dataclasses import dataclass
 
-from newsetl.classify.lexicon import (
-    Automaton,
-    build_automaton,
-    iter_longest,
-    known_organisations,
-    org_suffixes,
-)
+from newsetl.classify.lexicon import entity_matches, known_organisations
 from newsetl.classify.ministries import GovMention
 from newsetl.classify.places import region_of
 from newsetl.models import OrganisationHit
 
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]")
+_NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]*\Z")  # the run of _NAME_CHAR ending the window
 # words that cannot begin a name: stripped from the front of a candidate
 _LEAD_WORDS = (
     "如", "据", "由", "与", "同", "对", "在", "将", "向", "为", "是", "从", "原", "该", "其", "和", "及", "以及",
@@ -41,6 +36,10 @@ _CUT_AFTER = (
     "建立", "成立", "举办", "主办", "承办", "携手", "牵头", "委托", "论坛由", "活动由", "会议由", "由", "调度", "聚集", "培育", "引进",
     "落户", "入驻", "邀请", "等", "向",
 )  # fmt: skip
+# the cut words by first character (the result of the cut does not depend on their order)
+_CUT_AFTER_BY_FIRST: dict[str, tuple[str, ...]] = {
+    c: tuple(w for w in _CUT_AFTER if w[0] == c) for c in {w[0] for w in _CUT_AFTER}
+}
 _GENERIC_CORES = {
     "", "行业", "相关", "有关", "相关行业", "部分", "重点", "骨干", "龙头", "其他", "其它", "本", "该", "各", "这些",
     "一些", "多家", "企业", "国有", "民营", "上市", "子", "分", "总", "母", "科技", "投资", "平台", "电商",
@@ -69,13 +68,9 @@ class OrgMention:
 
 
 @functools.cache
-def _suffix_automaton() -> Automaton:
-    return build_automaton(dict(org_suffixes()))
-
-
-@functools.cache
-def _known_automaton() -> Automaton:
-    return build_automaton(dict(known_organisations()))
+def _known_names() -> tuple[str, ...]:
+    """Known organisation names as a tuple, for one ``str.startswith`` call."""
+    return tuple(known_organisations())
 
 
 def _strip_lead(name: str) -> str:
@@ -83,7 +78,7 @@ def _strip_lead(name: str) -> str:
         name = name[name.rindex("了", 0, len(name) - 2) + 1 :]
     name = _YEAR_PREFIX.sub("", name)  # 2021开放原子开源基金会年会: the year is not part of the name
     cut = 0
-    for w in _CUT_AFTER:
+    for w in (w for c in set(name) for w in _CUT_AFTER_BY_FIRST.get(c, ())):  # only words that can occur
         k = name.rfind(w)
         if k >= 0 and k + len(w) == len(name) and len(w) > 1:
             return ""  # 充分发挥 + 行业协会: no name left
@@ -91,7 +86,7 @@ def _strip_lead(name: str) -> str:
             cut = max(cut, k + len(w))
     name = name[cut:]
     changed = True
-    while changed and name:
+    while changed and name.startswith(_LEAD_WORDS):
         changed = False
         for w in _LEAD_WORDS:
             if name.startswith(w) and len(name) > len(w) + 1:
@@ -102,16 +97,21 @@ def _strip_lead(name: str) -> str:
 
 
 def _read_left(text: str, end: int, floor: int, limit: int = 22) -> int:
-    pos = end
-    while pos > floor and end - pos < limit and _NAME_CHAR.match(text[pos - 1]):
-        pos -= 1
-    return pos
+    """Start of the name characters ending at ``end``: at most ``limit`` of them, none before ``floor``."""
+    m = _NAME_RUN.search(text, max(floor, end - limit), end)
+    return m.start() if m else end
+
+
+def _clause_start(text: str, pos: int, limit: int = 120) -> int:
+    """Start of the text before ``pos`` back to a hard stop (at most ``limit`` characters)."""
+    lo = max(0, pos - limit)
+    return max(lo, max(text.rfind(c, lo, pos) for c in _HARD_STOP) + 1)
 
 
 def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention]:
     out: list[OrgMention] = []
     floor = 0
-    for s, e, _suffix, kind in iter_longest(_suffix_automaton(), text):
+    for s, e, _suffix, kind in entity_matches(text)["org_suffix"]:
         if any(a <= s < b for a, b in taken) or (_suffix.endswith("行") and text[e : e + 1] == "业"):
             continue  # 细分行业 is not a bank branch (分行)
         left_floor = max([floor] + [b for a, b in taken if b <= s])
@@ -124,7 +124,7 @@ def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention
             out
             and out[-1].end == s - len(core)
             and (not core or core == raw)
-            and not any(core.startswith(n) for n in known_organisations())  # 研究院|赛迪智库…研究所: two
+            and not core.startswith(_known_names())  # 研究院|赛迪智库…研究所: two
         ):
             # a name glued to the one before it: 京东方科技集团|股份有限公司, 行业协会|液晶分会
             prev = out[-1]
@@ -152,15 +152,9 @@ def _enumerated_companies(
     ]
     for m, qualified in sorted(triggers, key=lambda x: x[0].start()):
         pos = m.start()
-        if not qualified:
-            lo = pos
-            while lo > 0 and text[lo - 1] not in _HARD_STOP and pos - lo < 120:
-                lo -= 1
-            if not any(lo <= o.start and o.end <= pos for o in named):
-                continue
-        lo = pos
-        while lo > 0 and text[lo - 1] not in _HARD_STOP and pos - lo < 120:
-            lo -= 1
+        lo = _clause_start(text, pos)
+        if not qualified and not any(lo <= o.start and o.end <= pos for o in named):
+            continue
         items = text[lo:pos].split("、")
         if len(items) < 1:
             continue
@@ -202,20 +196,20 @@ def find_org_mentions(text: str, gov: list[GovMention]) -> list[OrgMention]:
     gov_spans = [(g.start, g.end) for g in gov]
     known = [
         OrgMention(s, e, key, kind, canonical)
-        for s, e, key, (kind, canonical) in iter_longest(_known_automaton(), text)
+        for s, e, key, (kind, canonical) in entity_matches(text)["known_org"]
         if not any(a <= s and e <= b for a, b in gov_spans)
     ]
     suffixed = _suffix_mentions(text, gov_spans)
     # a known short name inside a longer suffixed name (赛迪智库 in 赛迪智库规划研究所) yields to it
     known = [k for k in known if not any(x.start <= k.start and k.end <= x.end and x != k for x in suffixed)]
     suffixed = [x for x in suffixed if not any(k.start <= x.start and x.end <= k.end for k in known)]
-    known_names = known_organisations()
+    known_names = _known_names()
     for k in list(known):  # 中国信通院 + 云计算与大数据研究所: one unit of the known body
         for j, x in enumerate(suffixed):
             if (
                 x.start == k.end
                 and x.kind in ("think_tank", "association", "other")
-                and not any(x.name.startswith(n) for n in known_names)  # 赛迪智库…研究所 is a name itself
+                and not x.name.startswith(known_names)  # 赛迪智库…研究所 is a name itself
             ):
                 name = text[k.start : x.end]
                 suffixed[j] = OrgMention(k.start, x.end, name, x.kind, name)

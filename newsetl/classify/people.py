@@ -13,16 +13,13 @@ followed by a verb or punctuation wins.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
+from collections.abc import Callable, Iterator
 
-from newsetl.classify.lexicon import (
-    build_automaton,
-    iter_longest,
-    known_organisations,
-    person_roles,
-    surnames,
-)
+from newsetl.classify.lexicon import entity_matches, known_organisations, surnames
 from newsetl.models import PersonHit
 
 _CJK = "\u4e00-\u9fff"
@@ -32,7 +29,9 @@ _AFTER_NAME = (
     "致辞", "提出", "称", "道出", "谈", "解读", "回答", "出任", "担任", "获", "荣获", "一行", "参加", "会见",
     "调研", "考察", "希望", "建议", "：", ":", "，", ",", "。", "、", "）", ")", "；", "“", "”", " ", "\n",
 )  # fmt: skip
+_AFTER_NAME_RE = re.compile("|".join(map(re.escape, _AFTER_NAME)))  # any(startswith), in C
 _FUNCTION_CHARS = set("在和与等说也还就将向对是为称及跟同")
+_AFTER_ROLES = ("总书记", "教授", "院士", "研究员")  # roles written after the name
 _SPEECH = "表示|强调|指出|认为|说|告诉|透露|介绍|坦言|分析|称|道出|谈到|提到|建议|解释"
 _NOT_NAMES = {
     "王国", "高度", "高效", "高质量", "高速", "高新", "高技术", "高校", "高端", "高于", "关键", "关于", "关注",
@@ -51,12 +50,22 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     compound = sorted((x for x in surnames() if len(x) > 1), key=len, reverse=True)
     single = "".join(sorted(x for x in surnames() if len(x) == 1))
     sn_alt = "|".join([*map(re.escape, compound), f"[{single}]"])
-    name = rf"(?:{sn_alt})[{_CJK}]{{1,2}}"
+    # the same alternation, led by the set of first characters: a pattern that starts
+    # with a character set is scanned for that set in C instead of tried at every position
+    first = "".join(sorted({x[0] for x in surnames()}))
+    lead_alt = "|".join([*(f"(?<={re.escape(c[0])}){re.escape(c[1:])}" for c in compound), f"(?<=[{single}])"])
+    name = rf"[{first}](?:{lead_alt})[{_CJK}]{{1,2}}"
     name_re = re.compile(name)
-    after = re.compile(rf"(?P<name>{name})(?P<role>总书记|教授|院士|研究员)")
-    # 李颖强调 / 罗俊杰: / 陈如桂在致辞中指出 (the character before the name is checked in Python)
+    rest = max((len(c) - 1 for c in compound), default=0) + 2  # name characters after the first
+    role_first = "".join(sorted({r[0] for r in _AFTER_ROLES}))
+    after_name = rf"[{first}](?=.{{1,{rest}}}[{role_first}])(?:{lead_alt})[{_CJK}]{{1,2}}"
+    after = re.compile(rf"(?P<name>{after_name})(?P<role>{'|'.join(_AFTER_ROLES)})")
+    # 李颖强调 / 罗俊杰: / 陈如桂在致辞中指出 (the character before the name is checked in Python);
+    # the lookahead (a character that can follow a name within reach) only skips hopeless starts
+    follow = "".join(sorted({w[0] for w in _SPEECH.split("|")} | set("也还则进同:：在")))
+    said_name = rf"[{first}](?=.{{1,{rest}}}[{re.escape(follow)}])(?:{lead_alt})[{_CJK}]{{1,2}}"
     said = re.compile(
-        rf"(?P<name>{name})(?:(?P<sp>(?:也|还|则|进一步|同样|也同样)?(?:{_SPEECH}))|(?P<colon>[:：])"
+        rf"(?P<name>{said_name})(?:(?P<sp>(?:也|还|则|进一步|同样|也同样)?(?:{_SPEECH}))|(?P<colon>[:：])"
         rf"|(?P<at>在[^。，,；]{{1,12}}?(?:{_SPEECH})))"
     )
     # (布 轩): a signature at the end of a paragraph, spaced out as bylines are
@@ -71,11 +80,6 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     return name_re, after, said, signature, byline
 
 
-@functools.cache
-def _role_automaton():
-    return build_automaton({r: r for r in person_roles()})
-
-
 _SAID_BEFORE = set("。！？!?；;\n”」 \t\u3000")
 _COLON_BEFORE = set("。！？!?\n \t\u3000")
 _AT_BEFORE = _SAID_BEFORE | set("，,")
@@ -83,7 +87,7 @@ _AT_BEFORE = _SAID_BEFORE | set("，,")
 
 def _role_chains(text: str):
     """(role_start, role_end) of roles, chained by 、/兼 (部党组书记、部长; 董事长兼总裁)."""
-    matches = [(s, e) for s, e, _k, _v in iter_longest(_role_automaton(), text)]
+    matches = [(s, e) for s, e, _k, _v in entity_matches(text)["role"]]
     i = 0
     while i < len(matches):
         s, e = matches[i]
@@ -102,15 +106,16 @@ def _role_chains(text: str):
         i = j
 
 
-def _choose(text: str, start: int, candidate: str) -> str | None:
-    """Pick the 2- or 3-character reading of a name found at ``start``."""
+def _choose(text: str, start: int, candidate: str, count: Callable[[str], int] | None = None) -> str | None:
+    """Pick the 2- or 3-character reading of a name found at ``start`` (``count``: ``text.count``, memoised)."""
+    count = count or text.count
     options = []
     for n in (candidate[:3], candidate[:2]) if len(candidate) >= 3 else (candidate,):
         if len(n) < 2:
             continue
         follow = text[start + len(n) : start + len(n) + 2]
-        ok = follow == "" or any(follow.startswith(w) for w in _AFTER_NAME)
-        options.append((n, text.count(n), ok))
+        ok = follow == "" or _AFTER_NAME_RE.match(follow) is not None
+        options.append((n, count(n), ok))
     if not options:
         return None
     if len(options) == 2:
@@ -126,6 +131,19 @@ def _choose(text: str, start: int, candidate: str) -> str | None:
         return n2 if ok2 else None
     n, _c, ok = options[0]
     return n if ok else None
+
+
+def _byline_matches(byline: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``byline.finditer(text)`` on the lines holding a space only (a match is one whole line;
+    one without a space is a single name without an organisation, which no caller keeps)."""
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if " " in line or "\u3000" in line:
+            m = byline.match(text, start, end)
+            if m is not None:
+                yield m
+        start = end + 1
 
 
 def _clean_role(role: str) -> str:
@@ -145,14 +163,29 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
     """People in ``text``; ``org_spans`` (start, end, name) let a role inherit its organisation."""
     name_re, after, said, signature, byline = _patterns()
     spans = sorted(org_spans or [])
+    starts = [sp[0] for sp in spans]
+    reach = list(itertools.accumulate((sp[1] for sp in spans), max))  # furthest end among spans[: i + 1]
+
+    def in_org(pos: int) -> bool:  # some span holds pos: one bisection, not a scan per candidate
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and reach[i] > pos
+
     found: dict[str, list] = {}
 
     known = known_organisations()
+    counted: dict[str, int] = {}
+
+    def count(name: str) -> int:  # names recur: count each once per article
+        n = counted.get(name)
+        if n is None:
+            n = counted[name] = text.count(name)
+        return n
+
 
     def add(name: str | None, role: str | None, pos: int, org: str | None = None) -> None:
         if not name or name in _NOT_NAMES or name[:2] in _NOT_NAMES:
             return
-        if name in known or name[:2] in known or any(s <= pos < e for s, e, _n in spans):
+        if name in known or name[:2] in known or in_org(pos):
             return  # 苏宁表示: a company, not a person
         if name not in found:
             found[name] = [role, org, pos]
@@ -165,7 +198,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         m = name_re.match(text, pos)
         if m is None:
             continue
-        name = _choose(text, m.start(), m.group(0))
+        name = _choose(text, m.start(), m.group(0), count)
         for s, e, _n in spans:  # 工业和信息化部党组成员: the role starts after the organisation
             if s < role_start < e <= m.start():
                 role_start = e
@@ -173,7 +206,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         if not role:
             continue
         add(name, role, m.start(), _org_before(spans, role_start))
-    for m in byline.finditer(text):
+    for m in _byline_matches(byline, text):
         names = m.group("names").split()
         if len(names) < 2 and not m.group("org"):
             continue
@@ -182,21 +215,21 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         for n in names:
             if 2 <= len(n) <= 3:
                 add(n, None, m.start("names"), (m.group("org") or "").strip() or None)
-    for m in after.finditer(text):
-        if any(s <= m.start("name") < e for s, e, _n in spans):
+    for m in after.finditer(text) if any(r in text for r in _AFTER_ROLES) else ():
+        if in_org(m.start("name")):
             continue  # 中国工程院院士: 程院 is not a name
         nm = m.group("name")
         # 习近平总书记: the name is what precedes the role, 2 or 3 characters
         name = nm if nm[:2] not in _NOT_NAMES else None
-        if name and len(name) == 3 and text.count(name[1:]) > text.count(name):
+        if name and len(name) == 3 and count(name[1:]) > count(name):
             name = name[1:]
         add(name, m.group("role") if m.group("role") != "同志" else None, m.start())
     for m in said.finditer(text):
         prev = text[m.start() - 1] if m.start() else "\n"
         allowed = _SAID_BEFORE if m.group("sp") else _COLON_BEFORE if m.group("colon") else _AT_BEFORE
         if prev in allowed:
-            add(_choose(text, m.start("name"), m.group("name")), None, m.start())
-    for m in signature.finditer(text):
+            add(_choose(text, m.start("name"), m.group("name"), count), None, m.start())
+    for m in signature.finditer(text) if "（" in text or "(" in text else ():
         add(m.group("name").replace(" ", "").replace("\u3000", ""), None, m.start())
     # drop a 2-character name that is the head of a 3-character one (关兵 vs 关兵告)
     names = list(found)
@@ -204,7 +237,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         if any(o != n and o.startswith(n) for o in names) and n in found:
             longer = [o for o in names if o != n and o.startswith(n)]
             for o in longer:
-                if text.count(n) > text.count(o) * 2 and o in found:
+                if count(n) > count(o) * 2 and o in found:
                     if found[o][0] and not found[n][0]:
                         found[n][0] = found[o][0]
                     del found[o]

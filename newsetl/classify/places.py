@@ -4,7 +4,8 @@ The gazetteer is jionlp's ``china_location`` dictionary, read straight from the
 file jionlp ships (``jionlp/dictionary/china_location.zip``) without importing
 jionlp (whose import is slow, prints banners and whose recognisers have false
 positives on company names). Only the province, city and county levels are kept,
-loaded once into one pyahocorasick automaton.
+loaded once; the surface forms are searched together with the other entity
+lexicons in one automaton pass (``lexicon.entity_lexicons``).
 
 Surface forms:
 - provinces: full name and short name (河北省, 河北; 广西壮族自治区, 广西);
@@ -27,7 +28,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsetl.classify.lexicon import Automaton, build_automaton, iter_longest, place_stoplist
+from newsetl.classify.lexicon import (
+    entity_lexicons,
+    entity_matches,
+    place_stoplist,
+)
 from newsetl.models import PlaceHit
 
 LEVELS = ("province", "city", "county")
@@ -117,7 +122,8 @@ def _surfaces(place: Place, stop: frozenset[str]) -> Iterable[str]:
 
 
 @functools.cache
-def place_automaton() -> Automaton:
+def place_entries() -> dict[str, object]:
+    """Surface form -> candidate places (searched with the other lexicons, see ``lexicon.entity_lexicons``)."""
     stop = place_stoplist()
     table: dict[str, list[Place]] = {}
     for place in gazetteer():
@@ -131,13 +137,13 @@ def place_automaton() -> Automaton:
         # a short form shared by a province and a city (吉林) means the province
         kept = tuple(c for c in cands if _LEVEL_RANK[c.level] == best) if len(surface) == 2 else tuple(cands)
         entries[surface] = kept
-    return build_automaton(entries)
+    return entries
 
 
 @functools.lru_cache(maxsize=32)
 def find_place_mentions(text: str) -> tuple[PlaceMention, ...]:
     """All place surface forms in ``text`` (cached: several extractors ask for the same text)."""
-    return tuple(PlaceMention(s, e, key, cands) for s, e, key, cands in iter_longest(place_automaton(), text))
+    return tuple(PlaceMention(s, e, key, cands) for s, e, key, cands in entity_matches(text)["place"])  # type: ignore[arg-type]
 
 
 def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
@@ -200,7 +206,8 @@ def region_of(text: str) -> tuple[str | None, str | None]:
     """(full name, level) of the most specific place a name like 南京市工业和信息化局 starts with."""
     best: Place | None = None
     pos = 0
-    for m, place in resolve(find_place_mentions(text)):
+    hits = entity_lexicons().find(text)["place"]  # not memoised: short names would evict article texts
+    for m, place in resolve(PlaceMention(s, e, key, cands) for s, e, key, cands in hits):  # type: ignore[arg-type]
         if place is None or m.start != pos:
             break
         best, pos = place, m.end

@@ -21,14 +21,16 @@ from newsetl.models import PolicyDocHit
 
 _TITLE = re.compile(r"《([^《》]{1,120}?)》", re.S)
 _TRAILING_PAREN = re.compile(r"[（(][^（）()]*[）)]$")
+_TITLE_BREAK = re.compile(r"[ \t\u3000]*\n[\s\u3000]*")
+_SPACES = re.compile(r"\s+")
 _PUBLICATION_ENDINGS = ("日报", "时报", "晚报", "周报", "周刊", "杂志", "月刊", "画报", "报")
 _STATE_PREFIX = "中华人民共和国"
 _SHORT_REFS = {"通知", "意见", "方案", "办法", "规划", "条例", "指南", "计划", "措施", "决定", "要点", "纲要"}
 
 
 def normalise_title(raw: str) -> str:
-    t = re.sub(r"[ \t\u3000]*\n[\s\u3000]*", "", raw)  # a line/column break inside the title
-    return re.sub(r"\s+", " ", t).strip()
+    t = _TITLE_BREAK.sub("", raw) if "\n" in raw else raw  # a line/column break inside the title
+    return _SPACES.sub(" ", t).strip()
 
 
 def is_publication(title: str) -> bool:

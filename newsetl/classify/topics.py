@@ -23,10 +23,11 @@ Evidence is ordered by contribution; each evidence item is the term as written.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
-from newsetl.classify.lexicon import iter_longest, topic_automaton, topic_terms, topics
+from newsetl.classify.lexicon import count_longest, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
 
 TITLE_FACTOR = 3.0
@@ -39,14 +40,9 @@ MIN_MENTIONS = 2
 MASK_CHAR = "\u25a1"  # □: keeps offsets, matches no term
 
 
-def _count_terms(text: str) -> dict[str, tuple[int, tuple[tuple[str, float], ...]]]:
-    counts: dict[str, list] = {}
-    for _s, _e, term, payload in iter_longest(topic_automaton(), text):
-        if term in counts:
-            counts[term][0] += 1
-        else:
-            counts[term] = [1, payload]
-    return {k: (v[0], v[1]) for k, v in counts.items()}
+def _count_terms(text: str) -> dict[str, list]:
+    """term -> [occurrences, ((topic_code, weight), ...)]."""
+    return count_longest(topic_automaton(), text)
 
 
 _BYLINE = re.compile(r"^\s*(?:本报记者|记者|本报讯|通讯员)[\s\u3000]*(?:[\u4e00-\u9fff]{2,4}[\s\u3000]*)?\n?")
@@ -60,10 +56,17 @@ def apply_mask(title: str | None, body: str, mask) -> tuple[str | None, str]:
     """Blank out ``mask`` spans, given on ``f"{title}\n{body}"`` (or on ``body`` without a title)."""
     if not mask:
         return title, body
-    text = list(f"{title}\n{body}" if title else body)
-    for s, e in mask:
-        text[s:e] = MASK_CHAR * (e - s)
-    joined = "".join(text)
+    text = f"{title}\n{body}" if title else body
+    parts: list[str] = []
+    pos = 0
+    for s, e in sorted(mask):  # slices, not a list of characters: spans may overlap
+        if e <= pos or e <= s:
+            continue
+        s = max(s, pos)
+        parts += (text[pos:s], MASK_CHAR * (e - s))
+        pos = e
+    parts.append(text[pos:])
+    joined = "".join(parts)
     if title:
         return joined[: len(title)], joined[len(title) + 1 :]
     return None, joined
@@ -75,9 +78,12 @@ def score_topics(
     """topic -> (score, title_score, {term: contribution}); ``mentions`` gets body mentions per topic."""
     scores: dict[str, list] = {}
     for term, (n, payload) in _count_terms(body).items():
+        damped = 1.0 + math.log(n)
         for code, weight in payload:
-            s = scores.setdefault(code, [0.0, 0.0, {}])
-            c = weight * (1.0 + math.log(n))
+            s = scores.get(code)
+            if s is None:
+                s = scores[code] = [0.0, 0.0, {}]
+            c = weight * damped
             s[0] += c
             s[2][term] = s[2].get(term, 0.0) + c
             if mentions is not None:
@@ -85,7 +91,9 @@ def score_topics(
     for part, factor, is_title in ((title or "", TITLE_FACTOR, True), (lead_of(body), LEAD_FACTOR, False)):
         for term, (_n, payload) in _count_terms(part).items():
             for code, weight in payload:
-                s = scores.setdefault(code, [0.0, 0.0, {}])
+                s = scores.get(code)
+                if s is None:
+                    s = scores[code] = [0.0, 0.0, {}]
                 c = factor * weight
                 s[0] += c
                 if is_title:
@@ -100,7 +108,7 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
     scored = score_topics(title, body, mentions)
     if not scored:
         return [], None
-    order = {t.code: t.order for t in topics()}
+    order = _topic_order()
     ranked = sorted(scored.items(), key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]))
     best = ranked[0][1][0]
     hits: list[TopicHit] = []
@@ -113,6 +121,11 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
         hits.append(TopicHit(code, round(score, 3), evidence))
     primary = hits[0].code if hits else None
     return hits, primary
+
+
+@functools.cache
+def _topic_order() -> dict[str, int]:
+    return {t.code: t.order for t in topics()}
 
 
 _MASKED_KINDS = frozenset({"company", "association", "university", "think_tank"})

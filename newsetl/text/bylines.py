@@ -30,6 +30,8 @@ _ORG_SUFFIX = (
     "所", "院", "办", "中心", "大学", "学院", "部", "局", "厅", "委", "协会", "学会", "公司", "集团", "智库",
     "研究会", "联盟", "处", "室", "站", "报社", "杂志社", "基地", "科", "组",
 )
+_SPACE = re.compile(r"\s")
+_ORG_LINE_PUNCT = re.compile(r"[，。：]")
 _NAME_LINE = re.compile(rf"^{_NAME}(?:\s+{_NAME}){{0,5}}$")
 _ORG_NAMES = re.compile(rf"^(\S{{4,30}})\s+({_NAME}(?:\s+{_NAME}){{0,5}})$")
 _LEAD = re.compile(
@@ -79,7 +81,7 @@ def split_glued_end_byline(text: str) -> tuple[str, str | None]:
 
 def is_org_line(line: str) -> bool:
     """A short line naming an institution (author block, first line)."""
-    return 4 <= len(line) <= 30 and " " not in line and line.endswith(_ORG_SUFFIX) and not re.search(r"[，。：]", line)
+    return 4 <= len(line) <= 30 and " " not in line and line.endswith(_ORG_SUFFIX) and not _ORG_LINE_PUNCT.search(line)
 
 
 def name_line(line: str) -> list[str] | None:
@@ -91,7 +93,7 @@ def name_line(line: str) -> list[str] | None:
 
 def org_and_names(line: str) -> tuple[str, list[str]] | None:
     """``西北工业大学扶贫办 任一娇 蒲传新`` -> (org, names)."""
-    m = _ORG_NAMES.match(line)
+    m = _ORG_NAMES.match(line) if _SPACE.search(line, 4, 31) else None  # names follow a space at 4..30
     if not m or not is_org_line(m.group(1)):
         return None
     return m.group(1), m.group(2).split()

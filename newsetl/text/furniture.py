@@ -34,11 +34,16 @@ BANNERS = frozenset(
 )
 _BANNER_SHAPE = re.compile(r"^(?:.{2,8}(?:专栏|专题|特刊|系列报道|巡礼|纪实|之窗)|聚焦.{2,8}|[^，。]{2,10}进行时)$")
 
-_CAPTION = re.compile(r"^(?:图为|图片为|上图[：:]|下图[：:]|左图[：:]|右图[：:]|图[：:]|图\d|[（(]图)|(?:摄|供图|图片来源[^。]{0,20})[）)]?$")
-_CHART = re.compile(
-    r"(?:[（(]单位[：:][^）)]{1,12}[）)]$)"
-    r"|(?:^[^，。！？；]{0,30}(?:同比增长速度|增长速度|增速|走势图?|情况表?|统计表?|示意图|分布图?|对比图?|占比|一览表?|排行榜?)$)"
+# caption and chart patterns as two halves each: an anchored start (match) and an end
+# scanned from its first character (search); one alternation of both is tried at every position
+_CAPTION_START = re.compile(r"(?:图为|图片为|上图[：:]|下图[：:]|左图[：:]|右图[：:]|图[：:]|图\d|[（(]图)")
+_CAPTION_END = re.compile(r"(?:摄|供图|图片来源[^。]{0,20})[）)]?$")
+_CHART_UNIT = re.compile(r"[（(]单位[：:][^）)]{1,12}[）)]$")
+_CHART_STAT = re.compile(
+    r"[^，。！？；]{0,30}(?:同比增长速度|增长速度|增速|走势图?|情况表?|统计表?|示意图|分布图?|对比图?|占比|一览表?|排行榜?)$"
 )
+_ENDS_SENTENCE = re.compile(r"[。！？]$")
+_SENTENCE_PUNCT = re.compile(r"[。！？；]")
 _DATE_PREFIX = re.compile(r"^(?:\d{4}年|\d{1,2}月|\d{4}[—\-~～]|[一二三四]季度)")
 _CONTINUATION = re.compile(r"^[（(]?\s*(?:上接|下转|紧接|转第|接第|转\s*\d|续\s*\d)[^）)]{0,10}[版页]\s*[）)]?$")
 _TRAILER = re.compile(r"(?:转自|来源|稿件来源|原文链接)[：:].*$")
@@ -62,14 +67,14 @@ def furniture_kind(line: str) -> str | None:
     if _EDITOR.match(line):
         return "other"
     if (
-        _CAPTION.search(line)
+        (_CAPTION_START.match(line) or _CAPTION_END.search(line))
         and (line.startswith(("图", "（图", "(图", "上图", "下图")) or n <= 40)
-        and (not re.search(r"[。！？]$", line) or line.startswith("图为"))
+        and (not _ENDS_SENTENCE.search(line) or line.startswith("图为"))
     ):
         return "caption"
     # a chart/table title: either carries a unit, or starts with a period and
     # ends in a statistics noun (…同比增长速度)
-    if not re.search(r"[。！？；]", line) and _CHART.search(line) and ("单位" in line or _DATE_PREFIX.match(line)):
+    if not _SENTENCE_PUNCT.search(line) and (_CHART_UNIT.search(line) or _CHART_STAT.match(line)) and ("单位" in line or _DATE_PREFIX.match(line)):
         return "chart_title"
     return None
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 import rjieba
 
 from newsetl.text import bylines
+from newsetl.text.repair import bigrams
 
 MIN_HEAD = 6  # a glued heading has at least this many characters
 MAX_HEAD = 64  # kicker + title can be long; longer runs are prose
@@ -60,7 +61,6 @@ _FIRST_CLAUSE = re.compile(rf"[^，。；！？、]{{12,{MAX_HEAD + 60}}}")
 _TRIGGER_FIRST = re.compile(r"[本新记问主—近日今去据针随为截围按根当目面自一二三四五六\d ]")
 _CJK_SPACE = re.compile(r"[\u4e00-\u9fff”] [\u4e00-\u9fff“]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 GUESS_BAR = 3.0  # score a marker-less guess needs
 
 
@@ -96,11 +96,6 @@ def _is_name(text: str, start: int) -> bool:
     return not rjieba.has_word(m.group(0)) and len(next(iter(rjieba.cut(m.group(0), False)), "")) < 3
 
 
-def _bigrams(s: str) -> set[tuple[str, str]]:
-    s = _NON_CJK.sub("", s)
-    return set(zip(s, s[1:], strict=False))
-
-
 def _heading_ok(t: str) -> bool:
     return MIN_HEAD - 2 <= len(t) <= MAX_HEAD and "，" not in t and "；" not in t and bool(_CJK.search(t))
 
@@ -130,11 +125,11 @@ def _guess(body: str, b: int, c: str) -> int | None:
                 s += 1.0 if abs(h2 - h1) > 1 else 2.0  # title halves of (nearly) equal length
         if s + 2.0 <= best:
             continue  # vocabulary (at most +2) cannot lift it over the best so far
-        hb = _bigrams(t)
+        hb = bigrams(t)
         if hb:
             if after is None or before is None:
-                after = _bigrams(body[b + len(c) : b + len(c) + 200])
-                before = _bigrams(body[max(0, b - 200) : b])
+                after = bigrams(body[b + len(c) : b + len(c) + 200])
+                before = bigrams(body[max(0, b - 200) : b])
             s += 2.0 * (len(hb & after) - len(hb & before)) / len(hb)
         if s > best:
             best, best_k = s, k
@@ -172,7 +167,8 @@ def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     return cuts
 
 
-_SENTENCE = re.compile(r"[^。！？]{14,}?[。！？]+[”’」』）]*")
+# greedy: the run cannot pass a sentence end anyway, and a greedy run is counted in one C loop
+_SENTENCE = re.compile(r"[^。！？]{14,}[。！？]+[”’」』）]*")
 # parenthesised furniture glued into text: （单位：亿元） closes a chart title,
 # （图片来源：…） / （图…） is a credit line
 _PAREN_FURNITURE = re.compile(r"[（(](?:单位[：:]|图片来源|图/|图：|资料图)[^）)]{0,20}[）)]")

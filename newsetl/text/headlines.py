@@ -18,6 +18,7 @@ _SENTENCE_PUNCT = re.compile(r"[。；]|[！？](?!$)")
 _BAD_END = re.compile(r"[，、：:,（(“《—]$")
 _SUBTITLE = re.compile(r"^(?:——|—|－－|--)\s*")
 _TURN = re.compile(r"^(?:记者|问|答|主持人)：")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _KICKER_MIN = 12  # a first line this long that is a phrase of its own is a kicker
 
 
@@ -32,7 +33,7 @@ def is_heading_like(line: str, md_level: int = 0) -> bool:
     comma = line.find("，")
     if line.count("，") >= 2 or 0 <= comma <= 5:
         return False  # prose cut short (据介绍，… / 2月21日，…): titles rarely open with a short clause
-    return bool(re.search(r"[\u4e00-\u9fff]", line))
+    return bool(_CJK.search(line))
 
 
 def is_subtitle(line: str) -> bool:

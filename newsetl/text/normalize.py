@@ -22,7 +22,10 @@ The original line text is always kept next to the clean one by the callers.
 
 from __future__ import annotations
 
+import functools
 import re
+
+import numpy as np
 
 # Full-width ASCII block (U+FF01..U+FF5E) maps to ASCII by a fixed offset; we
 # only fold letters and digits here, punctuation is handled by the style rules.
@@ -41,7 +44,8 @@ _PUNCT_CLASS = re.escape(CN_PUNCT)
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*")
 _WS = re.compile(r"[ ]{2,}")
 # space adjacent to Chinese punctuation carries no meaning
-_SPACE_NEAR_PUNCT = re.compile(rf" +(?=[{_PUNCT_CLASS}])|(?<=[{_PUNCT_CLASS}]) +")
+# (both alternatives start with the space, the lookbehind checks the character before it)
+_SPACE_NEAR_PUNCT = re.compile(rf"  *(?=[{_PUNCT_CLASS}])| (?<=[{_PUNCT_CLASS}] ) *")
 # Literal-first patterns only: a regex that starts with a lookbehind or an
 # alternation is tried at every position and costs ~10x on a 17 KB page.
 _NUM_SEP = re.compile("[，：](?=\\d)")
@@ -50,8 +54,19 @@ _SIMPLE = ((",", "，"), (":", "："), (";", "；"), ("?", "？"), ("!", "！"))
 _PARENS = re.compile(r"\(([^()\n]{1,80})\)")
 _DQUOTES = re.compile(r'"([^"\n]*)"')
 _ELLIPSIS = re.compile(r"\.\.\.+")
-_ASCII_PUNCT = re.compile(r"[,:;?!()\"]|\.\.\.")
+_ASCII_PUNCT_CHAR = re.compile(r"[,:;?!()\"]")  # or "...": see unify_punctuation
 _NEEDS_FOLD = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u2002\u2003\u200b\ufeff\t]")
+
+
+# one scan for "anything to fold or restyle?": most pages need neither (see normalize_page)
+_FOLD_OR_PUNCT = re.compile('[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u2002\u2003\u200b\ufeff\t,:;?!()"]')
+
+
+def normalize_page(page: str) -> str:
+    """``unify_punctuation(fold_width(page))``, with a single scan when the page needs neither."""
+    if not _FOLD_OR_PUNCT.search(page) and "..." not in page:
+        return page
+    return unify_punctuation(fold_width(page))
 
 
 def fold_width(text: str) -> str:
@@ -72,7 +87,7 @@ def _num_sep(m: re.Match[str]) -> str:
 
 def unify_punctuation(text: str) -> str:
     """Rewrite ASCII sentence punctuation in the Chinese style, URLs and numbers untouched."""
-    if not _ASCII_PUNCT.search(text):
+    if not _ASCII_PUNCT_CHAR.search(text) and "..." not in text:
         return text
     for a, b in _SIMPLE:  # str.replace runs in C; translate() with a dict does not
         if a in text:
@@ -90,12 +105,12 @@ def collapse_spaces(text: str) -> str:
     text = text.strip()
     if " " not in text:
         return text
-    return _SPACE_NEAR_PUNCT.sub("", _WS.sub(" ", text))
+    return _SPACE_NEAR_PUNCT.sub("", _WS.sub(" ", text) if "  " in text else text)
 
 
 def strip_heading_marker(line: str) -> tuple[str, int]:
     """Remove a markdown ``#`` prefix; return (text, level) with level 0 if none."""
-    m = _MD_HEADING.match(line)
+    m = _MD_HEADING.match(line) if "#" in line else None
     if not m:
         return line, 0
     return line[m.end() :], len(m.group(1))
@@ -114,6 +129,23 @@ def content_key(text: str) -> str:
     return _NON_CONTENT.sub("", text)
 
 
-def is_ascii_punctuated(text: str) -> bool:
-    """True when a text uses ASCII commas more than Chinese ones (page style hint)."""
-    return text.count(",") > text.count("，")
+def content_keys(texts: list[str]) -> list[str]:
+    """:func:`content_key` of each text, all in one vectorised pass.
+
+    Removing the characters of ``_NON_CONTENT`` one by one is the same as removing
+    its runs; done over code points in numpy (a table lookup per character) it is
+    ~5x cheaper than the regex on a page. NUL, which the key keeps, separates texts.
+    """
+    joined = "\x00".join(texts)
+    if not texts or joined.count("\x00") != len(texts) - 1:
+        return [content_key(t) for t in texts]
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    drop = _non_content_table()[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+    kept = codes[~drop].tobytes().decode("utf-32-le", "surrogatepass")
+    return kept.split("\x00")
+
+
+@functools.cache
+def _non_content_table() -> np.ndarray:
+    """BMP code point -> removed by :func:`content_key` (no character above the BMP is)."""
+    return np.array([_NON_CONTENT.fullmatch(chr(cp)) is not None for cp in range(0x10000)], dtype=bool)

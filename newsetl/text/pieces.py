@@ -18,23 +18,30 @@ from dataclasses import dataclass, field
 from newsetl.text import bylines, furniture, glued, headlines
 from newsetl.text.normalize import (
     collapse_spaces,
-    content_key,
+    content_keys,
     fold_width,
+    normalize_page,
     strip_heading_marker,
     unify_punctuation,
 )
 
 TURN_LABELS = frozenset({"记者", "问", "答", "主持人", "本报记者"})  # always a Q&A turn when after a sentence end
-_LABEL = re.compile(r"(?:^|(?<=[。？！”]))([\u4e00-\u9fff]{2,4})：", re.M)
+_LABEL_BEFORE = frozenset("\n。？！”")  # a speaker label starts a line or follows a sentence end
+# the lookbehinds follow the first character: a pattern that starts with a literal or
+# a character set is scanned for it in C, one that starts with a lookbehind is tried
+# at every position
 _GLUED_END = re.compile(
-    r"(?<=[。！？”])[（(]\s*((?:新华社记者|本报记者|记者|通讯员)\s*[\u4e00-\u9fff·]{2,4}(?:\s[\u4e00-\u9fff·]{2,4})*"
+    r"[（(](?<=[。！？”][（(])\s*((?:新华社记者|本报记者|记者|通讯员)\s*[\u4e00-\u9fff·]{2,4}(?:\s[\u4e00-\u9fff·]{2,4})*"
     r"|[\u4e00-\u9fff]\s[\u4e00-\u9fff]{1,2})\s*[）)]"
 )
-_LEAD_INSIDE = re.compile(r"(?<=\S)(本报讯|本报记者\s*[\u4e00-\u9fff]{2,4}\s)")
+_LEAD_INSIDE = re.compile(r"(本报(?<=\S本报)(?:讯|记者\s*[\u4e00-\u9fff]{2,4}\s))")
 _SENT_END = re.compile(r"[。！？”]")
 # a line this long holds several paragraphs: headings may be glued inside it
 # (the longest seed paragraph is ~480 characters; flattened bodies run to 1000s)
 FLAT_LINE = 600
+# a line longer than this is prose: furniture (<= 80), bylines (<= 40), organisation
+# lines (<= 30) and headings (<= headlines.MAX_HEADING) are all shorter
+_PROSE = 80
 
 
 @dataclass
@@ -53,8 +60,25 @@ class Piece:
     dup_of: int | None = None
 
 
+def _labels(text: str) -> list[tuple[int, str]]:
+    """(start, label) of each ``记者：`` (2-4 CJK characters and a colon at a line start or after a sentence end).
+
+    Found from the colons (a few per page) rather than tried at every position.
+    """
+    out = []
+    i = text.find("：")
+    while i >= 0:
+        j = i
+        while j > 0 and i - j < 5 and "\u4e00" <= text[j - 1] <= "\u9fff":
+            j -= 1
+        if 2 <= i - j <= 4 and (j == 0 or text[j - 1] in _LABEL_BEFORE):
+            out.append((j, text[j:i]))
+        i = text.find("：", i + 1)
+    return out
+
+
 def _turn_labels(page: str) -> set[str]:
-    counts = Counter(_LABEL.findall(page))
+    counts = Counter(label for _start, label in _labels(page))
     if not any(lbl in counts for lbl in TURN_LABELS):
         return set()
     return {lbl for lbl, c in counts.items() if lbl in TURN_LABELS or c >= 2}
@@ -77,9 +101,9 @@ def _split_long(text: str, labels: set[str], flat: bool = False) -> list[tuple[s
         ends.append(m.end())
         forced[m.start()] = "byline_end"
     if labels and "：" in body:
-        for m in _LABEL.finditer(body):
-            if m.group(1) in labels and m.start() > 0:
-                cuts.add(m.start())
+        for start, label in _labels(body):
+            if label in labels and start > 0:
+                cuts.add(start)
     for m in _LEAD_INSIDE.finditer(body) if "本报" in body else ():
         start = m.start()
         prev = body[max(0, start - 45) : start]
@@ -119,7 +143,7 @@ def page_pieces(page: str) -> list[Piece]:
     lines: list[tuple[int, str, str, int]] = []
     raws = page.split("\n")
     # width folding and punctuation style are line-independent: once per page
-    folded = unify_punctuation(fold_width(page)).split("\n")
+    folded = normalize_page(page).split("\n")
     if len(folded) != len(raws):  # cannot happen (no rule adds/removes newlines); stay safe
         folded = [unify_punctuation(fold_width(r)) for r in raws]
     for line_no, (raw, pre) in enumerate(zip(raws, folded, strict=True), 1):
@@ -141,8 +165,9 @@ def page_pieces(page: str) -> list[Piece]:
 
 def _classify(pieces: list[Piece]) -> None:
     n = len(pieces)
+    for p, key in zip(pieces, content_keys([p.text for p in pieces]), strict=True):
+        p.key = key
     for i, p in enumerate(pieces):
-        p.key = content_key(p.text)
         if p.kind == "furniture":
             p.fkind = "source_trailer"
             continue
@@ -160,6 +185,10 @@ def _classify(pieces: list[Piece]) -> None:
         if p.kind == "heading":
             continue
         t = p.text
+        if len(t) > _PROSE and not p.md:  # too long for furniture, a byline, an org line or a heading
+            on = bylines.org_and_names(t)
+            p.kind, p.names = ("author", [on[0], *on[1]]) if on else ("text", p.names)
+            continue
         fk = furniture.furniture_kind(t) if not p.md else None
         if fk:
             p.kind, p.fkind = "furniture", fk

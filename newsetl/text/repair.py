@@ -31,11 +31,15 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+import numpy as np
 import rjieba
 
 # a piece ends a sentence if it ends in one of these (closing quotes and
 # brackets count only after sentence punctuation: 说：“好。” / （完）)
 _TERMINAL = re.compile(r"(?:[。！？；…：]|[。！？…][”’」』）)]+|[!?.])$")
+_TERMINAL_LAST = frozenset("。！？；…：!?.")  # the alternatives of _TERMINAL, for is_open
+_CLOSERS = "”’」』）)"
+_TERMINAL_BEFORE_CLOSER = frozenset("。！？…")
 # characters/words that cannot open a sentence (particles, suffixes, the
 # second half of common compounds); kept short on purpose
 NON_INITIAL_CHARS = frozenset("的了着得们性者之等及")
@@ -51,8 +55,21 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def is_open(text: str) -> bool:
-    """True when a piece ends mid-sentence (a candidate head)."""
-    return bool(text) and not _TERMINAL.search(text)
+    """True when a piece ends mid-sentence (a candidate head).
+
+    Same as ``not _TERMINAL.search(text)``, looking at the end only (a search
+    for an end-anchored pattern tries every position of the text).
+    """
+    return bool(text) and not (_ends_sentence(text) or (text[-1] == "\n" and _ends_sentence(text[:-1])))
+
+
+def _ends_sentence(text: str) -> bool:
+    if not text:
+        return False
+    if text[-1] in _TERMINAL_LAST:
+        return True
+    core = text.rstrip(_CLOSERS)
+    return len(core) < len(text) and bool(core) and core[-1] in _TERMINAL_BEFORE_CLOSER
 
 
 @lru_cache(maxsize=4096)
@@ -93,17 +110,17 @@ def start_shape(text: str) -> float:
     return 0.0
 
 
-_NON_CJK = re.compile(r"[^\u4e00-\u9fff]+")
-
-
-def bigrams(text: str) -> frozenset[tuple[str, str]]:
+def bigrams(text: str) -> frozenset[int]:
     """Set of CJK character bigrams: a cheap, tokenizer-free vocabulary.
 
     Non-CJK characters are dropped first (a few bigrams then straddle a
-    number or punctuation mark: harmless noise, and zip() keeps it in C).
+    number or punctuation mark: harmless noise). A bigram is coded as one
+    int (first code point << 16 | second; CJK is in the BMP), built with numpy:
+    half the cost of a set of character tuples, the same set operations.
     """
-    s = _NON_CJK.sub("", text)
-    return frozenset(zip(s, s[1:], strict=False))
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = codes[(codes >= 0x4E00) & (codes <= 0x9FFF)]  # CJK only (U+4E00..U+9FFF)
+    return frozenset(((codes[:-1] << 16) | codes[1:]).tolist())
 
 
 def overlap(a: frozenset, b: frozenset) -> float:
@@ -124,20 +141,24 @@ TOP_K = 3
 
 
 def choose_joins(
-    heads: Iterable[int], tails: Iterable[int], score: Callable[[int, int], float | None]
+    heads: Iterable[int],
+    tails: Iterable[int],
+    score: Callable[[int, int], float | None],
+    tails_of: Callable[[int], Iterable[int]] | None = None,
 ) -> dict[int, int]:
     """One-to-one assignment of heads to tails maximising the total score.
 
-    ``score`` returns None when a pair is impossible. A global matching
-    (Hungarian algorithm over the possible pairs, a head may stay unmatched)
-    rather than greedy: on a page with several cut articles, the tail that
-    fits one head best may be the only one that fits another.
+    ``score`` returns None when a pair is impossible; ``tails_of(head)``, if
+    given, lists (in order) the only tails ``score`` can accept for that head.
+    A global matching (Hungarian algorithm over the possible pairs, a head may
+    stay unmatched) rather than greedy: on a page with several cut articles,
+    the tail that fits one head best may be the only one that fits another.
     """
     tails = list(tails)
     pairs: dict[int, dict[int, float]] = {}
     for h in heads:
         row = {}
-        for t in tails:
+        for t in tails_of(h) if tails_of is not None else tails:
             if t != h:
                 s = score(h, t)
                 if s is not None:

@@ -38,6 +38,7 @@ POS_BONUS = 0.5
 NO_EVIDENCE = 0.0
 CTX_CHARS = 400  # article text before a head compared with a tail (400-600 measured best)
 BLOCK_CHARS = 200  # text from a tail on
+_CJK_FIRST = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -262,7 +263,21 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         bar = JOIN_THRESHOLD if hp.kind == "heading" else DISTANT_THRESHOLD
         return s if s >= bar else None
 
-    return repair.choose_joins(heads, tails, score)
+    def tails_of(h: int) -> list[int]:
+        """The tails ``score`` may accept for ``h``: a (non-loose) heading needs strong evidence at the cut.
+
+        The same test ``score`` starts with, in one tight loop: most pairs on a page are
+        headings against tails, and nearly all of them end there.
+        """
+        hp = p[h]
+        if hp.kind != "heading" or h in loose:
+            return tails
+        text, cross = hp.text, repair.cross_word
+        if not _CJK_FIRST.match(text[-1:]):  # no word across a cut after a non-CJK character
+            return [t for t in tails if shape[t] >= 3.0]
+        return [t for t in tails if shape[t] >= 3.0 or len(cross(text, p[t].text) or "") >= 3]
+
+    return repair.choose_joins(heads, tails, score, tails_of)
 
 
 def _heading_group(page: _Page, i: int) -> list[Piece]:
@@ -497,9 +512,18 @@ def _article_id(doc_id: str, position: int, title: str | None, body: str) -> str
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
 
 
+def _para_key(page: _Page, para: _Para) -> str:
+    """Content key of a paragraph: its piece's, unless joins changed the text."""
+    if len(para.pieces) == 1:
+        piece = page.p[para.pieces[0]]
+        if piece.text == para.text:
+            return piece.key
+    return content_key(para.text)
+
+
 def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | None:
     # de-duplicate whole paragraphs again after repair (copies of joined text)
-    keys = [content_key(x.text) if x.kind == "text" else "" for x in d.paras]
+    keys = [_para_key(page, x) if x.kind == "text" else "" for x in d.paras]
     dropped = find_duplicates(keys)
     paras = [x for j, x in enumerate(d.paras) if j not in dropped]
     dups = d.dups + len(dropped)

@@ -1,0 +1,43 @@
+"""LexiconSet (one shared scan) must give each lexicon exactly what its own automaton gives."""
+
+from __future__ import annotations
+
+import random
+
+from newsetl.classify.lexicon import Automaton, LexiconSet, suffix_safe, unsafe_prefixes
+
+ALPHABET = "中国大连五池部局工信a1"
+
+
+def test_suffix_safe() -> None:
+    assert suffix_safe({"大连", "大连市", "工信部"})
+    assert not suffix_safe({"五大连池", "大连"})  # 大连 ends the prefix 五大连
+    assert unsafe_prefixes({"五大连池", "大连", "大连市"}) == {"五大连"}
+
+
+def test_shared_scan_equals_iter_longest_on_random_lexicons() -> None:
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(1500):
+        keys = {
+            "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 10))
+        }
+        other = {
+            "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(0, 6))
+        }
+        lex = LexiconSet({"a": {k: k for k in keys}, "b": {k: len(k) for k in other}})
+        solo_a, solo_b = Automaton({k: k for k in keys}), Automaton({k: len(k) for k in other})
+        for _ in range(4):
+            text = "".join(rng.choice(ALPHABET + "的，\n") for _ in range(rng.randint(0, 30)))
+            found = lex.find(text)
+            assert found["a"] == list(solo_a.iter_longest(text)), (keys, text)
+            assert found["b"] == list(solo_b.iter_longest(text)), (other, text)
+            checked += 1
+    assert checked == 6000
+
+
+def test_unsafe_prefix_in_text_uses_the_lexicons_own_automaton() -> None:
+    entries = {"五大连池": 1, "大连": 2, "中国": 3}
+    lex, own = LexiconSet({"places": entries}), Automaton(entries)
+    for text in ("五大连镇和大连", "五大连中国", "五大连池", "大连五大", "中国大连"):
+        assert lex.find(text)["places"] == list(own.iter_longest(text)), text
