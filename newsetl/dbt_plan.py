@@ -35,6 +35,20 @@ from newsetl.config import DBT_DIR
 
 STATE_TABLE = "ops.dbt_state"
 
+# New raw data only: the tables computed from raw data (views read it live, the static code
+# lists and seeds cannot have changed), then every generic data test compiled into one query
+# (tests/assert_all_data_checks.sql) instead of one node per test.
+DATA_BUILD = [
+    "build",
+    "--select",
+    "source:*+,config.materialized:table",
+    "source:*+,config.materialized:incremental",
+    "tag:data_checks",
+    "--exclude",
+    "resource_type:unit_test",
+    "test_type:generic",
+]
+
 
 @dataclass(frozen=True)
 class DbtPlan:
@@ -118,9 +132,11 @@ def plan(con: duckdb.DuckDBPyConnection, full_refresh: bool = False) -> DbtPlan:
     if full_refresh or prev.get("code") != state["code"] or not _models_exist(con):
         return DbtPlan("full", ["build", "--full-refresh"], state)
     if prev.get("seeds") != state["seeds"]:
-        return DbtPlan("seeds", ["build", "--exclude", "resource_type:unit_test"], state)
+        # Lexicons feed canonical names and labels of rows built long ago: rebuild the incremental
+        # models too (lexicon changes are rare).
+        return DbtPlan("seeds", ["build", "--full-refresh", "--exclude", "resource_type:unit_test"], state)
     if prev.get("data") != state["data"]:
-        return DbtPlan("data", ["build", "--exclude", "resource_type:seed", "resource_type:unit_test"], state)
+        return DbtPlan("data", DATA_BUILD, state)
     return DbtPlan("skip", [], state)
 
 
