@@ -1,6 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_rebuilt_articles() }}"
+    )
+}}
 -- Organisation mentions of current articles with a stable organisation key:
 -- known aliases are folded to their canonical name (organisations lexicon),
 -- the key is a short hash of that canonical name.
+-- Incremental by article (macros/article_incremental.sql): only the articles of
+-- int_articles_enriched's latest build are (re)computed.
 with mentions as (
     select
         orgs.article_id,
@@ -14,6 +23,9 @@ with mentions as (
     from {{ ref('stg_raw__article_organisations') }} as orgs
     inner join {{ ref('int_articles_enriched') }} as articles on orgs.article_id = articles.article_id
     left join {{ ref('stg_lexicon__organisations') }} as lexicon on orgs.organisation_name = lexicon.alias_name
+    {% if is_incremental() %}
+        where {{ in_latest_article_build('articles.article_id') }}
+    {% endif %}
 )
 
 select

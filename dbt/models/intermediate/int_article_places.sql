@@ -1,5 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_rebuilt_articles() }}"
+    )
+}}
 -- Place mentions of current articles with a place key: the administrative code,
 -- or 'name:<full name>' for the rare place without one.
+-- Incremental by article (macros/article_incremental.sql): only the articles of
+-- int_articles_enriched's latest build are (re)computed.
 select
     places.article_id,
     coalesce(places.adcode, 'name:' || places.place_name) as place_id,
@@ -11,3 +20,6 @@ select
     places.mentions
 from {{ ref('stg_raw__article_places') }} as places
 inner join {{ ref('int_articles_enriched') }} as articles on places.article_id = articles.article_id
+{% if is_incremental() %}
+    where {{ in_latest_article_build('articles.article_id') }}
+{% endif %}

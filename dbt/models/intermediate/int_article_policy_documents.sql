@@ -1,5 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_rebuilt_articles() }}"
+    )
+}}
 -- Policy-document citations of current articles with a document key:
 -- titles are compared without whitespace, the key is a short hash of that form.
+-- Incremental by article (macros/article_incremental.sql): only the articles of
+-- int_articles_enriched's latest build are (re)computed.
 with citations as (
     select
         docs.article_id,
@@ -9,6 +18,9 @@ with citations as (
         docs.mentions
     from {{ ref('stg_raw__article_policy_documents') }} as docs
     inner join {{ ref('int_articles_enriched') }} as articles on docs.article_id = articles.article_id
+    {% if is_incremental() %}
+        where {{ in_latest_article_build('articles.article_id') }}
+    {% endif %}
 )
 
 select

@@ -1,6 +1,8 @@
+{{ config(materialized='view') }}
 -- Documents that are the latest version of at least one input path.
 -- A file that disappeared keeps its last version (history is never deleted);
 -- a changed file's old version is superseded and drops out here.
+-- A view: ~10,000 rows at 10,000 pages, cheaper to read live than to rebuild on every run.
 with current_paths as (
     select
         doc_id,

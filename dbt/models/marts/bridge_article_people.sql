@@ -1,4 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_rebuilt_articles() }}"
+    )
+}}
 -- Article x person: people named in a current article with the role and organisation stated next to the name.
+-- Incremental by article (macros/article_incremental.sql): only the articles of
+-- int_articles_enriched's latest build are (re)computed.
 with people as (
     select
         people.article_id,
@@ -7,6 +16,9 @@ with people as (
         people.organisation
     from {{ ref('stg_raw__article_people') }} as people
     inner join {{ ref('int_articles_enriched') }} as articles on people.article_id = articles.article_id
+    {% if is_incremental() %}
+        where {{ in_latest_article_build('articles.article_id') }}
+    {% endif %}
 )
 
 select

@@ -1,4 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_rebuilt_articles() }}"
+    )
+}}
 -- Article x topic: every topic label of a current article, with its score and rank.
+-- Incremental by article (macros/article_incremental.sql): only the articles of
+-- int_articles_enriched's latest build are (re)computed.
 select
     topics.article_id,
     topics.topic_code,
@@ -10,3 +19,6 @@ select
     topics.evidence_terms
 from {{ ref('stg_raw__article_topics') }} as topics
 inner join {{ ref('int_articles_enriched') }} as articles on topics.article_id = articles.article_id
+{% if is_incremental() %}
+    where {{ in_latest_article_build('articles.article_id') }}
+{% endif %}

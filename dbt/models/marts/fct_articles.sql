@@ -10,35 +10,46 @@
 }}
 -- One row per current article: the table analysts start from.
 select
-    article_id,
-    doc_id,
-    source_file,
-    position_in_file,
-    kicker,
-    title,
-    subtitle,
-    bylines,
-    source_label,
-    dateline,
-    body,
-    subheads,
-    is_fragment,
-    missing_part,
-    event_date,
-    date_precision,
-    event_year,
-    event_month,
-    event_quarter,
-    date_evidence,
-    primary_topic,
-    topic_codes,
-    ministry_codes,
-    char_count,
-    paragraph_count,
-    joins_repaired,
-    duplicates_removed
-from {{ ref('int_articles_enriched') }}
+    enriched.article_id,
+    enriched.doc_id,
+    enriched.source_file,
+    enriched.position_in_file,
+    enriched.kicker,
+    enriched.title,
+    enriched.subtitle,
+    enriched.bylines,
+    enriched.source_label,
+    enriched.dateline,
+    raw_articles.body,
+    enriched.subheads,
+    enriched.is_fragment,
+    enriched.missing_part,
+    enriched.event_date,
+    enriched.date_precision,
+    enriched.event_year,
+    enriched.event_month,
+    enriched.event_quarter,
+    enriched.date_evidence,
+    enriched.primary_topic,
+    enriched.topic_codes,
+    enriched.ministry_codes,
+    enriched.char_count,
+    enriched.paragraph_count,
+    enriched.joins_repaired,
+    enriched.duplicates_removed
+from {{ ref('int_articles_enriched') }} as enriched
+-- the body is read from staging, not copied through int_articles_enriched
+inner join {{ ref('stg_raw__articles') }} as raw_articles
+    on
+        enriched.article_id = raw_articles.article_id
+        and enriched.processed_run = raw_articles.processed_run
 {% if is_incremental() %}
     -- only the rows of int_articles_enriched's latest build (issue 7)
-    where built_at = (select max(latest.built_at) from {{ ref('int_articles_enriched') }} as latest)
+    where
+        enriched.built_at = {{ latest_article_build() }}
+        -- same rows; lets DuckDB decompress only the bodies of those runs (0.03 s instead of 0.5 s)
+        and raw_articles.processed_run in (
+            select rebuilt.processed_run from {{ ref('int_articles_enriched') }} as rebuilt
+            where rebuilt.built_at = {{ latest_article_build() }}
+        )
 {% endif %}
