@@ -59,12 +59,16 @@ def ingest_task(paths: Paths, run_id: str) -> dict[str, Any]:
             totals.add(part)
             yield part, mtimes  # written, then dropped: memory bounded by one part
 
+    from newsetl.warehouse.recovery import append_raw_log
+
+    stats = {"documents_new": 0, "file_versions_new": 0, "quarantined": 0, "raw_logged": 0}
     with work_connection(paths) as con:
         known = wl.known_sightings(con)
-        stats = wl.record_ingest_parts(con, run_id, parts())
-        from newsetl.warehouse.recovery import append_raw_log
-
-        stats["raw_logged"] = sum(append_raw_log(con, paths, run_id).values())  # warehouse/raw_log/, append-only
+        for part, mtimes in parts():  # one transaction per part: memory bounded by a part
+            for key, value in wl.record_ingest(con, run_id, part, mtimes).items():
+                stats[key] += value
+            # warehouse/raw_log/ (append-only), in step with what was just committed
+            stats["raw_logged"] += sum(append_raw_log(con, paths, run_id).values())
     stats.update(
         files_seen=totals.seen, files_read=totals.read, files_deferred=totals.deferred, bytes_read=totals.bytes_read
     )

@@ -261,7 +261,7 @@ def iter_scan(
     settle_seconds: float = SETTLE_SECONDS,
     now: float | None = None,
     max_file_bytes: int | None = None,
-    chunk_bytes: int = 64 * 1024 * 1024,
+    chunk_bytes: int = 32 * 1024 * 1024,
 ) -> Iterator[ScanResult]:
     """:func:`scan` in parts of about ``chunk_bytes`` read, so a cold archive is never all in memory."""
     if max_file_bytes is None:

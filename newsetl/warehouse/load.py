@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -92,24 +92,18 @@ def record_quarantine(
 
 
 def record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult, mtimes: Mapping[str, int]) -> dict:
-    """Write new documents and file versions; bump last-seen for unchanged paths (one transaction)."""
-    return record_ingest_parts(con, run_id, [(scan, mtimes)])
+    """Write new documents and file versions; bump last-seen for unchanged paths (one transaction).
 
-
-def record_ingest_parts(
-    con: duckdb.DuckDBPyConnection, run_id: str, parts: Iterable[tuple[ScanResult, Mapping[str, int]]]
-) -> dict:
-    """:func:`record_ingest` over a scan read in parts (``ingest.iter_scan``), still one transaction.
-
-    Each part is written and dropped before the next is read, so memory is bounded by a
-    part, not by the archive; a crash anywhere commits nothing.
+    The flow calls it once per part of a scan (``ingest.iter_scan``): DuckDB keeps an
+    open transaction's appended rows in memory (a few thousand page-sized rows never fill a
+    row group it could write ahead), so one transaction over a cold 10,000-page archive held
+    all of it. Each part is complete in itself (documents, file versions, quarantine rows);
+    a crash between parts leaves the earlier parts ingested and the next run reads only the
+    rest (the stat check).
     """
-    stats: dict[str, int] = {"documents_new": 0, "file_versions_new": 0, "quarantined": 0}
     con.execute("BEGIN TRANSACTION")
     try:
-        for scan, mtimes in parts:
-            for key, value in _record_ingest(con, run_id, scan, mtimes).items():
-                stats[key] += value
+        stats = _record_ingest(con, run_id, scan, mtimes)
         fault_point("ingest")
         con.execute("COMMIT")
     except BaseException:
