@@ -33,7 +33,7 @@ from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
 
-CHUNK_DOCS = 800  # documents per process+load round: bounds memory whatever the archive size
+CHUNK_DOCS = 400  # documents per process+load round: bounds memory whatever the archive size
 
 
 @contextmanager
@@ -256,6 +256,9 @@ def etl(
 
             with dask_processing(dask_address, workers):
                 processed = process_load_task(paths, run_id, doc_ids, workers)
+            from newsetl.process import shutdown_pool
+
+            shutdown_pool()  # the text workers' memory is not needed by dbt, the gate or publish
             timings["process_load"] = round(time.perf_counter() - t0, 3)
             rss["process_load"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
             summary["process"] = processed

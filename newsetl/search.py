@@ -32,6 +32,8 @@ How it works
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -102,19 +104,38 @@ def _content_hash_sql(alias: str) -> str:
     )
 
 
-def _segment_parallel(terms: list[str], texts: list[str]) -> list[str]:
-    """Segment on all cores (the run's text-worker pool) when there is enough text."""
-    from newsetl.process import PARALLEL_MIN_CHARS, default_workers, worker_pool
+def _segment_parallel(terms: list[str], texts: list[str], pool: tuple | None = None) -> list[str]:
+    """Segment on all cores (``pool``: executor, workers) when there is enough text, else here."""
+    from newsetl.process import PARALLEL_MIN_CHARS
 
-    workers = default_workers()
-    if workers <= 1 or sum(map(len, texts)) < PARALLEL_MIN_CHARS:
+    if pool is None or sum(map(len, texts)) < PARALLEL_MIN_CHARS:
         return segment_texts(terms, texts)
+    pool, workers = pool
     step = -(-len(texts) // (workers * 2))
     parts = [texts[i : i + step] for i in range(0, len(texts), step)]
     out: list[str] = []
-    for part in worker_pool(workers).map(segment_texts, [terms] * len(parts), parts):
+    for part in pool.map(segment_texts, [terms] * len(parts), parts):
         out.extend(part)
     return out
+
+
+@contextmanager
+def _segmentation_pool(n_articles: int) -> Iterator[tuple | None]:
+    """A process pool for a large (re)indexing, closed right after it (workers hold rjieba's dictionary)."""
+    from newsetl.process import default_workers
+
+    workers = default_workers()
+    if workers <= 1 or n_articles < 200:
+        yield None
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        yield pool, workers
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -126,7 +147,6 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     row per indexed article (content hash, dictionary version), not the tokens: they live in
     the fts tables only.
     """
-    import pyarrow as pa
 
     load_fts(con)
     terms = dictionary_terms(con)
@@ -152,32 +172,39 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id ORDER BY a.article_id"""  # noqa: S608 - constant identifiers
         ).fetchall()
     ]
-    for i in range(0, len(todo_ids), SLICE_ARTICLES):
-        con.register("_search_ids", pa.table({"article_id": todo_ids[i : i + SLICE_ARTICLES]}))
-        try:
-            todo = con.execute(
-                f"""SELECT a.article_id, {_content_hash_sql('a')} AS content_hash,
-                       concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body) AS text
-                    FROM marts.fct_articles AS a
-                    WHERE a.article_id IN (SELECT article_id FROM _search_ids)"""  # noqa: S608 - constant identifiers
-            ).fetchall()
-        finally:
-            con.unregister("_search_ids")
-        batch = pa.table(
-            {
-                "article_id": pa.array([r[0] for r in todo], pa.string()),
-                "content_hash": pa.array([r[1] for r in todo], pa.string()),
-                "tokens": pa.array(_segment_parallel(terms, [r[2] for r in todo]), pa.string()),
-            }
-        )
-        del todo
-        _add_documents(con, batch, version)
-        del batch
+    with _segmentation_pool(len(todo_ids)) as pool:
+        for i in range(0, len(todo_ids), SLICE_ARTICLES):
+            _index_slice(con, terms, version, todo_ids[i : i + SLICE_ARTICLES], pool)
     if removed_ids or todo_ids:
         _refresh_stats(con)
     create_search_macros(con)
     indexed = con.execute(f"SELECT count(*) FROM {INDEX_TABLE}").fetchone()[0]  # noqa: S608 - constant identifiers
     return {"segmented": len(todo_ids), "removed": len(removed_ids), "indexed": indexed, "dictionary_terms": len(terms)}
+
+
+def _index_slice(con: duckdb.DuckDBPyConnection, terms: list[str], version: str, ids: list[str], pool) -> None:
+    """Segment and add one slice of articles."""
+    import pyarrow as pa
+
+    con.register("_search_ids", pa.table({"article_id": ids}))
+    try:
+        todo = con.execute(
+            f"""SELECT a.article_id, {_content_hash_sql('a')} AS content_hash,
+                   concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body) AS text
+                FROM marts.fct_articles AS a
+                WHERE a.article_id IN (SELECT article_id FROM _search_ids)"""  # noqa: S608 - constant identifiers
+        ).fetchall()
+    finally:
+        con.unregister("_search_ids")
+    batch = pa.table(
+        {
+            "article_id": pa.array([r[0] for r in todo], pa.string()),
+            "content_hash": pa.array([r[1] for r in todo], pa.string()),
+            "tokens": pa.array(_segment_parallel(terms, [r[2] for r in todo], pool), pa.string()),
+        }
+    )
+    del todo
+    _add_documents(con, batch, version)
 
 
 def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
