@@ -149,32 +149,31 @@ def _reuse_prefect_server() -> None:
 
 
 def _start_prefect_while_importing() -> None:
-    """Boot Prefect's temporary API server while this process imports what the run needs.
+    """Boot Prefect's temporary API server while this process imports what every run needs.
 
     Without ``PREFECT_API_URL`` the flow starts a temporary server and waits ~3-5 s for it
-    with an idle CPU, and later the run pays ~2.5 s to import great-expectations (gate) and
-    ~2 s to import dbt. Here the same server object Prefect would start
-    (``SubprocessASGIServer()``, a per-port singleton that the flow then reuses) boots in a
-    thread that only waits on the subprocess, while the main thread does those imports.
+    with an idle CPU, and later the gate pays ~2.5 s to import great-expectations. Here the
+    same server object Prefect would start (``SubprocessASGIServer()``, a per-port singleton
+    that the flow then reuses) boots in a thread that only waits on the subprocess, while
+    the main thread does that import. dbt is not imported here: most scheduled runs skip it.
+    With a running server (``PREFECT_API_URL``) there is nothing to overlap: imports stay lazy.
     If the early start fails, the flow starts the server itself as usual.
     """
     import os
     import threading
 
-    boot = None
-    if not os.environ.get("PREFECT_API_URL"):
-        from prefect.server.api.server import SubprocessASGIServer
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.server.api.server import SubprocessASGIServer
 
-        boot = threading.Thread(target=SubprocessASGIServer().start, name="prefect-server-boot", daemon=True)
-        boot.start()
+    boot = threading.Thread(target=SubprocessASGIServer().start, name="prefect-server-boot", daemon=True)
+    boot.start()
     try:
-        import great_expectations  # noqa: F401 - the quality gate
-        from dbt.cli.main import dbtRunner  # noqa: F401 - dbt build
+        import great_expectations  # noqa: F401 - the quality gate, needed by every run
 
         import flows.etl  # noqa: F401 - the flow and its imports (duckdb, prefect tasks)
     finally:
-        if boot is not None:
-            boot.join()
+        boot.join()
 
 
 def format_summary(summary: dict) -> str:
