@@ -104,3 +104,32 @@ def test_sqlalchemy_and_exports_while_a_run_is_in_progress(seeded_run, tmp_path)
     after = read_everything(engine, warehouse / "exports")
     assert after["fct_articles"] == baseline["fct_articles"]
     engine.dispose()
+
+
+def test_exports_are_rewritten_only_when_dbt_built_new_marts(tmp_path):
+    """A run whose marts are those of the last export (same dbt build state) writes no Parquet."""
+    import duckdb
+
+    from newsetl.config import make_paths
+    from newsetl.warehouse.exports import write_exports
+
+    paths = make_paths(tmp_path / "in", tmp_path / "wh")
+    paths.work_dir.mkdir(parents=True)
+    con = duckdb.connect(str(paths.work_db))
+    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.fct_x AS SELECT 1 AS a")
+    con.execute("CREATE SCHEMA ops; CREATE TABLE ops.dbt_state (key VARCHAR, value VARCHAR)")
+    con.execute("INSERT INTO ops.dbt_state VALUES ('data', 'd1'), ('code', 'c1')")
+    con.close()
+    write_exports(paths, "run1")
+    first = paths.exports_dir.resolve()
+    write_exports(paths, "run2")
+    assert paths.exports_dir.resolve() == first  # unchanged build: the same folder stays published
+    con = duckdb.connect(str(paths.work_db))
+    con.execute("CREATE OR REPLACE TABLE marts.fct_x AS SELECT 2 AS a")
+    con.execute("UPDATE ops.dbt_state SET value = 'd2' WHERE key = 'data'")  # what a new dbt build records
+    con.close()
+    write_exports(paths, "run3")
+    assert paths.exports_dir.resolve().name == ".exports-run3"
+    out = duckdb.connect().execute("SELECT a FROM read_parquet(?)", [str(paths.exports_dir / "fct_x.parquet")])
+    assert out.fetchone()[0] == 2
+    assert not first.exists()  # the previous version was removed after the switch

@@ -53,25 +53,49 @@ def write_exports(paths: Paths, run_id: str | None = None) -> list[str]:
     folder atomically, so BI tools reading the Parquet files during a run never
     see a missing or partial folder.
     """
-    suffix = run_id or f"{time.time_ns()}"
-    staging = paths.warehouse_dir / f".exports-{suffix}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
     # Row order is not part of an export; without it DuckDB's Parquet writer needs ~40 % less memory.
     con = duckdb.connect(str(paths.work_db), read_only=True, config={**duckdb_config(), "preserve_insertion_order": "false"})
     try:
         tables = [r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' AND database_name = current_database() ORDER BY 1"
         ).fetchall()]
+        fingerprint = _marts_fingerprint(con, tables)
+        stamp = paths.exports_dir / EXPORTS_STAMP
+        if fingerprint and stamp.is_file() and stamp.read_text() == fingerprint:
+            return tables  # the marts are those of the last export (same dbt build): nothing to write
+        suffix = run_id or f"{time.time_ns()}"
+        staging = paths.warehouse_dir / f".exports-{suffix}"
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
         for table in tables:
             target = staging / f"{table}.parquet"
             # table names come from the catalog, the target path is bound as a parameter
             con.execute(f'COPY marts."{table}" TO ? (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 8192)', [str(target)])  # noqa: S608
+        if fingerprint:
+            (staging / EXPORTS_STAMP).write_text(fingerprint)  # swapped in with the files it describes
     finally:
         con.close()
     swap_in_dir(staging, paths.exports_dir)
     return tables
+
+
+EXPORTS_STAMP = ".dbt-state"
+
+
+def _marts_fingerprint(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str | None:
+    """What the marts were built from: dbt's last successful build state (code, lexicons, data).
+
+    Only dbt writes the marts, and ``ops.dbt_state`` is rewritten by every successful build
+    (emptied by a failed one, which gives ``None``: always export).
+    """
+    try:
+        state = con.execute("SELECT key, value FROM ops.dbt_state ORDER BY key").fetchall()
+    except duckdb.Error:
+        return None
+    if not state:
+        return None
+    return hashlib.sha256(repr((state, tables)).encode()).hexdigest()
 
 
 def build_search(paths: Paths) -> dict[str, int]:
