@@ -24,7 +24,6 @@ def run_dbt(args: list[str], work_db: Path, target_dir: Path) -> DbtOutcome:
     """Invoke dbt with ``args`` (e.g. ``["build"]``) on ``work_db``; raise on failure."""
     from dbt.cli.main import dbtRunner
 
-    os.environ["NEWSETL_WORK_DB"] = str(work_db)
     target_dir.mkdir(parents=True, exist_ok=True)
     cli = [
         *args,
@@ -38,7 +37,15 @@ def run_dbt(args: list[str], work_db: Path, target_dir: Path) -> DbtOutcome:
         str(target_dir / "logs"),
         "--quiet",
     ]
-    res = dbtRunner().invoke(cli)
+    saved = os.environ.get("NEWSETL_WORK_DB")
+    os.environ["NEWSETL_WORK_DB"] = str(work_db)  # read by dbt/profiles.yml
+    try:
+        res = dbtRunner().invoke(cli)
+    finally:  # no lasting side effect on the caller's environment
+        if saved is None:
+            os.environ.pop("NEWSETL_WORK_DB", None)
+        else:
+            os.environ["NEWSETL_WORK_DB"] = saved
     failures: list[str] = []
     warnings: list[str] = []
     nodes = 0

@@ -310,8 +310,10 @@ def process_documents(docs: Sequence[DocInput], run_id: str, workers: int | None
     return merge_rows(parts)
 
 
-def process_and_screen(docs: Sequence[DocInput], run_id: str, rules: Any) -> tuple[Rows, list]:
-    """:func:`process_batch` between the record-level checks, in the same (worker) process.
+def process_and_screen(
+    docs: Sequence[DocInput], run_id: str, rules: Any, process: Callable[[Sequence[DocInput], str], Rows] = process_batch
+) -> tuple[Rows, list]:
+    """``process`` (:func:`process_batch`) between the record-level checks, in the same (worker) process.
 
     A page that is not Chinese is not processed; then every article body is checked
     (length, CJK share, replacement characters). Done here, the checks run on all cores
@@ -322,7 +324,7 @@ def process_and_screen(docs: Sequence[DocInput], run_id: str, rules: Any) -> tup
     from newsetl.quality.records import screen_documents, screen_rows
 
     kept, screened = screen_documents(docs, rules)
-    rows = sabotage_rows(process_batch(kept, run_id))  # sabotage: NEWSETL_BREAK, tests only
+    rows = sabotage_rows(process(kept, run_id))  # sabotage: NEWSETL_BREAK, tests only
     failed_ids = set(rows["quarantine"].get("doc_id", []))
     rows, rejected = screen_rows(rows, kept, rules, already_rejected=failed_ids)
     return rows, screened + rejected
@@ -340,16 +342,9 @@ def submit_documents(
     workers = workers or default_workers()
     total_chars = sum(len(d.text) for d in docs)
     if _REMOTE is not None or workers <= 1 or total_chars < PARALLEL_MIN_CHARS:
-        if _REMOTE is None:
-            result = process_and_screen(docs, run_id, rules)
-        else:
-            from newsetl.faults import sabotage_rows
-            from newsetl.quality.records import screen_documents, screen_rows
-
-            kept, screened = screen_documents(docs, rules)
-            rows = sabotage_rows(process_documents(kept, run_id, workers))
-            rows, rejected = screen_rows(rows, kept, rules, already_rejected=set(rows["quarantine"].get("doc_id", [])))
-            result = (rows, screened + rejected)
+        # remote (Dask): only the text work leaves this process, the checks stay here
+        process = process_batch if _REMOTE is None else lambda kept, rid: process_documents(kept, rid, workers)
+        result = process_and_screen(docs, run_id, rules, process)
         return lambda: result
     batches = plan_batches(docs, workers)
     pool = worker_pool(workers)

@@ -3,7 +3,6 @@ instead of ~150 generic test nodes catch what those tests catch, and name the fa
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -31,15 +30,8 @@ def test_combined_checks_name_each_broken_guarantee(seeded_run: RunResult, tmp_p
                     "WHERE article_id = (SELECT min(article_id) FROM marts.bridge_article_topics)")
     finally:
         con.close()
-    saved = os.environ.get("NEWSETL_WORK_DB")
-    try:
-        with pytest.raises(DbtFailed, match="assert_all_data_checks: fail Got 4 results"):
-            run_dbt(["test", "--select", "assert_all_data_checks", "--store-failures"], work, tmp_path)
-    finally:
-        if saved is None:
-            os.environ.pop("NEWSETL_WORK_DB", None)
-        else:
-            os.environ["NEWSETL_WORK_DB"] = saved
+    with pytest.raises(DbtFailed, match="assert_all_data_checks: fail Got 4 results"):
+        run_dbt(["test", "--select", "assert_all_data_checks", "--store-failures"], work, tmp_path)
     con = duckdb.connect(str(work), read_only=True)
     try:
         failed = dict(con.execute("SELECT test_name, failures FROM dbt_test__audit.assert_all_data_checks").fetchall())

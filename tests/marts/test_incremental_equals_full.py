@@ -13,7 +13,6 @@ and every table of ``intermediate`` and ``marts`` must hold exactly the same row
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -36,14 +35,7 @@ def full_refresh_copy(work_db: Path, dest_dir: Path) -> Path:
     dest_dir.mkdir(parents=True, exist_ok=True)
     copy = dest_dir / "full.duckdb"
     shutil.copy2(work_db, copy)
-    saved = os.environ.get("NEWSETL_WORK_DB")
-    try:
-        run_dbt(["build", "--full-refresh", "--exclude", "resource_type:unit_test"], copy, dest_dir)
-    finally:
-        if saved is None:
-            os.environ.pop("NEWSETL_WORK_DB", None)
-        else:
-            os.environ["NEWSETL_WORK_DB"] = saved
+    run_dbt(["build", "--full-refresh", "--exclude", "resource_type:unit_test"], copy, dest_dir)
     return copy
 
 
