@@ -26,11 +26,11 @@ def duckdb_config() -> dict[str, str]:
     DuckDB's default memory limit is 80 % of RAM and its buffer pool keeps what it
     read, so a run over a large archive grew to several GB although nothing needed
     it. With a limit, big joins spill to ``<db>.tmp`` instead (``NEWSETL_DUCKDB_MEMORY``,
-    default 500MB: the run's whole process tree stays within 1.5 GB), and freed memory
+    default 300MB: the run's whole process tree stays within 1.5 GB), and freed memory
     goes back to the system sooner (a low allocator flush threshold).
     """
     return {
-        "memory_limit": os.environ.get("NEWSETL_DUCKDB_MEMORY", "500MB"),
+        "memory_limit": os.environ.get("NEWSETL_DUCKDB_MEMORY", "300MB"),
         "allocator_flush_threshold": "16MB",
     }
 

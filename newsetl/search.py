@@ -42,7 +42,7 @@ from newsetl.search_tokens import Segmenter, dictionary_version, segment_texts
 
 INDEX_TABLE = "search.article_text"
 FTS_SCHEMA = "fts_search_article_text"
-SLICE_ARTICLES = 2500  # articles segmented and indexed per step: bounds memory (~0.8 GB RSS at 10,000 pages)
+SLICE_ARTICLES = 1000  # articles segmented and indexed per step: their token rows bound the memory of a step
 
 # Lexicon columns whose values become user-dictionary words (table, column) - all from dbt seeds in raw.
 _DICTIONARY_SOURCES = (
@@ -165,37 +165,40 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ]
     if removed_ids:
         _remove_documents(con, removed_ids)
-    todo_ids = [
+    # rowids, not ids: a slice is then fetched by a rowid range, which DuckDB answers by
+    # reading only the row groups of that range instead of scanning every article body
+    todo_rows = [
         r[0]
         for r in con.execute(
-            f"""SELECT a.article_id FROM marts.fct_articles AS a
-                ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id ORDER BY a.article_id"""  # noqa: S608 - constant identifiers
+            f"""SELECT a.rowid FROM marts.fct_articles AS a
+                ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id ORDER BY a.rowid"""  # noqa: S608 - constant identifiers
         ).fetchall()
     ]
-    with _segmentation_pool(len(todo_ids)) as pool:
-        for i in range(0, len(todo_ids), SLICE_ARTICLES):
-            _index_slice(con, terms, version, todo_ids[i : i + SLICE_ARTICLES], pool)
-    if removed_ids or todo_ids:
+    with _segmentation_pool(len(todo_rows)) as pool:
+        for i in range(0, len(todo_rows), SLICE_ARTICLES):
+            rows = todo_rows[i : i + SLICE_ARTICLES]
+            _index_slice(con, terms, version, rows[0], rows[-1], pool)
+    if removed_ids or todo_rows:
         _refresh_stats(con)
     create_search_macros(con)
     indexed = con.execute(f"SELECT count(*) FROM {INDEX_TABLE}").fetchone()[0]  # noqa: S608 - constant identifiers
-    return {"segmented": len(todo_ids), "removed": len(removed_ids), "indexed": indexed, "dictionary_terms": len(terms)}
+    return {"segmented": len(todo_rows), "removed": len(removed_ids), "indexed": indexed, "dictionary_terms": len(terms)}
 
 
-def _index_slice(con: duckdb.DuckDBPyConnection, terms: list[str], version: str, ids: list[str], pool) -> None:
-    """Segment and add one slice of articles."""
+def _index_slice(
+    con: duckdb.DuckDBPyConnection, terms: list[str], version: str, first_row: int, last_row: int, pool
+) -> None:
+    """Segment and add the not yet indexed articles whose rowid is in ``first_row``..``last_row``."""
     import pyarrow as pa
 
-    con.register("_search_ids", pa.table({"article_id": ids}))
-    try:
-        todo = con.execute(
-            f"""SELECT a.article_id, {_content_hash_sql('a')} AS content_hash,
-                   concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body) AS text
-                FROM marts.fct_articles AS a
-                WHERE a.article_id IN (SELECT article_id FROM _search_ids)"""  # noqa: S608 - constant identifiers
-        ).fetchall()
-    finally:
-        con.unregister("_search_ids")
+    todo = con.execute(
+        f"""SELECT a.article_id, {_content_hash_sql('a')} AS content_hash,
+               concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body) AS text
+            FROM marts.fct_articles AS a
+            ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id
+            WHERE a.rowid BETWEEN ? AND ?""",  # noqa: S608 - constant identifiers, values bound as parameters
+        [first_row, last_row],
+    ).fetchall()
     batch = pa.table(
         {
             "article_id": pa.array([r[0] for r in todo], pa.string()),
