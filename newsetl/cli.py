@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -101,21 +102,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Take the lock before Prefect starts, so a rival run is refused at once.
         with run_lock(paths.lock_file):
             _reuse_prefect_server()
-            from newsetl.prefect_server import die_with_this_process  # temp server dies with a killed run
-            die_with_this_process()
-            _start_prefect_while_importing()
-            from flows.etl import GateBlocked, etl
-
+            server = _start_temporary_server()
             try:
-                summary = etl(
-                    str(paths.input_dir), str(paths.warehouse_dir), args.full_refresh, args.workers,
-                    dask_address=args.dask,
-                )
-            except GateBlocked as exc:
-                from newsetl.status import failure_line
+                import great_expectations  # noqa: F401 - the quality gate; imported while the server boots
 
-                print(failure_line(exc, paths, gate=True), file=sys.stderr)  # one line: what failed, where to look
-                return 1
+                from flows.etl import GateBlocked, etl
+
+                if server is not None:
+                    server.wait_ready(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")))
+                try:
+                    summary = etl(
+                        str(paths.input_dir), str(paths.warehouse_dir), args.full_refresh, args.workers,
+                        dask_address=args.dask,
+                    )
+                except GateBlocked as exc:
+                    from newsetl.status import failure_line
+
+                    print(failure_line(exc, paths, gate=True), file=sys.stderr)  # one line: what failed, where to look
+                    return 1
+            finally:
+                if server is not None and sys.exc_info()[0] is not None:
+                    server.stop()  # failed before or during the run: nothing left to send
     except RunInProgress as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
         return 3
@@ -148,32 +155,25 @@ def _reuse_prefect_server() -> None:
         os.environ["PREFECT_API_URL"] = url
 
 
-def _start_prefect_while_importing() -> None:
-    """Boot Prefect's temporary API server while this process imports what every run needs.
+def _start_temporary_server():
+    """Start this run's temporary Prefect server (``newsetl.prefect_server``) unless an API URL is set.
 
-    Without ``PREFECT_API_URL`` the flow starts a temporary server and waits ~3-5 s for it
-    with an idle CPU, and later the gate pays ~2.5 s to import great-expectations. Here the
-    same server object Prefect would start (``SubprocessASGIServer()``, a per-port singleton
-    that the flow then reuses) boots in a thread that only waits on the subprocess, while
-    the main thread does that import. dbt is not imported here: most scheduled runs skip it.
-    With a running server (``PREFECT_API_URL``) there is nothing to overlap: imports stay lazy.
-    If the early start fails, the flow starts the server itself as usual.
+    Returns at once: the server boots while the caller imports great-expectations and the
+    flow, then ``wait_ready``. Prefect finds it through ``PREFECT_API_URL``, set here before
+    Prefect is first imported (its settings are read then).
     """
-    import os
-    import threading
-
     if os.environ.get("PREFECT_API_URL"):
-        return
-    from prefect.server.api.server import SubprocessASGIServer
+        return None
+    import atexit
 
-    boot = threading.Thread(target=SubprocessASGIServer().start, name="prefect-server-boot", daemon=True)
-    boot.start()
-    try:
-        import great_expectations  # noqa: F401 - the quality gate, needed by every run
+    from newsetl.prefect_server import TemporaryServer
 
-        import flows.etl  # noqa: F401 - the flow and its imports (duckdb, prefect tasks)
-    finally:
-        boot.join()
+    server = TemporaryServer()
+    os.environ["PREFECT_API_URL"] = server.start()
+    # registered before Prefect is imported, so it runs after Prefect's own exit hooks
+    # (they flush the run's last logs and events to this server)
+    atexit.register(server.stop)
+    return server
 
 
 def format_summary(summary: dict) -> str:

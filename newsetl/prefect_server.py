@@ -1,70 +1,46 @@
-"""Prefect's temporary API server dies with the run that started it (Linux).
+"""The temporary Prefect API server of one ``newsetl run``, started by newsetl itself.
 
-Without ``PREFECT_API_URL`` a run uses Prefect's ``SubprocessASGIServer``
-(``prefect/server/api/server.py``): ``_run_uvicorn_command`` starts ``python -m uvicorn ...``
-with ``subprocess.Popen`` and an ``atexit`` hook stops it. A run killed with SIGKILL runs no
-``atexit`` hook, so the server was left running forever.
+Without ``PREFECT_API_URL`` Prefect would start its own temporary server
+(``SubprocessASGIServer`` in ``prefect/server/api/server.py``). newsetl starts the same
+server instead (same ``python -m uvicorn --factory prefect.server.api.server:create_app``
+command line and environment, UI off) and hands its URL to Prefect as ``PREFECT_API_URL``:
 
-``die_with_this_process()`` makes the kernel send the server SIGTERM when the run dies, however it
-dies: the server's child process calls ``prctl(PR_SET_PDEATHSIG, SIGTERM)`` before ``exec``.
-
-The parent-death signal fires when the *thread* that forked the child exits, not the process.
-Prefect starts the server from whichever thread first needs it (newsetl's CLI boots it in a
-short-lived thread while the main thread imports), so every spawn is handed to one daemon thread
-that lives as long as the process; it only dies when the process does.
-
-The patch is narrow: ``SubprocessASGIServer._run_uvicorn_command`` (the module's only ``Popen``)
-is wrapped to run on the spawner thread, and the server module's ``subprocess`` name becomes a
-proxy of the real module whose ``Popen`` adds the ``preexec_fn`` on that thread only; Prefect's own
-command line, environment and retries are used unchanged. If Prefect's internals change shape, nothing is patched (a warning is logged) and the
-server behaves as before; ``tests/reliability/test_prefect_server.py`` then fails.
-Elsewhere than Linux it does nothing.
+- the run's process never imports ``prefect.server`` (about 2 s and 80 MB of FastAPI and
+  SQLAlchemy models that only the server needs);
+- the server boots while the run imports great-expectations and the flow;
+- the listening socket is bound here, on 127.0.0.1, and passed to uvicorn (``--fd``): the
+  port is known before the server starts and no other process can take it meanwhile;
+- the server gets ``PR_SET_PDEATHSIG``: the kernel stops it when the run dies, even by
+  SIGKILL, which skips every ``atexit`` hook (Prefect's own server was left running).
+  It is spawned from the main thread: the signal follows the spawning thread, and the main
+  thread lives as long as the process.
 """
 
 from __future__ import annotations
 
 import ctypes
-import logging
 import os
-import queue
 import signal
+import socket
 import subprocess
 import sys
-import threading
+import time
+import urllib.request
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any
-
-log = logging.getLogger(__name__)
+from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
-_lock = threading.Lock()
-_installed = False
-_spawns: queue.SimpleQueue[tuple[Callable[[], Any], Future]] = queue.SimpleQueue()
+SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 
 
-def _spawner() -> None:
-    """Run spawn requests forever; being alive for the whole process is this thread's whole job."""
-    while True:
-        work, done = _spawns.get()
-        try:
-            done.set_result(work())
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
-            done.set_exception(exc)
-
-
-def _on_spawner(work: Callable[[], Any]) -> Any:
-    done: Future = Future()
-    _spawns.put((work, done))
-    return done.result()
-
-
-def _pdeathsig_preexec(signum: int = signal.SIGTERM) -> Callable[[], None]:
-    """A ``preexec_fn`` (runs in the child between fork and exec) that asks for ``signum`` on parent death.
+def _pdeathsig_preexec(signum: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking for ``signum`` when the parent dies (Linux; None elsewhere).
 
     Everything is prepared before the fork; the child only calls ``prctl`` and checks ``getppid``
-    (if the parent already died before ``prctl``, no signal would ever come: exit at once).
+    (if the parent died before ``prctl``, no signal would ever come: exit at once).
     """
+    if not sys.platform.startswith("linux"):
+        return None
     prctl = ctypes.CDLL(None, use_errno=True).prctl
     prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
     prctl.restype = ctypes.c_int
@@ -78,52 +54,80 @@ def _pdeathsig_preexec(signum: int = signal.SIGTERM) -> Callable[[], None]:
     return preexec
 
 
-class _SubprocessWithPdeathsig:
-    """Stands in for the ``subprocess`` module inside Prefect's server module: ``Popen`` asks for SIGTERM
-    on parent death; every other attribute is the real module's."""
+def _prefect_package_dir() -> Path:
+    """Where ``prefect`` is installed, found without importing it."""
+    import importlib.util
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(subprocess, name)
-
-    @staticmethod
-    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen:  # noqa: N802 - mirrors subprocess.Popen
-        if threading.current_thread() is _spawner_thread and kwargs.get("preexec_fn") is None:
-            kwargs["preexec_fn"] = _pdeathsig_preexec()
-        return subprocess.Popen(*args, **kwargs)
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("prefect is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
-_spawner_thread: threading.Thread | None = None
+class TemporaryServer:
+    """A Prefect API server on 127.0.0.1 for the lifetime of one run (``start`` / ``wait_ready`` / ``stop``)."""
 
+    def __init__(self) -> None:
+        self._sock: socket.socket | None = None
+        self.process: subprocess.Popen | None = None
+        self.port = 0
 
-def die_with_this_process() -> bool:
-    """Make the temporary Prefect server(s) this process starts get SIGTERM when it dies.
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
 
-    Idempotent; call it before anything starts the server. Returns whether the patch is active.
-    """
-    global _installed, _spawner_thread
-    if not sys.platform.startswith("linux") or os.environ.get("PREFECT_API_URL"):
-        return False  # no temporary server when an API URL is set
-    with _lock:
-        if _installed:
-            return True
-        try:
-            from prefect.server.api import server as server_module
+    def start(self) -> str:
+        """Spawn the server (returns at once) and return its API URL."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        sock.set_inheritable(True)
+        self._sock, self.port = sock, sock.getsockname()[1]
+        args = [
+            sys.executable, "-m", "uvicorn",
+            "--app-dir", str(_prefect_package_dir().parent),
+            "--factory", "prefect.server.api.server:create_app",
+            "--fd", str(sock.fileno()),
+            "--log-level", "error",
+            "--lifespan", "on",
+        ]  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+        self.process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+            args, env={**env, **SERVER_ENV}, pass_fds=(sock.fileno(),), preexec_fn=_pdeathsig_preexec()
+        )
+        sock.close()  # the server holds its own copy; connections now queue on it until it accepts
+        self._sock = None
+        return self.api_url
 
-            original = server_module.SubprocessASGIServer._run_uvicorn_command
-            if getattr(server_module, "subprocess", None) is not subprocess:
-                raise AttributeError("prefect.server.api.server no longer uses the subprocess module")
-        except (ImportError, AttributeError) as exc:
-            log.warning("temporary Prefect server will not stop with a killed run: %s", exc)
-            return False
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Block until ``/health`` answers; a clear error if the server exits or never answers."""
+        assert self.process is not None, "start() first"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"temporary Prefect server exited with code {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as resp:  # noqa: S310 - loopback URL built here
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"temporary Prefect server did not answer within {timeout:.0f} s")
 
-        _spawner_thread = threading.Thread(target=_spawner, name="prefect-server-spawner", daemon=True)
-        _spawner_thread.start()
-        server_module.subprocess = _SubprocessWithPdeathsig()  # only its Popen differs, and only on the spawner
-
-        def _run_uvicorn_command(self: Any) -> subprocess.Popen:
-            return _on_spawner(lambda: original(self))
-
-        _run_uvicorn_command.__doc__ = f"{original.__doc__ or ''}\n(newsetl: spawned with PR_SET_PDEATHSIG)"
-        server_module.SubprocessASGIServer._run_uvicorn_command = _run_uvicorn_command
-        _installed = True
-        return True
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 5 s; idempotent."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+            self.process = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
