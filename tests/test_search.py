@@ -157,3 +157,26 @@ def test_incremental_index_scores_equal_a_full_rebuild(monkeypatch, slice_articl
         assert got and got == _reference_scores(current, terms), query
     stats = con.execute("SELECT num_docs FROM fts_search_article_text.stats").fetchone()[0]
     assert stats == 23
+
+
+def test_search_build_is_skipped_while_the_marts_are_unchanged(tmp_path):
+    """A run in which dbt built nothing does not even re-read the bodies; a new dbt build is indexed."""
+    from newsetl.config import make_paths
+    from newsetl.warehouse.exports import build_search
+
+    paths = make_paths(tmp_path / "in", tmp_path / "wh")
+    paths.work_dir.mkdir(parents=True)
+    paragraphs = [p.strip() for p in SEED_TEXT.read_text(encoding="utf-8").split("\n") if len(p.strip()) > 30]
+    con = duckdb.connect(str(paths.work_db))
+    _fake_marts(con, {f"a{i}": p for i, p in enumerate(paragraphs[:6])})
+    con.execute("CREATE SCHEMA ops; CREATE TABLE ops.dbt_state (key VARCHAR, value VARCHAR)")
+    con.execute("INSERT INTO ops.dbt_state VALUES ('data', 'd1'), ('code', 'c1')")
+    con.close()
+    assert build_search(paths)["segmented"] == 6
+    assert build_search(paths) == {"segmented": 0, "removed": 0, "indexed": 6, "unchanged": 1}
+    con = duckdb.connect(str(paths.work_db))
+    con.execute("UPDATE marts.fct_articles SET body = body || '工业互联网。' WHERE article_id = 'a1'")
+    con.execute("UPDATE ops.dbt_state SET value = 'd2' WHERE key = 'data'")  # what a new dbt build records
+    con.close()
+    second = build_search(paths)
+    assert (second["segmented"], second["removed"], second["indexed"]) == (1, 1, 6)

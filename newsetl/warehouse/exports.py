@@ -99,15 +99,36 @@ def _marts_fingerprint(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str
 
 
 def build_search(paths: Paths) -> dict[str, int]:
+    """Bring the search index up to date, or do nothing when the marts are as it last saw them.
+
+    ``search.index_state`` keeps the marts fingerprint of the last complete index update; a run
+    in which dbt built nothing skips even the per-article content check (a full read of the
+    article bodies). A tokenizer change is part of the fingerprint.
+    """
     from newsetl.search import build_search_index
+    from newsetl.search_tokens import TOKENIZER_VERSION
 
     con = duckdb.connect(str(paths.work_db), config=duckdb_config())
     try:
+        fingerprint = _marts_fingerprint(con, ["search", TOKENIZER_VERSION])
+        if fingerprint and _search_state(con) == fingerprint:
+            indexed = con.execute("SELECT count(*) FROM search.article_text").fetchone()[0]
+            return {"segmented": 0, "removed": 0, "indexed": indexed, "unchanged": 1}
         stats = build_search_index(con)
+        if fingerprint:
+            con.execute("CREATE OR REPLACE TABLE search.index_state AS SELECT ?::VARCHAR AS marts_fingerprint", [fingerprint])
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return stats
+
+
+def _search_state(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        row = con.execute("SELECT marts_fingerprint FROM search.index_state").fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
 
 
 def docs_dir(paths: Paths) -> Path:
