@@ -234,11 +234,20 @@ def fetch_documents(
         return []
     con.register("_ids", pa.table({"doc_id": list(doc_ids)}))
     try:
+        # Two steps: the rowid range of the documents (reads the doc_id column only), then their
+        # texts from that range. A plain semi-join would read every text of the archive per chunk.
+        first, last = con.execute(
+            "SELECT min(rowid), max(rowid) FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids)"
+        ).fetchone()
         rows = con.execute(
-            "SELECT doc_id, file_name, text, script FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids) ORDER BY source_path"
+            """SELECT doc_id, file_name, text, script FROM raw.documents
+               WHERE rowid BETWEEN ? AND ? AND doc_id IN (SELECT doc_id FROM _ids)""",
+            [first, last],
         ).fetchall()
     finally:
         con.unregister("_ids")
+    order = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+    rows.sort(key=lambda r: order[r[0]])  # the caller's order (cheaper here than a SQL sort of the texts)
     dates = publication_dates or {}
     # Traditional pages are processed in Simplified (the lexicons are Simplified); raw keeps the original.
     return [
