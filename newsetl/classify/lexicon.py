@@ -91,6 +91,18 @@ class Automaton:
             yield char_pos, char_pos + len(key), key, payload
 
 
+def count_keys(automaton: Automaton, text: str) -> Counter[str]:
+    """key -> occurrences over :meth:`Automaton.iter_longest`'s matches, in order of first match.
+
+    For callers that need no positions (topic scores): no offset mapping per match, and
+    the counting is done in C.
+    """
+    if not automaton.size or not text:
+        return Counter()
+    matches = automaton._ac.iter_long(text.encode("utf-8").decode("latin-1"))
+    return Counter(map(itemgetter(0), map(itemgetter(1), matches)))
+
+
 def count_longest(automaton: Automaton, text: str) -> dict[str, list]:
     """key -> [occurrences, payload] over :meth:`Automaton.iter_longest`'s matches.
 
