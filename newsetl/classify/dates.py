@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from newsetl.classify.lexicon import date_anchors
 from newsetl.models import DateInfo, PageContext
@@ -76,6 +77,13 @@ _LEAD_SUBJECT_DAY = re.compile(
 _NOT_EVENT_SUBJECT = ("截至", "截止", "到", "至", "自", "从", "前", "以来", "直至")
 _QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 PAGE_FACTOR = 0.4
+
+
+class ArticleAnchors(NamedTuple):
+    """The ``date_anchors`` phrases occurring in an article's title and in its body."""
+
+    title: frozenset[str]
+    body: frozenset[str]
 
 
 @dataclass
@@ -137,7 +145,11 @@ def _explicit_anchor_year(year: int, phrase: str) -> re.Pattern[str]:
     return re.compile(rf"{year}年[，,]?是[^。]{{0,12}}{re.escape(phrase)}")
 
 
-def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
+def _collect(
+    text: str, weight: float, title: bool = False, anchors: frozenset[str] | None = None
+) -> YearEvidence:
+    """Year evidence in ``text``; ``anchors``: the ``date_anchors`` phrases occurring in it,
+    when the caller already knows them (from the entity scan), else found here."""
     scores: dict[int, float] = {}
     notes: dict[int, list[str]] = {}
     first: dict[int, int] = {}
@@ -185,7 +197,7 @@ def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
             add(y, 3.0 * weight, f"{y} naming an event in title", m.start())
         else:
             add(y, weight, f"{y} naming an event", m.start())
-    present = _anchors_in(text)
+    present = _anchors_in(text) if anchors is None else anchors
     if not present:
         return YearEvidence(scores, lower, notes, first)
     for phrase, y, kind in date_anchors():  # in the seed's order: scores and notes add up as before
@@ -214,11 +226,16 @@ def _fmt_notes(notes: list[str]) -> str:
     return ", ".join(f"{k}×{v}" if v > 1 else k for k, v in counts.items())
 
 
-def infer_year(title: str | None, body: str, page_text: str = "") -> tuple[int | None, str | None]:
-    """(year, evidence) from the article and its page; (None, None) when nothing says."""
-    art = _collect(body, 1.0)
+def infer_year(
+    title: str | None, body: str, page_text: str = "", anchors: ArticleAnchors | None = None
+) -> tuple[int | None, str | None]:
+    """(year, evidence) from the article and its page; (None, None) when nothing says.
+
+    ``anchors``: the ``date_anchors`` phrases in the title and in the body, if known.
+    """
+    art = _collect(body, 1.0, anchors=anchors.body if anchors else None)
     if title:
-        t = _collect(title, 1.0, title=True)
+        t = _collect(title, 1.0, title=True, anchors=anchors.title if anchors else None)
         for y, s in t.scores.items():
             art.scores[y] = art.scores.get(y, 0.0) + s
             art.notes.setdefault(y, []).extend(t.notes[y])
@@ -293,13 +310,19 @@ def _strip_source(body: str) -> str:
     return body
 
 
-def infer_date(title: str | None, body: str, ctx: PageContext, dateline: str | None = None) -> DateInfo:
+def infer_date(
+    title: str | None,
+    body: str,
+    ctx: PageContext,
+    dateline: str | None = None,
+    anchors: ArticleAnchors | None = None,
+) -> DateInfo:
     pub = _parse_iso(ctx.publication_date)
     if pub is not None:
         year: int | None = pub.year
         year_note = f"year {pub.year} from the manifest's publication date {pub.isoformat()}"
     else:
-        year, year_note = infer_year(title, body, ctx.page_text)
+        year, year_note = infer_year(title, body, ctx.page_text, anchors)
 
     # 1. the dateline
     m = _DATELINE.search(dateline) if dateline else None
@@ -386,4 +409,4 @@ def read_manifest(directory: str | Path) -> dict[str, dict[str, str | None]]:
     return out
 
 
-__all__ = ["infer_date", "infer_year", "read_manifest"]
+__all__ = ["ArticleAnchors", "infer_date", "infer_year", "read_manifest"]
