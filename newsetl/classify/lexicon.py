@@ -103,19 +103,6 @@ def count_keys(automaton: Automaton, text: str) -> Counter[str]:
     return Counter(map(itemgetter(0), map(itemgetter(1), matches)))
 
 
-def count_longest(automaton: Automaton, text: str) -> dict[str, list]:
-    """key -> [occurrences, payload] over :meth:`Automaton.iter_longest`'s matches.
-
-    For callers that need no positions (topic scores): no offset mapping per match.
-    """
-    if not automaton.size or not text:
-        return {}
-    matches = automaton._ac.iter_long(text.encode("utf-8").decode("latin-1"))
-    counts = Counter(map(itemgetter(0), map(itemgetter(1), matches)))  # counted in C, first-seen order
-    payloads = automaton.payloads
-    return {key: [n, payloads[key]] for key, n in counts.items()}
-
-
 def unsafe_prefixes(keys: set[str]) -> frozenset[str]:
     """Proper prefixes of keys that are no key themselves but end in another key (五大连: 五大连池, 大连).
 
