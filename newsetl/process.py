@@ -116,73 +116,102 @@ def _classify_text(art: Article) -> str:
     return "\n".join([*extra, art.body]) if extra else art.body
 
 
-def _add_article(rows: Rows, doc: DocInput, art: Article, cls: Classification, version: str, run_id: str) -> None:
+# Column order of the article tables (as ``_append`` created them from its keyword order).
+_ARTICLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "articles": (
+        "article_id", "doc_id", "position_in_file", "kicker", "title", "subtitle", "bylines", "source_label",
+        "dateline", "body", "original_text", "subheads", "paragraph_count", "is_fragment", "missing_part",
+        "joins_repaired", "duplicates_removed", "char_count", "event_date", "date_precision", "event_year",
+        "date_evidence", "primary_topic", "processor_version", "processed_run",
+    ),
+    "article_topics": ("article_id", "topic_code", "score", "is_primary", "evidence"),
+    "article_ministries": ("article_id", "ministry_code", "alias", "mentions"),
+    "article_organisations": ("article_id", "name", "kind", "level", "region", "ministry_code", "mentions"),
+    "article_people": ("article_id", "name", "role", "organisation"),
+    "article_places": ("article_id", "name", "full_name", "adcode", "level", "province", "mentions"),
+    "article_policy_documents": ("article_id", "title", "doc_type", "mentions"),
+}  # fmt: skip
+
+
+def _appenders(rows: Rows, table: str) -> list[Callable[[object], None]]:
+    """``append`` of each column of an article table, in column order; the columns are
+    created on first use, so a table without rows stays ``{}`` as with ``_append``.
+
+    About a dozen rows per article: bound ``append`` calls instead of a keyword dict per row.
+    """
+    columns = rows[table]
+    names = _ARTICLE_COLUMNS[table]
+    if not columns:
+        for name in names:
+            columns[name] = []
+    return [columns[name].append for name in names]
+
+
+def _add_article(
+    rows: Rows, doc: DocInput, art: Article, cls: Classification, version: str, run_id: str
+) -> None:
     aid = art.article_id
-    _append(
-        rows["articles"],
-        article_id=aid,
-        doc_id=doc.doc_id,
-        position_in_file=art.position,
-        kicker=art.kicker,
-        title=art.title,
-        subtitle=art.subtitle,
-        bylines=list(art.bylines),
-        source_label=art.source_label,
-        dateline=art.dateline,
-        body=art.body,
-        original_text=art.original_text,
-        subheads=[p.text for p in art.paragraphs if p.kind == "subhead"],
-        paragraph_count=len(art.paragraphs) or art.body.count("\n") + 1,
-        is_fragment=art.is_fragment,
-        missing_part=art.missing,
-        joins_repaired=len(art.joins),
-        duplicates_removed=art.duplicates_removed,
-        char_count=len(art.body),
-        event_date=cls.date.event_date,
-        date_precision=cls.date.precision,
-        event_year=cls.date.year,
-        date_evidence=cls.date.evidence,
-        primary_topic=cls.primary_topic,
-        processor_version=version,
-        processed_run=run_id,
-    )
-    for hit in cls.topics:
-        _append(
-            rows["article_topics"],
-            article_id=aid,
-            topic_code=hit.code,
-            score=float(hit.score),
-            is_primary=hit.code == cls.primary_topic,
-            evidence=list(hit.evidence),
+    date = cls.date
+    values = (
+        aid, doc.doc_id, art.position, art.kicker, art.title, art.subtitle, list(art.bylines), art.source_label,
+        art.dateline, art.body, art.original_text, [p.text for p in art.paragraphs if p.kind == "subhead"],
+        len(art.paragraphs) or art.body.count("\n") + 1, art.is_fragment, art.missing, len(art.joins),
+        art.duplicates_removed, len(art.body), date.event_date, date.precision, date.year, date.evidence,
+        cls.primary_topic, version, run_id,
+    )  # fmt: skip
+    for append, value in zip(_appenders(rows, "articles"), values, strict=True):
+        append(value)
+    if cls.topics:
+        a_id, a_code, a_score, a_primary, a_evidence = _appenders(rows, "article_topics")
+        for hit in cls.topics:
+            a_id(aid)
+            a_code(hit.code)
+            a_score(float(hit.score))
+            a_primary(hit.code == cls.primary_topic)
+            a_evidence(list(hit.evidence))
+    if cls.ministries:
+        a_id, a_code, a_alias, a_mentions = _appenders(rows, "article_ministries")
+        for m in cls.ministries:
+            a_id(aid)
+            a_code(m.code)
+            a_alias(m.alias)
+            a_mentions(m.mentions)
+    if cls.organisations:
+        a_id, a_name, a_kind, a_level, a_region, a_code, a_mentions = _appenders(
+            rows, "article_organisations"
         )
-    for m in cls.ministries:
-        _append(rows["article_ministries"], article_id=aid, ministry_code=m.code, alias=m.alias, mentions=m.mentions)
-    for o in cls.organisations:
-        _append(
-            rows["article_organisations"],
-            article_id=aid,
-            name=o.name,
-            kind=o.kind,
-            level=o.level,
-            region=o.region,
-            ministry_code=o.ministry_code,
-            mentions=o.mentions,
-        )
-    for p in cls.people:
-        _append(rows["article_people"], article_id=aid, name=p.name, role=p.role, organisation=p.organisation)
-    for pl in cls.places:
-        _append(
-            rows["article_places"],
-            article_id=aid,
-            name=pl.name,
-            full_name=pl.full_name,
-            adcode=pl.adcode,
-            level=pl.level,
-            province=pl.province,
-            mentions=pl.mentions,
-        )
-    for d in cls.policy_documents:
-        _append(rows["article_policy_documents"], article_id=aid, title=d.title, doc_type=d.doc_type, mentions=d.mentions)
+        for o in cls.organisations:
+            a_id(aid)
+            a_name(o.name)
+            a_kind(o.kind)
+            a_level(o.level)
+            a_region(o.region)
+            a_code(o.ministry_code)
+            a_mentions(o.mentions)
+    if cls.people:
+        a_id, a_name, a_role, a_org = _appenders(rows, "article_people")
+        for p in cls.people:
+            a_id(aid)
+            a_name(p.name)
+            a_role(p.role)
+            a_org(p.organisation)
+    if cls.places:
+        a_id, a_name, a_full, a_adcode, a_level, a_province, a_mentions = _appenders(rows, "article_places")
+        for pl in cls.places:
+            a_id(aid)
+            a_name(pl.name)
+            a_full(pl.full_name)
+            a_adcode(pl.adcode)
+            a_level(pl.level)
+            a_province(pl.province)
+            a_mentions(pl.mentions)
+    if cls.policy_documents:
+        a_id, a_title, a_type, a_mentions = _appenders(rows, "article_policy_documents")
+        for d in cls.policy_documents:
+            a_id(aid)
+            a_title(d.title)
+            a_type(d.doc_type)
+            a_mentions(d.mentions)
 
 
 def merge_rows(parts: Iterable[Rows]) -> Rows:

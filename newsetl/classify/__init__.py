@@ -8,7 +8,8 @@ DuckDB, no model downloads, no per-call dictionary loading.
 
 from __future__ import annotations
 
-from newsetl.classify.dates import infer_date, read_manifest
+from newsetl.classify.dates import ArticleAnchors, infer_date, read_manifest
+from newsetl.classify.lexicon import entity_matches
 from newsetl.classify.ministries import find_government_mentions, ministry_hits
 from newsetl.classify.organisations import find_org_mentions, organisation_hits
 from newsetl.classify.people import extract_people
@@ -27,6 +28,7 @@ def classify_article(
     title = title or None
     text = f"{title}\n{body}" if title else body
     gov = find_government_mentions(text)
+    anchors = _anchors(text, title)  # the entity scan of ``text`` is memoised: read it now
     orgs = find_org_mentions(text, gov)
     topics, primary = classify_topics(title, body, topic_mask(orgs))
     people = extract_people(
@@ -42,7 +44,18 @@ def classify_article(
         people=people,
         places=extract_places(text, exclude=exclude),
         policy_documents=extract_policy_docs(text),
-        date=infer_date(title, body, ctx, dateline),
+        date=infer_date(title, body, ctx, dateline, anchors),
+    )
+
+
+def _anchors(text: str, title: str | None) -> ArticleAnchors:
+    """The ``date_anchors`` phrases in the title and in the body, read off the entity scan of
+    ``text`` (``f"{title}\n{body}"``; no phrase spans the line break)."""
+    split = len(title) if title else -1
+    hits = entity_matches(text)["date_anchor"]
+    return ArticleAnchors(
+        frozenset(key for _s, e, key, _p in hits if e <= split),
+        frozenset(key for s, _e, key, _p in hits if s > split),
     )
 
 

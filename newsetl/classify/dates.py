@@ -29,24 +29,32 @@ from __future__ import annotations
 import csv
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from newsetl.classify.lexicon import date_anchors
 from newsetl.models import DateInfo, PageContext
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
+# matched at each 年 (found with str.find) rather than scanned for: a pattern opening
+# with a lookbehind gets no prefix search in ``re`` and is tried at every position
+_YEAR_AT = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 _RANGE_AFTER = re.compile(r"^(?:\d{1,2}月(?:份)?)?\s*[—\-–~～至到]\s*(?:19|20)\d{2}")
 _RANGE_BEFORE = re.compile(r"(?:19|20)\d{2}(?:年)?(?:\d{1,2}月(?:份)?)?\s*[—\-–~～至到]\s*$")
 _FUTURE_BEFORE = ("展望", "到", "力争", "预计", "将于", "计划", "目标", "至")
 _PAST_BEFORE = ("截至", "截止")
 _BASELINE_BEFORE = ("较", "比", "相比", "同比", "相较", "比上年", "对比")
 # 2021工业互联网大会 / 2022“双品网购节”: a year naming an event, without 年
-_EVENT_YEAR = re.compile(
-    r"(?<![\d.])((?:19|20)\d{2})(?=[“\"（(]?[\u4e00-\u9fff])"
+# one pattern per century, each opening with a literal (19, 20) that ``re`` searches for fast;
+# the lookbehind (no digit or dot before the year) is checked after those two characters
+_EVENT_TAIL = (
+    r"(?=[“\"（(]?[\u4e00-\u9fff])"
     r"(?=[^，,。；;！!？?\n]{1,20}?(?:大会|峰会|博览会|论坛|年会|活动|网购节|购物节|大赛|展览会|交易会|会议|周))"
 )
+_EVENT_YEARS = tuple(re.compile(rf"({c}(?<![\d.]..)\d{{2}}){_EVENT_TAIL}") for c in ("19", "20"))
+_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 _FULL_YEAR = re.compile(r"^(?:[，,]|全年|全国|我国|，全国|,全国|，我国|,我国)")
 _STAT_WORDS = re.compile(r"同比|增长|下降|收入|规模|累计|完成|利润|产量|销量|营业|%|亿元|万元|万家|万户")
 _DATELINE = re.compile(r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
@@ -71,6 +79,13 @@ _QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4"
 PAGE_FACTOR = 0.4
 
 
+class ArticleAnchors(NamedTuple):
+    """The ``date_anchors`` phrases occurring in an article's title and in its body."""
+
+    title: frozenset[str]
+    body: frozenset[str]
+
+
 @dataclass
 class YearEvidence:
     scores: dict[int, float]
@@ -79,7 +94,62 @@ class YearEvidence:
     first: dict[int, int] = field(default_factory=dict)  # position of the first evidence per year
 
 
-def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
+def _year_matches(text: str) -> Iterator[re.Match[str]]:
+    """``(?<!\\d)((?:19|20)\\d{2})年`` over ``text``, left to right: tried only where a 年 is.
+
+    Same matches as ``finditer``: a match is fixed by its 年, and two never overlap.
+    """
+    k = text.find("年", 4)
+    while k >= 0:
+        m = _YEAR_AT.match(text, k - 4)  # the lookbehind still sees text[k - 5]
+        if m is not None:
+            yield m
+        k = text.find("年", k + 1)
+
+
+def _event_year_matches(text: str) -> list[re.Match[str]]:
+    """Years naming an event, left to right (the 19xx and 20xx matches never overlap:
+    each is four digits with no digit before it)."""
+    found = [m for pattern in _EVENT_YEARS for m in pattern.finditer(text)]
+    if len(found) > 1:
+        found.sort(key=lambda m: m.start())
+    return found
+
+
+@functools.cache
+def _anchor_search() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """One pattern for all ``date_anchors`` phrases (longest first, so a match is the longest
+    phrase starting there) and, per phrase, the phrases that are prefixes of it."""
+    phrases = sorted({p for p, _y, _k in date_anchors()}, key=lambda p: (-len(p), p))
+    pattern = re.compile("|".join(map(re.escape, phrases)))
+    return pattern, {p: frozenset(q for q in phrases if p.startswith(q)) for p in phrases}
+
+
+def _anchors_in(text: str) -> set[str]:
+    """The ``date_anchors`` phrases occurring in ``text``: one ``re`` scan instead of a
+    ``str.count`` per phrase. Every start position of any phrase is visited (the search
+    resumes one character after each match); the phrases starting there are the prefixes
+    of the longest one."""
+    pattern, prefixes = _anchor_search()
+    present: set[str] = set()
+    m = pattern.search(text)
+    while m is not None:
+        present |= prefixes[m.group()]
+        m = pattern.search(text, m.start() + 1)
+    return present
+
+
+@functools.cache
+def _explicit_anchor_year(year: int, phrase: str) -> re.Pattern[str]:
+    """``2021年是“十四五”开局之年``: an anchor restating an explicit year."""
+    return re.compile(rf"{year}年[，,]?是[^。]{{0,12}}{re.escape(phrase)}")
+
+
+def _collect(
+    text: str, weight: float, title: bool = False, anchors: frozenset[str] | None = None
+) -> YearEvidence:
+    """Year evidence in ``text``; ``anchors``: the ``date_anchors`` phrases occurring in it,
+    when the caller already knows them (from the entity scan), else found here."""
     scores: dict[int, float] = {}
     notes: dict[int, list[str]] = {}
     first: dict[int, int] = {}
@@ -90,7 +160,7 @@ def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
         notes.setdefault(y, []).append(note)
         first.setdefault(y, pos)
 
-    for m in _YEAR.finditer(text):
+    for m in _year_matches(text):
         y = int(m.group(1))
         before = text[max(0, m.start() - 12) : m.start()]
         after = text[m.end() : m.end() + 30]
@@ -105,7 +175,7 @@ def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
         if after.startswith("以来"):
             lower = max(lower or y, y)
             continue
-        sentence = re.split(r"[。；;！!？?\n]", after, maxsplit=1)[0]
+        sentence = _SENTENCE_END.split(after, maxsplit=1)[0]
         pos = m.start()
         if title:
             add(y, 3.0 * weight, f"{y}年 in title", pos)
@@ -121,22 +191,23 @@ def _collect(text: str, weight: float, title: bool = False) -> YearEvidence:
             add(y, 0.5 * weight, f"{y}年是… (may look ahead)", pos)
         else:
             add(y, weight, f"{y}年", pos)
-    for m in _EVENT_YEAR.finditer(text):
+    for m in _event_year_matches(text):
         y = int(m.group(1))
         if title:
             add(y, 3.0 * weight, f"{y} naming an event in title", m.start())
         else:
             add(y, weight, f"{y} naming an event", m.start())
-    for phrase, y, kind in date_anchors():
-        n = text.count(phrase)
-        if not n:
+    present = _anchors_in(text) if anchors is None else anchors
+    if not present:
+        return YearEvidence(scores, lower, notes, first)
+    for phrase, y, kind in date_anchors():  # in the seed's order: scores and notes add up as before
+        if phrase not in present:
             continue
         if kind == "min_year":
             lower = max(lower or y, y)
             continue
         # "2021年是“十四五”开局之年": the explicit year is already counted
-        explicit = len(re.findall(rf"{y}年[，,]?是[^。]{{0,12}}{re.escape(phrase)}", text))
-        n -= explicit
+        n = text.count(phrase) - len(_explicit_anchor_year(y, phrase).findall(text))
         if n > 0:
             add(y, min(n, 2) * weight, phrase, text.find(phrase))
     return YearEvidence(scores, lower, notes, first)
@@ -155,11 +226,16 @@ def _fmt_notes(notes: list[str]) -> str:
     return ", ".join(f"{k}×{v}" if v > 1 else k for k, v in counts.items())
 
 
-def infer_year(title: str | None, body: str, page_text: str = "") -> tuple[int | None, str | None]:
-    """(year, evidence) from the article and its page; (None, None) when nothing says."""
-    art = _collect(body, 1.0)
+def infer_year(
+    title: str | None, body: str, page_text: str = "", anchors: ArticleAnchors | None = None
+) -> tuple[int | None, str | None]:
+    """(year, evidence) from the article and its page; (None, None) when nothing says.
+
+    ``anchors``: the ``date_anchors`` phrases in the title and in the body, if known.
+    """
+    art = _collect(body, 1.0, anchors=anchors.body if anchors else None)
     if title:
-        t = _collect(title, 1.0, title=True)
+        t = _collect(title, 1.0, title=True, anchors=anchors.title if anchors else None)
         for y, s in t.scores.items():
             art.scores[y] = art.scores.get(y, 0.0) + s
             art.notes.setdefault(y, []).extend(t.notes[y])
@@ -234,13 +310,19 @@ def _strip_source(body: str) -> str:
     return body
 
 
-def infer_date(title: str | None, body: str, ctx: PageContext, dateline: str | None = None) -> DateInfo:
+def infer_date(
+    title: str | None,
+    body: str,
+    ctx: PageContext,
+    dateline: str | None = None,
+    anchors: ArticleAnchors | None = None,
+) -> DateInfo:
     pub = _parse_iso(ctx.publication_date)
     if pub is not None:
         year: int | None = pub.year
         year_note = f"year {pub.year} from the manifest's publication date {pub.isoformat()}"
     else:
-        year, year_note = infer_year(title, body, ctx.page_text)
+        year, year_note = infer_year(title, body, ctx.page_text, anchors)
 
     # 1. the dateline
     m = _DATELINE.search(dateline) if dateline else None
@@ -327,4 +409,4 @@ def read_manifest(directory: str | Path) -> dict[str, dict[str, str | None]]:
     return out
 
 
-__all__ = ["infer_date", "infer_year", "read_manifest"]
+__all__ = ["ArticleAnchors", "infer_date", "infer_year", "read_manifest"]

@@ -91,17 +91,16 @@ class Automaton:
             yield char_pos, char_pos + len(key), key, payload
 
 
-def count_longest(automaton: Automaton, text: str) -> dict[str, list]:
-    """key -> [occurrences, payload] over :meth:`Automaton.iter_longest`'s matches.
+def count_keys(automaton: Automaton, text: str) -> Counter[str]:
+    """key -> occurrences over :meth:`Automaton.iter_longest`'s matches, in order of first match.
 
-    For callers that need no positions (topic scores): no offset mapping per match.
+    For callers that need no positions (topic scores): no offset mapping per match, and
+    the counting is done in C.
     """
     if not automaton.size or not text:
-        return {}
+        return Counter()
     matches = automaton._ac.iter_long(text.encode("utf-8").decode("latin-1"))
-    counts = Counter(map(itemgetter(0), map(itemgetter(1), matches)))  # counted in C, first-seen order
-    payloads = automaton.payloads
-    return {key: [n, payloads[key]] for key, n in counts.items()}
+    return Counter(map(itemgetter(0), map(itemgetter(1), matches)))
 
 
 def unsafe_prefixes(keys: set[str]) -> frozenset[str]:
@@ -135,12 +134,19 @@ class LexiconSet:
     text holding one of a lexicon's :func:`unsafe_prefixes` that lexicon is
     searched with its own ``iter_long`` automaton instead, so every lexicon always
     gets exactly what :meth:`Automaton.iter_longest` would give it.
+
+    The lexicons named in ``every`` get all their matches instead, overlapping ones
+    too (a phrase inside a longer one), ordered by start, the longest first.
     """
 
-    def __init__(self, lexicons: dict[str, dict[str, object]]) -> None:
+    def __init__(self, lexicons: dict[str, dict[str, object]], every: frozenset[str] = frozenset()) -> None:
         self.names = tuple(lexicons)
         self._entries = lexicons
-        self._unsafe = {n: unsafe_prefixes({k for k in e if k}) for n, e in lexicons.items()}
+        self._every = every
+        self._unsafe = {
+            n: unsafe_prefixes({k for k in e if k}) if n not in every else frozenset()
+            for n, e in lexicons.items()
+        }
         self._solo: dict[str, Automaton] = {}
         merged: dict[str, list[tuple[str, object]]] = {}
         for name, entries in lexicons.items():
@@ -180,14 +186,17 @@ class LexiconSet:
         hits.sort(key=itemgetter(0))
         last = dict.fromkeys(self.names, 0)
         byte_pos = char_pos = 0
+        every = self._every
         for start, end, key, tagged in hits:
             for name, payload in tagged:
-                if start >= last[name] and name not in own:  # greedy per lexicon: leftmost-longest
-                    last[name] = end
-                    if start != byte_pos:  # byte offsets -> character offsets, one pass
-                        char_pos += len(raw[byte_pos:start].decode("utf-8"))
-                        byte_pos = start
-                    out[name].append((char_pos, char_pos + len(key), key, payload))
+                if name not in every:
+                    if start < last[name] or name in own:
+                        continue
+                    last[name] = end  # greedy per lexicon: leftmost-longest
+                if start != byte_pos:  # byte offsets -> character offsets, one pass
+                    char_pos += len(raw[byte_pos:start].decode("utf-8"))
+                    byte_pos = start
+                out[name].append((char_pos, char_pos + len(key), key, payload))
         return out
 
 
@@ -316,7 +325,9 @@ def place_stoplist() -> frozenset[str]:
 
 @functools.cache
 def entity_lexicons() -> LexiconSet:
-    """The lexicons every article is searched for: government bodies, organisations, roles, places."""
+    """The lexicons every article is searched for: government bodies, organisations, roles,
+    places, and the ``date_anchors`` phrases (every occurrence: the date evidence needs to
+    know which phrases occur, and the scan is paid for anyway)."""
     from newsetl.classify.places import place_entries  # places builds on this module
 
     return LexiconSet(
@@ -326,7 +337,9 @@ def entity_lexicons() -> LexiconSet:
             "org_suffix": dict(org_suffixes()),
             "role": {r: r for r in person_roles()},
             "place": place_entries(),
-        }
+            "date_anchor": {phrase: phrase for phrase, _y, _k in date_anchors()},
+        },
+        every=frozenset({"date_anchor"}),
     )
 
 

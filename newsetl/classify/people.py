@@ -17,7 +17,7 @@ import bisect
 import functools
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from newsetl.classify.lexicon import entity_matches, known_organisations, surnames
 from newsetl.models import PersonHit
@@ -53,7 +53,9 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     # the same alternation, led by the set of first characters: a pattern that starts
     # with a character set is scanned for that set in C instead of tried at every position
     first = "".join(sorted({x[0] for x in surnames()}))
-    lead_alt = "|".join([*(f"(?<={re.escape(c[0])}){re.escape(c[1:])}" for c in compound), f"(?<=[{single}])"])
+    lead_alt = "|".join(
+        [*(f"(?<={re.escape(c[0])}){re.escape(c[1:])}" for c in compound), f"(?<=[{single}])"]
+    )
     name = rf"[{first}](?:{lead_alt})[{_CJK}]{{1,2}}"
     name_re = re.compile(name)
     rest = max((len(c) - 1 for c in compound), default=0) + 2  # name characters after the first
@@ -133,6 +135,51 @@ def _choose(text: str, start: int, candidate: str, count: Callable[[str], int] |
     return n if ok else None
 
 
+@functools.cache
+def _max_name_len() -> int:
+    """Longest name the patterns read: a surname and two more characters."""
+    return max((len(x) for x in surnames()), default=1) + 2
+
+
+def _occurrences(text: str, needles: Iterable[str]) -> list[int]:
+    """Every start of any of ``needles`` in ``text`` (overlapping ones too), ascending."""
+    out = []
+    for needle in needles:
+        k = text.find(needle)
+        while k >= 0:
+            out.append(k)
+            k = text.find(needle, k + 1)
+    out.sort()
+    return out
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern that can only match at one of ``starts`` (ascending).
+
+    ``str.find`` locates rare anchors (a role, a parenthesis) far faster than ``re`` scans for
+    a pattern's first character; trying the starts in order, each at or after the end of the
+    previous match, gives exactly the matches ``finditer`` gives.
+    """
+    end = 0
+    for pos in starts:
+        if pos < end:
+            continue
+        m = pattern.match(text, pos)
+        if m is not None:
+            yield m
+            end = m.end()
+
+
+def _after_role_starts(text: str) -> list[int]:
+    """Where a name written before a role (习近平总书记) can start: 2 to ``_max_name_len()``
+    characters before an occurrence of a role."""
+    longest = _max_name_len()
+    starts: set[int] = set()
+    for r in _occurrences(text, _AFTER_ROLES):
+        starts.update(range(max(0, r - longest), r - 1))
+    return sorted(starts)
+
+
 def _byline_matches(byline: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     """``byline.finditer(text)`` on the lines holding a space only (a match is one whole line;
     one without a space is a single name without an organisation, which no caller keeps)."""
@@ -181,7 +228,6 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
             n = counted[name] = text.count(name)
         return n
 
-
     def add(name: str | None, role: str | None, pos: int, org: str | None = None) -> None:
         if not name or name in _NOT_NAMES or name[:2] in _NOT_NAMES:
             return
@@ -215,7 +261,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         for n in names:
             if 2 <= len(n) <= 3:
                 add(n, None, m.start("names"), (m.group("org") or "").strip() or None)
-    for m in after.finditer(text) if any(r in text for r in _AFTER_ROLES) else ():
+    for m in _matches_at(after, text, _after_role_starts(text)):
         if in_org(m.start("name")):
             continue  # 中国工程院院士: 程院 is not a name
         nm = m.group("name")
@@ -229,7 +275,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         allowed = _SAID_BEFORE if m.group("sp") else _COLON_BEFORE if m.group("colon") else _AT_BEFORE
         if prev in allowed:
             add(_choose(text, m.start("name"), m.group("name"), count), None, m.start())
-    for m in signature.finditer(text) if "（" in text or "(" in text else ():
+    for m in _matches_at(signature, text, _occurrences(text, "（(")):
         add(m.group("name").replace(" ", "").replace("\u3000", ""), None, m.start())
     # drop a 2-character name that is the head of a 3-character one (关兵 vs 关兵告)
     names = list(found)

@@ -21,8 +21,10 @@ place mention by itself: callers pass such spans in ``exclude``.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.util
+import itertools
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -146,8 +148,20 @@ def find_place_mentions(text: str) -> tuple[PlaceMention, ...]:
     return tuple(PlaceMention(s, e, key, cands) for s, e, key, cands in entity_matches(text)["place"])  # type: ignore[arg-type]
 
 
-def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(s <= start and end <= e for s, e in spans)
+def _outside(mentions: Iterable[PlaceMention], spans: list[tuple[int, int]]) -> list[PlaceMention]:
+    """The mentions no span holds: per mention one bisection over the spans sorted by start
+    (does a span starting at or before it reach its end?) rather than a scan of all spans."""
+    if not spans:
+        return list(mentions)
+    ordered = sorted(spans)
+    starts = [s for s, _e in ordered]
+    reach = list(itertools.accumulate((e for _s, e in ordered), max))  # furthest end among ordered[: i + 1]
+    out = []
+    for m in mentions:
+        i = bisect.bisect_right(starts, m.start) - 1
+        if i < 0 or reach[i] < m.end:
+            out.append(m)
+    return out
 
 
 def resolve(mentions: Iterable[PlaceMention]) -> list[tuple[PlaceMention, Place | None]]:
@@ -185,7 +199,7 @@ def resolve(mentions: Iterable[PlaceMention]) -> list[tuple[PlaceMention, Place 
 def extract_places(text: str, exclude: Iterable[tuple[int, int]] = ()) -> list[PlaceHit]:
     """Place mentions in ``text``, skipping those inside the ``exclude`` spans."""
     spans = list(exclude)
-    mentions = [m for m in find_place_mentions(text) if not _inside(m.start, m.end, spans)]
+    mentions = _outside(find_place_mentions(text), spans)
     counts: dict[tuple[str, str | None], list] = {}
     for m, place in resolve(mentions):
         if place is None:

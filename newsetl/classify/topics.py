@@ -26,8 +26,9 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections import Counter
 
-from newsetl.classify.lexicon import count_longest, topic_automaton, topic_terms, topics
+from newsetl.classify.lexicon import count_keys, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
 
 TITLE_FACTOR = 3.0
@@ -40,9 +41,9 @@ MIN_MENTIONS = 2
 MASK_CHAR = "\u25a1"  # □: keeps offsets, matches no term
 
 
-def _count_terms(text: str) -> dict[str, list]:
-    """term -> [occurrences, ((topic_code, weight), ...)]."""
-    return count_longest(topic_automaton(), text)
+def _count_terms(text: str) -> Counter[str]:
+    """term -> occurrences, in order of first occurrence (payloads: ``topic_terms()[term]``)."""
+    return count_keys(topic_automaton(), text)
 
 
 _BYLINE = re.compile(r"^\s*(?:本报记者|记者|本报讯|通讯员)[\s\u3000]*(?:[\u4e00-\u9fff]{2,4}[\s\u3000]*)?\n?")
@@ -76,21 +77,23 @@ def score_topics(
     title: str | None, body: str, mentions: dict[str, int] | None = None
 ) -> dict[str, tuple[float, float, dict[str, float]]]:
     """topic -> (score, title_score, {term: contribution}); ``mentions`` gets body mentions per topic."""
+    payloads = topic_terms()
     scores: dict[str, list] = {}
-    for term, (n, payload) in _count_terms(body).items():
+    for term, n in _count_terms(body).items():
         damped = 1.0 + math.log(n)
-        for code, weight in payload:
+        for code, weight in payloads[term]:
             s = scores.get(code)
             if s is None:
                 s = scores[code] = [0.0, 0.0, {}]
             c = weight * damped
             s[0] += c
-            s[2][term] = s[2].get(term, 0.0) + c
+            contrib = s[2]
+            contrib[term] = contrib.get(term, 0.0) + c
             if mentions is not None:
                 mentions[code] = mentions.get(code, 0) + n
     for part, factor, is_title in ((title or "", TITLE_FACTOR, True), (lead_of(body), LEAD_FACTOR, False)):
-        for term, (_n, payload) in _count_terms(part).items():
-            for code, weight in payload:
+        for term in _count_terms(part):  # once per distinct term
+            for code, weight in payloads[term]:
                 s = scores.get(code)
                 if s is None:
                     s = scores[code] = [0.0, 0.0, {}]
@@ -98,7 +101,8 @@ def score_topics(
                 s[0] += c
                 if is_title:
                     s[1] += c
-                s[2][term] = s[2].get(term, 0.0) + c
+                contrib = s[2]
+                contrib[term] = contrib.get(term, 0.0) + c
     return {k: (v[0], v[1], v[2]) for k, v in scores.items()}
 
 

@@ -121,3 +121,47 @@ def test_average_time_per_3kb_article_is_within_budget() -> None:
     per_article_ms = (time.perf_counter() - start) / len(chunks) * 1000
     print(f"{per_article_ms:.2f} ms per ~3 KB article over {len(chunks)} articles")
     assert per_article_ms < 4.0  # budget 2 ms on one idle core; margin for a busy CI machine
+
+
+def test_date_anchor_scan_finds_every_phrase_present() -> None:
+    """One regex pass (and the entity scan) report exactly the phrases ``in`` the text."""
+    import random
+
+    from newsetl.classify import _anchors
+    from newsetl.classify.dates import _anchors_in
+    from newsetl.classify.lexicon import date_anchors
+
+    phrases = [p for p, _y, _k in date_anchors()]
+    fragments = ["新冠", "新型", "冠状病毒", "感染的", "肺炎", "“十三五”", "开局", "之年", "疫"]
+    pieces = [*phrases, *fragments, "，", "\n"]
+    rng = random.Random(5)
+    for _ in range(3000):
+        title = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 3))).replace("\n", "") or None
+        body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        expected_body = {p for p in phrases if p in body}
+        assert _anchors_in(body) == expected_body, body
+        found = _anchors(f"{title}\n{body}" if title else body, title)
+        assert found.body == expected_body, (title, body)
+        assert found.title == ({p for p in phrases if p in title} if title else set()), (title, body)
+
+
+def test_anchored_people_patterns_match_as_finditer() -> None:
+    """Names before a role and signatures, tried only at a role or parenthesis, match as a full scan."""
+    import random
+
+    from newsetl.classify import people
+
+    _name, after, _said, signature, _byline = people._patterns()
+    pieces = ["王", "欧阳", "上官", "明", "华", "教", "授", "的", "，"]
+    pieces += ["总书记", "教授", "院士", "研究员", "（", "(", "）", ")", " ", "\n"]
+    rng = random.Random(9)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        starts = people._after_role_starts(text)
+        assert [m.span() for m in people._matches_at(after, text, starts)] == [
+            m.span() for m in after.finditer(text)
+        ], text
+        parens = people._occurrences(text, "（(")
+        assert [m.span() for m in people._matches_at(signature, text, parens)] == [
+            m.span() for m in signature.finditer(text)
+        ], text

@@ -41,3 +41,22 @@ def test_unsafe_prefix_in_text_uses_the_lexicons_own_automaton() -> None:
     lex, own = LexiconSet({"places": entries}), Automaton(entries)
     for text in ("五大连镇和大连", "五大连中国", "五大连池", "大连五大", "中国大连"):
         assert lex.find(text)["places"] == list(own.iter_longest(text)), text
+
+
+def test_every_lexicon_gets_all_overlapping_matches() -> None:
+    rng = random.Random(11)
+    for _ in range(500):
+        keys = {
+            "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 8))
+        }
+        lex = LexiconSet({"a": {k: k for k in keys}, "b": {"大连": 1}}, every=frozenset({"a"}))
+        solo_b = Automaton({"大连": 1})
+        for _ in range(4):
+            text = "".join(rng.choice(ALPHABET + "的，\n") for _ in range(rng.randint(0, 30)))
+            found = lex.find(text)
+            expected = sorted(
+                ((i, i + len(k), k, k) for k in keys for i in range(len(text)) if text.startswith(k, i)),
+                key=lambda m: (m[0], -m[1]),
+            )
+            assert found["a"] == expected, (keys, text)
+            assert found["b"] == list(solo_b.iter_longest(text)), text
