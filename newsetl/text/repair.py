@@ -28,8 +28,10 @@ Evidence, all of it generalising (none names a specific article):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 import rjieba
@@ -93,6 +95,45 @@ def cross_word(head_end: str, tail_start: str) -> str | None:
         if pos >= cut:
             break
     return None
+
+
+def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tuple[int, int], str]:
+    """:func:`cross_word` of every (head, tail) pair that forms a word, keyed by their ids.
+
+    A page asks for the word across nearly every head/tail pair (~75 of them);
+    one rjieba call per pair costs more than the segmentation itself. Here the
+    pairs are joined with NUL and segmented in one call: jieba cuts its input
+    into blocks of CJK/alphanumeric characters and segments each block alone,
+    and NUL (neither such a character nor white space) always ends a block and
+    is a token of its own, so each pair is cut exactly as on its own. A cut
+    that falls on a token boundary has no word across it; otherwise the token
+    spanning it is checked as in :func:`cross_word`.
+    """
+    lefts = [(h, text[-6:]) for h, text in heads.items() if text and "\u4e00" <= text[-1] <= "\u9fff"]
+    rights = [(t, text[:6]) for t, text in tails.items() if text and "\u4e00" <= text[0] <= "\u9fff"]
+    pairs: list[tuple[int, int]] = []
+    cuts: list[int] = []  # offset of each pair's cut in the joined text
+    parts: list[str] = []
+    pos = 0
+    for h, left in lefts:
+        for t, right in rights:
+            pairs.append((h, t))
+            cuts.append(pos + len(left))
+            parts.append(left + right)
+            pos += len(left) + len(right) + 1
+    if not parts:
+        return {}
+    tokens = rjieba.cut("\x00".join(parts), False)  # no HMM: only dictionary words count
+    ends = list(accumulate(map(len, tokens)))
+    bounds = set(ends)
+    out: dict[tuple[int, int], str] = {}
+    for pair, cut in zip(pairs, cuts, strict=True):
+        if cut in bounds:
+            continue
+        tok = tokens[bisect_right(ends, cut)]  # the token spanning the cut
+        if len(tok) >= 2 and _CJK_RUN.fullmatch(tok) and rjieba.has_word(tok):
+            out[pair] = tok
+    return out
 
 
 def start_shape(text: str) -> float:

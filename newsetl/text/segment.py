@@ -38,7 +38,6 @@ POS_BONUS = 0.5
 NO_EVIDENCE = 0.0
 CTX_CHARS = 400  # article text before a head compared with a tail (400-600 measured best)
 BLOCK_CHARS = 200  # text from a tail on
-_CJK_FIRST = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -189,6 +188,8 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     nxt_of = {h: page.next_content(h) for h in heads}
     prev_of = {t: page.prev_content(t) for t in tails}
     tails = [t for t in tails if t not in lead]
+    # the dictionary word across each head/tail cut, for all pairs at once (absent: none)
+    cross = repair.cross_words({h: p[h].text for h in heads}, {t: p[t].text for t in tails})
     head_bg: dict[int, frozenset] = {}
     block_bg: dict[int, frozenset] = {}
     host_sim: dict[int, float] = {}  # tail -> overlap with the article it sits in
@@ -225,16 +226,16 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         """True when a head's cut shows in some pair: a long word across it, or a tail that cannot open a sentence."""
         v = settled_of.get(h)
         if v is None:
-            v = any(shape[t] >= 1.5 or len(repair.cross_word(p[h].text, p[t].text) or "") >= 3 for t in tails if t > h)
+            v = any(shape[t] >= 1.5 or len(cross.get((h, t), "")) >= 3 for t in tails if t > h)
             settled_of[h] = v
         return v
 
     def score(h: int, t: int) -> float | None:
-        hp, tp = p[h], p[t]
+        hp = p[h]
         nxt = nxt_of[h]
         adjacent = nxt is not None and nxt.idx == t
         sh = shape[t]
-        cw = repair.cross_word(hp.text, tp.text)
+        cw = cross.get((h, t))
         strong = (cw is not None and len(cw) >= 3) or sh >= 3.0
         if hp.kind == "heading" and not strong and not (h in loose and (cw or sh > 0)):
             return None
@@ -269,13 +270,9 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         The same test ``score`` starts with, in one tight loop: most pairs on a page are
         headings against tails, and nearly all of them end there.
         """
-        hp = p[h]
-        if hp.kind != "heading" or h in loose:
+        if p[h].kind != "heading" or h in loose:
             return tails
-        text, cross = hp.text, repair.cross_word
-        if not _CJK_FIRST.match(text[-1:]):  # no word across a cut after a non-CJK character
-            return [t for t in tails if shape[t] >= 3.0]
-        return [t for t in tails if shape[t] >= 3.0 or len(cross(text, p[t].text) or "") >= 3]
+        return [t for t in tails if shape[t] >= 3.0 or len(cross.get((h, t), "")) >= 3]
 
     return repair.choose_joins(heads, tails, score, tails_of)
 
