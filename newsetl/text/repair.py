@@ -28,7 +28,6 @@ Evidence, all of it generalising (none names a specific article):
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from itertools import accumulate
@@ -97,42 +96,58 @@ def cross_word(head_end: str, tail_start: str) -> str | None:
     return None
 
 
+# characters that end a jieba block (white space, Chinese punctuation): jieba segments the
+# run of CJK/alphanumeric characters around a cut on its own, whatever lies beyond them
+_BLOCK_RUN = re.compile(r"[^\s，。、；：？！“”‘’（）《》【】…—]*")
+
+
+def _block_start(text: str) -> str:
+    """The start of ``text`` up to its first block break (the part segmented with the cut)."""
+    return _BLOCK_RUN.match(text).group()  # type: ignore[union-attr]
+
+
+def _block_end(text: str) -> str:
+    """The end of ``text`` after its last block break."""
+    return text[len(text) - _BLOCK_RUN.match(text[::-1]).end() :]  # type: ignore[union-attr]
+
+
 def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tuple[int, int], str]:
     """:func:`cross_word` of every (head, tail) pair that forms a word, keyed by their ids.
 
-    A page asks for the word across nearly every head/tail pair (~75 of them);
+    A page asks for the word across nearly every head/tail pair (~200 of them);
     one rjieba call per pair costs more than the segmentation itself. Here the
     pairs are joined with NUL and segmented in one call: jieba cuts its input
     into blocks of CJK/alphanumeric characters and segments each block alone,
     and NUL (neither such a character nor white space) always ends a block and
-    is a token of its own, so each pair is cut exactly as on its own. A cut
-    that falls on a token boundary has no word across it; otherwise the token
-    spanning it is checked as in :func:`cross_word`.
+    is a token of its own, so each pair is cut exactly as on its own (and only
+    the block around the cut needs segmenting). A cut that falls on a token
+    boundary has no word across it; otherwise the token spanning it is checked
+    as in :func:`cross_word`.
     """
-    lefts = [(h, text[-6:]) for h, text in heads.items() if text and "\u4e00" <= text[-1] <= "\u9fff"]
-    rights = [(t, text[:6]) for t, text in tails.items() if text and "\u4e00" <= text[0] <= "\u9fff"]
-    pairs: list[tuple[int, int]] = []
-    cuts: list[int] = []  # offset of each pair's cut in the joined text
-    parts: list[str] = []
-    pos = 0
-    for h, left in lefts:
-        for t, right in rights:
-            pairs.append((h, t))
-            cuts.append(pos + len(left))
-            parts.append(left + right)
-            pos += len(left) + len(right) + 1
-    if not parts:
+    lefts = [(h, _block_end(text[-6:])) for h, text in heads.items() if text and "\u4e00" <= text[-1] <= "\u9fff"]
+    rights = [(t, _block_start(text[:6])) for t, text in tails.items() if text and "\u4e00" <= text[0] <= "\u9fff"]
+    if not lefts or not rights:
         return {}
-    tokens = rjieba.cut("\x00".join(parts), False)  # no HMM: only dictionary words count
-    ends = list(accumulate(map(len, tokens)))
-    bounds = set(ends)
+    # one block per head: its end glued to each tail start in turn, NUL between pairs
+    starts = list(accumulate((len(r) + 1 for _, r in rights), initial=0))  # of each tail start, less the heads
+    blocks: list[str] = []
+    cuts: list[int] = []  # offset of each pair's cut in the joined text, pairs in (head, tail) order
+    pos = 0
+    for _, left in lefts:
+        n = len(left)
+        blocks.append("\x00".join([left + r for _, r in rights]))
+        cuts += [pos + n * (k + 1) + starts[k] for k in range(len(rights))]
+        pos += n * len(rights) + starts[-1]
+    tokens = rjieba.cut("\x00".join(blocks), False)  # no HMM: only dictionary words count
+    ends = np.cumsum(np.fromiter(map(len, tokens), np.int64, len(tokens)))
+    at = np.array(cuts)
+    first_end = np.searchsorted(ends, at)  # the first token ending at or after each cut
     out: dict[tuple[int, int], str] = {}
-    for pair, cut in zip(pairs, cuts, strict=True):
-        if cut in bounds:
-            continue
-        tok = tokens[bisect_right(ends, cut)]  # the token spanning the cut
+    for i in np.flatnonzero(ends[first_end] != at).tolist():  # cuts inside a token
+        tok = tokens[first_end[i]]
         if len(tok) >= 2 and _CJK_RUN.fullmatch(tok) and rjieba.has_word(tok):
-            out[pair] = tok
+            h, t = divmod(i, len(rights))
+            out[lefts[h][0], rights[t][0]] = tok
     return out
 
 
