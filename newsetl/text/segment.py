@@ -40,14 +40,14 @@ CTX_CHARS = 400  # article text before a head compared with a tail (400-600 meas
 BLOCK_CHARS = 200  # text from a tail on
 
 
-@dataclass
+@dataclass(slots=True)
 class _Para:
     text: str
     kind: str
     pieces: list[int]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Draft:
     start: int  # first piece index (reading order)
     heading: list[Piece] = field(default_factory=list)
@@ -264,15 +264,24 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         bar = JOIN_THRESHOLD if hp.kind == "heading" else DISTANT_THRESHOLD
         return s if s >= bar else None
 
+    # tails that cannot open a sentence, and the tails forming a long word with each head
+    shape_strong = [t for t in tails if shape[t] >= 3.0]
+    long_cross: dict[int, set[int]] = {}
+    for (h, t), word in cross.items():
+        if len(word) >= 3:
+            long_cross.setdefault(h, set()).add(t)
+
     def tails_of(h: int) -> list[int]:
         """The tails ``score`` may accept for ``h``: a (non-loose) heading needs strong evidence at the cut.
 
-        The same test ``score`` starts with, in one tight loop: most pairs on a page are
-        headings against tails, and nearly all of them end there.
+        The same test ``score`` starts with, from the strong tails found once per page: most
+        pairs on a page are headings against tails, and nearly all of them end there.
         """
         if p[h].kind != "heading" or h in loose:
             return tails
-        return [t for t in tails if shape[t] >= 3.0 or len(cross.get((h, t), "")) >= 3]
+        if h not in long_cross:
+            return shape_strong
+        return sorted(long_cross[h].union(shape_strong))  # tails are in page order
 
     return repair.choose_joins(heads, tails, score, tails_of)
 
