@@ -82,8 +82,11 @@ class _Page:
 
     def __init__(self, pieces: list[Piece]):
         self.p = pieces
-        self.text_ids = [x.idx for x in pieces if x.kind in ("text", "heading")]
         self._bg: dict[int, frozenset] = {}
+        self._lead: dict[int, bool] = {}
+        # content neighbours of each piece, fixed once de-duplication has set the kinds
+        self._prev: list[Piece | None] | None = None
+        self._next: list[Piece | None] | None = None
 
     def bg(self, i: int) -> frozenset:
         b = self._bg.get(i)
@@ -91,23 +94,42 @@ class _Page:
             b = self._bg[i] = repair.bigrams(self.p[i].text)
         return b
 
-    def ctx(self, i: int, direction: int) -> frozenset:
-        """Bigrams of a text piece plus its text neighbour (-1 before, +1 after)."""
-        j = i + direction
-        while 0 <= j < len(self.p) and self.p[j].kind in ("furniture", "dup"):
-            j += direction
-        if 0 <= j < len(self.p) and self.p[j].kind == "text":
-            return self.bg(i) | self.bg(j)
-        return self.bg(i)
+    def lead(self, i: int) -> bool:
+        """``bylines.starts_with_lead`` of a piece's text (asked ~2x per piece, so kept)."""
+        v = self._lead.get(i)
+        if v is None:
+            v = self._lead[i] = bylines.starts_with_lead(self.p[i].text)
+        return v
+
+    def index_content(self) -> None:
+        """Record every piece's content neighbours; call when no piece changes kind any more."""
+        n = len(self.p)
+        prev: list[Piece | None] = [None] * n
+        nxt: list[Piece | None] = [None] * n
+        last: Piece | None = None
+        for j in range(n):
+            prev[j] = last
+            if self.p[j].kind not in ("furniture", "dup"):
+                last = self.p[j]
+        last = None
+        for j in range(n - 1, -1, -1):
+            nxt[j] = last
+            if self.p[j].kind not in ("furniture", "dup"):
+                last = self.p[j]
+        self._prev, self._next = prev, nxt
 
     def prev_content(self, i: int) -> Piece | None:
         """Previous piece that is not furniture or a set-aside copy."""
+        if self._prev is not None:
+            return self._prev[i]
         for j in range(i - 1, -1, -1):
             if self.p[j].kind not in ("furniture", "dup"):
                 return self.p[j]
         return None
 
     def next_content(self, i: int) -> Piece | None:
+        if self._next is not None:
+            return self._next[i]
         for j in range(i + 1, len(self.p)):
             if self.p[j].kind not in ("furniture", "dup"):
                 return self.p[j]
@@ -129,6 +151,7 @@ def _mark_duplicates(page: _Page) -> None:
         a, b = page.next_content(x.idx), page.next_content(x.dup_of)
         if a is not None and b is not None and a.kind == "text" and a.key and a.key == b.key and a.idx != b.idx:
             a.kind, a.dup_of = "dup", b.idx
+    page.index_content()  # kinds are final from here on
 
 
 def _opener(page: _Page, t: Piece) -> bool:
@@ -152,7 +175,7 @@ def _article_before(page: _Page, i: int, cap: int | None = None) -> frozenset:
         if x.kind == "text" or j == i:
             sets.append(page.bg(j))
             n += len(x.text)
-            if n >= cap or bylines.starts_with_lead(x.text):
+            if n >= cap or page.lead(j):
                 break
     return frozenset().union(*sets)
 
@@ -164,7 +187,7 @@ def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
     n = 0
     for j in range(t, len(page.p)):
         x = page.p[j]
-        if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and bylines.starts_with_lead(x.text))):
+        if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and page.lead(j))):
             break
         if x.kind in ("text", "heading"):
             sets.append(page.bg(j))
@@ -183,10 +206,10 @@ def _choose_joins(page: _Page) -> dict[int, int]:
 
     # per-piece features computed once (pairs are heads x tails)
     shape = {t: repair.start_shape(p[t].text) for t in tails}
-    lead = {t for t in tails if bylines.starts_with_lead(p[t].text)}
-    opener = {t for t in tails if _opener(page, p[t])}
+    lead = {t for t in tails if page.lead(t)}
     nxt_of = {h: page.next_content(h) for h in heads}
     prev_of = {t: page.prev_content(t) for t in tails}
+    opener = {t for t in tails if _opener(page, p[t])}
     tails = [t for t in tails if t not in lead]
     # the dictionary word across each head/tail cut, for all pairs at once (absent: none)
     cross = repair.cross_words({h: p[h].text for h in heads}, {t: p[t].text for t in tails})
@@ -321,7 +344,7 @@ def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[i
     nxt = page.next_content(group[-1].idx)
     if nxt is None:
         return True
-    if nxt.kind in ("byline_top", "author") or bylines.starts_with_lead(nxt.text):
+    if nxt.kind in ("byline_top", "author") or page.lead(nxt.idx):
         return True
     for j in range(group[-1].idx + 1, nxt.idx):
         if page.p[j].fkind == "continuation":
@@ -481,8 +504,8 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
         if head is not None and head in owner:
             cur = owner[head]
         elif cur is None or cur.closed:
-            cur = new(i, "lead" if bylines.starts_with_lead(x.text) else "orphan")
-        elif bylines.starts_with_lead(x.text) and cur.text_paras():
+            cur = new(i, "lead" if page.lead(i) else "orphan")
+        elif page.lead(i) and cur.text_paras():
             cur = new(i, "lead")
         _add_text(page, cur, x, joins_rev, x.text)
         owner[x.idx] = cur
