@@ -186,6 +186,42 @@ def overlap(a: frozenset, b: frozenset) -> float:
     return len(a & b) / (len(a) * len(b)) ** 0.5
 
 
+def _cosine(shared: int, n_a: int, n_b: int) -> float:
+    """:func:`overlap` from the set sizes."""
+    return shared / (n_a * n_b) ** 0.5 if n_a and n_b else 0.0
+
+
+def overlaps3(a: str, b: str, c: str) -> tuple[float, float, float]:
+    """``overlap`` of the bigram sets of (a, b), (c, b) and (c, a), without building the sets.
+
+    For texts of a few hundred characters, Python sets cost ~50 ns a bigram to
+    build; here the bigrams of all three texts are tagged with their text,
+    sorted together and counted in numpy, giving the same set sizes and
+    intersections (so the same floats) in about half the time.
+    """
+    tagged = np.concatenate([(_bigram_codes(t) << 3) | tag for t, tag in ((a, 1), (b, 2), (c, 4))])
+    if not tagged.size:
+        return 0.0, 0.0, 0.0
+    tagged.sort()
+    code = tagged >> 3
+    starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
+    tags = np.bitwise_or.reduceat(tagged & 7, starts)  # which texts hold each distinct bigram
+    in_a, in_b, in_c = (tags & 1) > 0, (tags & 2) > 0, (tags & 4) > 0
+    n_a, n_b, n_c = int(in_a.sum()), int(in_b.sum()), int(in_c.sum())
+    return (
+        _cosine(int((in_a & in_b).sum()), n_a, n_b),
+        _cosine(int((in_c & in_b).sum()), n_c, n_b),
+        _cosine(int((in_c & in_a).sum()), n_c, n_a),
+    )
+
+
+def _bigram_codes(text: str) -> np.ndarray:
+    """The bigrams of :func:`bigrams` in text order (with repeats), as uint64."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = codes[(codes >= 0x4E00) & (codes <= 0x9FFF)].astype(np.uint64)
+    return (codes[:-1] << 16) | codes[1:]
+
+
 def join_text(head: str, tail: str) -> str:
     """Concatenate a head and its tail; a space only between two ASCII words."""
     if head and tail and head[-1].isascii() and head[-1].isalnum() and tail[0].isascii() and tail[0].isalnum():

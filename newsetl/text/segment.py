@@ -393,9 +393,8 @@ def _topic_shift(page: _Page, cur: _Draft, group: list[Piece], start: int) -> bo
         j += 1
     if n < 80:
         return False
-    a, b = repair.bigrams(prev), repair.bigrams("".join(nxt)[:300])
-    h = repair.bigrams("".join(g.text for g in group))
-    score = repair.overlap(a, b) - 0.5 * repair.overlap(h, b) + 0.5 * repair.overlap(h, a)
+    ab, hb, ha = repair.overlaps3(prev, "".join(nxt)[:300], "".join(g.text for g in group))
+    score = ab - 0.5 * hb + 0.5 * ha
     return score < TOPIC_SHIFT
 
 
