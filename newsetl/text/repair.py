@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from itertools import accumulate
 
 import numpy as np
 import rjieba
@@ -124,23 +123,21 @@ def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tupl
     boundary has no word across it; otherwise the token spanning it is checked
     as in :func:`cross_word`.
     """
-    lefts = [(h, _block_end(text[-6:])) for h, text in heads.items() if text and "\u4e00" <= text[-1] <= "\u9fff"]
-    rights = [(t, _block_start(text[:6])) for t, text in tails.items() if text and "\u4e00" <= text[0] <= "\u9fff"]
+    lefts = [(h, _block_end(text[-6:])) for h, text in heads.items() if "\u4e00" <= text[-1:] <= "\u9fff"]
+    rights = [(t, _block_start(text[:6])) for t, text in tails.items() if "\u4e00" <= text[:1] <= "\u9fff"]
     if not lefts or not rights:
         return {}
     # one block per head: its end glued to each tail start in turn, NUL between pairs
-    starts = list(accumulate((len(r) + 1 for _, r in rights), initial=0))  # of each tail start, less the heads
-    blocks: list[str] = []
-    cuts: list[int] = []  # offset of each pair's cut in the joined text, pairs in (head, tail) order
-    pos = 0
-    for _, left in lefts:
-        n = len(left)
-        blocks.append("\x00".join([left + r for _, r in rights]))
-        cuts += [pos + n * (k + 1) + starts[k] for k in range(len(rights))]
-        pos += n * len(rights) + starts[-1]
+    right_texts = [r for _, r in rights]
+    blocks = [left + ("\x00" + left).join(right_texts) for _, left in lefts]
+    # offset of each pair's cut in the joined text, pairs in (head, tail) order: a block
+    # holds k copies of the head end and k tail starts (each with its NUL) before pair k
+    n_left = np.array([len(left) for _, left in lefts])[:, None]
+    tail_before = np.cumsum([0] + [len(r) + 1 for r in right_texts])
+    block_start = np.cumsum([0] + [len(b) + 1 for b in blocks[:-1]])[:, None]
+    at = (block_start + n_left * np.arange(1, len(rights) + 1) + tail_before[:-1]).ravel()
     tokens = rjieba.cut("\x00".join(blocks), False)  # no HMM: only dictionary words count
     ends = np.cumsum(np.fromiter(map(len, tokens), np.int64, len(tokens)))
-    at = np.array(cuts)
     first_end = np.searchsorted(ends, at)  # the first token ending at or after each cut
     out: dict[tuple[int, int], str] = {}
     for i in np.flatnonzero(ends[first_end] != at).tolist():  # cuts inside a token
@@ -206,13 +203,17 @@ def overlaps3(a: str, b: str, c: str) -> tuple[float, float, float]:
     code = tagged >> 3
     starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
     tags = np.bitwise_or.reduceat(tagged & 7, starts)  # which texts hold each distinct bigram
-    in_a, in_b, in_c = (tags & 1) > 0, (tags & 2) > 0, (tags & 4) > 0
-    n_a, n_b, n_c = int(in_a.sum()), int(in_b.sum()), int(in_c.sum())
+    n_a, n_b, n_c = _count(tags & 1), _count(tags & 2), _count(tags & 4)
     return (
-        _cosine(int((in_a & in_b).sum()), n_a, n_b),
-        _cosine(int((in_c & in_b).sum()), n_c, n_b),
-        _cosine(int((in_c & in_a).sum()), n_c, n_a),
+        _cosine(_count((tags & 3) == 3), n_a, n_b),
+        _cosine(_count((tags & 6) == 6), n_c, n_b),
+        _cosine(_count((tags & 5) == 5), n_c, n_a),
     )
+
+
+def _count(mask: np.ndarray) -> int:
+    """Non-zero entries, as a Python int (numpy ints would round the cosine differently)."""
+    return int(np.count_nonzero(mask))
 
 
 def _bigram_codes(text: str) -> np.ndarray:
