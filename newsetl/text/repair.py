@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 
 import numpy as np
 import rjieba
@@ -72,7 +71,6 @@ def _ends_sentence(text: str) -> bool:
     return len(core) < len(text) and bool(core) and core[-1] in _TERMINAL_BEFORE_CLOSER
 
 
-@lru_cache(maxsize=4096)
 def cross_word(head_end: str, tail_start: str) -> str | None:
     """A dictionary word that spans the cut between two pieces, if any.
 
