@@ -140,12 +140,14 @@ def content_keys(texts: list[str]) -> list[str]:
     if not texts or joined.count("\x00") != len(texts) - 1:
         return [content_key(t) for t in texts]
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    drop = _non_content_table()[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
-    kept = codes[~drop].tobytes().decode("utf-32-le", "surrogatepass")
+    kept = codes[_content_table()[np.minimum(codes, 0xFFFF)]].tobytes().decode("utf-32-le", "surrogatepass")
     return kept.split("\x00")
 
 
 @functools.cache
-def _non_content_table() -> np.ndarray:
-    """BMP code point -> removed by :func:`content_key` (no character above the BMP is)."""
-    return np.array([_NON_CONTENT.fullmatch(chr(cp)) is not None for cp in range(0x10000)], dtype=bool)
+def _content_table() -> np.ndarray:
+    """BMP code point -> kept by :func:`content_key`.
+
+    No character above the BMP is removed, and U+FFFF, where they are looked up, is kept.
+    """
+    return np.array([_NON_CONTENT.fullmatch(chr(cp)) is None for cp in range(0x10000)], dtype=bool)
