@@ -56,8 +56,10 @@ _OPENER = re.compile(
 # at every position costs ~10x)
 _TRIGGER_FIRST = r"[本新记问主—近日今去据针随为截围按根当目面自一二三四五六\d ]"
 _TRIGGER = re.compile(rf"(?={_TRIGGER_FIRST})(?:{_MARK.pattern}|{_OPENER.pattern}| )")
-# the first clause of a sentence, long enough to hold a heading and more
-_LONG_CLAUSE = re.compile(rf"[。！？][”’」』）]*([^，。；！？、]{{12,{MAX_HEAD + 60}}})")
+# the first clause of a sentence, long enough to hold a heading and more, in a text whose
+# sentence ends are all 。 (see _one_sentence_end: a literal first character is found by a
+# fast scan, a character class costs a call per character)
+_LONG_CLAUSE = re.compile(rf"。[”’」』）]*([^，。；！？、]{{12,{MAX_HEAD + 60}}})")
 _FIRST_CLAUSE = re.compile(rf"[^，。；！？、]{{12,{MAX_HEAD + 60}}}")
 _CJK_SPACE = re.compile(r"[\u4e00-\u9fff”] [\u4e00-\u9fff“]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -136,6 +138,11 @@ def _guess(body: str, b: int, c: str) -> int | None:
     return best_k
 
 
+def _one_sentence_end(text: str) -> str:
+    """``text`` with ！ and ？ written as 。 (same length: offsets stay valid)."""
+    return text.replace("！", "。").replace("？", "。")
+
+
 def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     """Cut positions in one long clean line -> kind of the piece starting there.
 
@@ -149,7 +156,7 @@ def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     cuts: dict[int, str] = {}
     m0 = _FIRST_CLAUSE.match(body)
     starts = [(0, m0.end())] if m0 else []
-    starts += [(m.start(1), m.end(1)) for m in _LONG_CLAUSE.finditer(body)]
+    starts += [(m.start(1), m.end(1)) for m in _LONG_CLAUSE.finditer(_one_sentence_end(body))]
     for b in starts_after:  # after a closing signature （耀 文）: a sentence starts
         m = _FIRST_CLAUSE.match(body, b)
         if m:

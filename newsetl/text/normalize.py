@@ -63,10 +63,21 @@ _FOLD_OR_PUNCT = re.compile('[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a
 
 
 def normalize_page(page: str) -> str:
-    """``unify_punctuation(fold_width(page))``, with a single scan when the page needs neither."""
-    if not _FOLD_OR_PUNCT.search(page) and "..." not in page:
+    """``unify_punctuation(fold_width(page))``, with a single scan when the page needs neither.
+
+    The scan is a table lookup per code point in numpy: a regex character class of
+    non-ASCII characters costs a function call per character of the page.
+    """
+    codes = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not _fold_or_punct_table()[np.minimum(codes, 0xFFFF)].any() and "..." not in page:
         return page
     return unify_punctuation(fold_width(page))
+
+
+@functools.cache
+def _fold_or_punct_table() -> np.ndarray:
+    """BMP code point -> in ``_FOLD_OR_PUNCT`` (U+FFFF, where larger code points are looked up, is not)."""
+    return np.array([_FOLD_OR_PUNCT.fullmatch(chr(cp)) is not None for cp in range(0x10000)], dtype=bool)
 
 
 def fold_width(text: str) -> str:
