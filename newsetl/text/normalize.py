@@ -69,7 +69,7 @@ def normalize_page(page: str) -> str:
     non-ASCII characters costs a function call per character of the page.
     """
     codes = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if not _fold_or_punct_table()[np.minimum(codes, 0xFFFF)].any() and "..." not in page:
+    if not _fold_or_punct_table().take(np.minimum(codes, 0xFFFF)).any() and "..." not in page:
         return page
     return unify_punctuation(fold_width(page))
 
@@ -151,7 +151,8 @@ def content_keys(texts: list[str]) -> list[str]:
     if not texts or joined.count("\x00") != len(texts) - 1:
         return [content_key(t) for t in texts]
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    kept = codes[_content_table()[np.minimum(codes, 0xFFFF)]].tobytes().decode("utf-32-le", "surrogatepass")
+    keep = _content_table().take(np.minimum(codes, 0xFFFF))  # take(): ~3x faster than [] with uint32
+    kept = codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
     return kept.split("\x00")
 
 
