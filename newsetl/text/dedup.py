@@ -26,8 +26,6 @@ def find_duplicates(keys: Sequence[str], min_copy: int = MIN_COPY) -> dict[int, 
     """
     dropped: dict[int, int] = {}
     first_seen: dict[str, int] = {}
-    by_head: dict[str, list[int]] = {}
-    by_tail: dict[str, list[int]] = {}
     for i, k in enumerate(keys):
         if len(k) < 8:
             continue
@@ -35,6 +33,35 @@ def find_duplicates(keys: Sequence[str], min_copy: int = MIN_COPY) -> dict[int, 
             dropped[i] = first_seen[k]
             continue
         first_seen[k] = i
+    if _may_truncate(first_seen, min_copy):
+        _truncated_copies(keys, first_seen, dropped, min_copy)
+    # a copy of a dropped text points at the surviving original
+    for i, j in list(dropped.items()):
+        seen = {i}
+        while j in dropped and j not in seen:
+            seen.add(j)
+            j = dropped[j]
+        dropped[i] = j
+    return dropped
+
+
+def _may_truncate(first_seen: dict[str, int], min_copy: int) -> bool:
+    """False when no text can be a truncated copy of another: a cheap test that settles most pages.
+
+    A prefix (suffix) copy shares its first (last) ``min_copy`` characters with the
+    longer text, so without two long texts sharing a head or a tail there is none.
+    """
+    long = [k for k in first_seen if len(k) >= min_copy]
+    return len({k[:min_copy] for k in long}) < len(long) or len({k[-min_copy:] for k in long}) < len(long)
+
+
+def _truncated_copies(
+    keys: Sequence[str], first_seen: dict[str, int], dropped: dict[int, int], min_copy: int
+) -> None:
+    """Add prefix/suffix copies (the shorter text is dropped) to ``dropped``."""
+    by_head: dict[str, list[int]] = {}
+    by_tail: dict[str, list[int]] = {}
+    for k, i in first_seen.items():
         if len(k) >= min_copy:
             by_head.setdefault(k[:min_copy], []).append(i)
             by_tail.setdefault(k[-min_copy:], []).append(i)
@@ -50,11 +77,3 @@ def find_duplicates(keys: Sequence[str], min_copy: int = MIN_COPY) -> dict[int, 
                 if j != i and j not in dropped and len(keys[j]) > len(k) and keys[j].endswith(k):
                     dropped[i] = j
                     break
-    # a copy of a dropped text points at the surviving original
-    for i, j in list(dropped.items()):
-        seen = {i}
-        while j in dropped and j not in seen:
-            seen.add(j)
-            j = dropped[j]
-        dropped[i] = j
-    return dropped

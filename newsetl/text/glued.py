@@ -51,14 +51,16 @@ _OPENER = re.compile(
     r"\d{1,2}月\d{1,2}日|\d{4}年|近日|日前|近期|今年|去年|近年来|记者从|记者近日|据(?:悉|了解|介绍|统计|报道)|"
     r"针对|随着|为了|为进一步|截至|围绕|按照|根据|当前|目前|面对|自\d|[一二三四五六]是"
 )
-# anything that may follow a glued heading (markers, openers, a spaced pair)
-_TRIGGER = re.compile(_MARK.pattern + "|" + _OPENER.pattern + "| ")
-# the first clause of a sentence, long enough to hold a heading and more
-_LONG_CLAUSE = re.compile(rf"[。！？][”’」』）]*([^，。；！？、]{{12,{MAX_HEAD + 60}}})")
+# anything that may follow a glued heading (markers, openers, a spaced pair); the lookahead
+# on their first characters fails at once at other positions (trying the whole alternation
+# at every position costs ~10x)
+_TRIGGER_FIRST = r"[本新记问主—近日今去据针随为截围按根当目面自一二三四五六\d ]"
+_TRIGGER = re.compile(rf"(?={_TRIGGER_FIRST})(?:{_MARK.pattern}|{_OPENER.pattern}| )")
+# the first clause of a sentence, long enough to hold a heading and more, in a text whose
+# sentence ends are all 。 (see _one_sentence_end: a literal first character is found by a
+# fast scan, a character class costs a call per character)
+_LONG_CLAUSE = re.compile(rf"。[”’」』）]*([^，。；！？、]{{12,{MAX_HEAD + 60}}})")
 _FIRST_CLAUSE = re.compile(rf"[^，。；！？、]{{12,{MAX_HEAD + 60}}}")
-# first characters of every _TRIGGER alternative: a charset scan is ~10x
-# faster than trying the alternation at every position
-_TRIGGER_FIRST = re.compile(r"[本新记问主—近日今去据针随为截围按根当目面自一二三四五六\d ]")
 _CJK_SPACE = re.compile(r"[\u4e00-\u9fff”] [\u4e00-\u9fff“]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 GUESS_BAR = 3.0  # score a marker-less guess needs
@@ -136,6 +138,11 @@ def _guess(body: str, b: int, c: str) -> int | None:
     return best_k
 
 
+def _one_sentence_end(text: str) -> str:
+    """``text`` with ！ and ？ written as 。 (same length: offsets stay valid)."""
+    return text.replace("！", "。").replace("？", "。")
+
+
 def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     """Cut positions in one long clean line -> kind of the piece starting there.
 
@@ -149,14 +156,14 @@ def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     cuts: dict[int, str] = {}
     m0 = _FIRST_CLAUSE.match(body)
     starts = [(0, m0.end())] if m0 else []
-    starts += [(m.start(1), m.end(1)) for m in _LONG_CLAUSE.finditer(body)]
+    starts += [(m.start(1), m.end(1)) for m in _LONG_CLAUSE.finditer(_one_sentence_end(body))]
     for b in starts_after:  # after a closing signature （耀 文）: a sentence starts
         m = _FIRST_CLAUSE.match(body, b)
         if m:
             starts.append((b, m.end()))
     for b, e in starts:
         c = body[b:e]
-        if not any(_TRIGGER.match(c, m.start()) for m in _TRIGGER_FIRST.finditer(c, MIN_HEAD - 2)):
+        if not _TRIGGER.search(c, MIN_HEAD - 2):
             continue
         if _marked(body, b, c, cuts):
             continue
@@ -169,6 +176,8 @@ def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
 
 # greedy: the run cannot pass a sentence end anyway, and a greedy run is counted in one C loop
 _SENTENCE = re.compile(r"[^。！？]{14,}[。！？]+[”’」』）]*")
+_CLOSER_CHARS = "”’」』）"  # may follow a sentence end (the last class of _SENTENCE)
+_CLOSERS = re.compile(f"[{_CLOSER_CHARS}]*")
 # parenthesised furniture glued into text: （单位：亿元） closes a chart title,
 # （图片来源：…） / （图…） is a credit line
 _PAREN_FURNITURE = re.compile(r"[（(](?:单位[：:]|图片来源|图/|图：|资料图)[^）)]{0,20}[）)]")
@@ -181,9 +190,11 @@ def repeat_cuts(body: str) -> set[int]:
     piece-level de-duplication cannot see it; cutting both copies at their
     sentence ends makes them pieces of their own, and the copy is dropped.
     """
+    if not _may_repeat(body):
+        return set()
     seen: dict[str, int] = {}
     cuts: set[int] = set()
-    for m in _SENTENCE.finditer(body):
+    for m in _SENTENCE.finditer(body, 0, _sentences_end(body)):
         k = m.group(0)
         j = seen.get(k)
         if j is None:
@@ -191,6 +202,29 @@ def repeat_cuts(body: str) -> set[int]:
             continue
         cuts.update((j, j + len(k), m.start(), m.end()))
     return cuts
+
+
+def _may_repeat(body: str) -> bool:
+    """False when no ``_SENTENCE`` match can occur twice: a cheap test that settles most lines.
+
+    A match's run of >= 14 characters before its sentence end is the whole text between
+    two sentence ends, less any closing marks at its start (taken by the match before), so
+    two equal matches leave two equal texts once leading closing marks are stripped.
+    """
+    texts = body.replace("！", "。").replace("？", "。").split("。")
+    keys = [t.lstrip(_CLOSER_CHARS) for t in texts if len(t) >= 14]
+    return len(set(keys)) < len(keys)
+
+
+def _sentences_end(body: str) -> int:
+    """End of the last sentence in ``body`` (0 if none): no ``_SENTENCE`` match lies past it.
+
+    Each start position in a run without a sentence end scans the run to its end and
+    fails, so an unterminated tail costs quadratic time (a mojibake page has no 。 at
+    all: ~1 ms a line); scanning only up to the last sentence end finds the same matches.
+    """
+    last = max(body.rfind(ch) for ch in "。！？")
+    return _CLOSERS.match(body, last + 1).end() if last >= 0 else 0  # type: ignore[union-attr]
 
 
 def furniture_cuts(body: str) -> set[int]:

@@ -63,10 +63,21 @@ _FOLD_OR_PUNCT = re.compile('[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a
 
 
 def normalize_page(page: str) -> str:
-    """``unify_punctuation(fold_width(page))``, with a single scan when the page needs neither."""
-    if not _FOLD_OR_PUNCT.search(page) and "..." not in page:
+    """``unify_punctuation(fold_width(page))``, with a single scan when the page needs neither.
+
+    The scan is a table lookup per code point in numpy: a regex character class of
+    non-ASCII characters costs a function call per character of the page.
+    """
+    codes = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not _fold_or_punct_table().take(np.minimum(codes, 0xFFFF)).any() and "..." not in page:
         return page
     return unify_punctuation(fold_width(page))
+
+
+@functools.cache
+def _fold_or_punct_table() -> np.ndarray:
+    """BMP code point -> in ``_FOLD_OR_PUNCT`` (U+FFFF, where larger code points are looked up, is not)."""
+    return np.array([_FOLD_OR_PUNCT.fullmatch(chr(cp)) is not None for cp in range(0x10000)], dtype=bool)
 
 
 def fold_width(text: str) -> str:
@@ -140,12 +151,15 @@ def content_keys(texts: list[str]) -> list[str]:
     if not texts or joined.count("\x00") != len(texts) - 1:
         return [content_key(t) for t in texts]
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    drop = _non_content_table()[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
-    kept = codes[~drop].tobytes().decode("utf-32-le", "surrogatepass")
+    keep = _content_table().take(np.minimum(codes, 0xFFFF))  # take(): ~3x faster than [] with uint32
+    kept = codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
     return kept.split("\x00")
 
 
 @functools.cache
-def _non_content_table() -> np.ndarray:
-    """BMP code point -> removed by :func:`content_key` (no character above the BMP is)."""
-    return np.array([_NON_CONTENT.fullmatch(chr(cp)) is not None for cp in range(0x10000)], dtype=bool)
+def _content_table() -> np.ndarray:
+    """BMP code point -> kept by :func:`content_key`.
+
+    No character above the BMP is removed, and U+FFFF, where they are looked up, is kept.
+    """
+    return np.array([_NON_CONTENT.fullmatch(chr(cp)) is None for cp in range(0x10000)], dtype=bool)

@@ -44,7 +44,7 @@ FLAT_LINE = 600
 _PROSE = 80
 
 
-@dataclass
+@dataclass(slots=True)
 class Piece:
     """One unit of page text with its clean form and kind."""
 

@@ -38,17 +38,16 @@ POS_BONUS = 0.5
 NO_EVIDENCE = 0.0
 CTX_CHARS = 400  # article text before a head compared with a tail (400-600 measured best)
 BLOCK_CHARS = 200  # text from a tail on
-_CJK_FIRST = re.compile(r"[\u4e00-\u9fff]")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Para:
     text: str
     kind: str
     pieces: list[int]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Draft:
     start: int  # first piece index (reading order)
     heading: list[Piece] = field(default_factory=list)
@@ -83,8 +82,11 @@ class _Page:
 
     def __init__(self, pieces: list[Piece]):
         self.p = pieces
-        self.text_ids = [x.idx for x in pieces if x.kind in ("text", "heading")]
         self._bg: dict[int, frozenset] = {}
+        self._lead: dict[int, bool] = {}
+        # content neighbours of each piece, fixed once de-duplication has set the kinds
+        self._prev: list[Piece | None] | None = None
+        self._next: list[Piece | None] | None = None
 
     def bg(self, i: int) -> frozenset:
         b = self._bg.get(i)
@@ -92,23 +94,42 @@ class _Page:
             b = self._bg[i] = repair.bigrams(self.p[i].text)
         return b
 
-    def ctx(self, i: int, direction: int) -> frozenset:
-        """Bigrams of a text piece plus its text neighbour (-1 before, +1 after)."""
-        j = i + direction
-        while 0 <= j < len(self.p) and self.p[j].kind in ("furniture", "dup"):
-            j += direction
-        if 0 <= j < len(self.p) and self.p[j].kind == "text":
-            return self.bg(i) | self.bg(j)
-        return self.bg(i)
+    def lead(self, i: int) -> bool:
+        """``bylines.starts_with_lead`` of a piece's text (asked ~2x per piece, so kept)."""
+        v = self._lead.get(i)
+        if v is None:
+            v = self._lead[i] = bylines.starts_with_lead(self.p[i].text)
+        return v
+
+    def index_content(self) -> None:
+        """Record every piece's content neighbours; call when no piece changes kind any more."""
+        n = len(self.p)
+        prev: list[Piece | None] = [None] * n
+        nxt: list[Piece | None] = [None] * n
+        last: Piece | None = None
+        for j in range(n):
+            prev[j] = last
+            if self.p[j].kind not in ("furniture", "dup"):
+                last = self.p[j]
+        last = None
+        for j in range(n - 1, -1, -1):
+            nxt[j] = last
+            if self.p[j].kind not in ("furniture", "dup"):
+                last = self.p[j]
+        self._prev, self._next = prev, nxt
 
     def prev_content(self, i: int) -> Piece | None:
         """Previous piece that is not furniture or a set-aside copy."""
+        if self._prev is not None:
+            return self._prev[i]
         for j in range(i - 1, -1, -1):
             if self.p[j].kind not in ("furniture", "dup"):
                 return self.p[j]
         return None
 
     def next_content(self, i: int) -> Piece | None:
+        if self._next is not None:
+            return self._next[i]
         for j in range(i + 1, len(self.p)):
             if self.p[j].kind not in ("furniture", "dup"):
                 return self.p[j]
@@ -130,6 +151,7 @@ def _mark_duplicates(page: _Page) -> None:
         a, b = page.next_content(x.idx), page.next_content(x.dup_of)
         if a is not None and b is not None and a.kind == "text" and a.key and a.key == b.key and a.idx != b.idx:
             a.kind, a.dup_of = "dup", b.idx
+    page.index_content()  # kinds are final from here on
 
 
 def _opener(page: _Page, t: Piece) -> bool:
@@ -153,7 +175,7 @@ def _article_before(page: _Page, i: int, cap: int | None = None) -> frozenset:
         if x.kind == "text" or j == i:
             sets.append(page.bg(j))
             n += len(x.text)
-            if n >= cap or bylines.starts_with_lead(x.text):
+            if n >= cap or page.lead(j):
                 break
     return frozenset().union(*sets)
 
@@ -165,7 +187,7 @@ def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
     n = 0
     for j in range(t, len(page.p)):
         x = page.p[j]
-        if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and bylines.starts_with_lead(x.text))):
+        if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and page.lead(j))):
             break
         if x.kind in ("text", "heading"):
             sets.append(page.bg(j))
@@ -184,11 +206,13 @@ def _choose_joins(page: _Page) -> dict[int, int]:
 
     # per-piece features computed once (pairs are heads x tails)
     shape = {t: repair.start_shape(p[t].text) for t in tails}
-    lead = {t for t in tails if bylines.starts_with_lead(p[t].text)}
-    opener = {t for t in tails if _opener(page, p[t])}
+    lead = {t for t in tails if page.lead(t)}
     nxt_of = {h: page.next_content(h) for h in heads}
     prev_of = {t: page.prev_content(t) for t in tails}
+    opener = {t for t in tails if _opener(page, p[t])}
     tails = [t for t in tails if t not in lead]
+    # the dictionary word across each head/tail cut, for all pairs at once (absent: none)
+    cross = repair.cross_words({h: p[h].text for h in heads}, {t: p[t].text for t in tails})
     head_bg: dict[int, frozenset] = {}
     block_bg: dict[int, frozenset] = {}
     host_sim: dict[int, float] = {}  # tail -> overlap with the article it sits in
@@ -225,16 +249,16 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         """True when a head's cut shows in some pair: a long word across it, or a tail that cannot open a sentence."""
         v = settled_of.get(h)
         if v is None:
-            v = any(shape[t] >= 1.5 or len(repair.cross_word(p[h].text, p[t].text) or "") >= 3 for t in tails if t > h)
+            v = any(shape[t] >= 1.5 or len(cross.get((h, t), "")) >= 3 for t in tails if t > h)
             settled_of[h] = v
         return v
 
     def score(h: int, t: int) -> float | None:
-        hp, tp = p[h], p[t]
+        hp = p[h]
         nxt = nxt_of[h]
         adjacent = nxt is not None and nxt.idx == t
         sh = shape[t]
-        cw = repair.cross_word(hp.text, tp.text)
+        cw = cross.get((h, t))
         strong = (cw is not None and len(cw) >= 3) or sh >= 3.0
         if hp.kind == "heading" and not strong and not (h in loose and (cw or sh > 0)):
             return None
@@ -263,19 +287,24 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         bar = JOIN_THRESHOLD if hp.kind == "heading" else DISTANT_THRESHOLD
         return s if s >= bar else None
 
+    # tails that cannot open a sentence, and the tails forming a long word with each head
+    shape_strong = [t for t in tails if shape[t] >= 3.0]
+    long_cross: dict[int, set[int]] = {}
+    for (h, t), word in cross.items():
+        if len(word) >= 3:
+            long_cross.setdefault(h, set()).add(t)
+
     def tails_of(h: int) -> list[int]:
         """The tails ``score`` may accept for ``h``: a (non-loose) heading needs strong evidence at the cut.
 
-        The same test ``score`` starts with, in one tight loop: most pairs on a page are
-        headings against tails, and nearly all of them end there.
+        The same test ``score`` starts with, from the strong tails found once per page: most
+        pairs on a page are headings against tails, and nearly all of them end there.
         """
-        hp = p[h]
-        if hp.kind != "heading" or h in loose:
+        if p[h].kind != "heading" or h in loose:
             return tails
-        text, cross = hp.text, repair.cross_word
-        if not _CJK_FIRST.match(text[-1:]):  # no word across a cut after a non-CJK character
-            return [t for t in tails if shape[t] >= 3.0]
-        return [t for t in tails if shape[t] >= 3.0 or len(cross(text, p[t].text) or "") >= 3]
+        if h not in long_cross:
+            return shape_strong
+        return sorted(long_cross[h].union(shape_strong))  # tails are in page order
 
     return repair.choose_joins(heads, tails, score, tails_of)
 
@@ -315,7 +344,7 @@ def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[i
     nxt = page.next_content(group[-1].idx)
     if nxt is None:
         return True
-    if nxt.kind in ("byline_top", "author") or bylines.starts_with_lead(nxt.text):
+    if nxt.kind in ("byline_top", "author") or page.lead(nxt.idx):
         return True
     for j in range(group[-1].idx + 1, nxt.idx):
         if page.p[j].fkind == "continuation":
@@ -364,9 +393,8 @@ def _topic_shift(page: _Page, cur: _Draft, group: list[Piece], start: int) -> bo
         j += 1
     if n < 80:
         return False
-    a, b = repair.bigrams(prev), repair.bigrams("".join(nxt)[:300])
-    h = repair.bigrams("".join(g.text for g in group))
-    score = repair.overlap(a, b) - 0.5 * repair.overlap(h, b) + 0.5 * repair.overlap(h, a)
+    ab, hb, ha = repair.overlaps3(prev, "".join(nxt)[:300], "".join(g.text for g in group))
+    score = ab - 0.5 * hb + 0.5 * ha
     return score < TOPIC_SHIFT
 
 
@@ -475,8 +503,8 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
         if head is not None and head in owner:
             cur = owner[head]
         elif cur is None or cur.closed:
-            cur = new(i, "lead" if bylines.starts_with_lead(x.text) else "orphan")
-        elif bylines.starts_with_lead(x.text) and cur.text_paras():
+            cur = new(i, "lead" if page.lead(i) else "orphan")
+        elif page.lead(i) and cur.text_paras():
             cur = new(i, "lead")
         _add_text(page, cur, x, joins_rev, x.text)
         owner[x.idx] = cur
