@@ -25,6 +25,7 @@ import bisect
 import functools
 import importlib.util
 import itertools
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -67,13 +68,21 @@ def _jionlp_dictionary_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "dictionary"
 
 
+# a line of the dictionary down to county depth (at most two leading tabs); towns and
+# villages (deeper lines) are 99.5 % of its 700,000 lines and are never used
+_UPPER_LINE = re.compile(r"^\t{0,2}[^\t\n].*$", re.MULTILINE)
+
+
 def _location_lines() -> list[str]:
+    """Province, city and county lines of jionlp's location dictionary (0.1 s instead of 0.4 s)."""
     folder = _jionlp_dictionary_dir()
     txt = folder / "china_location.txt"
     if txt.exists():
-        return txt.read_text(encoding="utf-8").splitlines()
-    with zipfile.ZipFile(folder / "china_location.zip") as zf:
-        return zf.read("china_location.txt").decode("utf-8").splitlines()
+        text = txt.read_text(encoding="utf-8")
+    else:
+        with zipfile.ZipFile(folder / "china_location.zip") as zf:
+            text = zf.read("china_location.txt").decode("utf-8")
+    return _UPPER_LINE.findall(text)
 
 
 @functools.cache

@@ -165,3 +165,17 @@ def test_anchored_people_patterns_match_as_finditer() -> None:
         assert [m.span() for m in people._matches_at(signature, text, parens)] == [
             m.span() for m in signature.finditer(text)
         ], text
+
+
+def test_gazetteer_reads_provinces_cities_and_counties_only():
+    """Only the first three levels of jionlp's dictionary (towns and villages are skipped unread)."""
+    from collections import Counter
+
+    from newsetl.classify.places import gazetteer
+
+    places = gazetteer()
+    levels = Counter(p.level for p in places)
+    assert levels["province"] == 34 and 300 < levels["city"] < 400 and 2500 < levels["county"] < 3100
+    jiading = next(p for p in places if p.full_name == "嘉定区")
+    assert (jiading.adcode, jiading.level, jiading.province) == ("310114", "county", "上海市")
+    assert not any(p.full_name.endswith(("镇", "村", "社区")) for p in places)
