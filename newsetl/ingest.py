@@ -91,9 +91,7 @@ def cjk_share(text: str) -> float:
 
 # every code point Python's regex ``\s`` matches (Unicode whitespace), for cjk_share
 _SPACE_POINTS = np.array([c for c in range(0x3001) if re.match(r"\s", chr(c))], dtype=np.uint32)
-_CJK_RE = re.compile("[\u4e00-\u9fff]")
 _NON_CJK_RE = re.compile("[^\u4e00-\u9fff]+")
-_SPACE_RE = re.compile(r"\s+")
 # Unicode category Cc except \t \n \f \r (Cc is exactly U+0000-001F and U+007F-009F)
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 

@@ -68,7 +68,6 @@ class TemporaryServer:
     """A Prefect API server on 127.0.0.1 for the lifetime of one run (``start`` / ``wait_ready`` / ``stop``)."""
 
     def __init__(self) -> None:
-        self._sock: socket.socket | None = None
         self.process: subprocess.Popen | None = None
         self.port = 0
 
@@ -83,7 +82,7 @@ class TemporaryServer:
         sock.bind(("127.0.0.1", 0))
         sock.listen(128)
         sock.set_inheritable(True)
-        self._sock, self.port = sock, sock.getsockname()[1]
+        self.port = sock.getsockname()[1]
         args = [
             sys.executable, "-m", "uvicorn",
             "--app-dir", str(_prefect_package_dir().parent),
@@ -97,7 +96,6 @@ class TemporaryServer:
             args, env={**env, **SERVER_ENV}, pass_fds=(sock.fileno(),), preexec_fn=_pdeathsig_preexec()
         )
         sock.close()  # the server holds its own copy; connections now queue on it until it accepts
-        self._sock = None
         return self.api_url
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -128,6 +126,3 @@ class TemporaryServer:
                     self.process.kill()
                     self.process.wait()
             self.process = None
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None

@@ -133,18 +133,21 @@ _ARTICLE_COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def _appenders(rows: Rows, table: str) -> list[Callable[[object], None]]:
-    """``append`` of each column of an article table, in column order; the columns are
-    created on first use, so a table without rows stays ``{}`` as with ``_append``.
+def _extend(rows: Rows, table: str, records: list[tuple]) -> None:
+    """Append ``records`` (tuples in ``_ARTICLE_COLUMNS`` order) to an article table, column by column.
 
-    About a dozen rows per article: bound ``append`` calls instead of a keyword dict per row.
+    The columns are created on first use, so a table without rows stays ``{}`` as with ``_append``;
+    about a dozen rows per article, so no keyword dict per row.
     """
+    if not records:
+        return
     columns = rows[table]
     names = _ARTICLE_COLUMNS[table]
     if not columns:
         for name in names:
             columns[name] = []
-    return [columns[name].append for name in names]
+    for name, values in zip(names, zip(*records, strict=True), strict=True):
+        columns[name].extend(values)
 
 
 def _add_article(
@@ -152,66 +155,28 @@ def _add_article(
 ) -> None:
     aid = art.article_id
     date = cls.date
-    values = (
+    article = (
         aid, doc.doc_id, art.position, art.kicker, art.title, art.subtitle, list(art.bylines), art.source_label,
         art.dateline, art.body, art.original_text, [p.text for p in art.paragraphs if p.kind == "subhead"],
         len(art.paragraphs) or art.body.count("\n") + 1, art.is_fragment, art.missing, len(art.joins),
         art.duplicates_removed, len(art.body), date.event_date, date.precision, date.year, date.evidence,
         cls.primary_topic, version, run_id,
     )  # fmt: skip
-    for append, value in zip(_appenders(rows, "articles"), values, strict=True):
-        append(value)
-    if cls.topics:
-        a_id, a_code, a_score, a_primary, a_evidence = _appenders(rows, "article_topics")
-        for hit in cls.topics:
-            a_id(aid)
-            a_code(hit.code)
-            a_score(float(hit.score))
-            a_primary(hit.code == cls.primary_topic)
-            a_evidence(list(hit.evidence))
-    if cls.ministries:
-        a_id, a_code, a_alias, a_mentions = _appenders(rows, "article_ministries")
-        for m in cls.ministries:
-            a_id(aid)
-            a_code(m.code)
-            a_alias(m.alias)
-            a_mentions(m.mentions)
-    if cls.organisations:
-        a_id, a_name, a_kind, a_level, a_region, a_code, a_mentions = _appenders(
-            rows, "article_organisations"
-        )
-        for o in cls.organisations:
-            a_id(aid)
-            a_name(o.name)
-            a_kind(o.kind)
-            a_level(o.level)
-            a_region(o.region)
-            a_code(o.ministry_code)
-            a_mentions(o.mentions)
-    if cls.people:
-        a_id, a_name, a_role, a_org = _appenders(rows, "article_people")
-        for p in cls.people:
-            a_id(aid)
-            a_name(p.name)
-            a_role(p.role)
-            a_org(p.organisation)
-    if cls.places:
-        a_id, a_name, a_full, a_adcode, a_level, a_province, a_mentions = _appenders(rows, "article_places")
-        for pl in cls.places:
-            a_id(aid)
-            a_name(pl.name)
-            a_full(pl.full_name)
-            a_adcode(pl.adcode)
-            a_level(pl.level)
-            a_province(pl.province)
-            a_mentions(pl.mentions)
-    if cls.policy_documents:
-        a_id, a_title, a_type, a_mentions = _appenders(rows, "article_policy_documents")
-        for d in cls.policy_documents:
-            a_id(aid)
-            a_title(d.title)
-            a_type(d.doc_type)
-            a_mentions(d.mentions)
+    _extend(rows, "articles", [article])
+    _extend(rows, "article_topics", [
+        (aid, h.code, float(h.score), h.code == cls.primary_topic, list(h.evidence)) for h in cls.topics
+    ])  # fmt: skip
+    _extend(rows, "article_ministries", [(aid, m.code, m.alias, m.mentions) for m in cls.ministries])
+    _extend(rows, "article_organisations", [
+        (aid, o.name, o.kind, o.level, o.region, o.ministry_code, o.mentions) for o in cls.organisations
+    ])  # fmt: skip
+    _extend(rows, "article_people", [(aid, p.name, p.role, p.organisation) for p in cls.people])
+    _extend(rows, "article_places", [
+        (aid, pl.name, pl.full_name, pl.adcode, pl.level, pl.province, pl.mentions) for pl in cls.places
+    ])  # fmt: skip
+    _extend(rows, "article_policy_documents", [
+        (aid, d.title, d.doc_type, d.mentions) for d in cls.policy_documents
+    ])  # fmt: skip
 
 
 def merge_rows(parts: Iterable[Rows]) -> Rows:
