@@ -103,27 +103,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Take the lock before Prefect starts, so a rival run is refused at once.
         with run_lock(paths.lock_file):
             _reuse_prefect_server()
-            server = _start_temporary_server()
+            server = _start_temporary_server()  # stopped by an exit hook, after Prefect's
+            import great_expectations  # noqa: F401 - the quality gate; imported while the server boots
+
+            from flows.etl import GateBlocked, etl
+
+            if server is not None:
+                server.wait_ready(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")))
             try:
-                import great_expectations  # noqa: F401 - the quality gate; imported while the server boots
+                summary = etl(
+                    str(paths.input_dir), str(paths.warehouse_dir), args.full_refresh, args.workers,
+                    dask_address=args.dask,
+                )
+            except GateBlocked as exc:
+                from newsetl.status import failure_line
 
-                from flows.etl import GateBlocked, etl
-
-                if server is not None:
-                    server.wait_ready(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")))
-                try:
-                    summary = etl(
-                        str(paths.input_dir), str(paths.warehouse_dir), args.full_refresh, args.workers,
-                        dask_address=args.dask,
-                    )
-                except GateBlocked as exc:
-                    from newsetl.status import failure_line
-
-                    print(failure_line(exc, paths, gate=True), file=sys.stderr)  # one line: what failed, where to look
-                    return 1
-            finally:
-                if server is not None and sys.exc_info()[0] is not None:
-                    server.stop()  # failed before or during the run: nothing left to send
+                print(failure_line(exc, paths, gate=True), file=sys.stderr)  # one line: what failed, where to look
+                return 1
     except RunInProgress as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
         return 3
