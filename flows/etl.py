@@ -28,7 +28,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from newsetl import ingest as ingest_mod  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
 from newsetl.faults import fault_point  # noqa: E402
-from newsetl.process import processor_version  # noqa: E402
+from newsetl.process import PARALLEL_MIN_CHARS, default_workers, prestart_pool, processor_version  # noqa: E402
 from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
@@ -47,16 +47,27 @@ def work_connection(paths: Paths) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @task(name="ingest", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def ingest_task(paths: Paths, run_id: str) -> dict[str, Any]:
+def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) -> dict[str, Any]:
+    """Read new and changed files into raw.documents (quarantining bad ones), part by part.
+
+    With ``prestart_workers``, the text workers are started as soon as the new text
+    is enough for parallel processing, so they warm up while ingest goes on.
+    """
     totals = ScanTotals()
+    new_chars = 0
 
     def parts():
+        nonlocal new_chars
         for part in ingest_mod.iter_scan(paths.input_dir, known):
             mtimes = {}
             for r in part.rejected:
                 with suppress(OSError):
                     mtimes[r.path] = (paths.input_dir / r.path).stat().st_mtime_ns
             totals.add(part)
+            if prestart_workers and new_chars < PARALLEL_MIN_CHARS:
+                new_chars += sum(len(d.text) for d in part.decoded)
+                if new_chars >= PARALLEL_MIN_CHARS:
+                    prestart_pool(prestart_workers)
             yield part, mtimes  # written, then dropped: memory bounded by one part
 
     from newsetl.warehouse.recovery import append_raw_log
@@ -252,7 +263,9 @@ def etl(
         with work_connection(paths) as con:
             start_run(con, run_id, paths, full_refresh)
         try:
-            summary["ingest"] = timed("ingest", ingest_task, paths, run_id)
+            # the local text workers start during ingest when it brings enough new text
+            prestart = None if dask_address else (workers or default_workers())
+            summary["ingest"] = timed("ingest", ingest_task, paths, run_id, prestart)
             doc_ids = timed("plan", plan_task, paths, full_refresh)
             summary["stage"] = "process"
             t0 = time.perf_counter()

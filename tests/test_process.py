@@ -51,3 +51,24 @@ def test_remote_executor_routes_batches(docs: list[DocInput]) -> None:
         rows = process_documents(docs, "run-y")
     assert calls and calls[0] >= 2  # small corpus still spread over the cluster's slots
     assert rows == process_batch(docs, "run-y")
+
+
+def test_prestarted_pool_is_warm_and_reused(docs: list[DocInput], monkeypatch: pytest.MonkeyPatch) -> None:
+    """prestart_pool starts every worker (warm) ahead of the work; the processing then reuses them."""
+    assert process.prestart_pool(1) is False  # one worker: work stays in the calling process
+    with remote_executor(lambda batches, run_id: [], slots=2):
+        assert process.prestart_pool(2) is False  # Dask: no local pool
+    assert process._POOL is None
+    monkeypatch.setattr(process, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(process, "plan_batches", lambda d, w, min_chars=0: process.make_batches(d, 20_000))
+    try:
+        assert process.prestart_pool(2) is True
+        pool = process._POOL
+        assert pool is not None
+        started = {p.pid for p in pool._processes.values()}
+        assert len(started) == 2
+        rows = process_documents(docs, "run-z", workers=2)
+        assert process._POOL is pool and {p.pid for p in pool._processes.values()} == started
+    finally:
+        process.shutdown_pool()
+    assert rows == process_batch(docs, "run-z")
