@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from newsetl.classify.lexicon import entity_matches, known_organisations
 from newsetl.classify.ministries import GovMention
@@ -58,8 +58,7 @@ _HARD_STOP = set('，,。；;：:！!？?\n\r“”"《》【】')
 _ORG_KINDS = ("company", "association", "university", "think_tank", "media", "other")
 
 
-@dataclass(frozen=True)
-class OrgMention:
+class OrgMention(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass
     start: int
     end: int
     name: str
