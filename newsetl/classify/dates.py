@@ -200,17 +200,47 @@ def _collect(
     present = _anchors_in(text) if anchors is None else anchors
     if not present:
         return YearEvidence(scores, lower, notes, first)
-    for phrase, y, kind in date_anchors():  # in the seed's order: scores and notes add up as before
-        if phrase not in present:
-            continue
+    rows = _anchor_rows()
+    # the seed's rows of the phrases present, in the seed's order: scores and notes add up as before
+    for _i, phrase, y, kind in sorted(row for p in present for row in rows[p]):
         if kind == "min_year":
             lower = max(lower or y, y)
             continue
         # "2021年是“十四五”开局之年": the explicit year is already counted
-        n = text.count(phrase) - len(_explicit_anchor_year(y, phrase).findall(text))
+        n, pos, restated = _occurrences_of(text, phrase)
+        if restated:
+            n -= len(_explicit_anchor_year(y, phrase).findall(text))
         if n > 0:
-            add(y, min(n, 2) * weight, phrase, text.find(phrase))
+            add(y, min(n, 2) * weight, phrase, pos)
     return YearEvidence(scores, lower, notes, first)
+
+
+@functools.cache
+def _anchor_rows() -> dict[str, list[tuple[int, str, int, str]]]:
+    """phrase -> its ``date_anchors`` rows as (seed position, phrase, year, kind)."""
+    rows: dict[str, list[tuple[int, str, int, str]]] = {}
+    for i, (phrase, y, kind) in enumerate(date_anchors()):
+        rows.setdefault(phrase, []).append((i, phrase, y, kind))
+    return rows
+
+
+def _occurrences_of(text: str, phrase: str) -> tuple[int, int, bool]:
+    """(``text.count(phrase)``, ``text.find(phrase)``, whether a 是 stands in the 13 characters
+    before an occurrence): without that 是 no ``_explicit_anchor_year`` match can end there."""
+    n = 0
+    restated = _self_overlapping(phrase)  # then an occurrence can hide inside a counted one: look
+    first = k = text.find(phrase)
+    while k >= 0:
+        n += 1
+        if not restated and "是" in text[max(0, k - 13) : k]:
+            restated = True
+        k = text.find(phrase, k + len(phrase))
+    return n, first, restated
+
+
+@functools.cache  # called with ``date_anchors`` phrases only: a bounded set
+def _self_overlapping(phrase: str) -> bool:
+    return any(phrase[:i] == phrase[-i:] for i in range(1, len(phrase)))
 
 
 @functools.lru_cache(maxsize=64)

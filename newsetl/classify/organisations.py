@@ -22,8 +22,8 @@ from newsetl.classify.ministries import GovMention
 from newsetl.classify.places import region_of
 from newsetl.models import OrganisationHit
 
-_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]")
-_NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]*\Z")  # the run of _NAME_CHAR ending the window
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]+")  # a name's characters
+_NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]*\Z")  # the run of them ending the window
 # words that cannot begin a name: stripped from the front of a candidate
 _LEAD_WORDS = (
     "如", "据", "由", "与", "同", "对", "在", "将", "向", "为", "是", "从", "原", "该", "其", "和", "及", "以及",
@@ -146,10 +146,7 @@ def _enumerated_companies(
 ) -> list[OrgMention]:
     """Items of ``A、B、C等重点生产企业``; after a bare ``等企业`` only when an item is a known name."""
     out: list[OrgMention] = []
-    triggers = [(m, True) for m in _QUALIFIED_ENUM.finditer(text)] + [
-        (m, False) for m in _BARE_ENUM.finditer(text)
-    ]
-    for m, qualified in sorted(triggers, key=lambda x: x[0].start()):
+    for m, qualified in _enum_triggers(text):
         pos = m.start()
         lo = _clause_start(text, pos)
         if not qualified and not any(lo <= o.start and o.end <= pos for o in named):
@@ -164,7 +161,7 @@ def _enumerated_companies(
             name = item.strip()
             if i == 0:
                 name = re.split(r"[与和及同]", _strip_lead(name))[-1]
-            if not (2 <= len(name) <= 12) or not all(_NAME_CHAR.match(c) for c in name):
+            if not (2 <= len(name) <= 12) or _NAME_CHARS.fullmatch(name) is None:
                 continue
             start = item_start + (len(item) - len(name))
             end = start + len(name)
@@ -176,6 +173,23 @@ def _enumerated_companies(
             ):
                 continue
             out.append(OrgMention(start, end, name, "company", name))
+    return out
+
+
+def _enum_triggers(text: str) -> list[tuple[re.Match[str], bool]]:
+    """``_QUALIFIED_ENUM`` (True) and ``_BARE_ENUM`` (False) matches by start, as their two
+    ``finditer`` merged: both patterns open with 等 and no match holds a second 等, so each
+    ``finditer`` gives exactly the matches at the 等 found by one ``str.find`` pass."""
+    out = []
+    k = text.find("等")
+    while k >= 0:
+        m = _QUALIFIED_ENUM.match(text, k)
+        if m is not None:
+            out.append((m, True))
+        m = _BARE_ENUM.match(text, k)
+        if m is not None:
+            out.append((m, False))
+        k = text.find("等", k + 1)
     return out
 
 
