@@ -27,6 +27,7 @@ import functools
 import math
 import re
 from collections import Counter
+from operator import itemgetter
 
 from newsetl.classify.lexicon import count_keys, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
@@ -120,12 +121,15 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
     # only the topics reaching MIN_SCORE are ranked: the others are never kept, and none of
     # them changes which are (ranked first, one sets the MIN_SHARE floor near
     # MIN_SCORE * MIN_SHARE, which every topic reaching MIN_SCORE passes anyway)
-    ranked = sorted(
-        ((code, v) for code, v in scored.items() if v[0] >= MIN_SCORE),
-        key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]),
-    )
+    ranked = [(code, v) for code, v in scored.items() if v[0] >= MIN_SCORE]
     if not ranked:
         return [], None
+    if len(ranked) > 1:
+        # by score alone first: scores more than 2e-6 apart never round (to 6 places) alike,
+        # and then that order is the full order; else the ties are broken as ever
+        ranked.sort(key=_score_of, reverse=True)
+        if any(a[1][0] - b[1][0] <= 2e-6 for a, b in zip(ranked, ranked[1:], strict=False)):
+            ranked.sort(key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]))
     floor = MIN_SHARE * ranked[0][1][0]
     hits: list[TopicHit] = []
     for code, (score, title_score, terms) in ranked:
@@ -135,15 +139,17 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
             continue  # a secondary topic named once in passing
         if len(terms) == 1:
             evidence = tuple(terms)
-        else:
-            evidence = tuple(t for t, _c in sorted(terms.items(), key=_evidence_key)[:MAX_EVIDENCE])
+        else:  # by contribution, descending, then by term: two sorts in C, the second stable
+            by_term = sorted(terms.items())
+            by_term.sort(key=itemgetter(1), reverse=True)
+            evidence = tuple(t for t, _c in by_term[:MAX_EVIDENCE])
         hits.append(TopicHit(code, round(score, 3), evidence))
     primary = hits[0].code if hits else None
     return hits, primary
 
 
-def _evidence_key(kv: tuple[str, float]) -> tuple[float, str]:
-    return -kv[1], kv[0]
+def _score_of(kv: tuple[str, tuple]) -> float:
+    return kv[1][0]
 
 
 @functools.cache
