@@ -117,20 +117,23 @@ def _event_year_matches(text: str) -> list[re.Match[str]]:
 
 
 @functools.cache
-def _anchor_search() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+def _anchor_search(year_only: bool = False) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
     """One pattern for all ``date_anchors`` phrases (longest first, so a match is the longest
-    phrase starting there) and, per phrase, the phrases that are prefixes of it."""
-    phrases = sorted({p for p, _y, _k in date_anchors()}, key=lambda p: (-len(p), p))
+    phrase starting there) and, per phrase, the phrases that are prefixes of it.
+    ``year_only``: the phrases naming a year only (no ``min_year`` bound)."""
+    phrases = sorted(
+        {p for p, _y, k in date_anchors() if not year_only or k != "min_year"}, key=lambda p: (-len(p), p)
+    )
     pattern = re.compile("|".join(map(re.escape, phrases)))
     return pattern, {p: frozenset(q for q in phrases if p.startswith(q)) for p in phrases}
 
 
-def _anchors_in(text: str) -> set[str]:
+def _anchors_in(text: str, year_only: bool = False) -> set[str]:
     """The ``date_anchors`` phrases occurring in ``text``: one ``re`` scan instead of a
     ``str.count`` per phrase. Every start position of any phrase is visited (the search
     resumes one character after each match); the phrases starting there are the prefixes
-    of the longest one."""
-    pattern, prefixes = _anchor_search()
+    of the longest one. ``year_only``: only the phrases naming a year."""
+    pattern, prefixes = _anchor_search(year_only)
     present: set[str] = set()
     m = pattern.search(text)
     while m is not None:
@@ -245,8 +248,14 @@ def _self_overlapping(phrase: str) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _page_evidence(page_text: str) -> YearEvidence:
-    """A page's evidence is the same for all its articles: computed once per page."""
-    return _collect(page_text, PAGE_FACTOR)
+    """A page's evidence is the same for all its articles: computed once per page.
+
+    Only its scores and notes count (an article's year is bounded by its own wording alone),
+    so the anchors bounding a year (``min_year``: the COVID-19 wording, frequent) are not
+    searched for, and no lower bound is returned."""
+    evidence = _collect(page_text, PAGE_FACTOR, anchors=frozenset(_anchors_in(page_text, year_only=True)))
+    evidence.lower_bound = None
+    return evidence
 
 
 def _fmt_notes(notes: list[str]) -> str:
