@@ -290,9 +290,13 @@ def infer_year(
     kept = {y: s for y, s in combined.items() if lower is None or y >= lower}
     if kept:
         # ties: more article evidence, then the year the article names first
-        year = max(
-            kept, key=lambda y: (round(kept[y], 6), art.scores.get(y, 0.0), -art.first.get(y, 1 << 30), y)
-        )
+        if len(kept) == 1:
+            (year,) = kept
+        else:
+            year = max(
+                kept,
+                key=lambda y: (round(kept[y], 6), art.scores.get(y, 0.0), -art.first.get(y, 1 << 30), y),
+            )
         parts = []
         if year in art.notes:
             parts.append("article: " + _fmt_notes(art.notes[year]))
