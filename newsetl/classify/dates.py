@@ -117,20 +117,23 @@ def _event_year_matches(text: str) -> list[re.Match[str]]:
 
 
 @functools.cache
-def _anchor_search() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+def _anchor_search(year_only: bool = False) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
     """One pattern for all ``date_anchors`` phrases (longest first, so a match is the longest
-    phrase starting there) and, per phrase, the phrases that are prefixes of it."""
-    phrases = sorted({p for p, _y, _k in date_anchors()}, key=lambda p: (-len(p), p))
+    phrase starting there) and, per phrase, the phrases that are prefixes of it.
+    ``year_only``: the phrases naming a year only (no ``min_year`` bound)."""
+    phrases = sorted(
+        {p for p, _y, k in date_anchors() if not year_only or k != "min_year"}, key=lambda p: (-len(p), p)
+    )
     pattern = re.compile("|".join(map(re.escape, phrases)))
     return pattern, {p: frozenset(q for q in phrases if p.startswith(q)) for p in phrases}
 
 
-def _anchors_in(text: str) -> set[str]:
+def _anchors_in(text: str, year_only: bool = False) -> set[str]:
     """The ``date_anchors`` phrases occurring in ``text``: one ``re`` scan instead of a
     ``str.count`` per phrase. Every start position of any phrase is visited (the search
     resumes one character after each match); the phrases starting there are the prefixes
-    of the longest one."""
-    pattern, prefixes = _anchor_search()
+    of the longest one. ``year_only``: only the phrases naming a year."""
+    pattern, prefixes = _anchor_search(year_only)
     present: set[str] = set()
     m = pattern.search(text)
     while m is not None:
@@ -200,23 +203,59 @@ def _collect(
     present = _anchors_in(text) if anchors is None else anchors
     if not present:
         return YearEvidence(scores, lower, notes, first)
-    for phrase, y, kind in date_anchors():  # in the seed's order: scores and notes add up as before
-        if phrase not in present:
-            continue
+    rows = _anchor_rows()
+    # the seed's rows of the phrases present, in the seed's order: scores and notes add up as before
+    for _i, phrase, y, kind in sorted(row for p in present for row in rows[p]):
         if kind == "min_year":
             lower = max(lower or y, y)
             continue
         # "2021年是“十四五”开局之年": the explicit year is already counted
-        n = text.count(phrase) - len(_explicit_anchor_year(y, phrase).findall(text))
+        n, pos, restated = _occurrences_of(text, phrase)
+        if restated:
+            n -= len(_explicit_anchor_year(y, phrase).findall(text))
         if n > 0:
-            add(y, min(n, 2) * weight, phrase, text.find(phrase))
+            add(y, min(n, 2) * weight, phrase, pos)
     return YearEvidence(scores, lower, notes, first)
+
+
+@functools.cache
+def _anchor_rows() -> dict[str, list[tuple[int, str, int, str]]]:
+    """phrase -> its ``date_anchors`` rows as (seed position, phrase, year, kind)."""
+    rows: dict[str, list[tuple[int, str, int, str]]] = {}
+    for i, (phrase, y, kind) in enumerate(date_anchors()):
+        rows.setdefault(phrase, []).append((i, phrase, y, kind))
+    return rows
+
+
+def _occurrences_of(text: str, phrase: str) -> tuple[int, int, bool]:
+    """(``text.count(phrase)``, ``text.find(phrase)``, whether a 是 stands in the 13 characters
+    before an occurrence): without that 是 no ``_explicit_anchor_year`` match can end there."""
+    n = 0
+    restated = _self_overlapping(phrase)  # then an occurrence can hide inside a counted one: look
+    first = k = text.find(phrase)
+    while k >= 0:
+        n += 1
+        if not restated and "是" in text[max(0, k - 13) : k]:
+            restated = True
+        k = text.find(phrase, k + len(phrase))
+    return n, first, restated
+
+
+@functools.cache  # called with ``date_anchors`` phrases only: a bounded set
+def _self_overlapping(phrase: str) -> bool:
+    return any(phrase[:i] == phrase[-i:] for i in range(1, len(phrase)))
 
 
 @functools.lru_cache(maxsize=64)
 def _page_evidence(page_text: str) -> YearEvidence:
-    """A page's evidence is the same for all its articles: computed once per page."""
-    return _collect(page_text, PAGE_FACTOR)
+    """A page's evidence is the same for all its articles: computed once per page.
+
+    Only its scores and notes count (an article's year is bounded by its own wording alone),
+    so the anchors bounding a year (``min_year``: the COVID-19 wording, frequent) are not
+    searched for, and no lower bound is returned."""
+    evidence = _collect(page_text, PAGE_FACTOR, anchors=frozenset(_anchors_in(page_text, year_only=True)))
+    evidence.lower_bound = None
+    return evidence
 
 
 def _fmt_notes(notes: list[str]) -> str:
@@ -251,9 +290,13 @@ def infer_year(
     kept = {y: s for y, s in combined.items() if lower is None or y >= lower}
     if kept:
         # ties: more article evidence, then the year the article names first
-        year = max(
-            kept, key=lambda y: (round(kept[y], 6), art.scores.get(y, 0.0), -art.first.get(y, 1 << 30), y)
-        )
+        if len(kept) == 1:
+            (year,) = kept
+        else:
+            year = max(
+                kept,
+                key=lambda y: (round(kept[y], 6), art.scores.get(y, 0.0), -art.first.get(y, 1 << 30), y),
+            )
         parts = []
         if year in art.notes:
             parts.append("article: " + _fmt_notes(art.notes[year]))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from newsetl.classify.lexicon import (
     LocalTerm,
@@ -81,8 +81,7 @@ _COLLECTIVE = (
 )
 
 
-@dataclass(frozen=True)
-class GovMention:
+class GovMention(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass
     start: int
     end: int
     surface: str

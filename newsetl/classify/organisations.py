@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from newsetl.classify.lexicon import entity_matches, known_organisations
 from newsetl.classify.ministries import GovMention
-from newsetl.classify.places import region_of
+from newsetl.classify.places import find_place_mentions, region_of
 from newsetl.models import OrganisationHit
 
-_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]")
-_NAME_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]*\Z")  # the run of _NAME_CHAR ending the window
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]+")  # a name's characters
+# up to the last character that is none of them: the run of name characters ending a window starts there
+_UP_TO_NON_NAME = re.compile(r"(?s:.*)[^\u4e00-\u9fffA-Za-z0-9·&（）()]")
 # words that cannot begin a name: stripped from the front of a candidate
 _LEAD_WORDS = (
     "如", "据", "由", "与", "同", "对", "在", "将", "向", "为", "是", "从", "原", "该", "其", "和", "及", "以及",
@@ -52,14 +53,16 @@ _QUALIFIED_ENUM = re.compile(
     r"制造|软件|医药|通信|平台)+(?:企业|公司|厂商|厂家|平台)"
 )
 _BARE_ENUM = re.compile(r"等(?:\d+余?家|多家)?(?:企业|公司|厂商|厂家)")
+# either of them (``re`` factors out the leading 等 and searches for it as a literal)
+_ANY_ENUM = re.compile(f"(?:{_QUALIFIED_ENUM.pattern})|(?:{_BARE_ENUM.pattern})")
 _OPERATOR_BRANCH = re.compile(r"(联通|移动|电信|铁塔|广电)")
 _YEAR_PREFIX = re.compile(r"^(?:19|20)\d{2}(?:年)?(?=[\u4e00-\u9fff])")
 _HARD_STOP = set('，,。；;：:！!？?\n\r“”"《》【】')
+_UP_TO_HARD_STOP = re.compile("(?s:.*)[" + re.escape("".join(sorted(_HARD_STOP))) + "]")  # to the last one
 _ORG_KINDS = ("company", "association", "university", "think_tank", "media", "other")
 
 
-@dataclass(frozen=True)
-class OrgMention:
+class OrgMention(NamedTuple):  # a tuple: cheaper to build than a frozen dataclass
     start: int
     end: int
     name: str
@@ -98,14 +101,18 @@ def _strip_lead(name: str) -> str:
 
 def _read_left(text: str, end: int, floor: int, limit: int = 22) -> int:
     """Start of the name characters ending at ``end``: at most ``limit`` of them, none before ``floor``."""
-    m = _NAME_RUN.search(text, max(floor, end - limit), end)
-    return m.start() if m else end
+    lo = max(floor, end - limit)
+    if lo >= end:
+        return end
+    m = _UP_TO_NON_NAME.match(text, lo, end)
+    return m.end() if m else lo
 
 
 def _clause_start(text: str, pos: int, limit: int = 120) -> int:
     """Start of the text before ``pos`` back to a hard stop (at most ``limit`` characters)."""
     lo = max(0, pos - limit)
-    return max(lo, max(text.rfind(c, lo, pos) for c in _HARD_STOP) + 1)
+    m = _UP_TO_HARD_STOP.match(text, lo, pos)
+    return m.end() if m else lo
 
 
 def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention]:
@@ -147,10 +154,7 @@ def _enumerated_companies(
 ) -> list[OrgMention]:
     """Items of ``A、B、C等重点生产企业``; after a bare ``等企业`` only when an item is a known name."""
     out: list[OrgMention] = []
-    triggers = [(m, True) for m in _QUALIFIED_ENUM.finditer(text)] + [
-        (m, False) for m in _BARE_ENUM.finditer(text)
-    ]
-    for m, qualified in sorted(triggers, key=lambda x: x[0].start()):
+    for m, qualified in _enum_triggers(text):
         pos = m.start()
         lo = _clause_start(text, pos)
         if not qualified and not any(lo <= o.start and o.end <= pos for o in named):
@@ -165,7 +169,7 @@ def _enumerated_companies(
             name = item.strip()
             if i == 0:
                 name = re.split(r"[与和及同]", _strip_lead(name))[-1]
-            if not (2 <= len(name) <= 12) or not all(_NAME_CHAR.match(c) for c in name):
+            if not (2 <= len(name) <= 12) or _NAME_CHARS.fullmatch(name) is None:
                 continue
             start = item_start + (len(item) - len(name))
             end = start + len(name)
@@ -180,6 +184,22 @@ def _enumerated_companies(
     return out
 
 
+def _enum_triggers(text: str) -> list[tuple[re.Match[str], bool]]:
+    """``_QUALIFIED_ENUM`` (True) and ``_BARE_ENUM`` (False) matches by start, as their two
+    ``finditer`` merged: both patterns open with 等 and no match holds a second 等, so each
+    ``finditer`` gives exactly its matches at the 等 where one ``_ANY_ENUM`` scan stops."""
+    out = []
+    for hit in _ANY_ENUM.finditer(text):  # the 等 where either matches
+        k = hit.start()
+        m = _QUALIFIED_ENUM.match(text, k)
+        if m is not None:
+            out.append((m, True))
+        m = _BARE_ENUM.match(text, k)
+        if m is not None:
+            out.append((m, False))
+    return out
+
+
 def _operator_branches(text: str, place_spans: list[tuple[int, int, str]]) -> list[OrgMention]:
     out = []
     for s, e, _surface in place_spans:
@@ -191,8 +211,6 @@ def _operator_branches(text: str, place_spans: list[tuple[int, int, str]]) -> li
 
 def find_org_mentions(text: str, gov: list[GovMention]) -> list[OrgMention]:
     """Non-government organisation mentions (spans), outside government mentions."""
-    from newsetl.classify.places import find_place_mentions
-
     gov_spans = [(g.start, g.end) for g in gov]
     known = [
         OrgMention(s, e, key, kind, canonical)

@@ -110,29 +110,30 @@ def _role_chains(text: str):
 
 def _choose(text: str, start: int, candidate: str, count: Callable[[str], int] | None = None) -> str | None:
     """Pick the 2- or 3-character reading of a name found at ``start`` (``count``: ``text.count``, memoised)."""
-    count = count or text.count
-    options = []
-    for n in (candidate[:3], candidate[:2]) if len(candidate) >= 3 else (candidate,):
-        if len(n) < 2:
-            continue
-        follow = text[start + len(n) : start + len(n) + 2]
-        ok = follow == "" or _AFTER_NAME_RE.match(follow) is not None
-        options.append((n, count(n), ok))
-    if not options:
-        return None
-    if len(options) == 2:
-        (n3, c3, ok3), (n2, c2, ok2) = options
-        if ok2 and n3[2] in _FUNCTION_CHARS and c2 > c3 - 1:
-            return n2  # 范宏在接受: 在 is not part of the name
-        if ok3 and (c3 >= c2 or not ok2):
-            return n3
-        if ok2 and c2 > c3:
-            return n2
-        if ok3:
-            return n3
-        return n2 if ok2 else None
-    n, _c, ok = options[0]
-    return n if ok else None
+    if len(candidate) < 3:
+        if len(candidate) < 2:
+            return None
+        return candidate if _name_ends(text, start + len(candidate)) else None
+    n3, n2 = candidate[:3], candidate[:2]
+    ok3 = _name_ends(text, start + 3)
+    ok2 = _name_ends(text, start + 2)
+    # c2 = count(n2) >= c3 = count(n3) always (each n3 holds an n2), so the counts only
+    # decide between two acceptable readings (the text repeats the 3-character one as often
+    # as the 2-character one: n3) and are not needed otherwise
+    if ok2 and n3[2] in _FUNCTION_CHARS:
+        return n2  # 范宏在接受: 在 is not part of the name
+    if ok3 and ok2:
+        count = count or text.count
+        return n3 if count(n3) >= count(n2) else n2
+    if ok3:
+        return n3
+    return n2 if ok2 else None
+
+
+def _name_ends(text: str, end: int) -> bool:
+    """Can a name end at ``end`` (a verb, punctuation or the end of the text after it)?"""
+    follow = text[end : end + 2]
+    return follow == "" or _AFTER_NAME_RE.match(follow) is not None
 
 
 @functools.cache
@@ -183,14 +184,20 @@ def _after_role_starts(text: str) -> list[int]:
 def _byline_matches(byline: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     """``byline.finditer(text)`` on the lines holding a space only (a match is one whole line;
     one without a space is a single name without an organisation, which no caller keeps)."""
-    start = 0
-    for line in text.split("\n"):
-        end = start + len(line)
-        if " " in line or "\u3000" in line:
-            m = byline.match(text, start, end)
-            if m is not None:
-                yield m
-        start = end + 1
+    a, b = text.find(" "), text.find("\u3000")
+    while a >= 0 or b >= 0:  # from each space to the line holding it: lines without one are not read
+        k = a if b < 0 or 0 <= a < b else b
+        start = text.rfind("\n", 0, k) + 1
+        end = text.find("\n", k)
+        if end < 0:
+            end = len(text)
+        m = byline.match(text, start, end)
+        if m is not None:
+            yield m
+        if 0 <= a <= end:
+            a = text.find(" ", end + 1)
+        if 0 <= b <= end:
+            b = text.find("\u3000", end + 1)
 
 
 def _clean_role(role: str) -> str:

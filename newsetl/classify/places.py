@@ -30,6 +30,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from newsetl.classify.lexicon import (
     entity_lexicons,
@@ -53,8 +54,7 @@ class Place:
     alias: str
 
 
-@dataclass(frozen=True)
-class PlaceMention:
+class PlaceMention(NamedTuple):  # a tuple: built for every place hit of every article
     start: int
     end: int
     surface: str
@@ -154,7 +154,10 @@ def place_entries() -> dict[str, object]:
 @functools.lru_cache(maxsize=32)
 def find_place_mentions(text: str) -> tuple[PlaceMention, ...]:
     """All place surface forms in ``text`` (cached: several extractors ask for the same text)."""
-    return tuple(PlaceMention(s, e, key, cands) for s, e, key, cands in entity_matches(text)["place"])  # type: ignore[arg-type]
+    return tuple(map(_as_mention, entity_matches(text)["place"]))
+
+
+_as_mention = functools.partial(tuple.__new__, PlaceMention)  # (start, end, key, candidates) as is
 
 
 def _outside(mentions: Iterable[PlaceMention], spans: list[tuple[int, int]]) -> list[PlaceMention]:
@@ -230,7 +233,7 @@ def region_of(text: str) -> tuple[str | None, str | None]:
     best: Place | None = None
     pos = 0
     hits = entity_lexicons().find(text)["place"]  # not memoised: short names would evict article texts
-    for m, place in resolve(PlaceMention(s, e, key, cands) for s, e, key, cands in hits):  # type: ignore[arg-type]
+    for m, place in resolve(map(_as_mention, hits)):
         if place is None or m.start != pos:
             break
         best, pos = place, m.end

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from newsetl.classify.lexicon import policy_doc_types, publications
@@ -40,11 +41,25 @@ def is_publication(title: str) -> bool:
 
 
 def doc_type(title: str) -> str:
-    core = _TRAILING_PAREN.sub("", title).strip()
-    for suffix, kind in policy_doc_types():
+    tail = title[-2:]  # _TRAILING_PAREN ends in a parenthesis, maybe before a final line break
+    core = _TRAILING_PAREN.sub("", title).strip() if ")" in tail or "）" in tail else title.strip()
+    by_last = _doc_types_by_last_char()
+    for suffix, kind in by_last.get(core[-1:], ()) if by_last is not None else policy_doc_types():
         if core.endswith(suffix):
             return kind
     return "other"
+
+
+@functools.cache
+def _doc_types_by_last_char() -> dict[str, tuple[tuple[str, str], ...]] | None:
+    """``policy_doc_types()`` (longest suffix first) by the suffix's last character: a title
+    can only end in the suffixes ending in its own last character (None: an empty suffix)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for suffix, kind in policy_doc_types():
+        if not suffix:
+            return None
+        out.setdefault(suffix[-1], []).append((suffix, kind))
+    return {c: tuple(v) for c, v in out.items()}
 
 
 def find_titles(text: str) -> list[tuple[int, int, str]]:

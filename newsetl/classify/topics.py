@@ -27,6 +27,7 @@ import functools
 import math
 import re
 from collections import Counter
+from operator import itemgetter
 
 from newsetl.classify.lexicon import count_keys, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
@@ -79,31 +80,35 @@ def score_topics(
     """topic -> (score, title_score, {term: contribution}); ``mentions`` gets body mentions per topic."""
     payloads = topic_terms()
     scores: dict[str, list] = {}
+    get = scores.get
+    log = math.log
     for term, n in _count_terms(body).items():
-        damped = 1.0 + math.log(n)
+        damped = 1.0 + log(n)
         for code, weight in payloads[term]:
-            s = scores.get(code)
-            if s is None:
-                s = scores[code] = [0.0, 0.0, {}]
             c = weight * damped
-            s[0] += c
-            contrib = s[2]
-            contrib[term] = contrib.get(term, 0.0) + c
+            s = get(code)
+            if s is None:
+                scores[code] = [0.0 + c, 0.0, {term: 0.0 + c}]
+            else:
+                s[0] += c
+                contrib = s[2]
+                contrib[term] = contrib.get(term, 0.0) + c
             if mentions is not None:
                 mentions[code] = mentions.get(code, 0) + n
     for part, factor, is_title in ((title or "", TITLE_FACTOR, True), (lead_of(body), LEAD_FACTOR, False)):
         for term in _count_terms(part):  # once per distinct term
             for code, weight in payloads[term]:
-                s = scores.get(code)
-                if s is None:
-                    s = scores[code] = [0.0, 0.0, {}]
                 c = factor * weight
+                s = get(code)
+                if s is None:
+                    scores[code] = [0.0 + c, 0.0 + c if is_title else 0.0, {term: 0.0 + c}]
+                    continue
                 s[0] += c
                 if is_title:
                     s[1] += c
                 contrib = s[2]
                 contrib[term] = contrib.get(term, 0.0) + c
-    return {k: (v[0], v[1], v[2]) for k, v in scores.items()}
+    return {k: tuple(v) for k, v in scores.items()}  # type: ignore[misc]
 
 
 def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHit], str | None]:
@@ -113,18 +118,38 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
     if not scored:
         return [], None
     order = _topic_order()
-    ranked = sorted(scored.items(), key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]))
-    best = ranked[0][1][0]
+    # only the topics reaching MIN_SCORE are ranked: the others are never kept, and none of
+    # them changes which are (ranked first, one sets the MIN_SHARE floor near
+    # MIN_SCORE * MIN_SHARE, which every topic reaching MIN_SCORE passes anyway)
+    ranked = [(code, v) for code, v in scored.items() if v[0] >= MIN_SCORE]
+    if not ranked:
+        return [], None
+    if len(ranked) > 1:
+        # by score alone first: scores more than 2e-6 apart never round (to 6 places) alike,
+        # and then that order is the full order; else the ties are broken as ever
+        ranked.sort(key=_score_of, reverse=True)
+        if any(a[1][0] - b[1][0] <= 2e-6 for a, b in zip(ranked, ranked[1:], strict=False)):
+            ranked.sort(key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]))
+    floor = MIN_SHARE * ranked[0][1][0]
     hits: list[TopicHit] = []
     for code, (score, title_score, terms) in ranked:
-        if score < MIN_SCORE or score < MIN_SHARE * best:
+        if score < floor:
             continue
         if hits and not title_score and mentions.get(code, 0) < MIN_MENTIONS:
             continue  # a secondary topic named once in passing
-        evidence = tuple(t for t, _c in sorted(terms.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EVIDENCE])
+        if len(terms) == 1:
+            evidence = tuple(terms)
+        else:  # by contribution, descending, then by term: two sorts in C, the second stable
+            by_term = sorted(terms.items())
+            by_term.sort(key=itemgetter(1), reverse=True)
+            evidence = tuple(t for t, _c in by_term[:MAX_EVIDENCE])
         hits.append(TopicHit(code, round(score, 3), evidence))
     primary = hits[0].code if hits else None
     return hits, primary
+
+
+def _score_of(kv: tuple[str, tuple]) -> float:
+    return kv[1][0]
 
 
 @functools.cache
