@@ -13,7 +13,7 @@ from newsetl.classify.lexicon import entity_matches
 from newsetl.classify.ministries import find_government_mentions, ministry_hits
 from newsetl.classify.organisations import find_org_mentions, organisation_hits
 from newsetl.classify.people import extract_people
-from newsetl.classify.places import extract_places
+from newsetl.classify.places import extract_places, find_place_mentions
 from newsetl.classify.policy_docs import extract_policy_docs
 from newsetl.classify.topics import classify_topics, topic_mask
 from newsetl.models import Classification, PageContext
@@ -27,6 +27,11 @@ def classify_article(
     """Classify one article. ``dateline`` is the ``2月21日`` the segmenter found after 本报讯."""
     title = title or None
     text = f"{title}\n{body}" if title else body
+    # The entity scan and the place mentions are memoised for the extractors of *this*
+    # article only: an earlier article with the same text (a repeated wire story) is
+    # classified again, so the cost measured is the cost of the text, not of the corpus.
+    entity_matches.cache_clear()
+    find_place_mentions.cache_clear()
     gov = find_government_mentions(text)
     anchors = _anchors(text, title)  # the entity scan of ``text`` is memoised: read it now
     orgs = find_org_mentions(text, gov)
