@@ -121,19 +121,28 @@ def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tupl
     boundary has no word across it; otherwise the token spanning it is checked
     as in :func:`cross_word`.
     """
-    lefts = [(h, _block_end(text[-6:])) for h, text in heads.items() if "\u4e00" <= text[-1:] <= "\u9fff"]
-    rights = [(t, _block_start(text[:6])) for t, text in tails.items() if "\u4e00" <= text[:1] <= "\u9fff"]
-    if not lefts or not rights:
+    # pairs are segmented once per distinct (head end, tail start): equal strings cut alike
+    # (short tail starts cut at a comma repeat on a page: 但是， / 同时，)
+    left_ids: dict[str, list[int]] = {}
+    for h, text in heads.items():
+        if "\u4e00" <= text[-1:] <= "\u9fff":
+            left_ids.setdefault(_block_end(text[-6:]), []).append(h)
+    right_ids: dict[str, list[int]] = {}
+    for t, text in tails.items():
+        if "\u4e00" <= text[:1] <= "\u9fff":
+            right_ids.setdefault(_block_start(text[:6]), []).append(t)
+    if not left_ids or not right_ids:
         return {}
-    # one block per head: its end glued to each tail start in turn, NUL between pairs
-    right_texts = [r for _, r in rights]
-    blocks = [left + ("\x00" + left).join(right_texts) for _, left in lefts]
+    lefts = list(left_ids)
+    right_texts = list(right_ids)
+    # one block per head end: glued to each tail start in turn, NUL between pairs
+    blocks = [left + ("\x00" + left).join(right_texts) for left in lefts]
     # offset of each pair's cut in the joined text, pairs in (head, tail) order: a block
     # holds k copies of the head end and k tail starts (each with its NUL) before pair k
-    n_left = np.array([len(left) for _, left in lefts])[:, None]
+    n_left = np.array([len(left) for left in lefts])[:, None]
     tail_before = np.cumsum([0] + [len(r) + 1 for r in right_texts])
     block_start = np.cumsum([0] + [len(b) + 1 for b in blocks[:-1]])[:, None]
-    at = (block_start + n_left * np.arange(1, len(rights) + 1) + tail_before[:-1]).ravel()
+    at = (block_start + n_left * np.arange(1, len(right_texts) + 1) + tail_before[:-1]).ravel()
     tokens = rjieba.cut("\x00".join(blocks), False)  # no HMM: only dictionary words count
     ends = np.cumsum(np.fromiter(map(len, tokens), np.int64, len(tokens)))
     first_end = np.searchsorted(ends, at)  # the first token ending at or after each cut
@@ -141,8 +150,10 @@ def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tupl
     for i in np.flatnonzero(ends[first_end] != at).tolist():  # cuts inside a token
         tok = tokens[first_end[i]]
         if len(tok) >= 2 and _CJK_RUN.fullmatch(tok) and rjieba.has_word(tok):
-            h, t = divmod(i, len(rights))
-            out[lefts[h][0], rights[t][0]] = tok
+            li, ri = divmod(i, len(right_texts))
+            for h in left_ids[lefts[li]]:
+                for t in right_ids[right_texts[ri]]:
+                    out[h, t] = tok
     return out
 
 
