@@ -39,6 +39,7 @@ _TERMINAL = re.compile(r"(?:[。！？；…：]|[。！？…][”’」』）)
 _TERMINAL_LAST = frozenset("。！？；…：!?.")  # the alternatives of _TERMINAL, for is_open
 _CLOSERS = "”’」』）)"
 _TERMINAL_BEFORE_CLOSER = frozenset("。！？…")
+_NOT_PLAIN_END = _TERMINAL_LAST | frozenset(_CLOSERS) | {"\n"}  # the only last characters _ends_sentence looks further at
 # characters/words that cannot open a sentence (particles, suffixes, the
 # second half of common compounds); kept short on purpose
 NON_INITIAL_CHARS = frozenset("的了着得们性者之等及")
@@ -51,6 +52,19 @@ _INITIAL = re.compile(
     r"\d{4}年|近日|日前|目前|此外|同时|另外|会议|今年|去年|随着|为了|对于|首先|其次|最后|一是|二是|三是|四是|五是)"
 )
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+# start_shape's tests in one pattern, tried in the same order (the first alternative that
+# matches names the shape): one regex call per piece instead of up to three
+_SHAPE = re.compile(
+    "|".join(
+        (
+            f"(?P<punct>{_PUNCT_START.pattern[1:]})",
+            f"(?P<short>{_SHORT_FIRST_CLAUSE.pattern[1:]})",
+            f"(?P<non_initial>[{''.join(sorted(NON_INITIAL_CHARS))}])",
+            f"(?P<initial>{_INITIAL.pattern[1:]})",
+        )
+    )
+)
+_SHAPE_SCORE = {"punct": 3.0, "short": 1.5, "non_initial": 1.5, "initial": -2.5}
 
 
 def is_open(text: str) -> bool:
@@ -59,7 +73,12 @@ def is_open(text: str) -> bool:
     Same as ``not _TERMINAL.search(text)``, looking at the end only (a search
     for an end-anchored pattern tries every position of the text).
     """
-    return bool(text) and not (_ends_sentence(text) or (text[-1] == "\n" and _ends_sentence(text[:-1])))
+    if not text:
+        return False
+    last = text[-1]
+    if last not in _NOT_PLAIN_END:
+        return True  # the common case: a piece ending in a character that ends no sentence
+    return not (_ends_sentence(text) or (last == "\n" and _ends_sentence(text[:-1])))
 
 
 def _ends_sentence(text: str) -> bool:
@@ -158,18 +177,14 @@ def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tupl
 
 
 def start_shape(text: str) -> float:
-    """How much the start of a piece looks like a sentence continuation (+) or opener (-)."""
-    if not text:
-        return 0.0
-    if _PUNCT_START.match(text):
-        return 3.0
-    if _SHORT_FIRST_CLAUSE.match(text):
-        return 1.5
-    if text[0] in NON_INITIAL_CHARS:
-        return 1.5
-    if _INITIAL.match(text):
-        return -2.5
-    return 0.0
+    """How much the start of a piece looks like a sentence continuation (+) or opener (-).
+
+    In order: punctuation or a closing mark (3.0), a clause of <= 4 characters ending a
+    sentence (1.5), a particle/suffix that cannot open a sentence (1.5), a paragraph
+    opener (-2.5); else 0.
+    """
+    m = _SHAPE.match(text)
+    return _SHAPE_SCORE[m.lastgroup] if m is not None else 0.0  # type: ignore[index]
 
 
 def bigrams(text: str) -> frozenset[int]:
