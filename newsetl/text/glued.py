@@ -162,9 +162,9 @@ def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
         if m:
             starts.append((b, m.end()))
     for b, e in starts:
-        c = body[b:e]
-        if not _TRIGGER.search(c, MIN_HEAD - 2):
+        if not _TRIGGER.search(body, b + MIN_HEAD - 2, e):  # as in body[b:e] from MIN_HEAD - 2 (no slice)
             continue
+        c = body[b:e]
         if _marked(body, b, c, cuts):
             continue
         k = _guess(body, b, c)
