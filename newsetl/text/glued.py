@@ -28,7 +28,6 @@ from collections.abc import Iterable
 import rjieba
 
 from newsetl.text import bylines
-from newsetl.text.repair import bigrams
 
 MIN_HEAD = 6  # a glued heading has at least this many characters
 MAX_HEAD = 64  # kicker + title can be long; longer runs are prose
@@ -127,15 +126,27 @@ def _guess(body: str, b: int, c: str) -> int | None:
                 s += 1.0 if abs(h2 - h1) > 1 else 2.0  # title halves of (nearly) equal length
         if s + 2.0 <= best:
             continue  # vocabulary (at most +2) cannot lift it over the best so far
-        hb = bigrams(t)
+        # the heading's CJK bigrams (repair.bigrams) found in the CJK text after/before it: a
+        # bigram is in the other text's bigram set exactly when it is a substring of its CJK
+        # characters, so a few substring tests replace building the two sets
+        hb = _cjk_pairs(t)
         if hb:
             if after is None or before is None:
-                after = bigrams(body[b + len(c) : b + len(c) + 200])
-                before = bigrams(body[max(0, b - 200) : b])
-            s += 2.0 * (len(hb & after) - len(hb & before)) / len(hb)
+                after = _NON_CJK.sub("", body[b + len(c) : b + len(c) + 200])
+                before = _NON_CJK.sub("", body[max(0, b - 200) : b])
+            s += 2.0 * (sum(1 for x in hb if x in after) - sum(1 for x in hb if x in before)) / len(hb)
         if s > best:
             best, best_k = s, k
     return best_k
+
+
+_NON_CJK = re.compile("[^\u4e00-\u9fff]+")  # all but the characters repair.bigrams keeps
+
+
+def _cjk_pairs(text: str) -> set[str]:
+    """:func:`repair.bigrams` of ``text`` as two-character strings."""
+    s = _NON_CJK.sub("", text)
+    return {s[i : i + 2] for i in range(len(s) - 1)}
 
 
 def _one_sentence_end(text: str) -> str:

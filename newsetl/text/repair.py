@@ -196,7 +196,7 @@ def bigrams(text: str) -> frozenset[int]:
     half the cost of a set of character tuples, the same set operations.
     """
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = codes[(codes >= 0x4E00) & (codes <= 0x9FFF)]  # CJK only (U+4E00..U+9FFF)
+    codes = codes[(codes - 0x4E00) < 0x5200]  # CJK only (U+4E00..U+9FFF; lower codes wrap round to large ones)
     return frozenset(((codes[:-1] << 16) | codes[1:]).tolist())
 
 
