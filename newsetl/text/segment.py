@@ -74,7 +74,15 @@ class _Draft:
         return None
 
     def tail_text(self, n: int = 3) -> str:
-        return "".join(p.text for p in self.text_paras()[-n:])
+        """The last ``n`` text paragraphs, joined (found from the end)."""
+        out: list[str] = []
+        for p in reversed(self.paras):
+            if p.kind == "text":
+                out.append(p.text)
+                if len(out) == n:
+                    break
+        out.reverse()
+        return "".join(out)
 
 
 class _Page:
@@ -177,7 +185,7 @@ def _article_before(page: _Page, i: int, cap: int | None = None) -> frozenset:
             n += len(x.text)
             if n >= cap or page.lead(j):
                 break
-    return frozenset().union(*sets)
+    return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
 
 def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
@@ -194,7 +202,7 @@ def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
             n += len(x.text)
             if n >= cap or (j != t and repair.is_open(x.text)):
                 break
-    return frozenset().union(*sets)
+    return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
 
 def _choose_joins(page: _Page) -> dict[int, int]:
@@ -204,13 +212,12 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     if not heads:
         return {}
 
-    # per-piece features computed once (pairs are heads x tails)
+    # per-piece features computed once (pairs are heads x tails); a lead paragraph is no tail
+    tails = [t for t in tails if not page.lead(t)]
     shape = {t: repair.start_shape(p[t].text) for t in tails}
-    lead = {t for t in tails if page.lead(t)}
     nxt_of = {h: page.next_content(h) for h in heads}
     prev_of = {t: page.prev_content(t) for t in tails}
     opener = {t for t in tails if _opener(page, p[t])}
-    tails = [t for t in tails if t not in lead]
     # the dictionary word across each head/tail cut, for all pairs at once (absent: none)
     cross = repair.cross_words({h: p[h].text for h in heads}, {t: p[t].text for t in tails})
     head_bg: dict[int, frozenset] = {}
