@@ -96,7 +96,11 @@ def name_line(line: str) -> list[str] | None:
 
 def org_and_names(line: str) -> tuple[str, list[str]] | None:
     """``西北工业大学扶贫办 任一娇 蒲传新`` -> (org, names)."""
-    m = _ORG_NAMES.match(line) if _SPACE.search(line, 4, 31) else None  # names follow a space at 4..30
+    # names follow a space at 4..30, and the line ends in a name (or a name and a newline, for $)
+    last = line[-1:]
+    if not ("\u4e00" <= last <= "\u9fff" or last in "·\n"):
+        return None
+    m = _ORG_NAMES.match(line) if _SPACE.search(line, 4, 31) else None
     if not m or not is_org_line(m.group(1)):
         return None
     return m.group(1), m.group(2).split()

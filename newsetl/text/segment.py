@@ -405,16 +405,18 @@ def _topic_shift(page: _Page, cur: _Draft, group: list[Piece], start: int) -> bo
     return score < TOPIC_SHIFT
 
 
-def _add_text(page: _Page, d: _Draft, piece: Piece, joins_rev: dict[int, int], text: str) -> None:
-    head = joins_rev.get(piece.idx)
-    if head is not None and d.paras and d.paras[-1].kind == "text" and d.paras[-1].pieces[-1] == head:
-        last = d.paras[-1]
+def _add_text(page: _Page, d: _Draft, piece: Piece, head: int | None) -> None:
+    """Add a text piece to a draft: joined to its paragraph when it is the tail of that paragraph's last piece."""
+    paras = d.paras
+    if head is not None and paras and paras[-1].kind == "text" and paras[-1].pieces[-1] == head:
+        last = paras[-1]
         hp = page.p[head]
+        text = piece.text
         d.joins.append(Join(head=hp.text[-12:], tail=text[:12], distance=piece.line_no - hp.line_no))
         last.text = repair.join_text(last.text, text)
         last.pieces.append(piece.idx)
     else:
-        d.paras.append(_Para(text=text, kind="text", pieces=[piece.idx]))
+        paras.append(_Para(piece.text, "text", [piece.idx]))
     d.raws.setdefault(piece.line_no, piece.raw)
 
 
@@ -513,7 +515,7 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
             cur = new(i, "lead" if page.lead(i) else "orphan")
         elif page.lead(i) and cur.text_paras():
             cur = new(i, "lead")
-        _add_text(page, cur, x, joins_rev, x.text)
+        _add_text(page, cur, x, head)
         owner[x.idx] = cur
         i += 1
     return drafts, furniture, owner
