@@ -66,18 +66,29 @@ def normalize_page(page: str) -> str:
     """``unify_punctuation(fold_width(page))``, with a single scan when the page needs neither.
 
     The scan is a table lookup per code point in numpy: a regex character class of
-    non-ASCII characters costs a function call per character of the page.
+    non-ASCII characters costs a function call per character of the page. It also
+    tells whether there is anything to fold (so ``fold_width`` need not scan again).
     """
     codes = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if not _fold_or_punct_table().take(np.minimum(codes, 0xFFFF)).any() and "..." not in page:
+    flags = _fold_or_punct_table().take(np.minimum(codes, 0xFFFF))
+    if not flags.any() and "..." not in page:
         return page
-    return unify_punctuation(fold_width(page))
+    return unify_punctuation(page.translate(_TRANSLATE) if (flags & 1).any() else page)
 
 
 @functools.cache
 def _fold_or_punct_table() -> np.ndarray:
-    """BMP code point -> in ``_FOLD_OR_PUNCT`` (U+FFFF, where larger code points are looked up, is not)."""
-    return np.array([_FOLD_OR_PUNCT.fullmatch(chr(cp)) is not None for cp in range(0x10000)], dtype=bool)
+    """BMP code point -> 1 if in ``_NEEDS_FOLD``, 2 if an ASCII character of ``_FOLD_OR_PUNCT``, else 0.
+
+    U+FFFF, where larger code points are looked up, is in neither.
+    """
+    return np.array(
+        [
+            1 if _NEEDS_FOLD.fullmatch(chr(cp)) else 2 if _FOLD_OR_PUNCT.fullmatch(chr(cp)) else 0
+            for cp in range(0x10000)
+        ],
+        dtype=np.uint8,
+    )
 
 
 def fold_width(text: str) -> str:
@@ -89,6 +100,11 @@ def fold_width(text: str) -> str:
 def _paren(m: re.Match[str]) -> str:
     inner = m.group(1)
     return m.group(0) if inner.isascii() else f"（{inner}）"
+
+
+def _dquote(m: re.Match[str]) -> str:
+    """``"…"`` -> ``“…”`` (a function: a template is expanded in Python on every match)."""
+    return f"“{m.group(1)}”"
 
 
 def _num_sep(m: re.Match[str]) -> str:
@@ -107,7 +123,7 @@ def unify_punctuation(text: str) -> str:
     if "：//" in text:
         text = text.replace("：//", "://")
     text = _PARENS.sub(_paren, text)
-    text = _DQUOTES.sub(r"“\1”", text)
+    text = _DQUOTES.sub(_dquote, text)
     return _ELLIPSIS.sub("……", text)
 
 
