@@ -48,7 +48,9 @@ _WS = re.compile(r"[ ]{2,}")
 _SPACE_NEAR_PUNCT = re.compile(rf"  *(?=[{_PUNCT_CLASS}])| (?<=[{_PUNCT_CLASS}] ) *")
 # Literal-first patterns only: a regex that starts with a lookbehind or an
 # alternation is tried at every position and costs ~10x on a 17 KB page.
-_NUM_SEP = re.compile("[，：](?=\\d)")
+# a separator before a digit (rewritten back to ASCII after one: see _num_sep)
+_COMMA_NUM = re.compile("，(?=\\d)")
+_COLON_NUM = re.compile("：(?=\\d)")
 _SIMPLE = ((",", "，"), (":", "："), (";", "；"), ("?", "？"), ("!", "！"))
 # parentheses whose content is not pure ASCII become Chinese ones
 _PARENS = re.compile(r"\(([^()\n]{1,80})\)")
@@ -119,7 +121,13 @@ def unify_punctuation(text: str) -> str:
     for a, b in _SIMPLE:  # str.replace runs in C; translate() with a dict does not
         if a in text:
             text = text.replace(a, b)
-    text = _NUM_SEP.sub(_num_sep, text)  # 1,200 and 10:30 stay ASCII
+    # 1,200 and 10:30 stay ASCII: one pass per separator, each pattern starting with its
+    # literal (found by a fast scan; the class [，：] is tested at every character). The
+    # passes are independent: neither separator is a digit, before or after the rewrite.
+    if "，" in text:
+        text = _COMMA_NUM.sub(_num_sep, text)
+    if "：" in text:
+        text = _COLON_NUM.sub(_num_sep, text)
     if "：//" in text:
         text = text.replace("：//", "://")
     text = _PARENS.sub(_paren, text)
