@@ -159,14 +159,14 @@ def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tupl
     # offset of each pair's cut in the joined text, pairs in (head, tail) order: a block
     # holds k copies of the head end and k tail starts (each with its NUL) before pair k
     n_left = np.array([len(left) for left in lefts])[:, None]
-    tail_before = np.cumsum([0] + [len(r) + 1 for r in right_texts])
-    block_start = np.cumsum([0] + [len(b) + 1 for b in blocks[:-1]])[:, None]
+    tail_before = np.array([0] + [len(r) + 1 for r in right_texts]).cumsum()  # methods: no numpy wrapper layer
+    block_start = np.array([0] + [len(b) + 1 for b in blocks[:-1]]).cumsum()[:, None]
     at = (block_start + n_left * np.arange(1, len(right_texts) + 1) + tail_before[:-1]).ravel()
     tokens = rjieba.cut("\x00".join(blocks), False)  # no HMM: only dictionary words count
-    ends = np.cumsum(np.fromiter(map(len, tokens), np.int64, len(tokens)))
-    first_end = np.searchsorted(ends, at)  # the first token ending at or after each cut
+    ends = np.fromiter(map(len, tokens), np.int64, len(tokens)).cumsum()
+    first_end = ends.searchsorted(at)  # the first token ending at or after each cut
     out: dict[tuple[int, int], str] = {}
-    for i in np.flatnonzero(ends[first_end] != at).tolist():  # cuts inside a token
+    for i in (ends[first_end] != at).nonzero()[0].tolist():  # cuts inside a token
         tok = tokens[first_end[i]]
         if len(tok) >= 2 and _CJK_RUN.fullmatch(tok) and rjieba.has_word(tok):
             li, ri = divmod(i, len(right_texts))
@@ -224,14 +224,14 @@ def overlaps3(a: str, b: str, c: str) -> tuple[float, float, float]:
     """
     cps = np.frombuffer((a + b + c).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     keep = (cps >= 0x4E00) & (cps <= 0x9FFF)  # CJK only (U+4E00..U+9FFF)
-    tag = np.repeat(_TAGS3, (len(a), len(b), len(c)))[keep]
+    tag = _TAGS3.repeat((len(a), len(b), len(c)))[keep]
     k = cps[keep].astype(np.uint64)
     tagged = ((((k[:-1] << 16) | k[1:]) << 3) | tag[:-1])[tag[:-1] == tag[1:]]
     if not tagged.size:
         return 0.0, 0.0, 0.0
     tagged.sort()
     code = tagged >> 3
-    starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
+    starts = np.concatenate(([True], code[1:] != code[:-1])).nonzero()[0]
     tags = np.bitwise_or.reduceat(tagged & 7, starts)  # which texts hold each distinct bigram
     cnt = np.bincount(tags.astype(np.intp), minlength=8).tolist()  # Python ints: same rounding as sets
     n_a, n_b, n_c = cnt[1] + cnt[3] + cnt[5] + cnt[7], cnt[2] + cnt[3] + cnt[6] + cnt[7], cnt[4] + cnt[5] + cnt[6] + cnt[7]
