@@ -102,25 +102,28 @@ def _heading_ok(t: str) -> bool:
 
 
 def _guess(body: str, b: int, c: str) -> int | None:
-    """Best end of a marker-less heading at the start of clause ``c`` (offset ``b``), or None."""
+    """Best end of a marker-less heading at the start of clause ``c`` (offset ``b``), or None.
+
+    A candidate end ``k`` splits ``c`` into the heading ``c[:k]`` and the rest ``c[k:]``;
+    the rest is looked at in place (its first character, patterns matched at ``k``).
+    """
     sp = _CJK_SPACE.search(c, 2)
-    bounds = _bounds(c)
+    upper = min(MAX_HEAD, len(c) - 4)  # the rest keeps >= 4 characters
     after = before = None
     best, best_k = GUESS_BAR, None
-    for k in sorted(bounds):
-        if k < MIN_HEAD or k > min(MAX_HEAD, len(c) - 4):
+    for k in sorted(x for x in _bounds(c) if MIN_HEAD <= x <= upper):
+        ch = c[k]
+        cjk = "\u4e00" <= ch <= "\u9fff"
+        if not cjk and not ch.isdigit():
             continue
-        t, rest = c[:k], c[k:]
-        if not _CJK.match(rest) and not rest[:1].isdigit():
-            continue
+        if sp is not None and k <= sp.start() + 2:
+            continue  # a space after the cut: the heading runs on past it
         s = 0.0
-        if _OPENER.match(rest):
+        if _OPENER.match(c, k):
             s += 2.0
-        if len(rest) >= 3 and _CJK.match(rest) and rest[:3] in t:
+        if cjk and c.find(c[k : k + 3], 0, k) >= 0:
             s += 1.5  # the lead repeats a word of the title
         if sp is not None:
-            if k <= sp.start() + 2:
-                continue  # a space after the cut: the heading runs on past it
             h1, h2 = sp.start() + 1, k - sp.end() + 1
             if 0.6 <= h2 / h1 <= 1.8:
                 s += 1.0 if abs(h2 - h1) > 1 else 2.0  # title halves of (nearly) equal length
@@ -129,7 +132,7 @@ def _guess(body: str, b: int, c: str) -> int | None:
         # the heading's CJK bigrams (repair.bigrams) found in the CJK text after/before it: a
         # bigram is in the other text's bigram set exactly when it is a substring of its CJK
         # characters, so a few substring tests replace building the two sets
-        hb = _cjk_pairs(t)
+        hb = _cjk_pairs(c[:k])
         if hb:
             if after is None or before is None:
                 after = _NON_CJK.sub("", body[b + len(c) : b + len(c) + 200])
