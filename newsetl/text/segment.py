@@ -549,20 +549,19 @@ def _article_id(doc_id: str, position: int, title: str | None, body: str) -> str
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
 
 
-def _para_key(page: _Page, para: _Para) -> str:
-    """Content key of a paragraph: its piece's, unless joins changed the text."""
-    if len(para.pieces) == 1:
-        piece = page.p[para.pieces[0]]
-        if piece.text == para.text:
-            return piece.key
-    return content_key(para.text)
-
-
 def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | None:
     # de-duplicate whole paragraphs again after repair (copies of joined text)
-    keys = [_para_key(page, x) if x.kind == "text" else "" for x in d.paras]
+    pieces = page.p
+    keys = []
+    for x in d.paras:  # content key of each text paragraph: its piece's, unless joins changed the text
+        if x.kind != "text":
+            keys.append("")
+        elif len(x.pieces) == 1 and pieces[x.pieces[0]].text == x.text:
+            keys.append(pieces[x.pieces[0]].key)
+        else:
+            keys.append(content_key(x.text))
     dropped = find_duplicates(keys)
-    paras = [x for j, x in enumerate(d.paras) if j not in dropped]
+    paras = [x for j, x in enumerate(d.paras) if j not in dropped] if dropped else list(d.paras)
     dups = d.dups + len(dropped)
     kicker, title, subtitle = headlines.split_heading_block([g.text for g in d.heading]) if d.heading else (None, None, None)
     source_label = d.source_label
@@ -576,7 +575,7 @@ def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | Non
             source_label = label if source_label is None else f"{label}；{source_label}"
             dateline = dl
             names += [n for n in reporters if n not in names]
-    paragraphs = [Paragraph(text=x.text, kind=x.kind) for x in paras if x.text]
+    paragraphs = [Paragraph(x.text, x.kind) for x in paras if x.text]
     if not any(x.kind == "text" for x in paragraphs):
         return None
     body = "\n".join(x.text for x in paragraphs)
