@@ -126,6 +126,12 @@ class _Page:
                 last = self.p[j]
         self._prev, self._next = prev, nxt
 
+    def content_neighbours(self) -> tuple[list[Piece | None], list[Piece | None]]:
+        """The previous and next content piece of every piece (see ``index_content``)."""
+        if self._prev is None or self._next is None:
+            self.index_content()
+        return self._prev, self._next  # type: ignore[return-value]
+
     def prev_content(self, i: int) -> Piece | None:
         """Previous piece that is not furniture or a set-aside copy."""
         if self._prev is not None:
@@ -162,12 +168,7 @@ def _mark_duplicates(page: _Page) -> None:
     page.index_content()  # kinds are final from here on
 
 
-def _opener(page: _Page, t: Piece) -> bool:
-    """True when a piece is the first text after a heading/byline (an article's first paragraph)."""
-    prev = page.prev_content(t.idx)
-    return prev is None or prev.kind in ("heading", "byline_top", "author")
-
-
+_OPENS = ("heading", "byline_top", "author")  # kinds after which text opens an article (an opener)
 _CTX_STOP = frozenset(("heading", "byline_top", "author", "byline_end"))
 
 
@@ -215,9 +216,11 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     # per-piece features computed once (pairs are heads x tails); a lead paragraph is no tail
     tails = [t for t in tails if not page.lead(t)]
     shape = {t: repair.start_shape(p[t].text) for t in tails}
-    nxt_of = {h: page.next_content(h) for h in heads}
-    prev_of = {t: page.prev_content(t) for t in tails}
-    opener = {t for t in tails if _opener(page, p[t])}
+    page_prev, page_next = page.content_neighbours()
+    nxt_of = {h: page_next[h] for h in heads}
+    prev_of = {t: page_prev[t] for t in tails}
+    # _opener: the first text after a heading/byline (an article's first paragraph)
+    opener = {t for t in tails if prev_of[t] is None or prev_of[t].kind in _OPENS}  # type: ignore[union-attr]
     # the dictionary word across each head/tail cut, for all pairs at once (absent: none)
     cross = repair.cross_words({h: p[h].text for h in heads}, {t: p[t].text for t in tails})
     head_bg: dict[int, frozenset] = {}
@@ -227,7 +230,7 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     def loose_heading(h: int) -> bool:
         # a heading-like head that sits after text and before another heading
         # block (not its own body, byline or lead): a short paragraph cut
-        before, nxt = page.prev_content(h), nxt_of[h]
+        before, nxt = page_prev[h], nxt_of[h]
         return (
             before is not None and before.kind == "text"
             and (nxt is None or nxt.kind == "byline_end" or (nxt.kind == "heading" and not headlines.is_subtitle(nxt.text)))
