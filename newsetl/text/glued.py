@@ -170,7 +170,7 @@ def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     cuts: dict[int, str] = {}
     m0 = _FIRST_CLAUSE.match(body)
     starts = [(0, m0.end())] if m0 else []
-    starts += [(m.start(1), m.end(1)) for m in _LONG_CLAUSE.finditer(_one_sentence_end(body))]
+    starts += [m.span(1) for m in _LONG_CLAUSE.finditer(_one_sentence_end(body))]
     for b in starts_after:  # after a closing signature （耀 文）: a sentence starts
         m = _FIRST_CLAUSE.match(body, b)
         if m:
