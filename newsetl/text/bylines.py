@@ -41,6 +41,9 @@ _LEAD = re.compile(
     r"(?:[（(]\s*(?:记者|通讯员)\s*([^）)]{2,20})[）)])?\s*"
 )
 _DATELINE_IN_LABEL = re.compile(r"(\d{1,2}月\d{1,2}日)电$")
+# first characters the anchored patterns can start with (a set test skips the regex call)
+_TOP_FIRST = frozenset("本特通新记实文作")  # of _ROLE's alternatives
+_LEAD_FIRST = frozenset("本新人中")  # of _LEAD's label
 
 
 def _names(s: str) -> list[str]:
@@ -50,14 +53,14 @@ def _names(s: str) -> list[str]:
 
 def top_byline(line: str) -> list[str] | None:
     """Names in a top byline (``本报记者 X``), or None."""
-    if len(line) > 40 or not _TOP.match(line):
+    if len(line) > 40 or line[:1] not in _TOP_FIRST or not _TOP.match(line):
         return None
     return _names(line)
 
 
 def end_byline(line: str) -> str | None:
     """The signature in a closing byline line (``（耀 文）`` -> ``耀 文``), or None."""
-    if len(line) > 24:
+    if len(line) > 24 or line[:1] not in "（(":
         return None
     m = _END.match(line)
     if not m:
@@ -93,7 +96,11 @@ def name_line(line: str) -> list[str] | None:
 
 def org_and_names(line: str) -> tuple[str, list[str]] | None:
     """``西北工业大学扶贫办 任一娇 蒲传新`` -> (org, names)."""
-    m = _ORG_NAMES.match(line) if _SPACE.search(line, 4, 31) else None  # names follow a space at 4..30
+    # names follow a space at 4..30, and the line ends in a name (or a name and a newline, for $)
+    last = line[-1:]
+    if not ("\u4e00" <= last <= "\u9fff" or last in "·\n"):
+        return None
+    m = _ORG_NAMES.match(line) if _SPACE.search(line, 4, 31) else None
     if not m or not is_org_line(m.group(1)):
         return None
     return m.group(1), m.group(2).split()
@@ -125,4 +132,4 @@ def split_lead(text: str) -> tuple[str, str | None, str | None, list[str]]:
 
 def starts_with_lead(text: str) -> bool:
     """True if a paragraph opens with 本报讯/新华社…电: an article's first paragraph."""
-    return bool(_LEAD.match(text))
+    return text[:1] in _LEAD_FIRST and _LEAD.match(text) is not None

@@ -48,6 +48,13 @@ _DATE_PREFIX = re.compile(r"^(?:\d{4}年|\d{1,2}月|\d{4}[—\-~～]|[一二三�
 _CONTINUATION = re.compile(r"^[（(]?\s*(?:上接|下转|紧接|转第|接第|转\s*\d|续\s*\d)[^）)]{0,10}[版页]\s*[）)]?$")
 _TRAILER = re.compile(r"(?:转自|来源|稿件来源|原文链接)[：:].*$")
 _TRAILER_SPLIT = re.compile(r"(?<=[。！？”])\s*(转自[：:][^。]{1,30}?(?:\s*原文链接[：:]\S*)?)\s*$")
+# first characters the anchored patterns can start with (a set test skips the regex call;
+# _CONTINUATION may also start with white space)
+_CONTINUATION_FIRST = frozenset("（(上下紧转接续")
+_TRAILER_FIRST = frozenset("转来稿原")
+_EDITOR_FIRST = frozenset("（(责编校美")
+_CAPTION_FIRST = frozenset("图上下左右（(")
+_CAPTION_PREFIXES = ("图", "（图", "(图", "上图", "下图")
 _EDITOR = re.compile(r"^[（(]?(?:责任编辑|编辑|责编|校对|美编)[：:]\s*\S{1,12}[）)]?$")
 
 
@@ -60,21 +67,23 @@ def furniture_kind(line: str) -> str | None:
         return "section_label"
     if line in BANNERS or (n <= 14 and _BANNER_SHAPE.match(line)):
         return "banner"
-    if _CONTINUATION.match(line):
+    first = line[0]
+    if (first in _CONTINUATION_FIRST or first.isspace()) and _CONTINUATION.match(line):
         return "continuation"
-    if _TRAILER.match(line) or "原文链接" in line:
+    if (first in _TRAILER_FIRST and _TRAILER.match(line)) or "原文链接" in line:
         return "source_trailer"
-    if _EDITOR.match(line):
+    if first in _EDITOR_FIRST and _EDITOR.match(line):
         return "other"
+    # the cheap (string) tests of each conjunction first
     if (
-        (_CAPTION_START.match(line) or _CAPTION_END.search(line))
-        and (line.startswith(("图", "（图", "(图", "上图", "下图")) or n <= 40)
+        (line.startswith(_CAPTION_PREFIXES) or n <= 40)
+        and ((first in _CAPTION_FIRST and _CAPTION_START.match(line)) or _CAPTION_END.search(line))
         and (not _ENDS_SENTENCE.search(line) or line.startswith("图为"))
     ):
         return "caption"
     # a chart/table title: either carries a unit, or starts with a period and
     # ends in a statistics noun (…同比增长速度)
-    if not _SENTENCE_PUNCT.search(line) and (_CHART_UNIT.search(line) or _CHART_STAT.match(line)) and ("单位" in line or _DATE_PREFIX.match(line)):
+    if ("单位" in line or _DATE_PREFIX.match(line)) and not _SENTENCE_PUNCT.search(line) and (_CHART_UNIT.search(line) or _CHART_STAT.match(line)):
         return "chart_title"
     return None
 

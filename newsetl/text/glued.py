@@ -28,7 +28,6 @@ from collections.abc import Iterable
 import rjieba
 
 from newsetl.text import bylines
-from newsetl.text.repair import bigrams
 
 MIN_HEAD = 6  # a glued heading has at least this many characters
 MAX_HEAD = 64  # kicker + title can be long; longer runs are prose
@@ -103,39 +102,54 @@ def _heading_ok(t: str) -> bool:
 
 
 def _guess(body: str, b: int, c: str) -> int | None:
-    """Best end of a marker-less heading at the start of clause ``c`` (offset ``b``), or None."""
+    """Best end of a marker-less heading at the start of clause ``c`` (offset ``b``), or None.
+
+    A candidate end ``k`` splits ``c`` into the heading ``c[:k]`` and the rest ``c[k:]``;
+    the rest is looked at in place (its first character, patterns matched at ``k``).
+    """
     sp = _CJK_SPACE.search(c, 2)
-    bounds = _bounds(c)
+    upper = min(MAX_HEAD, len(c) - 4)  # the rest keeps >= 4 characters
     after = before = None
     best, best_k = GUESS_BAR, None
-    for k in sorted(bounds):
-        if k < MIN_HEAD or k > min(MAX_HEAD, len(c) - 4):
+    for k in sorted(x for x in _bounds(c) if MIN_HEAD <= x <= upper):
+        ch = c[k]
+        cjk = "\u4e00" <= ch <= "\u9fff"
+        if not cjk and not ch.isdigit():
             continue
-        t, rest = c[:k], c[k:]
-        if not _CJK.match(rest) and not rest[:1].isdigit():
-            continue
+        if sp is not None and k <= sp.start() + 2:
+            continue  # a space after the cut: the heading runs on past it
         s = 0.0
-        if _OPENER.match(rest):
+        if _OPENER.match(c, k):
             s += 2.0
-        if len(rest) >= 3 and _CJK.match(rest) and rest[:3] in t:
+        if cjk and c.find(c[k : k + 3], 0, k) >= 0:
             s += 1.5  # the lead repeats a word of the title
         if sp is not None:
-            if k <= sp.start() + 2:
-                continue  # a space after the cut: the heading runs on past it
             h1, h2 = sp.start() + 1, k - sp.end() + 1
             if 0.6 <= h2 / h1 <= 1.8:
                 s += 1.0 if abs(h2 - h1) > 1 else 2.0  # title halves of (nearly) equal length
         if s + 2.0 <= best:
             continue  # vocabulary (at most +2) cannot lift it over the best so far
-        hb = bigrams(t)
+        # the heading's CJK bigrams (repair.bigrams) found in the CJK text after/before it: a
+        # bigram is in the other text's bigram set exactly when it is a substring of its CJK
+        # characters, so a few substring tests replace building the two sets
+        hb = _cjk_pairs(c[:k])
         if hb:
             if after is None or before is None:
-                after = bigrams(body[b + len(c) : b + len(c) + 200])
-                before = bigrams(body[max(0, b - 200) : b])
-            s += 2.0 * (len(hb & after) - len(hb & before)) / len(hb)
+                after = _NON_CJK.sub("", body[b + len(c) : b + len(c) + 200])
+                before = _NON_CJK.sub("", body[max(0, b - 200) : b])
+            s += 2.0 * (sum(1 for x in hb if x in after) - sum(1 for x in hb if x in before)) / len(hb)
         if s > best:
             best, best_k = s, k
     return best_k
+
+
+_NON_CJK = re.compile("[^\u4e00-\u9fff]+")  # all but the characters repair.bigrams keeps
+
+
+def _cjk_pairs(text: str) -> set[str]:
+    """:func:`repair.bigrams` of ``text`` as two-character strings."""
+    s = _NON_CJK.sub("", text)
+    return {s[i : i + 2] for i in range(len(s) - 1)}
 
 
 def _one_sentence_end(text: str) -> str:
@@ -156,15 +170,15 @@ def glued_cuts(body: str, starts_after: Iterable[int] = ()) -> dict[int, str]:
     cuts: dict[int, str] = {}
     m0 = _FIRST_CLAUSE.match(body)
     starts = [(0, m0.end())] if m0 else []
-    starts += [(m.start(1), m.end(1)) for m in _LONG_CLAUSE.finditer(_one_sentence_end(body))]
+    starts += [m.span(1) for m in _LONG_CLAUSE.finditer(_one_sentence_end(body))]
     for b in starts_after:  # after a closing signature （耀 文）: a sentence starts
         m = _FIRST_CLAUSE.match(body, b)
         if m:
             starts.append((b, m.end()))
     for b, e in starts:
-        c = body[b:e]
-        if not _TRIGGER.search(c, MIN_HEAD - 2):
+        if not _TRIGGER.search(body, b + MIN_HEAD - 2, e):  # as in body[b:e] from MIN_HEAD - 2 (no slice)
             continue
+        c = body[b:e]
         if _marked(body, b, c, cuts):
             continue
         k = _guess(body, b, c)

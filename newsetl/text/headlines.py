@@ -26,13 +26,16 @@ def is_heading_like(line: str, md_level: int = 0) -> bool:
     """Short, punctuation-free line: a title, kicker, subtitle or subhead."""
     if md_level:
         return True
-    if not line or len(line) > MAX_HEADING or _SENTENCE_PUNCT.search(line) or _BAD_END.search(line):
+    # every test below can only reject: the string tests run before the regex scans
+    if not line or len(line) > MAX_HEADING:
         return False
-    if _TURN.match(line) or ("，" in line and line.endswith("？")):
-        return False  # a Q&A question, not a heading
     comma = line.find("，")
-    if line.count("，") >= 2 or 0 <= comma <= 5:
+    if 0 <= comma <= 5 or line.count("，") >= 2:
         return False  # prose cut short (据介绍，… / 2月21日，…): titles rarely open with a short clause
+    if comma >= 0 and line.endswith("？"):
+        return False  # a Q&A question, not a heading
+    if _SENTENCE_PUNCT.search(line) or _BAD_END.search(line) or _TURN.match(line):
+        return False
     return bool(_CJK.search(line))
 
 

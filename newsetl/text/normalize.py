@@ -48,7 +48,9 @@ _WS = re.compile(r"[ ]{2,}")
 _SPACE_NEAR_PUNCT = re.compile(rf"  *(?=[{_PUNCT_CLASS}])| (?<=[{_PUNCT_CLASS}] ) *")
 # Literal-first patterns only: a regex that starts with a lookbehind or an
 # alternation is tried at every position and costs ~10x on a 17 KB page.
-_NUM_SEP = re.compile("[，：](?=\\d)")
+# a separator before a digit (rewritten back to ASCII after one: see _num_sep)
+_COMMA_NUM = re.compile("，(?=\\d)")
+_COLON_NUM = re.compile("：(?=\\d)")
 _SIMPLE = ((",", "，"), (":", "："), (";", "；"), ("?", "？"), ("!", "！"))
 # parentheses whose content is not pure ASCII become Chinese ones
 _PARENS = re.compile(r"\(([^()\n]{1,80})\)")
@@ -66,18 +68,29 @@ def normalize_page(page: str) -> str:
     """``unify_punctuation(fold_width(page))``, with a single scan when the page needs neither.
 
     The scan is a table lookup per code point in numpy: a regex character class of
-    non-ASCII characters costs a function call per character of the page.
+    non-ASCII characters costs a function call per character of the page. It also
+    tells whether there is anything to fold (so ``fold_width`` need not scan again).
     """
     codes = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if not _fold_or_punct_table().take(np.minimum(codes, 0xFFFF)).any() and "..." not in page:
+    flags = _fold_or_punct_table().take(codes, mode="clip")  # clip: larger code points look up U+FFFF
+    if not flags.any() and "..." not in page:
         return page
-    return unify_punctuation(fold_width(page))
+    return unify_punctuation(page.translate(_TRANSLATE) if (flags & 1).any() else page)
 
 
 @functools.cache
 def _fold_or_punct_table() -> np.ndarray:
-    """BMP code point -> in ``_FOLD_OR_PUNCT`` (U+FFFF, where larger code points are looked up, is not)."""
-    return np.array([_FOLD_OR_PUNCT.fullmatch(chr(cp)) is not None for cp in range(0x10000)], dtype=bool)
+    """BMP code point -> 1 if in ``_NEEDS_FOLD``, 2 if an ASCII character of ``_FOLD_OR_PUNCT``, else 0.
+
+    U+FFFF, where larger code points are looked up, is in neither.
+    """
+    return np.array(
+        [
+            1 if _NEEDS_FOLD.fullmatch(chr(cp)) else 2 if _FOLD_OR_PUNCT.fullmatch(chr(cp)) else 0
+            for cp in range(0x10000)
+        ],
+        dtype=np.uint8,
+    )
 
 
 def fold_width(text: str) -> str:
@@ -89,6 +102,11 @@ def fold_width(text: str) -> str:
 def _paren(m: re.Match[str]) -> str:
     inner = m.group(1)
     return m.group(0) if inner.isascii() else f"（{inner}）"
+
+
+def _dquote(m: re.Match[str]) -> str:
+    """``"…"`` -> ``“…”`` (a function: a template is expanded in Python on every match)."""
+    return f"“{m.group(1)}”"
 
 
 def _num_sep(m: re.Match[str]) -> str:
@@ -103,11 +121,17 @@ def unify_punctuation(text: str) -> str:
     for a, b in _SIMPLE:  # str.replace runs in C; translate() with a dict does not
         if a in text:
             text = text.replace(a, b)
-    text = _NUM_SEP.sub(_num_sep, text)  # 1,200 and 10:30 stay ASCII
+    # 1,200 and 10:30 stay ASCII: one pass per separator, each pattern starting with its
+    # literal (found by a fast scan; the class [，：] is tested at every character). The
+    # passes are independent: neither separator is a digit, before or after the rewrite.
+    if "，" in text:
+        text = _COMMA_NUM.sub(_num_sep, text)
+    if "：" in text:
+        text = _COLON_NUM.sub(_num_sep, text)
     if "：//" in text:
         text = text.replace("：//", "://")
     text = _PARENS.sub(_paren, text)
-    text = _DQUOTES.sub(r"“\1”", text)
+    text = _DQUOTES.sub(_dquote, text)
     return _ELLIPSIS.sub("……", text)
 
 
@@ -151,7 +175,7 @@ def content_keys(texts: list[str]) -> list[str]:
     if not texts or joined.count("\x00") != len(texts) - 1:
         return [content_key(t) for t in texts]
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    keep = _content_table().take(np.minimum(codes, 0xFFFF))  # take(): ~3x faster than [] with uint32
+    keep = _content_table().take(codes, mode="clip")  # take(): ~3x faster than [] with uint32; clip: > U+FFFF looks up U+FFFF
     kept = codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
     return kept.split("\x00")
 

@@ -147,18 +147,26 @@ def page_pieces(page: str) -> list[Piece]:
     if len(folded) != len(raws):  # cannot happen (no rule adds/removes newlines); stay safe
         folded = [unify_punctuation(fold_width(r)) for r in raws]
     for line_no, (raw, pre) in enumerate(zip(raws, folded, strict=True), 1):
-        if not pre.strip():
+        clean = pre.strip()
+        if not clean:
             continue
-        body, md = strip_heading_marker(pre)
-        clean = collapse_spaces(body)
+        md = 0
+        if "#" in clean:
+            body, md = strip_heading_marker(pre)
+            clean = collapse_spaces(body)
+        elif " " in clean:
+            clean = collapse_spaces(clean)  # the same as collapse_spaces(pre): it strips first
         if clean:
             lines.append((line_no, raw, clean, md))
-    labels = _turn_labels("\n".join(c for _, _, c, _ in lines)) if ("：" in page or ":" in page) else set()
+    labels = _turn_labels("\n".join([c for _, _, c, _ in lines])) if ("：" in page or ":" in page) else set()
     pieces: list[Piece] = []
     for line_no, raw, clean, md in lines:
-        parts = _split_long(clean, labels, len(clean) > FLAT_LINE) if len(clean) > 60 else [(clean, None)]
-        for text, forced in parts:
-            pieces.append(Piece(idx=len(pieces), line_no=line_no, raw=raw.strip(), text=text, md=md, kind=forced or ""))
+        if len(clean) > 60:
+            raw = raw.strip()
+            for text, forced in _split_long(clean, labels, len(clean) > FLAT_LINE):
+                pieces.append(Piece(len(pieces), line_no, raw, text, md, forced or ""))
+        else:
+            pieces.append(Piece(len(pieces), line_no, raw.strip(), clean, md, ""))
     _classify(pieces)
     return pieces
 

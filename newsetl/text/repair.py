@@ -39,6 +39,7 @@ _TERMINAL = re.compile(r"(?:[。！？；…：]|[。！？…][”’」』）)
 _TERMINAL_LAST = frozenset("。！？；…：!?.")  # the alternatives of _TERMINAL, for is_open
 _CLOSERS = "”’」』）)"
 _TERMINAL_BEFORE_CLOSER = frozenset("。！？…")
+_NOT_PLAIN_END = _TERMINAL_LAST | frozenset(_CLOSERS) | {"\n"}  # the only last characters _ends_sentence looks further at
 # characters/words that cannot open a sentence (particles, suffixes, the
 # second half of common compounds); kept short on purpose
 NON_INITIAL_CHARS = frozenset("的了着得们性者之等及")
@@ -51,6 +52,19 @@ _INITIAL = re.compile(
     r"\d{4}年|近日|日前|目前|此外|同时|另外|会议|今年|去年|随着|为了|对于|首先|其次|最后|一是|二是|三是|四是|五是)"
 )
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+# start_shape's tests in one pattern, tried in the same order (the first alternative that
+# matches names the shape): one regex call per piece instead of up to three
+_SHAPE = re.compile(
+    "|".join(
+        (
+            f"(?P<punct>{_PUNCT_START.pattern[1:]})",
+            f"(?P<short>{_SHORT_FIRST_CLAUSE.pattern[1:]})",
+            f"(?P<non_initial>[{''.join(sorted(NON_INITIAL_CHARS))}])",
+            f"(?P<initial>{_INITIAL.pattern[1:]})",
+        )
+    )
+)
+_SHAPE_SCORE = {"punct": 3.0, "short": 1.5, "non_initial": 1.5, "initial": -2.5}
 
 
 def is_open(text: str) -> bool:
@@ -59,7 +73,12 @@ def is_open(text: str) -> bool:
     Same as ``not _TERMINAL.search(text)``, looking at the end only (a search
     for an end-anchored pattern tries every position of the text).
     """
-    return bool(text) and not (_ends_sentence(text) or (text[-1] == "\n" and _ends_sentence(text[:-1])))
+    if not text:
+        return False
+    last = text[-1]
+    if last not in _NOT_PLAIN_END:
+        return True  # the common case: a piece ending in a character that ends no sentence
+    return not (_ends_sentence(text) or (last == "\n" and _ends_sentence(text[:-1])))
 
 
 def _ends_sentence(text: str) -> bool:
@@ -121,44 +140,51 @@ def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tupl
     boundary has no word across it; otherwise the token spanning it is checked
     as in :func:`cross_word`.
     """
-    lefts = [(h, _block_end(text[-6:])) for h, text in heads.items() if "\u4e00" <= text[-1:] <= "\u9fff"]
-    rights = [(t, _block_start(text[:6])) for t, text in tails.items() if "\u4e00" <= text[:1] <= "\u9fff"]
-    if not lefts or not rights:
+    # pairs are segmented once per distinct (head end, tail start): equal strings cut alike
+    # (short tail starts cut at a comma repeat on a page: 但是， / 同时，)
+    left_ids: dict[str, list[int]] = {}
+    for h, text in heads.items():
+        if "\u4e00" <= text[-1:] <= "\u9fff":
+            left_ids.setdefault(_block_end(text[-6:]), []).append(h)
+    right_ids: dict[str, list[int]] = {}
+    for t, text in tails.items():
+        if "\u4e00" <= text[:1] <= "\u9fff":
+            right_ids.setdefault(_block_start(text[:6]), []).append(t)
+    if not left_ids or not right_ids:
         return {}
-    # one block per head: its end glued to each tail start in turn, NUL between pairs
-    right_texts = [r for _, r in rights]
-    blocks = [left + ("\x00" + left).join(right_texts) for _, left in lefts]
+    lefts = list(left_ids)
+    right_texts = list(right_ids)
+    # one block per head end: glued to each tail start in turn, NUL between pairs
+    blocks = [left + ("\x00" + left).join(right_texts) for left in lefts]
     # offset of each pair's cut in the joined text, pairs in (head, tail) order: a block
     # holds k copies of the head end and k tail starts (each with its NUL) before pair k
-    n_left = np.array([len(left) for _, left in lefts])[:, None]
-    tail_before = np.cumsum([0] + [len(r) + 1 for r in right_texts])
-    block_start = np.cumsum([0] + [len(b) + 1 for b in blocks[:-1]])[:, None]
-    at = (block_start + n_left * np.arange(1, len(rights) + 1) + tail_before[:-1]).ravel()
+    n_left = np.array([len(left) for left in lefts])[:, None]
+    tail_before = np.array([0] + [len(r) + 1 for r in right_texts]).cumsum()  # methods: no numpy wrapper layer
+    block_start = np.array([0] + [len(b) + 1 for b in blocks[:-1]]).cumsum()[:, None]
+    at = (block_start + n_left * np.arange(1, len(right_texts) + 1) + tail_before[:-1]).ravel()
     tokens = rjieba.cut("\x00".join(blocks), False)  # no HMM: only dictionary words count
-    ends = np.cumsum(np.fromiter(map(len, tokens), np.int64, len(tokens)))
-    first_end = np.searchsorted(ends, at)  # the first token ending at or after each cut
+    ends = np.fromiter(map(len, tokens), np.int64, len(tokens)).cumsum()
+    first_end = ends.searchsorted(at)  # the first token ending at or after each cut
     out: dict[tuple[int, int], str] = {}
-    for i in np.flatnonzero(ends[first_end] != at).tolist():  # cuts inside a token
+    for i in (ends[first_end] != at).nonzero()[0].tolist():  # cuts inside a token
         tok = tokens[first_end[i]]
         if len(tok) >= 2 and _CJK_RUN.fullmatch(tok) and rjieba.has_word(tok):
-            h, t = divmod(i, len(rights))
-            out[lefts[h][0], rights[t][0]] = tok
+            li, ri = divmod(i, len(right_texts))
+            for h in left_ids[lefts[li]]:
+                for t in right_ids[right_texts[ri]]:
+                    out[h, t] = tok
     return out
 
 
 def start_shape(text: str) -> float:
-    """How much the start of a piece looks like a sentence continuation (+) or opener (-)."""
-    if not text:
-        return 0.0
-    if _PUNCT_START.match(text):
-        return 3.0
-    if _SHORT_FIRST_CLAUSE.match(text):
-        return 1.5
-    if text[0] in NON_INITIAL_CHARS:
-        return 1.5
-    if _INITIAL.match(text):
-        return -2.5
-    return 0.0
+    """How much the start of a piece looks like a sentence continuation (+) or opener (-).
+
+    In order: punctuation or a closing mark (3.0), a clause of <= 4 characters ending a
+    sentence (1.5), a particle/suffix that cannot open a sentence (1.5), a paragraph
+    opener (-2.5); else 0.
+    """
+    m = _SHAPE.match(text)
+    return _SHAPE_SCORE[m.lastgroup] if m is not None else 0.0  # type: ignore[index]
 
 
 def bigrams(text: str) -> frozenset[int]:
@@ -170,7 +196,7 @@ def bigrams(text: str) -> frozenset[int]:
     half the cost of a set of character tuples, the same set operations.
     """
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = codes[(codes >= 0x4E00) & (codes <= 0x9FFF)]  # CJK only (U+4E00..U+9FFF)
+    codes = codes[(codes - 0x4E00) < 0x5200]  # CJK only (U+4E00..U+9FFF; lower codes wrap round to large ones)
     return frozenset(((codes[:-1] << 16) | codes[1:]).tolist())
 
 
@@ -192,33 +218,31 @@ def overlaps3(a: str, b: str, c: str) -> tuple[float, float, float]:
     For texts of a few hundred characters, Python sets cost ~50 ns a bigram to
     build; here the bigrams of all three texts are tagged with their text,
     sorted together and counted in numpy, giving the same set sizes and
-    intersections (so the same floats) in about half the time.
+    intersections (so the same floats) in about half the time. The three texts
+    are encoded and filtered as one (a bigram across two of them is dropped by
+    its tags), and the distinct bigrams are counted by tag combination at once.
     """
-    tagged = np.concatenate([(_bigram_codes(t) << 3) | tag for t, tag in ((a, 1), (b, 2), (c, 4))])
+    cps = np.frombuffer((a + b + c).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    keep = (cps >= 0x4E00) & (cps <= 0x9FFF)  # CJK only (U+4E00..U+9FFF)
+    tag = _TAGS3.repeat((len(a), len(b), len(c)))[keep]
+    k = cps[keep].astype(np.uint64)
+    tagged = ((((k[:-1] << 16) | k[1:]) << 3) | tag[:-1])[tag[:-1] == tag[1:]]
     if not tagged.size:
         return 0.0, 0.0, 0.0
     tagged.sort()
     code = tagged >> 3
-    starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
+    starts = np.concatenate(([True], code[1:] != code[:-1])).nonzero()[0]
     tags = np.bitwise_or.reduceat(tagged & 7, starts)  # which texts hold each distinct bigram
-    n_a, n_b, n_c = _count(tags & 1), _count(tags & 2), _count(tags & 4)
+    cnt = np.bincount(tags.astype(np.intp), minlength=8).tolist()  # Python ints: same rounding as sets
+    n_a, n_b, n_c = cnt[1] + cnt[3] + cnt[5] + cnt[7], cnt[2] + cnt[3] + cnt[6] + cnt[7], cnt[4] + cnt[5] + cnt[6] + cnt[7]
     return (
-        _cosine(_count((tags & 3) == 3), n_a, n_b),
-        _cosine(_count((tags & 6) == 6), n_c, n_b),
-        _cosine(_count((tags & 5) == 5), n_c, n_a),
+        _cosine(cnt[3] + cnt[7], n_a, n_b),
+        _cosine(cnt[6] + cnt[7], n_c, n_b),
+        _cosine(cnt[5] + cnt[7], n_c, n_a),
     )
 
 
-def _count(mask: np.ndarray) -> int:
-    """Non-zero entries, as a Python int (numpy ints would round the cosine differently)."""
-    return int(np.count_nonzero(mask))
-
-
-def _bigram_codes(text: str) -> np.ndarray:
-    """The bigrams of :func:`bigrams` in text order (with repeats), as uint64."""
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = codes[(codes >= 0x4E00) & (codes <= 0x9FFF)].astype(np.uint64)
-    return (codes[:-1] << 16) | codes[1:]
+_TAGS3 = np.array([1, 2, 4], dtype=np.uint64)
 
 
 def join_text(head: str, tail: str) -> str:

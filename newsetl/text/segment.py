@@ -74,7 +74,15 @@ class _Draft:
         return None
 
     def tail_text(self, n: int = 3) -> str:
-        return "".join(p.text for p in self.text_paras()[-n:])
+        """The last ``n`` text paragraphs, joined (found from the end)."""
+        out: list[str] = []
+        for p in reversed(self.paras):
+            if p.kind == "text":
+                out.append(p.text)
+                if len(out) == n:
+                    break
+        out.reverse()
+        return "".join(out)
 
 
 class _Page:
@@ -118,6 +126,12 @@ class _Page:
                 last = self.p[j]
         self._prev, self._next = prev, nxt
 
+    def content_neighbours(self) -> tuple[list[Piece | None], list[Piece | None]]:
+        """The previous and next content piece of every piece (see ``index_content``)."""
+        if self._prev is None or self._next is None:
+            self.index_content()
+        return self._prev, self._next  # type: ignore[return-value]
+
     def prev_content(self, i: int) -> Piece | None:
         """Previous piece that is not furniture or a set-aside copy."""
         if self._prev is not None:
@@ -154,12 +168,7 @@ def _mark_duplicates(page: _Page) -> None:
     page.index_content()  # kinds are final from here on
 
 
-def _opener(page: _Page, t: Piece) -> bool:
-    """True when a piece is the first text after a heading/byline (an article's first paragraph)."""
-    prev = page.prev_content(t.idx)
-    return prev is None or prev.kind in ("heading", "byline_top", "author")
-
-
+_OPENS = ("heading", "byline_top", "author")  # kinds after which text opens an article (an opener)
 _CTX_STOP = frozenset(("heading", "byline_top", "author", "byline_end"))
 
 
@@ -177,7 +186,7 @@ def _article_before(page: _Page, i: int, cap: int | None = None) -> frozenset:
             n += len(x.text)
             if n >= cap or page.lead(j):
                 break
-    return frozenset().union(*sets)
+    return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
 
 def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
@@ -194,7 +203,7 @@ def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
             n += len(x.text)
             if n >= cap or (j != t and repair.is_open(x.text)):
                 break
-    return frozenset().union(*sets)
+    return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
 
 def _choose_joins(page: _Page) -> dict[int, int]:
@@ -204,13 +213,14 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     if not heads:
         return {}
 
-    # per-piece features computed once (pairs are heads x tails)
+    # per-piece features computed once (pairs are heads x tails); a lead paragraph is no tail
+    tails = [t for t in tails if not page.lead(t)]
     shape = {t: repair.start_shape(p[t].text) for t in tails}
-    lead = {t for t in tails if page.lead(t)}
-    nxt_of = {h: page.next_content(h) for h in heads}
-    prev_of = {t: page.prev_content(t) for t in tails}
-    opener = {t for t in tails if _opener(page, p[t])}
-    tails = [t for t in tails if t not in lead]
+    page_prev, page_next = page.content_neighbours()
+    nxt_of = {h: page_next[h] for h in heads}
+    prev_of = {t: page_prev[t] for t in tails}
+    # _opener: the first text after a heading/byline (an article's first paragraph)
+    opener = {t for t in tails if prev_of[t] is None or prev_of[t].kind in _OPENS}  # type: ignore[union-attr]
     # the dictionary word across each head/tail cut, for all pairs at once (absent: none)
     cross = repair.cross_words({h: p[h].text for h in heads}, {t: p[t].text for t in tails})
     head_bg: dict[int, frozenset] = {}
@@ -220,7 +230,7 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     def loose_heading(h: int) -> bool:
         # a heading-like head that sits after text and before another heading
         # block (not its own body, byline or lead): a short paragraph cut
-        before, nxt = page.prev_content(h), nxt_of[h]
+        before, nxt = page_prev[h], nxt_of[h]
         return (
             before is not None and before.kind == "text"
             and (nxt is None or nxt.kind == "byline_end" or (nxt.kind == "heading" and not headlines.is_subtitle(nxt.text)))
@@ -398,16 +408,18 @@ def _topic_shift(page: _Page, cur: _Draft, group: list[Piece], start: int) -> bo
     return score < TOPIC_SHIFT
 
 
-def _add_text(page: _Page, d: _Draft, piece: Piece, joins_rev: dict[int, int], text: str) -> None:
-    head = joins_rev.get(piece.idx)
-    if head is not None and d.paras and d.paras[-1].kind == "text" and d.paras[-1].pieces[-1] == head:
-        last = d.paras[-1]
+def _add_text(page: _Page, d: _Draft, piece: Piece, head: int | None) -> None:
+    """Add a text piece to a draft: joined to its paragraph when it is the tail of that paragraph's last piece."""
+    paras = d.paras
+    if head is not None and paras and paras[-1].kind == "text" and paras[-1].pieces[-1] == head:
+        last = paras[-1]
         hp = page.p[head]
+        text = piece.text
         d.joins.append(Join(head=hp.text[-12:], tail=text[:12], distance=piece.line_no - hp.line_no))
         last.text = repair.join_text(last.text, text)
         last.pieces.append(piece.idx)
     else:
-        d.paras.append(_Para(text=text, kind="text", pieces=[piece.idx]))
+        paras.append(_Para(piece.text, "text", [piece.idx]))
     d.raws.setdefault(piece.line_no, piece.raw)
 
 
@@ -506,7 +518,7 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
             cur = new(i, "lead" if page.lead(i) else "orphan")
         elif page.lead(i) and cur.text_paras():
             cur = new(i, "lead")
-        _add_text(page, cur, x, joins_rev, x.text)
+        _add_text(page, cur, x, head)
         owner[x.idx] = cur
         i += 1
     return drafts, furniture, owner
@@ -540,20 +552,19 @@ def _article_id(doc_id: str, position: int, title: str | None, body: str) -> str
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
 
 
-def _para_key(page: _Page, para: _Para) -> str:
-    """Content key of a paragraph: its piece's, unless joins changed the text."""
-    if len(para.pieces) == 1:
-        piece = page.p[para.pieces[0]]
-        if piece.text == para.text:
-            return piece.key
-    return content_key(para.text)
-
-
 def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | None:
     # de-duplicate whole paragraphs again after repair (copies of joined text)
-    keys = [_para_key(page, x) if x.kind == "text" else "" for x in d.paras]
+    pieces = page.p
+    keys = []
+    for x in d.paras:  # content key of each text paragraph: its piece's, unless joins changed the text
+        if x.kind != "text":
+            keys.append("")
+        elif len(x.pieces) == 1 and pieces[x.pieces[0]].text == x.text:
+            keys.append(pieces[x.pieces[0]].key)
+        else:
+            keys.append(content_key(x.text))
     dropped = find_duplicates(keys)
-    paras = [x for j, x in enumerate(d.paras) if j not in dropped]
+    paras = [x for j, x in enumerate(d.paras) if j not in dropped] if dropped else list(d.paras)
     dups = d.dups + len(dropped)
     kicker, title, subtitle = headlines.split_heading_block([g.text for g in d.heading]) if d.heading else (None, None, None)
     source_label = d.source_label
@@ -567,7 +578,7 @@ def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | Non
             source_label = label if source_label is None else f"{label}；{source_label}"
             dateline = dl
             names += [n for n in reporters if n not in names]
-    paragraphs = [Paragraph(text=x.text, kind=x.kind) for x in paras if x.text]
+    paragraphs = [Paragraph(x.text, x.kind) for x in paras if x.text]
     if not any(x.kind == "text" for x in paragraphs):
         return None
     body = "\n".join(x.text for x in paragraphs)
