@@ -66,8 +66,8 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
             totals.add(part)
             if prestart_workers and new_chars < PARALLEL_MIN_CHARS:
                 new_chars += sum(len(d.text) for d in part.decoded)
-                if new_chars >= PARALLEL_MIN_CHARS:
-                    prestart_pool(prestart_workers)
+                if new_chars >= PARALLEL_MIN_CHARS and prestart_pool(prestart_workers):
+                    get_run_logger().info("text workers (%d) started to warm up during ingest", prestart_workers)
             yield part, mtimes  # written, then dropped: memory bounded by one part
 
     from newsetl.warehouse.recovery import append_raw_log
