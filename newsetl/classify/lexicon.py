@@ -71,6 +71,7 @@ class Automaton:
         self.keys = list(self.payloads)
         self._values = list(self.payloads.values())
         self.size = len(self.keys)
+        self._bytes: ahocorasick_rs.BytesAhoCorasick | None = None
         self._ac = (
             ahocorasick_rs.AhoCorasick(
                 self.keys, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST, implementation=_DFA
@@ -81,6 +82,14 @@ class Automaton:
 
     def __len__(self) -> int:
         return self.size
+
+    def bytes_automaton(self) -> ahocorasick_rs.BytesAhoCorasick:
+        """The same keys over UTF-8 bytes (same leftmost-longest matches, byte offsets); built on first use."""
+        if self._bytes is None:
+            self._bytes = ahocorasick_rs.BytesAhoCorasick(
+                [k.encode("utf-8") for k in self.keys], matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST, implementation=_DFA
+            )
+        return self._bytes
 
     def iter_longest(self, text: str) -> Iterator[tuple[int, int, str, object]]:
         """Leftmost-longest, non-overlapping matches: ``(start, end, key, payload)``."""
@@ -93,11 +102,14 @@ class Automaton:
 def count_keys(automaton: Automaton, text: str) -> Counter[str]:
     """key -> occurrences over :meth:`Automaton.iter_longest`'s matches, in order of first match.
 
-    For callers that need no positions (topic scores): the counting is done in C.
+    For callers that need no positions (topic scores): the scan runs over the UTF-8
+    bytes (no byte -> character offset mapping, ~20 % less than the ``str`` scan) and
+    the counting is done in C.
     """
     if automaton._ac is None or not text:
         return Counter()
-    return Counter(map(automaton.keys.__getitem__, map(itemgetter(0), automaton._ac.find_matches_as_indexes(text))))
+    hits = automaton.bytes_automaton().find_matches_as_indexes(text.encode("utf-8"))
+    return Counter(map(automaton.keys.__getitem__, map(itemgetter(0), hits)))
 
 
 class LexiconSet:
