@@ -65,8 +65,11 @@ def _truncated_copies(
         if len(k) >= min_copy:
             by_head.setdefault(k[:min_copy], []).append(i)
             by_tail.setdefault(k[-min_copy:], []).append(i)
+    # only a text sharing its head or its tail with another can be a copy of (or copied by) it
+    shared = {i for g in by_head.values() if len(g) > 1 for i in g}
+    shared.update(i for g in by_tail.values() if len(g) > 1 for i in g)
     for k, i in first_seen.items():
-        if len(k) < min_copy or i in dropped:
+        if i not in shared or i in dropped:  # (shorter texts are in no group)
             continue
         for j in by_head.get(k[:min_copy], ()):
             if j != i and j not in dropped and len(keys[j]) > len(k) and keys[j].startswith(k):

@@ -111,19 +111,19 @@ class _Page:
 
     def index_content(self) -> None:
         """Record every piece's content neighbours; call when no piece changes kind any more."""
-        n = len(self.p)
-        prev: list[Piece | None] = [None] * n
-        nxt: list[Piece | None] = [None] * n
+        prev: list[Piece | None] = []
         last: Piece | None = None
-        for j in range(n):
-            prev[j] = last
-            if self.p[j].kind not in ("furniture", "dup"):
-                last = self.p[j]
+        for x in self.p:
+            prev.append(last)
+            if x.kind != "furniture" and x.kind != "dup":
+                last = x
+        nxt: list[Piece | None] = []
         last = None
-        for j in range(n - 1, -1, -1):
-            nxt[j] = last
-            if self.p[j].kind not in ("furniture", "dup"):
-                last = self.p[j]
+        for x in reversed(self.p):
+            nxt.append(last)
+            if x.kind != "furniture" and x.kind != "dup":
+                last = x
+        nxt.reverse()
         self._prev, self._next = prev, nxt
 
     def content_neighbours(self) -> tuple[list[Piece | None], list[Piece | None]]:
