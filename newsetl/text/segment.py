@@ -91,7 +91,8 @@ class _Page:
     def __init__(self, pieces: list[Piece]):
         self.p = pieces
         self._bg: dict[int, frozenset] = {}
-        self._lead: dict[int, bool] = {}
+        # bylines.starts_with_lead of every piece (asked ~2x per piece; piece texts are fixed from here on)
+        self.leads = [bylines.starts_with_lead(x.text) for x in pieces]
         # content neighbours of each piece, fixed once de-duplication has set the kinds
         self._prev: list[Piece | None] | None = None
         self._next: list[Piece | None] | None = None
@@ -103,11 +104,8 @@ class _Page:
         return b
 
     def lead(self, i: int) -> bool:
-        """``bylines.starts_with_lead`` of a piece's text (asked ~2x per piece, so kept)."""
-        v = self._lead.get(i)
-        if v is None:
-            v = self._lead[i] = bylines.starts_with_lead(self.p[i].text)
-        return v
+        """``bylines.starts_with_lead`` of a piece's text."""
+        return self.leads[i]
 
     def index_content(self) -> None:
         """Record every piece's content neighbours; call when no piece changes kind any more."""
@@ -184,7 +182,7 @@ def _article_before(page: _Page, i: int, cap: int | None = None) -> frozenset:
         if x.kind == "text" or j == i:
             sets.append(page.bg(j))
             n += len(x.text)
-            if n >= cap or page.lead(j):
+            if n >= cap or page.leads[j]:
                 break
     return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
@@ -196,7 +194,7 @@ def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
     n = 0
     for j in range(t, len(page.p)):
         x = page.p[j]
-        if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and page.lead(j))):
+        if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and page.leads[j])):
             break
         if x.kind in ("text", "heading"):
             sets.append(page.bg(j))
@@ -214,7 +212,8 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         return {}
 
     # per-piece features computed once (pairs are heads x tails); a lead paragraph is no tail
-    tails = [t for t in tails if not page.lead(t)]
+    leads = page.leads
+    tails = [t for t in tails if not leads[t]]
     shape = {t: repair.start_shape(p[t].text) for t in tails}
     page_prev, page_next = page.content_neighbours()
     nxt_of = {h: page_next[h] for h in heads}
@@ -515,8 +514,8 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
         if head is not None and head in owner:
             cur = owner[head]
         elif cur is None or cur.closed:
-            cur = new(i, "lead" if page.lead(i) else "orphan")
-        elif page.lead(i) and cur.text_paras():
+            cur = new(i, "lead" if page.leads[i] else "orphan")
+        elif page.leads[i] and cur.text_paras():
             cur = new(i, "lead")
         _add_text(page, cur, x, head)
         owner[x.idx] = cur
