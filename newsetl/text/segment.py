@@ -218,7 +218,7 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     page_prev, page_next = page.content_neighbours()
     nxt_of = {h: page_next[h] for h in heads}
     prev_of = {t: page_prev[t] for t in tails}
-    # _opener: the first text after a heading/byline (an article's first paragraph)
+    # openers: tails that are the first text after a heading/byline (an article's first paragraph)
     opener = {t for t in tails if prev_of[t] is None or prev_of[t].kind in _OPENS}  # type: ignore[union-attr]
     # the dictionary word across each head/tail cut, for all pairs at once (absent: none)
     cross = repair.cross_words({h: p[h].text for h in heads}, {t: p[t].text for t in tails})
