@@ -51,6 +51,8 @@ def _may_truncate(first_seen: dict[str, int], min_copy: int) -> bool:
     A prefix (suffix) copy shares its first (last) ``min_copy`` characters with the
     longer text, so without two long texts sharing a head or a tail there is none.
     """
+    if len(first_seen) < 2:
+        return False  # one text (an article of one paragraph) copies nothing
     long = [k for k in first_seen if len(k) >= min_copy]
     return len({k[:min_copy] for k in long}) < len(long) or len({k[-min_copy:] for k in long}) < len(long)
 
