@@ -51,6 +51,8 @@ def _may_truncate(first_seen: dict[str, int], min_copy: int) -> bool:
     A prefix (suffix) copy shares its first (last) ``min_copy`` characters with the
     longer text, so without two long texts sharing a head or a tail there is none.
     """
+    if len(first_seen) < 2:
+        return False  # one text (an article of one paragraph) copies nothing
     long = [k for k in first_seen if len(k) >= min_copy]
     return len({k[:min_copy] for k in long}) < len(long) or len({k[-min_copy:] for k in long}) < len(long)
 
@@ -65,8 +67,11 @@ def _truncated_copies(
         if len(k) >= min_copy:
             by_head.setdefault(k[:min_copy], []).append(i)
             by_tail.setdefault(k[-min_copy:], []).append(i)
+    # only a text sharing its head or its tail with another can be a copy of (or copied by) it
+    shared = {i for g in by_head.values() if len(g) > 1 for i in g}
+    shared.update(i for g in by_tail.values() if len(g) > 1 for i in g)
     for k, i in first_seen.items():
-        if len(k) < min_copy or i in dropped:
+        if i not in shared or i in dropped:  # (shorter texts are in no group)
             continue
         for j in by_head.get(k[:min_copy], ()):
             if j != i and j not in dropped and len(keys[j]) > len(k) and keys[j].startswith(k):

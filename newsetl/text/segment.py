@@ -91,7 +91,8 @@ class _Page:
     def __init__(self, pieces: list[Piece]):
         self.p = pieces
         self._bg: dict[int, frozenset] = {}
-        self._lead: dict[int, bool] = {}
+        # bylines.starts_with_lead of every piece (asked ~2x per piece; piece texts are fixed from here on)
+        self.leads = [bylines.starts_with_lead(x.text) for x in pieces]
         # content neighbours of each piece, fixed once de-duplication has set the kinds
         self._prev: list[Piece | None] | None = None
         self._next: list[Piece | None] | None = None
@@ -103,27 +104,24 @@ class _Page:
         return b
 
     def lead(self, i: int) -> bool:
-        """``bylines.starts_with_lead`` of a piece's text (asked ~2x per piece, so kept)."""
-        v = self._lead.get(i)
-        if v is None:
-            v = self._lead[i] = bylines.starts_with_lead(self.p[i].text)
-        return v
+        """``bylines.starts_with_lead`` of a piece's text."""
+        return self.leads[i]
 
     def index_content(self) -> None:
         """Record every piece's content neighbours; call when no piece changes kind any more."""
-        n = len(self.p)
-        prev: list[Piece | None] = [None] * n
-        nxt: list[Piece | None] = [None] * n
+        prev: list[Piece | None] = []
         last: Piece | None = None
-        for j in range(n):
-            prev[j] = last
-            if self.p[j].kind not in ("furniture", "dup"):
-                last = self.p[j]
+        for x in self.p:
+            prev.append(last)
+            if x.kind != "furniture" and x.kind != "dup":
+                last = x
+        nxt: list[Piece | None] = []
         last = None
-        for j in range(n - 1, -1, -1):
-            nxt[j] = last
-            if self.p[j].kind not in ("furniture", "dup"):
-                last = self.p[j]
+        for x in reversed(self.p):
+            nxt.append(last)
+            if x.kind != "furniture" and x.kind != "dup":
+                last = x
+        nxt.reverse()
         self._prev, self._next = prev, nxt
 
     def content_neighbours(self) -> tuple[list[Piece | None], list[Piece | None]]:
@@ -184,7 +182,7 @@ def _article_before(page: _Page, i: int, cap: int | None = None) -> frozenset:
         if x.kind == "text" or j == i:
             sets.append(page.bg(j))
             n += len(x.text)
-            if n >= cap or page.lead(j):
+            if n >= cap or page.leads[j]:
                 break
     return sets[0] if len(sets) == 1 else frozenset().union(*sets)
 
@@ -196,7 +194,7 @@ def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
     n = 0
     for j in range(t, len(page.p)):
         x = page.p[j]
-        if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and page.lead(j))):
+        if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and page.leads[j])):
             break
         if x.kind in ("text", "heading"):
             sets.append(page.bg(j))
@@ -214,12 +212,13 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         return {}
 
     # per-piece features computed once (pairs are heads x tails); a lead paragraph is no tail
-    tails = [t for t in tails if not page.lead(t)]
+    leads = page.leads
+    tails = [t for t in tails if not leads[t]]
     shape = {t: repair.start_shape(p[t].text) for t in tails}
     page_prev, page_next = page.content_neighbours()
     nxt_of = {h: page_next[h] for h in heads}
     prev_of = {t: page_prev[t] for t in tails}
-    # _opener: the first text after a heading/byline (an article's first paragraph)
+    # openers: tails that are the first text after a heading/byline (an article's first paragraph)
     opener = {t for t in tails if prev_of[t] is None or prev_of[t].kind in _OPENS}  # type: ignore[union-attr]
     # the dictionary word across each head/tail cut, for all pairs at once (absent: none)
     cross = repair.cross_words({h: p[h].text for h in heads}, {t: p[t].text for t in tails})
@@ -515,8 +514,8 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
         if head is not None and head in owner:
             cur = owner[head]
         elif cur is None or cur.closed:
-            cur = new(i, "lead" if page.lead(i) else "orphan")
-        elif page.lead(i) and cur.text_paras():
+            cur = new(i, "lead" if page.leads[i] else "orphan")
+        elif page.leads[i] and cur.text_paras():
             cur = new(i, "lead")
         _add_text(page, cur, x, head)
         owner[x.idx] = cur
