@@ -555,14 +555,20 @@ def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | Non
     # de-duplicate whole paragraphs again after repair (copies of joined text)
     pieces = page.p
     keys = []
+    # True while every text paragraph is one text piece as found (not md): the page-level
+    # de-duplication (same keys, same rules) left no copy among such pieces, so none is found here
+    plain = True
     for x in d.paras:  # content key of each text paragraph: its piece's, unless joins changed the text
         if x.kind != "text":
             keys.append("")
-        elif len(x.pieces) == 1 and pieces[x.pieces[0]].text == x.text:
-            keys.append(pieces[x.pieces[0]].key)
+        elif len(x.pieces) == 1 and (pc := pieces[x.pieces[0]]).text == x.text:
+            keys.append(pc.key)
+            if pc.kind != "text" or pc.md:
+                plain = False
         else:
             keys.append(content_key(x.text))
-    dropped = find_duplicates(keys)
+            plain = False
+    dropped = {} if plain else find_duplicates(keys)
     paras = [x for j, x in enumerate(d.paras) if j not in dropped] if dropped else list(d.paras)
     dups = d.dups + len(dropped)
     kicker, title, subtitle = headlines.split_heading_block([g.text for g in d.heading]) if d.heading else (None, None, None)
