@@ -163,6 +163,13 @@ def page_pieces(page: str) -> list[Piece]:
     for line_no, raw, clean, md in lines:
         if len(clean) > 60:
             raw = raw.strip()
+            if not (
+                len(clean) > FLAT_LINE or "（" in clean or "本报" in clean or "转自" in clean or "来源" in clean
+                or (labels and "：" in clean)
+            ):
+                # most long lines hold none of _split_long's triggers: one piece, as it would return
+                pieces.append(Piece(len(pieces), line_no, raw, clean, md, ""))
+                continue
             for text, forced in _split_long(clean, labels, len(clean) > FLAT_LINE):
                 pieces.append(Piece(len(pieces), line_no, raw, text, md, forced or ""))
         else:
