@@ -28,7 +28,7 @@ Evidence, all of it generalising (none names a specific article):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import rjieba
@@ -198,6 +198,41 @@ def bigrams(text: str) -> frozenset[int]:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     codes = codes[(codes - 0x4E00) < 0x5200]  # CJK only (U+4E00..U+9FFF; lower codes wrap round to large ones)
     return frozenset(((codes[:-1] << 16) | codes[1:]).tolist())
+
+
+def shared_bigrams(texts: Sequence[str], groups: Sequence[Sequence[int]], pairs: Sequence[tuple[int, int]]) -> list[int]:
+    """``len(G & H)`` for each ``(g, h)`` of ``pairs`` (``g == h``: the size of G), in one numpy pass.
+
+    Group ``g``'s bigram set is the union of :func:`bigrams` of ``texts[i]`` for ``i`` in
+    ``groups[g]``; the counts are Python ints, so ``_cosine`` of them is :func:`overlap` of the
+    sets. A page compares a few such groups (an article's text before a head, the text from a
+    tail on): building each set in Python, their unions and intersections cost more than this.
+    Each distinct bigram gets the bit mask of the groups holding it (all bigrams sorted
+    together, masks OR-ed per bigram), and a pair counts the masks holding both its bits.
+    """
+    if len(groups) > 63:  # more groups than mask bits (never seen on a page): sets
+        sets = [frozenset().union(*[bigrams(texts[i]) for i in ids]) for ids in groups]
+        return [len(sets[g] & sets[h]) for g, h in pairs]
+    text_mask = [0] * len(texts)
+    for g, ids in enumerate(groups):
+        for i in ids:
+            text_mask[i] |= 1 << g
+    cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    keep = (cps - 0x4E00) < 0x5200  # CJK only (U+4E00..U+9FFF; lower codes wrap round to large ones)
+    src = np.arange(len(texts), dtype=np.uint64).repeat([len(t) for t in texts])[keep]  # text of each kept character
+    k = cps[keep].astype(np.uint64)
+    tagged = ((((k[:-1] << 16) | k[1:]) << 32) | src[:-1])[src[:-1] == src[1:]]  # bigram code, then its text
+    if not tagged.size:
+        return [0] * len(pairs)
+    tagged.sort()
+    code = tagged >> 32
+    starts = np.concatenate(([True], code[1:] != code[:-1])).nonzero()[0]
+    masks = np.bitwise_or.reduceat(np.array(text_mask, dtype=np.uint64)[(tagged & 0xFFFFFFFF).astype(np.intp)], starts)
+    masks.sort()  # the few distinct masks, with their counts
+    firsts = np.concatenate(([True], masks[1:] != masks[:-1])).nonzero()[0]
+    counts = np.diff(np.append(firsts, len(masks)))
+    want = np.array([(1 << g) | (1 << h) for g, h in pairs], dtype=np.uint64)[:, None]
+    return (((masks[firsts] & want) == want) @ counts).tolist()
 
 
 def overlap(a: frozenset, b: frozenset) -> float:
