@@ -77,7 +77,12 @@ def _labels(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_TURN_COLONS = tuple(f"{lbl}：" for lbl in TURN_LABELS)  # a turn label is followed by its colon
+
+
 def _turn_labels(page: str) -> set[str]:
+    if not any(c in page for c in _TURN_COLONS):
+        return set()  # no turn label can be found: none of them is followed by a colon (most pages)
     counts = Counter(label for _start, label in _labels(page))
     if not any(lbl in counts for lbl in TURN_LABELS):
         return set()
