@@ -77,13 +77,13 @@ def furniture_kind(line: str) -> str | None:
     # the cheap (string) tests of each conjunction first
     if (
         (line.startswith(_CAPTION_PREFIXES) or n <= 40)
-        and ((first in _CAPTION_FIRST and _CAPTION_START.match(line)) or _CAPTION_END.search(line))
+        and ((first in _CAPTION_FIRST and _CAPTION_START.match(line)) or (("摄" in line or "图" in line) and _CAPTION_END.search(line)))
         and (not _ENDS_SENTENCE.search(line) or line.startswith("图为"))
     ):
         return "caption"
     # a chart/table title: either carries a unit, or starts with a period and
     # ends in a statistics noun (…同比增长速度)
-    if ("单位" in line or _DATE_PREFIX.match(line)) and not _SENTENCE_PUNCT.search(line) and (_CHART_UNIT.search(line) or _CHART_STAT.match(line)):
+    if (("单" in line and "单位" in line) or _DATE_PREFIX.match(line)) and not _SENTENCE_PUNCT.search(line) and (_CHART_UNIT.search(line) or _CHART_STAT.match(line)):
         return "chart_title"
     return None
 

@@ -77,7 +77,26 @@ def _labels(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_TURN_LAST = frozenset(lbl[-1] for lbl in TURN_LABELS)  # 者 问 答 人: a turn label ends in one, before its colon
+
+
+def _may_have_turn(page: str) -> bool:
+    """False when no colon follows the last character of a turn label: ``_labels`` would find none (most pages).
+
+    Walks the colons (a few per page) with ``str.find``: a substring test per label
+    (``"记者：" in page``) costs more on CJK text.
+    """
+    i = page.find("：")
+    while i >= 0:
+        if i and page[i - 1] in _TURN_LAST:
+            return True
+        i = page.find("：", i + 1)
+    return False
+
+
 def _turn_labels(page: str) -> set[str]:
+    if not _may_have_turn(page):
+        return set()
     counts = Counter(label for _start, label in _labels(page))
     if not any(lbl in counts for lbl in TURN_LABELS):
         return set()
@@ -163,6 +182,15 @@ def page_pieces(page: str) -> list[Piece]:
     for line_no, raw, clean, md in lines:
         if len(clean) > 60:
             raw = raw.strip()
+            if not (
+                len(clean) > FLAT_LINE or "（" in clean
+                or ("本" in clean and "本报" in clean) or ("转" in clean and "转自" in clean) or ("来" in clean and "来源" in clean)
+                or (labels and "：" in clean)
+            ):
+                # most long lines hold none of _split_long's triggers: one piece, as it would return
+                # (a one-character test first: ~4x cheaper than a two-character one on CJK text)
+                pieces.append(Piece(len(pieces), line_no, raw, clean, md, ""))
+                continue
             for text, forced in _split_long(clean, labels, len(clean) > FLAT_LINE):
                 pieces.append(Piece(len(pieces), line_no, raw, text, md, forced or ""))
         else:

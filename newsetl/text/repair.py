@@ -28,7 +28,7 @@ Evidence, all of it generalising (none names a specific article):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import rjieba
@@ -114,17 +114,19 @@ def cross_word(head_end: str, tail_start: str) -> str | None:
 
 # characters that end a jieba block (white space, Chinese punctuation): jieba segments the
 # run of CJK/alphanumeric characters around a cut on its own, whatever lies beyond them
-_BLOCK_RUN = re.compile(r"[^\s，。、；：？！“”‘’（）《》【】…—]*")
+_BLOCK_BREAKS = r"\s，。、；：？！“”‘’（）《》【】…—"
+_BLOCK_RUN = re.compile(f"[^{_BLOCK_BREAKS}]*")
+_BLOCK_RUN_END = re.compile(f"[^{_BLOCK_BREAKS}]*\\Z")  # the first start it matches from is after the last break
 
 
-def _block_start(text: str) -> str:
-    """The start of ``text`` up to its first block break (the part segmented with the cut)."""
-    return _BLOCK_RUN.match(text).group()  # type: ignore[union-attr]
+def _block_start(text: str, n: int = 6) -> str:
+    """The start of ``text[:n]`` up to its first block break (the part segmented with the cut)."""
+    return _BLOCK_RUN.match(text, 0, n).group()  # type: ignore[union-attr]
 
 
-def _block_end(text: str) -> str:
-    """The end of ``text`` after its last block break."""
-    return text[len(text) - _BLOCK_RUN.match(text[::-1]).end() :]  # type: ignore[union-attr]
+def _block_end(text: str, n: int = 6) -> str:
+    """The end of ``text[-n:]`` after its last block break."""
+    return _BLOCK_RUN_END.search(text, max(len(text) - n, 0)).group()  # type: ignore[union-attr]
 
 
 def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tuple[int, int], str]:
@@ -145,24 +147,22 @@ def cross_words(heads: Mapping[int, str], tails: Mapping[int, str]) -> dict[tupl
     left_ids: dict[str, list[int]] = {}
     for h, text in heads.items():
         if "\u4e00" <= text[-1:] <= "\u9fff":
-            left_ids.setdefault(_block_end(text[-6:]), []).append(h)
+            left_ids.setdefault(_block_end(text), []).append(h)
     right_ids: dict[str, list[int]] = {}
     for t, text in tails.items():
         if "\u4e00" <= text[:1] <= "\u9fff":
-            right_ids.setdefault(_block_start(text[:6]), []).append(t)
+            right_ids.setdefault(_block_start(text), []).append(t)
     if not left_ids or not right_ids:
         return {}
     lefts = list(left_ids)
     right_texts = list(right_ids)
-    # one block per head end: glued to each tail start in turn, NUL between pairs
-    blocks = [left + ("\x00" + left).join(right_texts) for left in lefts]
-    # offset of each pair's cut in the joined text, pairs in (head, tail) order: a block
-    # holds k copies of the head end and k tail starts (each with its NUL) before pair k
-    n_left = np.array([len(left) for left in lefts])[:, None]
-    tail_before = np.array([0] + [len(r) + 1 for r in right_texts]).cumsum()  # methods: no numpy wrapper layer
-    block_start = np.array([0] + [len(b) + 1 for b in blocks[:-1]]).cumsum()[:, None]
-    at = (block_start + n_left * np.arange(1, len(right_texts) + 1) + tail_before[:-1]).ravel()
-    tokens = rjieba.cut("\x00".join(blocks), False)  # no HMM: only dictionary words count
+    # pairs in (head, tail) order, each a head end glued to a tail start, NUL after each pair
+    # (one str.join per head end); a pair's cut lies len(head end) into it
+    n_left = np.array([len(left) for left in lefts])
+    pair_len = (n_left[:, None] + np.array([len(r) + 1 for r in right_texts])).ravel()
+    at = pair_len.cumsum() - pair_len + n_left.repeat(len(right_texts))
+    text = "\x00".join([left + ("\x00" + left).join(right_texts) for left in lefts])
+    tokens = rjieba.cut(text, False)  # no HMM: only dictionary words count
     ends = np.fromiter(map(len, tokens), np.int64, len(tokens)).cumsum()
     first_end = ends.searchsorted(at)  # the first token ending at or after each cut
     out: dict[tuple[int, int], str] = {}
@@ -198,6 +198,41 @@ def bigrams(text: str) -> frozenset[int]:
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     codes = codes[(codes - 0x4E00) < 0x5200]  # CJK only (U+4E00..U+9FFF; lower codes wrap round to large ones)
     return frozenset(((codes[:-1] << 16) | codes[1:]).tolist())
+
+
+def shared_bigrams(texts: Sequence[str], groups: Sequence[Sequence[int]], pairs: Sequence[tuple[int, int]]) -> list[int]:
+    """``len(G & H)`` for each ``(g, h)`` of ``pairs`` (``g == h``: the size of G), in one numpy pass.
+
+    Group ``g``'s bigram set is the union of :func:`bigrams` of ``texts[i]`` for ``i`` in
+    ``groups[g]``; the counts are Python ints, so ``_cosine`` of them is :func:`overlap` of the
+    sets. A page compares a few such groups (an article's text before a head, the text from a
+    tail on): building each set in Python, their unions and intersections cost more than this.
+    Each distinct bigram gets the bit mask of the groups holding it (all bigrams sorted
+    together, masks OR-ed per bigram), and a pair counts the masks holding both its bits.
+    """
+    if len(groups) > 63:  # more groups than mask bits (never seen on a page): sets
+        sets = [frozenset().union(*[bigrams(texts[i]) for i in ids]) for ids in groups]
+        return [len(sets[g] & sets[h]) for g, h in pairs]
+    text_mask = [0] * len(texts)
+    for g, ids in enumerate(groups):
+        for i in ids:
+            text_mask[i] |= 1 << g
+    cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    keep = (cps - 0x4E00) < 0x5200  # CJK only (U+4E00..U+9FFF; lower codes wrap round to large ones)
+    src = np.arange(len(texts), dtype=np.uint64).repeat([len(t) for t in texts])[keep]  # text of each kept character
+    k = cps[keep].astype(np.uint64)
+    tagged = ((((k[:-1] << 16) | k[1:]) << 32) | src[:-1])[src[:-1] == src[1:]]  # bigram code, then its text
+    if not tagged.size:
+        return [0] * len(pairs)
+    tagged.sort()
+    code = tagged >> 32
+    starts = np.concatenate(([True], code[1:] != code[:-1])).nonzero()[0]
+    masks = np.bitwise_or.reduceat(np.array(text_mask, dtype=np.uint64)[(tagged & 0xFFFFFFFF).astype(np.intp)], starts)
+    masks.sort()  # the few distinct masks, with their counts
+    firsts = np.concatenate(([True], masks[1:] != masks[:-1])).nonzero()[0]
+    counts = np.diff(np.append(firsts, len(masks)))
+    want = np.array([(1 << g) | (1 << h) for g, h in pairs], dtype=np.uint64)[:, None]
+    return (((masks[firsts] & want) == want) @ counts).tolist()
 
 
 def overlap(a: frozenset, b: frozenset) -> float:

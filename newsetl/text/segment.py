@@ -90,18 +90,11 @@ class _Page:
 
     def __init__(self, pieces: list[Piece]):
         self.p = pieces
-        self._bg: dict[int, frozenset] = {}
         # bylines.starts_with_lead of every piece (asked ~2x per piece; piece texts are fixed from here on)
         self.leads = [bylines.starts_with_lead(x.text) for x in pieces]
         # content neighbours of each piece, fixed once de-duplication has set the kinds
         self._prev: list[Piece | None] | None = None
         self._next: list[Piece | None] | None = None
-
-    def bg(self, i: int) -> frozenset:
-        b = self._bg.get(i)
-        if b is None:
-            b = self._bg[i] = repair.bigrams(self.p[i].text)
-        return b
 
     def lead(self, i: int) -> bool:
         """``bylines.starts_with_lead`` of a piece's text."""
@@ -170,38 +163,76 @@ _OPENS = ("heading", "byline_top", "author")  # kinds after which text opens an 
 _CTX_STOP = frozenset(("heading", "byline_top", "author", "byline_end"))
 
 
-def _article_before(page: _Page, i: int, cap: int | None = None) -> frozenset:
-    """Bigrams of the article piece ``i`` sits in, up to and including ``i`` (back to its heading or lead)."""
+def _article_before(page: _Page, i: int, cap: int | None = None) -> tuple[int, ...]:
+    """The pieces of the article piece ``i`` sits in, up to and including ``i`` (back to its heading or lead).
+
+    Its vocabulary is the union of their bigrams (see ``repair.shared_bigrams``).
+    """
     cap = cap or CTX_CHARS
-    sets: list[frozenset] = []
+    ids: list[int] = []
     n = 0
     for j in range(i, -1, -1):
         x = page.p[j]
         if j != i and x.kind in _CTX_STOP:
             break
         if x.kind == "text" or j == i:
-            sets.append(page.bg(j))
+            ids.append(j)
             n += len(x.text)
             if n >= cap or page.leads[j]:
                 break
-    return sets[0] if len(sets) == 1 else frozenset().union(*sets)
+    return tuple(ids)
 
 
-def _block_from(page: _Page, t: int, cap: int | None = None) -> frozenset:
-    """Bigrams of the text from piece ``t`` on, as far as it may run in one article (a tail and what follows)."""
+def _block_from(page: _Page, t: int, cap: int | None = None) -> tuple[int, ...]:
+    """The pieces of the text from piece ``t`` on, as far as it may run in one article (a tail and what follows)."""
     cap = cap or BLOCK_CHARS
-    sets: list[frozenset] = []
+    ids: list[int] = []
     n = 0
     for j in range(t, len(page.p)):
         x = page.p[j]
         if j != t and (x.kind in _CTX_STOP or (x.kind == "text" and page.leads[j])):
             break
         if x.kind in ("text", "heading"):
-            sets.append(page.bg(j))
+            ids.append(j)
             n += len(x.text)
             if n >= cap or (j != t and repair.is_open(x.text)):
                 break
-    return sets[0] if len(sets) == 1 else frozenset().union(*sets)
+    return tuple(ids)
+
+
+def _vocab(page: _Page, prev_of: dict[int, Piece | None], pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
+    """How much more the text from t on reads like h's article than like the one it sits in, for each (h, t).
+
+    The bigram-set cosine of the text from the tail on (``_block_from``) with the head's article
+    (``_article_before``), less its cosine with the article the tail sits in (0 when the tail
+    follows no text). All the sets of a page are compared in one ``repair.shared_bigrams`` call.
+    """
+    slot: dict[tuple[int, ...], int] = {}  # distinct piece groups, numbered
+    head_of = {h: slot.setdefault(_article_before(page, h), len(slot)) for h in {h for h, _ in pairs}}
+    block_of: dict[int, int] = {}
+    host_of: dict[int, int | None] = {}
+    for t in {t for _, t in pairs}:
+        block_of[t] = slot.setdefault(_block_from(page, t), len(slot))
+        before = prev_of[t]
+        host_of[t] = slot.setdefault(_article_before(page, before.idx), len(slot)) if before is not None and before.kind == "text" else None
+    pieces = sorted({j for ids in slot for j in ids})
+    at = {j: k for k, j in enumerate(pieces)}
+    # the counts asked for: each group's size, each pair's and each tail's host's intersection
+    ask = {(g, g): 0 for g in range(len(slot))}
+    for h, t in pairs:
+        ask[block_of[t], head_of[h]] = 0
+    for t, host in host_of.items():
+        if host is not None:
+            ask[block_of[t], host] = 0
+    counts = repair.shared_bigrams([page.p[j].text for j in pieces], [[at[j] for j in ids] for ids in slot], list(ask))
+    n = dict(zip(ask, counts, strict=True))
+    cos = repair._cosine
+    out = {}
+    for h, t in pairs:
+        tb, hb, host = block_of[t], head_of[h], host_of[t]
+        size = n[tb, tb]
+        out[h, t] = cos(n[tb, hb], size, n[hb, hb]) - (cos(n[tb, host], size, n[host, host]) if host is not None else 0.0)
+    return out
 
 
 def _choose_joins(page: _Page) -> dict[int, int]:
@@ -222,9 +253,6 @@ def _choose_joins(page: _Page) -> dict[int, int]:
     opener = {t for t in tails if prev_of[t] is None or prev_of[t].kind in _OPENS}  # type: ignore[union-attr]
     # the dictionary word across each head/tail cut, for all pairs at once (absent: none)
     cross = repair.cross_words({h: p[h].text for h in heads}, {t: p[t].text for t in tails})
-    head_bg: dict[int, frozenset] = {}
-    block_bg: dict[int, frozenset] = {}
-    host_sim: dict[int, float] = {}  # tail -> overlap with the article it sits in
 
     def loose_heading(h: int) -> bool:
         # a heading-like head that sits after text and before another heading
@@ -237,21 +265,6 @@ def _choose_joins(page: _Page) -> dict[int, int]:
 
     loose = {h for h in heads if p[h].kind == "heading" and loose_heading(h)}
 
-    def vocab(h: int, t: int) -> float:
-        """How much more the text from t on reads like h's article than like the one it sits in."""
-        hb = head_bg.get(h)
-        if hb is None:
-            hb = head_bg[h] = _article_before(page, h)
-        tb = block_bg.get(t)
-        if tb is None:
-            tb = block_bg[t] = _block_from(page, t)
-        host = host_sim.get(t)
-        if host is None:
-            before = prev_of[t]
-            ok = before is not None and before.kind == "text"
-            host = host_sim[t] = repair.overlap(tb, _article_before(page, before.idx)) if ok else 0.0  # type: ignore[union-attr]
-        return repair.overlap(tb, hb) - host
-
     settled_of: dict[int, bool] = {}
 
     def settled(h: int) -> bool:
@@ -261,6 +274,8 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             v = any(shape[t] >= 1.5 or len(cross.get((h, t), "")) >= 3 for t in tails if t > h)
             settled_of[h] = v
         return v
+
+    pending: dict[tuple[int, int], tuple[float, float]] = {}  # pairs waiting for vocabulary -> (score so far, bar)
 
     def score(h: int, t: int) -> float | None:
         hp = p[h]
@@ -292,9 +307,9 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             s += POS_BONUS  # after a closed article: where a moved tail sits
         elif before.kind == "text" and repair.is_open(before.text):
             s += POS_BONUS  # right after another article's cut end (a column of tails)
-        s += VOCAB_W * vocab(h, t)
-        bar = JOIN_THRESHOLD if hp.kind == "heading" else DISTANT_THRESHOLD
-        return s if s >= bar else None
+        # the vocabulary term comes last: collected here, computed for all such pairs at once
+        pending[h, t] = s, JOIN_THRESHOLD if hp.kind == "heading" else DISTANT_THRESHOLD
+        return None
 
     # tails that cannot open a sentence, and the tails forming a long word with each head
     shape_strong = [t for t in tails if shape[t] >= 3.0]
@@ -315,7 +330,14 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             return shape_strong
         return sorted(long_cross[h].union(shape_strong))  # tails are in page order
 
-    return repair.choose_joins(heads, tails, score, tails_of)
+    # every pair choose_joins asks for, scored up front (the vocabulary of all pending pairs in one pass)
+    scores = {(h, t): score(h, t) for h in heads for t in tails_of(h) if t != h}
+    if pending:
+        for (h, t), v in _vocab(page, prev_of, list(pending)).items():
+            s, bar = pending[h, t]
+            s += VOCAB_W * v
+            scores[h, t] = s if s >= bar else None
+    return repair.choose_joins(heads, tails, lambda h, t: scores[h, t], tails_of)
 
 
 def _heading_group(page: _Page, i: int) -> list[Piece]:
@@ -555,14 +577,20 @@ def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | Non
     # de-duplicate whole paragraphs again after repair (copies of joined text)
     pieces = page.p
     keys = []
+    # True while every text paragraph is one text piece as found (not md): the page-level
+    # de-duplication (same keys, same rules) left no copy among such pieces, so none is found here
+    plain = True
     for x in d.paras:  # content key of each text paragraph: its piece's, unless joins changed the text
         if x.kind != "text":
             keys.append("")
-        elif len(x.pieces) == 1 and pieces[x.pieces[0]].text == x.text:
-            keys.append(pieces[x.pieces[0]].key)
+        elif len(x.pieces) == 1 and (pc := pieces[x.pieces[0]]).text == x.text:
+            keys.append(pc.key)
+            if pc.kind != "text" or pc.md:
+                plain = False
         else:
             keys.append(content_key(x.text))
-    dropped = find_duplicates(keys)
+            plain = False
+    dropped = {} if plain else find_duplicates(keys)
     paras = [x for j, x in enumerate(d.paras) if j not in dropped] if dropped else list(d.paras)
     dups = d.dups + len(dropped)
     kicker, title, subtitle = headlines.split_heading_block([g.text for g in d.heading]) if d.heading else (None, None, None)
