@@ -115,7 +115,13 @@ def count_keys(automaton: Automaton, text: str) -> Counter[str]:
 
 
 def count_keys_each(automaton: Automaton, texts: Sequence[str]) -> list[Counter[str]]:
-    """:func:`count_keys` of each of ``texts``, in one scan of the texts joined by a NUL byte.
+    """:func:`count_keys` of each of ``texts``, in one scan (see :func:`keys_each`)."""
+    return [Counter(keys) for keys in keys_each(automaton, texts)]
+
+
+def keys_each(automaton: Automaton, texts: Sequence[str]) -> list[Iterator[str]]:
+    """Per text, the keys of its :meth:`Automaton.iter_longest` matches in order, from one
+    scan of the texts joined by a NUL byte.
 
     No key holds a NUL (checked, else one scan per text), so no leftmost-longest match
     crosses a separator: the scan of the joined text finds exactly each text's matches,
@@ -123,7 +129,7 @@ def count_keys_each(automaton: Automaton, texts: Sequence[str]) -> list[Counter[
     one per text: the per-call cost is a good part of scanning a title or a lead.
     """
     if automaton._ac is None or automaton.has_nul:
-        return [count_keys(automaton, t) for t in texts]
+        return [(hit[2] for hit in automaton.iter_longest(t)) for t in texts]
     data = [t.encode("utf-8") for t in texts]
     hits = automaton.bytes_automaton().find_matches_as_indexes(b"\0".join(data))
     key = automaton.keys.__getitem__
@@ -132,9 +138,9 @@ def count_keys_each(automaton: Automaton, texts: Sequence[str]) -> list[Counter[
     for d in data[:-1]:
         cut += len(d) + 1  # where the next text starts
         hi = bisect_left(hits, cut, lo, key=_start) if hits else 0
-        out.append(Counter(map(key, map(itemgetter(0), hits[lo:hi]))))
+        out.append(map(key, map(itemgetter(0), hits[lo:hi])))
         lo = hi
-    out.append(Counter(map(key, map(itemgetter(0), hits[lo:]))))
+    out.append(map(key, map(itemgetter(0), hits[lo:])))
     return out
 
 

@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from operator import itemgetter
 
-from newsetl.classify.lexicon import count_keys, count_keys_each, topic_automaton, topic_terms, topics
+from newsetl.classify.lexicon import count_keys, keys_each, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
 
 TITLE_FACTOR = 3.0
@@ -82,8 +82,8 @@ def score_topics(
     scores: dict[str, list] = {}
     get = scores.get
     log = math.log
-    in_body, in_title, in_lead = count_keys_each(topic_automaton(), (body, title or "", lead_of(body)))
-    for term, n in in_body.items():
+    in_body, in_title, in_lead = keys_each(topic_automaton(), (body, title or "", lead_of(body)))
+    for term, n in Counter(in_body).items():
         damped = 1.0 + log(n)
         for code, weight in payloads[term]:
             c = weight * damped
@@ -97,7 +97,7 @@ def score_topics(
             if mentions is not None:
                 mentions[code] = mentions.get(code, 0) + n
     for found, factor, is_title in ((in_title, TITLE_FACTOR, True), (in_lead, LEAD_FACTOR, False)):
-        for term in found:  # once per distinct term
+        for term in dict.fromkeys(found):  # once per distinct term, in order of first match
             for code, weight in payloads[term]:
                 c = factor * weight
                 s = get(code)
