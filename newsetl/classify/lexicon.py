@@ -328,8 +328,10 @@ def place_stoplist() -> frozenset[str]:
 def entity_lexicons() -> LexiconSet:
     """The lexicons every article is searched for: government bodies, organisations, roles,
     places, and the ``date_anchors`` phrases (every occurrence: the date evidence needs to
-    know which phrases occur, and the scan is paid for anyway)."""
-    from newsetl.classify.places import place_entries  # places builds on this module
+    know which phrases occur, and the scan is paid for anyway), and the roles written after
+    a name (习近平总书记; every occurrence: where such a name may start, for ``people``)."""
+    from newsetl.classify.people import AFTER_ROLES  # these modules build on this one
+    from newsetl.classify.places import place_entries
 
     return LexiconSet(
         {
@@ -339,8 +341,9 @@ def entity_lexicons() -> LexiconSet:
             "role": {r: r for r in person_roles()},
             "place": place_entries(),
             "date_anchor": {phrase: phrase for phrase, _y, _k in date_anchors()},
+            "after_role": {r: r for r in AFTER_ROLES},
         },
-        every=frozenset({"date_anchor"}),
+        every=frozenset({"date_anchor", "after_role"}),
     )
 
 

@@ -102,3 +102,16 @@ def test_every_lexicon_gets_all_overlapping_matches() -> None:
             )
             assert found["a"] == expected, (keys, text)
             assert found["b"] == list(solo_b.iter_longest(text)), text
+
+
+def test_after_role_hits_are_every_occurrence_of_those_roles() -> None:
+    """``people`` reads where a name before 总书记/教授/… may start off the entity scan."""
+    from newsetl.classify import people
+    from newsetl.classify.lexicon import entity_lexicons
+
+    pieces = [*people.AFTER_ROLES, "副教授", "教授授", "总书", "书记", "研究", "院", "王", "，", "\n"]
+    rng = random.Random(8)
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        hits = entity_lexicons().find(text)["after_role"]
+        assert [s for s, _e, _k, _p in hits] == people._occurrences(text, people.AFTER_ROLES), text
