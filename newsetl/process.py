@@ -87,6 +87,8 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
 
     version = processor_version()
     rows = empty_rows()
+    # the article tables' records, turned into columns once at the end (not per article)
+    records: dict[str, list[tuple]] = {table: [] for table in _ARTICLE_COLUMNS}
     for doc in docs:
         try:
             page = segment_page(doc.text, doc.doc_id)
@@ -106,7 +108,9 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
         for furn in page.furniture:
             _append(rows["page_furniture"], doc_id=doc.doc_id, line_no=furn.line_no, kind=furn.kind, text=furn.text)
         for art, cls in classified:
-            _add_article(rows, doc, art, cls, version, run_id)
+            _add_article(records, doc, art, cls, version, run_id)
+    for table, recs in records.items():
+        _extend(rows, table, recs)
     return rows
 
 
@@ -151,32 +155,44 @@ def _extend(rows: Rows, table: str, records: list[tuple]) -> None:
 
 
 def _add_article(
-    rows: Rows, doc: DocInput, art: Article, cls: Classification, version: str, run_id: str
+    records: dict[str, list[tuple]],
+    doc: DocInput,
+    art: Article,
+    cls: Classification,
+    version: str,
+    run_id: str,
 ) -> None:
+    """Append the article's records (tuples in ``_ARTICLE_COLUMNS`` order) to ``records``, per table."""
     aid = art.article_id
     date = cls.date
-    article = (
+    primary = cls.primary_topic
+    records["articles"].append((
         aid, doc.doc_id, art.position, art.kicker, art.title, art.subtitle, list(art.bylines), art.source_label,
         art.dateline, art.body, art.original_text, [p.text for p in art.paragraphs if p.kind == "subhead"],
         len(art.paragraphs) or art.body.count("\n") + 1, art.is_fragment, art.missing, len(art.joins),
         art.duplicates_removed, len(art.body), date.event_date, date.precision, date.year, date.evidence,
-        cls.primary_topic, version, run_id,
-    )  # fmt: skip
-    _extend(rows, "articles", [article])
-    _extend(rows, "article_topics", [
-        (aid, h.code, float(h.score), h.code == cls.primary_topic, list(h.evidence)) for h in cls.topics
-    ])  # fmt: skip
-    _extend(rows, "article_ministries", [(aid, m.code, m.alias, m.mentions) for m in cls.ministries])
-    _extend(rows, "article_organisations", [
-        (aid, o.name, o.kind, o.level, o.region, o.ministry_code, o.mentions) for o in cls.organisations
-    ])  # fmt: skip
-    _extend(rows, "article_people", [(aid, p.name, p.role, p.organisation) for p in cls.people])
-    _extend(rows, "article_places", [
-        (aid, pl.name, pl.full_name, pl.adcode, pl.level, pl.province, pl.mentions) for pl in cls.places
-    ])  # fmt: skip
-    _extend(rows, "article_policy_documents", [
-        (aid, d.title, d.doc_type, d.mentions) for d in cls.policy_documents
-    ])  # fmt: skip
+        primary, version, run_id,
+    ))  # fmt: skip
+    if cls.topics:
+        records["article_topics"] += [
+            (aid, h.code, float(h.score), h.code == primary, list(h.evidence)) for h in cls.topics
+        ]
+    if cls.ministries:
+        records["article_ministries"] += [(aid, m.code, m.alias, m.mentions) for m in cls.ministries]
+    if cls.organisations:
+        records["article_organisations"] += [
+            (aid, o.name, o.kind, o.level, o.region, o.ministry_code, o.mentions) for o in cls.organisations
+        ]
+    if cls.people:
+        records["article_people"] += [(aid, p.name, p.role, p.organisation) for p in cls.people]
+    if cls.places:
+        records["article_places"] += [
+            (aid, pl.name, pl.full_name, pl.adcode, pl.level, pl.province, pl.mentions) for pl in cls.places
+        ]
+    if cls.policy_documents:
+        records["article_policy_documents"] += [
+            (aid, d.title, d.doc_type, d.mentions) for d in cls.policy_documents
+        ]
 
 
 def merge_rows(parts: Iterable[Rows]) -> Rows:

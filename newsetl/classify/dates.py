@@ -35,6 +35,8 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
+import ahocorasick_rs
+
 from newsetl.classify.lexicon import date_anchors
 from newsetl.models import DateInfo, PageContext
 
@@ -116,29 +118,60 @@ def _event_year_matches(text: str) -> list[re.Match[str]]:
     return found
 
 
+class _AnchorSearch(NamedTuple):
+    automaton: ahocorasick_rs.BytesAhoCorasick
+    phrases: list[str]
+    prefixes: list[frozenset[str]]  # per phrase: the phrases that are prefixes of it (itself too)
+    # per phrase: the (byte offset, phrase as bytes, phrase) that may start inside it
+    inner: list[tuple[tuple[int, bytes, str], ...]]
+
+
 @functools.cache
-def _anchor_search(year_only: bool = False) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
-    """One pattern for all ``date_anchors`` phrases (longest first, so a match is the longest
-    phrase starting there) and, per phrase, the phrases that are prefixes of it.
-    ``year_only``: the phrases naming a year only (no ``min_year`` bound)."""
-    phrases = sorted(
-        {p for p, _y, k in date_anchors() if not year_only or k != "min_year"}, key=lambda p: (-len(p), p)
+def _anchor_search(year_only: bool = False) -> _AnchorSearch | None:
+    """A leftmost-longest automaton over the ``date_anchors`` phrases (UTF-8; a few dozen keys,
+    so the scan runs on a fast prefilter) and what :func:`_anchors_in` needs to find the
+    phrases that a non-overlapping scan steps over. ``year_only``: the phrases naming a year
+    only (no ``min_year`` bound)."""
+    phrases = sorted({p for p, _y, k in date_anchors() if p and (not year_only or k != "min_year")})
+    if not phrases:
+        return None
+    automaton = ahocorasick_rs.BytesAhoCorasick(
+        [p.encode("utf-8") for p in phrases], matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST
     )
-    pattern = re.compile("|".join(map(re.escape, phrases)))
-    return pattern, {p: frozenset(q for q in phrases if p.startswith(q)) for p in phrases}
+    prefixes = [frozenset(q for q in phrases if p.startswith(q)) for p in phrases]
+    # a phrase q can start k characters into an occurrence of p only if the rest of p and q agree
+    inner = [
+        tuple(
+            (len(p[:k].encode("utf-8")), q.encode("utf-8"), q)
+            for k in range(1, len(p))
+            for q in phrases
+            if q.startswith(p[k:]) or p[k:].startswith(q)
+        )
+        for p in phrases
+    ]
+    return _AnchorSearch(automaton, phrases, prefixes, inner)
 
 
 def _anchors_in(text: str, year_only: bool = False) -> set[str]:
-    """The ``date_anchors`` phrases occurring in ``text``: one ``re`` scan instead of a
-    ``str.count`` per phrase. Every start position of any phrase is visited (the search
-    resumes one character after each match); the phrases starting there are the prefixes
-    of the longest one. ``year_only``: only the phrases naming a year."""
-    pattern, prefixes = _anchor_search(year_only)
+    """The ``date_anchors`` phrases occurring in ``text``; ``year_only``: only the phrases
+    naming a year.
+
+    One leftmost-longest scan (Rust): the phrases starting where a match starts are the
+    prefixes of the match (the longest phrase starting there), and a phrase starting inside
+    a match ``p`` must agree with the rest of ``p``, so only those few are tried there
+    (``bytes.startswith``). Every occurrence starts at or inside a match: all are found.
+    """
+    search = _anchor_search(year_only)
+    if search is None or not text:
+        return set()
+    data = text.encode("utf-8", "surrogatepass")
     present: set[str] = set()
-    m = pattern.search(text)
-    while m is not None:
-        present |= prefixes[m.group()]
-        m = pattern.search(text, m.start() + 1)
+    prefixes, inner = search.prefixes, search.inner
+    for i, start, _end in search.automaton.find_matches_as_indexes(data):
+        present |= prefixes[i]
+        for k, qb, q in inner[i]:
+            if q not in present and data.startswith(qb, start + k):
+                present.add(q)
     return present
 
 

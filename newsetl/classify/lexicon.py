@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import functools
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -71,6 +72,7 @@ class Automaton:
         self.keys = list(self.payloads)
         self._values = list(self.payloads.values())
         self.size = len(self.keys)
+        self.has_nul = any("\0" in k for k in self.keys)  # see count_keys_each
         self._bytes: ahocorasick_rs.BytesAhoCorasick | None = None
         self._ac = (
             ahocorasick_rs.AhoCorasick(
@@ -110,6 +112,39 @@ def count_keys(automaton: Automaton, text: str) -> Counter[str]:
         return Counter()
     hits = automaton.bytes_automaton().find_matches_as_indexes(text.encode("utf-8"))
     return Counter(map(automaton.keys.__getitem__, map(itemgetter(0), hits)))
+
+
+def count_keys_each(automaton: Automaton, texts: Sequence[str]) -> list[Counter[str]]:
+    """:func:`count_keys` of each of ``texts``, in one scan (see :func:`keys_each`)."""
+    return [Counter(keys) for keys in keys_each(automaton, texts)]
+
+
+def keys_each(automaton: Automaton, texts: Sequence[str]) -> list[Iterator[str]]:
+    """Per text, the keys of its :meth:`Automaton.iter_longest` matches in order, from one
+    scan of the texts joined by a NUL byte.
+
+    No key holds a NUL (checked, else one scan per text), so no leftmost-longest match
+    crosses a separator: the scan of the joined text finds exactly each text's matches,
+    in order, with the byte offsets of its part (split by bisection). One scan instead of
+    one per text: the per-call cost is a good part of scanning a title or a lead.
+    """
+    if automaton._ac is None or automaton.has_nul:
+        return [(hit[2] for hit in automaton.iter_longest(t)) for t in texts]
+    data = [t.encode("utf-8") for t in texts]
+    hits = automaton.bytes_automaton().find_matches_as_indexes(b"\0".join(data))
+    key = automaton.keys.__getitem__
+    out = []
+    lo = cut = 0
+    for d in data[:-1]:
+        cut += len(d) + 1  # where the next text starts
+        hi = bisect_left(hits, cut, lo, key=_start) if hits else 0
+        out.append(map(key, map(itemgetter(0), hits[lo:hi])))
+        lo = hi
+    out.append(map(key, map(itemgetter(0), hits[lo:])))
+    return out
+
+
+_start = itemgetter(1)
 
 
 class LexiconSet:
@@ -293,8 +328,10 @@ def place_stoplist() -> frozenset[str]:
 def entity_lexicons() -> LexiconSet:
     """The lexicons every article is searched for: government bodies, organisations, roles,
     places, and the ``date_anchors`` phrases (every occurrence: the date evidence needs to
-    know which phrases occur, and the scan is paid for anyway)."""
-    from newsetl.classify.places import place_entries  # places builds on this module
+    know which phrases occur, and the scan is paid for anyway), and the roles written after
+    a name (习近平总书记; every occurrence: where such a name may start, for ``people``)."""
+    from newsetl.classify.people import AFTER_ROLES  # these modules build on this one
+    from newsetl.classify.places import place_entries
 
     return LexiconSet(
         {
@@ -304,8 +341,9 @@ def entity_lexicons() -> LexiconSet:
             "role": {r: r for r in person_roles()},
             "place": place_entries(),
             "date_anchor": {phrase: phrase for phrase, _y, _k in date_anchors()},
+            "after_role": {r: r for r in AFTER_ROLES},
         },
-        every=frozenset({"date_anchor"}),
+        every=frozenset({"date_anchor", "after_role"}),
     )
 
 

@@ -19,8 +19,11 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from newsetl.classify.builders import builder
 from newsetl.classify.lexicon import entity_matches, known_organisations, surnames
 from newsetl.models import PersonHit
+
+_PersonHit = builder(PersonHit)  # PersonHit(...) without the frozen __init__ (see builders)
 
 _CJK = "\u4e00-\u9fff"
 _AFTER_NAME = (
@@ -31,7 +34,7 @@ _AFTER_NAME = (
 )  # fmt: skip
 _AFTER_NAME_RE = re.compile("|".join(map(re.escape, _AFTER_NAME)))  # any(startswith), in C
 _FUNCTION_CHARS = set("在和与等说也还就将向对是为称及跟同")
-_AFTER_ROLES = ("总书记", "教授", "院士", "研究员")  # roles written after the name
+AFTER_ROLES = ("总书记", "教授", "院士", "研究员")  # roles written after the name
 _SPEECH = "表示|强调|指出|认为|说|告诉|透露|介绍|坦言|分析|称|道出|谈到|提到|建议|解释"
 _NOT_NAMES = {
     "王国", "高度", "高效", "高质量", "高速", "高新", "高技术", "高校", "高端", "高于", "关键", "关于", "关注",
@@ -59,9 +62,9 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     name = rf"[{first}](?:{lead_alt})[{_CJK}]{{1,2}}"
     name_re = re.compile(name)
     rest = max((len(c) - 1 for c in compound), default=0) + 2  # name characters after the first
-    role_first = "".join(sorted({r[0] for r in _AFTER_ROLES}))
+    role_first = "".join(sorted({r[0] for r in AFTER_ROLES}))
     after_name = rf"[{first}](?=.{{1,{rest}}}[{role_first}])(?:{lead_alt})[{_CJK}]{{1,2}}"
-    after = re.compile(rf"(?P<name>{after_name})(?P<role>{'|'.join(_AFTER_ROLES)})")
+    after = re.compile(rf"(?P<name>{after_name})(?P<role>{'|'.join(AFTER_ROLES)})")
     # 李颖强调 / 罗俊杰: / 陈如桂在致辞中指出 (the character before the name is checked in Python);
     # the lookahead (a character that can follow a name within reach) only skips hopeless starts
     follow = "".join(sorted({w[0] for w in _SPEECH.split("|")} | set("也还则进同:：在")))
@@ -176,7 +179,8 @@ def _after_role_starts(text: str) -> list[int]:
     characters before an occurrence of a role."""
     longest = _max_name_len()
     starts: set[int] = set()
-    for r in _occurrences(text, _AFTER_ROLES):
+    # every occurrence of a role (overlapping ones too), by start: found by the entity scan
+    for r, _end, _role, _p in entity_matches(text)["after_role"]:
         starts.update(range(max(0, r - longest), r - 1))
     return sorted(starts)
 
@@ -299,4 +303,4 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
                         found[o][0] = found[n][0]
                     del found[n]
     ordered = sorted(found.items(), key=lambda kv: kv[1][2])
-    return [PersonHit(name, role, org) for name, (role, org, _pos) in ordered]
+    return [_PersonHit(name, role, org) for name, (role, org, _pos) in ordered]

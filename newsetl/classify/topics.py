@@ -29,8 +29,11 @@ import re
 from collections import Counter
 from operator import itemgetter
 
-from newsetl.classify.lexicon import count_keys, topic_automaton, topic_terms, topics
+from newsetl.classify.builders import builder
+from newsetl.classify.lexicon import count_keys, keys_each, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
+
+_TopicHit = builder(TopicHit)  # TopicHit(...) without the frozen __init__ (see builders)
 
 TITLE_FACTOR = 3.0
 LEAD_CHARS = 250
@@ -82,7 +85,8 @@ def score_topics(
     scores: dict[str, list] = {}
     get = scores.get
     log = math.log
-    for term, n in _count_terms(body).items():
+    in_body, in_title, in_lead = keys_each(topic_automaton(), (body, title or "", lead_of(body)))
+    for term, n in Counter(in_body).items():
         damped = 1.0 + log(n)
         for code, weight in payloads[term]:
             c = weight * damped
@@ -95,8 +99,8 @@ def score_topics(
                 contrib[term] = contrib.get(term, 0.0) + c
             if mentions is not None:
                 mentions[code] = mentions.get(code, 0) + n
-    for part, factor, is_title in ((title or "", TITLE_FACTOR, True), (lead_of(body), LEAD_FACTOR, False)):
-        for term in _count_terms(part):  # once per distinct term
+    for found, factor, is_title in ((in_title, TITLE_FACTOR, True), (in_lead, LEAD_FACTOR, False)):
+        for term in dict.fromkeys(found):  # once per distinct term, in order of first match
             for code, weight in payloads[term]:
                 c = factor * weight
                 s = get(code)
@@ -143,7 +147,7 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
             by_term = sorted(terms.items())
             by_term.sort(key=itemgetter(1), reverse=True)
             evidence = tuple(t for t, _c in by_term[:MAX_EVIDENCE])
-        hits.append(TopicHit(code, round(score, 3), evidence))
+        hits.append(_TopicHit(code, round(score, 3), evidence))
     primary = hits[0].code if hits else None
     return hits, primary
 

@@ -145,6 +145,24 @@ def test_date_anchor_scan_finds_every_phrase_present() -> None:
         assert found.title == ({p for p in phrases if p in title} if title else set()), (title, body)
 
 
+def test_date_anchor_scan_finds_phrases_overlapping_each_other() -> None:
+    """Phrases starting inside another phrase's occurrence (抗击疫情防控) are found too."""
+    import random
+
+    from newsetl.classify.dates import _anchors_in
+    from newsetl.classify.lexicon import date_anchors
+
+    rows = date_anchors()
+    halves = [h for p, _y, _k in rows for h in (p[: len(p) // 2], p[len(p) // 2 :], p[1:], p[:-1])]
+    pieces = [p for p, _y, _k in rows] + halves + ["，", "年"]
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        for year_only in (False, True):
+            expected = {p for p, _y, k in rows if p in text and (not year_only or k != "min_year")}
+            assert _anchors_in(text, year_only) == expected, (text, year_only)
+
+
 def test_anchored_people_patterns_match_as_finditer() -> None:
     """Names before a role and signatures, tried only at a role or parenthesis, match as a full scan."""
     import random

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from newsetl.classify.lexicon import Automaton, LexiconSet, count_keys
+from newsetl.classify.lexicon import Automaton, LexiconSet, count_keys, count_keys_each
 
 ALPHABET = "中国大连五池部局工信a1"
 
@@ -36,6 +36,22 @@ def test_automaton_is_leftmost_longest_on_random_lexicons() -> None:
             expected = leftmost_longest(entries, text)
             assert list(auto.iter_longest(text)) == expected, (entries, text)
             assert dict(count_keys(auto, text)) == {k: [m[2] for m in expected].count(k) for _, _, k, _ in expected}
+
+
+def test_count_keys_each_is_count_keys_of_each_text() -> None:
+    rng = random.Random(5)
+    for _ in range(500):
+        entries = {
+            "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))): rng.randint(0, 9)
+            for _ in range(rng.randint(1, 10))
+        }
+        auto = Automaton(entries)
+        texts = ["".join(rng.choice(ALPHABET + "的，\n") for _ in range(rng.randint(0, 12))) for _ in range(rng.randint(1, 4))]
+        got = count_keys_each(auto, texts)
+        want = [count_keys(auto, t) for t in texts]
+        assert [list(c.items()) for c in got] == [list(c.items()) for c in want], (entries, texts)
+    with_nul = Automaton({"a\0b": 1, "b": 2})  # a key holding the separator: one scan per text
+    assert count_keys_each(with_nul, ["a", "b"]) == [count_keys(with_nul, "a"), count_keys(with_nul, "b")]
 
 
 def test_a_key_ending_inside_an_unfinished_longer_key_is_found() -> None:
@@ -86,3 +102,16 @@ def test_every_lexicon_gets_all_overlapping_matches() -> None:
             )
             assert found["a"] == expected, (keys, text)
             assert found["b"] == list(solo_b.iter_longest(text)), text
+
+
+def test_after_role_hits_are_every_occurrence_of_those_roles() -> None:
+    """``people`` reads where a name before 总书记/教授/… may start off the entity scan."""
+    from newsetl.classify import people
+    from newsetl.classify.lexicon import entity_lexicons
+
+    pieces = [*people.AFTER_ROLES, "副教授", "教授授", "总书", "书记", "研究", "院", "王", "，", "\n"]
+    rng = random.Random(8)
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        hits = entity_lexicons().find(text)["after_role"]
+        assert [s for s, _e, _k, _p in hits] == people._occurrences(text, people.AFTER_ROLES), text
