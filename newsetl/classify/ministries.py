@@ -27,7 +27,6 @@ import functools
 import re
 from typing import NamedTuple
 
-from newsetl.classify.builders import builder
 from newsetl.classify.lexicon import (
     LocalTerm,
     MinistryAlias,
@@ -37,8 +36,6 @@ from newsetl.classify.lexicon import (
 )
 from newsetl.classify.places import PlaceMention, find_place_mentions, region_of
 from newsetl.models import MinistryHit
-
-_MinistryHit = builder(MinistryHit)  # MinistryHit(...) without the frozen __init__ (see builders)
 
 _NATIONAL_PREFIXES = ("国家", "国务院", "中央", "中国", "中华", "全国")
 _NATIONAL_ENDINGS = ("总局", "总署", "监会")
@@ -274,7 +271,7 @@ def ministry_hits(mentions: list[GovMention]) -> list[MinistryHit]:
         if m.ministry_code not in hits:
             hits[m.ministry_code] = [m.surface, 0]
         hits[m.ministry_code][1] += 1
-    return [_MinistryHit(code, alias, n) for code, (alias, n) in hits.items()]
+    return [MinistryHit(code, alias, n) for code, (alias, n) in hits.items()]
 
 
 def extract_ministries(text: str) -> list[MinistryHit]:

@@ -17,13 +17,10 @@ import functools
 import re
 from typing import NamedTuple
 
-from newsetl.classify.builders import builder
 from newsetl.classify.lexicon import entity_matches, known_organisations
 from newsetl.classify.ministries import GovMention
 from newsetl.classify.places import find_place_mentions, region_of
 from newsetl.models import OrganisationHit
-
-_OrganisationHit = builder(OrganisationHit)  # OrganisationHit(...) without the frozen __init__
 
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fffA-Za-z0-9·&（）()]+")  # a name's characters
 # up to the last character that is none of them: the run of name characters ending a window starts there
@@ -258,6 +255,6 @@ def organisation_hits(text: str, gov: list[GovMention], orgs: list[OrgMention]) 
             groups[key] = [o.name, o.kind, None, region, 0, None, None]
         groups[key][4] += 1
     return [
-        _OrganisationHit(name, kind, level, region, n, code, cp)
+        OrganisationHit(name, kind, level, region, n, code, counterpart_code=cp)
         for name, kind, level, region, n, code, cp in groups.values()
     ]

@@ -19,11 +19,8 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from newsetl.classify.builders import builder
 from newsetl.classify.lexicon import entity_matches, known_organisations, surnames
 from newsetl.models import PersonHit
-
-_PersonHit = builder(PersonHit)  # PersonHit(...) without the frozen __init__ (see builders)
 
 _CJK = "\u4e00-\u9fff"
 _AFTER_NAME = (
@@ -303,4 +300,4 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
                         found[o][0] = found[n][0]
                     del found[n]
     ordered = sorted(found.items(), key=lambda kv: kv[1][2])
-    return [_PersonHit(name, role, org) for name, (role, org, _pos) in ordered]
+    return [PersonHit(name, role, org) for name, (role, org, _pos) in ordered]

@@ -32,15 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from newsetl.classify.builders import builder
 from newsetl.classify.lexicon import (
     entity_lexicons,
     entity_matches,
     place_stoplist,
 )
 from newsetl.models import PlaceHit
-
-_PlaceHit = builder(PlaceHit)  # PlaceHit(...) without the frozen __init__ (see builders)
 
 LEVELS = ("province", "city", "county")
 _LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
@@ -227,7 +224,7 @@ def extract_places(text: str, exclude: Iterable[tuple[int, int]] = ()) -> list[P
             if key not in counts:
                 counts[key] = [m.surface, place.full_name, place.adcode, place.level, place.province, 0]
         counts[key][5] += 1
-    return [_PlaceHit(*row) for row in counts.values()]
+    return [PlaceHit(*row) for row in counts.values()]
 
 
 @functools.lru_cache(maxsize=4096)

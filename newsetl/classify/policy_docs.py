@@ -17,11 +17,8 @@ from __future__ import annotations
 import functools
 import re
 
-from newsetl.classify.builders import builder
 from newsetl.classify.lexicon import policy_doc_types, publications
 from newsetl.models import PolicyDocHit
-
-_PolicyDocHit = builder(PolicyDocHit)  # PolicyDocHit(...) without the frozen __init__ (see builders)
 
 _TITLE = re.compile(r"《([^《》]{1,120}?)》", re.S)
 _TRAILING_PAREN = re.compile(r"[（(][^（）()]*[）)]$")
@@ -90,7 +87,7 @@ def extract_policy_docs(text: str) -> list[PolicyDocHit]:
         full = _STATE_PREFIX + short
         if full in docs:  # 《数据安全法》 and 《中华人民共和国数据安全法》: one law
             docs[full][1] += docs.pop(short)[1]
-    return [_PolicyDocHit(t, k, n) for t, (k, n) in docs.items()]
+    return [PolicyDocHit(t, k, n) for t, (k, n) in docs.items()]
 
 
 def extract_publications(text: str) -> list[str]:

@@ -29,11 +29,8 @@ import re
 from collections import Counter
 from operator import itemgetter
 
-from newsetl.classify.builders import builder
 from newsetl.classify.lexicon import count_keys, keys_each, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
-
-_TopicHit = builder(TopicHit)  # TopicHit(...) without the frozen __init__ (see builders)
 
 TITLE_FACTOR = 3.0
 LEAD_CHARS = 250
@@ -147,7 +144,7 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
             by_term = sorted(terms.items())
             by_term.sort(key=itemgetter(1), reverse=True)
             evidence = tuple(t for t, _c in by_term[:MAX_EVIDENCE])
-        hits.append(_TopicHit(code, round(score, 3), evidence))
+        hits.append(TopicHit(code, round(score, 3), evidence))
     primary = hits[0].code if hits else None
     return hits, primary
 
