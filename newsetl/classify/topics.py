@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from operator import itemgetter
 
-from newsetl.classify.lexicon import count_keys, keys_each, topic_automaton, topic_terms, topics
+from newsetl.classify.lexicon import keys_each, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
 
 TITLE_FACTOR = 3.0
@@ -40,11 +40,6 @@ MIN_SHARE = 0.18
 MAX_EVIDENCE = 8
 MIN_MENTIONS = 2
 MASK_CHAR = "\u25a1"  # □: keeps offsets, matches no term
-
-
-def _count_terms(text: str) -> Counter[str]:
-    """term -> occurrences, in order of first occurrence (payloads: ``topic_terms()[term]``)."""
-    return count_keys(topic_automaton(), text)
 
 
 _BYLINE = re.compile(r"^\s*(?:本报记者|记者|本报讯|通讯员)[\s\u3000]*(?:[\u4e00-\u9fff]{2,4}[\s\u3000]*)?\n?")
