@@ -93,6 +93,20 @@ class TreeRss:
             self._kinds[p.pid] = kind
         return self._kinds[p.pid]
 
+    def _pre_exec(self, p: Any) -> bool:
+        """True for a child caught between ``fork`` and ``exec`` (e.g. a server being started).
+
+        Until it execs, such a child reports its parent's command line and RSS (pages it
+        shares with the parent): counted, it adds the parent's memory a second time, and
+        its kind would be cached wrongly. Forkserver workers never look like this (their
+        command line is the fork server's, not their parent's); a child that keeps its
+        parent's command line for more than two seconds is a real fork and is counted.
+        """
+        if p.pid == self.root.pid or p.pid in self._kinds or time.time() - p.create_time() > 2.0:
+            return False
+        parent = p.parent()
+        return parent is not None and p.cmdline() == parent.cmdline()
+
     def _run(self) -> None:
         ps = self._psutil
         while not self._stop.is_set():
@@ -103,6 +117,8 @@ class TreeRss:
             total = 0
             for p in procs:
                 try:
+                    if self._pre_exec(p):
+                        continue
                     rss = p.memory_info().rss
                     kind = self._kind(p)
                 except ps.Error:
