@@ -72,7 +72,7 @@ class Automaton:
         self.keys = list(self.payloads)
         self._values = list(self.payloads.values())
         self.size = len(self.keys)
-        self.has_nul = any("\0" in k for k in self.keys)  # see count_keys_each
+        self.has_nul = any("\0" in k for k in self.keys)  # see keys_each
         self._bytes: ahocorasick_rs.BytesAhoCorasick | None = None
         self._ac = (
             ahocorasick_rs.AhoCorasick(
@@ -112,11 +112,6 @@ def count_keys(automaton: Automaton, text: str) -> Counter[str]:
         return Counter()
     hits = automaton.bytes_automaton().find_matches_as_indexes(text.encode("utf-8"))
     return Counter(map(automaton.keys.__getitem__, map(itemgetter(0), hits)))
-
-
-def count_keys_each(automaton: Automaton, texts: Sequence[str]) -> list[Counter[str]]:
-    """:func:`count_keys` of each of ``texts``, in one scan (see :func:`keys_each`)."""
-    return [Counter(keys) for keys in keys_each(automaton, texts)]
 
 
 def keys_each(automaton: Automaton, texts: Sequence[str]) -> list[Iterator[str]]:

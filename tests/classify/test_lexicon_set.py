@@ -4,8 +4,9 @@ and both must be true leftmost-longest matching (checked against a brute-force r
 from __future__ import annotations
 
 import random
+from collections import Counter
 
-from newsetl.classify.lexicon import Automaton, LexiconSet, count_keys, count_keys_each
+from newsetl.classify.lexicon import Automaton, LexiconSet, count_keys, keys_each
 
 ALPHABET = "中国大连五池部局工信a1"
 
@@ -23,30 +24,40 @@ def leftmost_longest(entries: dict[str, object], text: str) -> list[tuple[int, i
     return out
 
 
+def random_entries(rng: random.Random) -> dict[str, int]:
+    """1-10 keys of 1-4 characters over ``ALPHABET``, with small payloads."""
+    return {
+        "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))): rng.randint(0, 9)
+        for _ in range(rng.randint(1, 10))
+    }
+
+
+def random_text(rng: random.Random, max_len: int) -> str:
+    return "".join(rng.choice(ALPHABET + "的，\n") for _ in range(rng.randint(0, max_len)))
+
+
 def test_automaton_is_leftmost_longest_on_random_lexicons() -> None:
     rng = random.Random(3)
     for _ in range(1000):
-        entries = {
-            "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))): rng.randint(0, 9)
-            for _ in range(rng.randint(1, 10))
-        }
+        entries = random_entries(rng)
         auto = Automaton(entries)
         for _ in range(4):
-            text = "".join(rng.choice(ALPHABET + "的，\n") for _ in range(rng.randint(0, 30)))
+            text = random_text(rng, 30)
             expected = leftmost_longest(entries, text)
             assert list(auto.iter_longest(text)) == expected, (entries, text)
             assert dict(count_keys(auto, text)) == {k: [m[2] for m in expected].count(k) for _, _, k, _ in expected}
 
 
+def count_keys_each(auto: Automaton, texts: list[str]) -> list[Counter[str]]:
+    return [Counter(keys) for keys in keys_each(auto, texts)]
+
+
 def test_count_keys_each_is_count_keys_of_each_text() -> None:
     rng = random.Random(5)
     for _ in range(500):
-        entries = {
-            "".join(rng.choice(ALPHABET) for _ in range(rng.randint(1, 4))): rng.randint(0, 9)
-            for _ in range(rng.randint(1, 10))
-        }
+        entries = random_entries(rng)
         auto = Automaton(entries)
-        texts = ["".join(rng.choice(ALPHABET + "的，\n") for _ in range(rng.randint(0, 12))) for _ in range(rng.randint(1, 4))]
+        texts = [random_text(rng, 12) for _ in range(rng.randint(1, 4))]
         got = count_keys_each(auto, texts)
         want = [count_keys(auto, t) for t in texts]
         assert [list(c.items()) for c in got] == [list(c.items()) for c in want], (entries, texts)
