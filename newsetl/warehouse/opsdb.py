@@ -16,9 +16,36 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def open_work_db(paths: Paths) -> duckdb.DuckDBPyConnection:
+# Rows per row group for what the processing stage writes (DuckDB's default: 122,880).
+BULK_ROW_GROUP_SIZE = 16_384
+
+
+def open_work_db(paths: Paths, *, bulk: bool = False) -> duckdb.DuckDBPyConnection:
+    """Connect to the work database (created with its schema if new).
+
+    ``bulk``: for a stage that writes a lot and checkpoints when it is done (the
+    processing stage). The file is attached with ``RECOVERY_MODE no_wal_writes``:
+    commits are not written to the WAL a second time (about 360 MB at 10,000 pages)
+    and become durable at the stage's closing checkpoint. A crash before it loses
+    only that stage's rows: the documents are still unprocessed in the file, and the
+    next run processes them again. A WAL left by an earlier crash is still replayed.
+
+    New rows also go into smaller row groups (``BULK_ROW_GROUP_SIZE``): a checkpoint
+    rewrites each changed table's last row group whole, so with DuckDB's default
+    (122,880 rows) it rewrote whole tables of a 10,000-page archive to add ten pages,
+    and more row groups let the closing checkpoint write on every core.
+    """
     paths.work_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(paths.work_db), config=duckdb_config())
+    if not bulk:
+        con = duckdb.connect(str(paths.work_db), config=duckdb_config())
+    else:
+        # the catalog keeps the file's name (views store catalog-qualified names)
+        con = duckdb.connect(config={**duckdb_config(), "temp_directory": f"{paths.work_db}.tmp"})
+        path = str(paths.work_db).replace("'", "''")
+        con.execute(
+            f"ATTACH '{path}' AS {paths.work_db.stem} (RECOVERY_MODE no_wal_writes, ROW_GROUP_SIZE {BULK_ROW_GROUP_SIZE})"
+        )
+        con.execute(f"USE {paths.work_db.stem}")
     ensure_schema(con)
     return con
 

@@ -365,3 +365,59 @@ def test_gx_validation_history_is_bounded(tmp_path: Path) -> None:
     assert sorted(p.parts[-3] for p in store.rglob("*.json")) == ["run-4", "run-5", "run-6"]
     assert sorted(p.parts[-3] for p in site.rglob("*.html")) == ["run-4", "run-5", "run-6"]
     assert not (store / "run-0").exists()  # emptied folders go too
+
+
+# --- the processing stage's bulk connection ------------------------------------------------------------------
+
+def _count_articles(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM raw.articles").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _bulk_insert_code(work: Path, n: int, then: str) -> str:
+    return f"""
+        from pathlib import Path
+        from newsetl.config import make_paths
+        from newsetl.warehouse.opsdb import open_work_db
+        con = open_work_db(make_paths(warehouse_dir=Path({str(work)!r})), bulk=True)
+        con.execute("SET checkpoint_threshold = '4GB'")
+        con.execute('''INSERT INTO raw.articles (article_id, doc_id, position_in_file, body, original_text,
+                           paragraph_count, is_fragment, joins_repaired, duplicates_removed, char_count,
+                           processor_version, processed_run)
+                       SELECT 'a' || i, 'd', 1, 'x', 'x', 1, false, 0, 0, 1, 'v', 'r' FROM range({n}) t(i)''')
+        {then}
+    """
+
+
+def test_bulk_connection_writes_no_wal_and_small_row_groups(tmp_path: Path) -> None:
+    """Committed rows are durable once the connection checkpoints; no WAL copy; 16,384-row groups."""
+    paths = make_paths(warehouse_dir=tmp_path)
+    open_work_db(paths).close()
+    wal = paths.work_db.with_name(paths.work_db.name + ".wal")
+    res = _py(_bulk_insert_code(tmp_path, 40_000, f"print('WAL after commit:', Path({str(wal)!r}).exists()); con.execute('CHECKPOINT'); con.close()"))
+    assert res.returncode == 0, res.stderr
+    assert "WAL after commit: False" in res.stdout  # a plain connection writes the 40,000 rows to the WAL first
+    assert _count_articles(paths.work_db) == 40_000
+    con = duckdb.connect(str(paths.work_db), read_only=True)
+    try:
+        groups = con.execute(
+            "SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('raw.articles')"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert groups == 3  # 16,384 + 16,384 + 7,232, not one group of 40,000
+
+
+def test_bulk_connection_killed_before_its_checkpoint_keeps_the_earlier_file(tmp_path: Path) -> None:
+    """SIGKILL after a commit but before the checkpoint: the file is as before the stage, and usable."""
+    paths = make_paths(warehouse_dir=tmp_path)
+    open_work_db(paths).close()
+    res = _py(_bulk_insert_code(tmp_path, 1_000, "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"))
+    assert res.returncode == -signal.SIGKILL
+    assert _count_articles(paths.work_db) == 0  # nothing half-written; the documents stay unprocessed
+    con = open_work_db(paths)  # a normal connection opens it and can write
+    con.execute("CHECKPOINT")
+    con.close()
