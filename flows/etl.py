@@ -29,7 +29,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from newsetl import ingest as ingest_mod  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
 from newsetl.faults import fault_point  # noqa: E402
-from newsetl.process import PARALLEL_MIN_CHARS, default_workers, prestart_pool, processor_version, relax_gc  # noqa: E402
+from newsetl.process import default_workers, prestart_pool, processor_version, relax_gc  # noqa: E402
 from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
@@ -56,18 +56,20 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
     """
     totals = ScanTotals()
     new_chars = 0
+    started = False
 
     def parts():
-        nonlocal new_chars
+        nonlocal new_chars, started
         for part in ingest_mod.iter_scan(paths.input_dir, known):
             mtimes = {}
             for r in part.rejected:
                 with suppress(OSError):
                     mtimes[r.path] = (paths.input_dir / r.path).stat().st_mtime_ns
             totals.add(part)
-            if prestart_workers and new_chars < PARALLEL_MIN_CHARS:
+            if prestart_workers and not started:
                 new_chars += sum(len(d.text) for d in part.decoded)
-                if new_chars >= PARALLEL_MIN_CHARS and prestart_pool(prestart_workers):
+                started = prestart_pool(prestart_workers, new_chars)
+                if started:
                     get_run_logger().info("text workers (%d) started to warm up during ingest", prestart_workers)
             yield part, mtimes  # written, then dropped: memory bounded by one part
 

@@ -292,16 +292,28 @@ def _ready() -> None:
     """A no-op task: submitting one per worker makes the pool start (and warm) every worker."""
 
 
-def prestart_pool(workers: int | None = None) -> bool:
+def uses_local_pool(total_chars: int, workers: int) -> bool:
+    """Whether ``total_chars`` of text go to the local process pool: the one decision
+    behind :func:`prestart_pool`, :func:`process_documents` and :func:`submit_documents`.
+
+    Not with one worker or inside :func:`remote_executor` (Dask), nor for less than
+    ``PARALLEL_MIN_CHARS``: then starting and warming workers costs more than it saves.
+    """
+    return _REMOTE is None and workers > 1 and total_chars >= PARALLEL_MIN_CHARS
+
+
+def prestart_pool(workers: int | None = None, total_chars: int | None = None) -> bool:
     """Start the text workers ahead of the processing stage; True if a pool was started.
 
     Each worker imports the text core and builds its lexicon automata (~0.8 s of CPU)
     before it can take a batch. Started while ingest is still reading files, that
     happens beside ingest instead of at the head of the processing stage, with both
-    cores otherwise idle. Only for the local pool (not with one worker or Dask).
+    cores otherwise idle. ``total_chars``: the new text so far (the pool is started
+    only when :func:`uses_local_pool` would use it); ``None``: start it in any case
+    unless it could never be used (one worker, Dask).
     """
     workers = workers or default_workers()
-    if _REMOTE is not None or workers <= 1:
+    if not uses_local_pool(PARALLEL_MIN_CHARS if total_chars is None else total_chars, workers):
         return False
     pool = worker_pool(workers)
     for _ in range(workers):  # the executor spawns a worker per pending task, up to max_workers
@@ -349,8 +361,7 @@ def process_documents(docs: Sequence[DocInput], run_id: str, workers: int | None
         run_batches, slots = _REMOTE
         return merge_rows(run_batches(plan_batches(docs, slots, min_chars=20_000), run_id)) if docs else process_batch(docs, run_id)
     workers = workers or default_workers()
-    total_chars = sum(len(d.text) for d in docs)
-    if workers <= 1 or total_chars < PARALLEL_MIN_CHARS:
+    if not uses_local_pool(sum(len(d.text) for d in docs), workers):
         return process_batch(docs, run_id)
     batches = plan_batches(docs, workers)
     if len(batches) == 1:
@@ -394,8 +405,7 @@ def submit_documents(
     database). Small inputs, one worker and the remote (Dask) executor run at once.
     """
     workers = workers or default_workers()
-    total_chars = sum(len(d.text) for d in docs)
-    if _REMOTE is not None or workers <= 1 or total_chars < PARALLEL_MIN_CHARS:
+    if not uses_local_pool(sum(len(d.text) for d in docs), workers):
         # remote (Dask): only the text work leaves this process, the checks stay here
         process = process_batch if _REMOTE is None else lambda kept, rid: process_documents(kept, rid, workers)
         result = process_and_screen(docs, run_id, rules, process)

@@ -56,6 +56,7 @@ def test_remote_executor_routes_batches(docs: list[DocInput]) -> None:
 def test_prestarted_pool_is_warm_and_reused(docs: list[DocInput], monkeypatch: pytest.MonkeyPatch) -> None:
     """prestart_pool starts every worker (warm) ahead of the work; the processing then reuses them."""
     assert process.prestart_pool(1) is False  # one worker: work stays in the calling process
+    assert process.prestart_pool(2, total_chars=process.PARALLEL_MIN_CHARS - 1) is False  # too little new text yet
     with remote_executor(lambda batches, run_id: [], slots=2):
         assert process.prestart_pool(2) is False  # Dask: no local pool
     assert process._POOL is None
