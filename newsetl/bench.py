@@ -472,6 +472,17 @@ def evaluate_targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]
     return out
 
 
+def disk_needed_mb(pages: int, follow_ups: bool) -> float:
+    """Disk the largest size needs: corpus, work DB, published copy, exports and raw log.
+
+    About 0.25 MB per page at 10,000 pages (a corpus of 155 MB, a work DB and its
+    published copy of 0.8 GB each); the follow-ups add a second corpus and a temporary
+    publish copy. A full disk made two follow-ups fail with ENOSPC in an earlier session.
+    """
+    per_page = 0.25 * (1.5 if follow_ups else 1.0)
+    return 500 + per_page * pages
+
+
 def update_perf_doc(markdown: str, doc: Path = PERF_DOC) -> None:
     start, end = "<!-- bench:start -->", "<!-- bench:end -->"
     if not doc.exists():
@@ -501,6 +512,11 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    need, free = disk_needed_mb(max(sizes), not args.no_follow_ups), shutil.disk_usage(workdir).free / 2**20
+    if free < need:
+        print(f"bench: {free:,.0f} MB free in {workdir}, about {need:,.0f} MB needed; "
+              "free some space or pass --workdir elsewhere", file=sys.stderr)
+        return 2
     if not args.live:
         _SOURCE["root"] = snapshot_source(workdir)
     # Warm-up (not measured): Prefect's database set-up on first use, imports, page cache.
