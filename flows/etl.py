@@ -29,7 +29,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from newsetl import ingest as ingest_mod  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
 from newsetl.faults import fault_point  # noqa: E402
-from newsetl.process import default_workers, prestart_pool, processor_version, relax_gc  # noqa: E402
+from newsetl.process import default_workers, even_chunks, prestart_pool, processor_version, relax_gc  # noqa: E402
 from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
@@ -142,14 +142,18 @@ def process_load_task(paths: Paths, run_id: str, doc_ids: list[str], workers: in
         pending = None
         thresholds = relax_gc()
         try:
-            for i in range(0, len(todo), CHUNK_DOCS):
-                ids = todo[i : i + CHUNK_DOCS]
+            for ids in even_chunks(todo, CHUNK_DOCS):
                 docs = wl.fetch_documents(con, ids, dates)
                 wait = submit_documents(docs, run_id, rules, workers)
                 if pending is not None:
                     _load_chunk(con, run_id, version, totals, *pending)
                 pending = (ids, docs, wait)
             if pending is not None:
+                if len(todo) > CHUNK_DOCS:
+                    # Checkpoint what is loaded while the workers process the last chunk: the
+                    # closing checkpoint, which nothing overlaps, then writes only that chunk
+                    # (and the last, partial row groups).
+                    con.execute("CHECKPOINT")
                 _load_chunk(con, run_id, version, totals, *pending)
         finally:
             gc.set_threshold(*thresholds)

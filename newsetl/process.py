@@ -22,9 +22,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newsetl.models import Article, Classification, PageContext
+
+T = TypeVar("T")
 
 TABLES = (
     "articles",
@@ -225,6 +227,25 @@ def make_batches(docs: Sequence[DocInput], target_chars: int = 2_000_000) -> lis
     if current:
         batches.append(current)
     return batches
+
+
+def even_chunks(items: Sequence[T], most: int) -> list[Sequence[T]]:
+    """``items`` in the fewest chunks of at most ``most``, their sizes within one of each other.
+
+    The processing stage's last chunk is the one nothing overlaps (the workers idle while
+    it is loaded and checkpointed), so it should not be a remainder of a few documents
+    either: 401 documents go as 201 + 200, not 400 + 1.
+    """
+    if not items:
+        return []
+    count = -(-len(items) // most)
+    size, extra = divmod(len(items), count)
+    out, start = [], 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        out.append(items[start:end])
+        start = end
+    return out
 
 
 def default_workers() -> int:

@@ -73,3 +73,18 @@ def test_prestarted_pool_is_warm_and_reused(docs: list[DocInput], monkeypatch: p
     finally:
         process.shutdown_pool()
     assert rows == process_batch(docs, "run-z")
+
+
+@pytest.mark.parametrize(("n", "most", "sizes"), [
+    (0, 400, []),
+    (1, 400, [1]),
+    (400, 400, [400]),
+    (401, 400, [201, 200]),
+    (9744, 400, [390] * 19 + [389] * 6),
+    (1000, 400, [334, 333, 333]),
+])
+def test_even_chunks_keep_order_and_avoid_a_small_remainder(n: int, most: int, sizes: list[int]) -> None:
+    items = list(range(n))
+    chunks = process.even_chunks(items, most)
+    assert [len(c) for c in chunks] == sizes
+    assert [x for c in chunks for x in c] == items
