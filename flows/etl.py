@@ -149,11 +149,6 @@ def process_load_task(paths: Paths, run_id: str, doc_ids: list[str], workers: in
                     _load_chunk(con, run_id, version, totals, *pending)
                 pending = (ids, docs, wait)
             if pending is not None:
-                if len(todo) > CHUNK_DOCS:
-                    # Checkpoint what is loaded while the workers process the last chunk: the
-                    # closing checkpoint, which nothing overlaps, then writes only that chunk
-                    # (and the last, partial row groups).
-                    con.execute("CHECKPOINT")
                 _load_chunk(con, run_id, version, totals, *pending)
         finally:
             gc.set_threshold(*thresholds)
