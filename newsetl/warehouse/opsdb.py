@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from newsetl.config import Paths, duckdb_config
+from newsetl.config import PUBLISHED_NAME, Paths, duckdb_config
 from newsetl.warehouse.schema import ensure_schema
 
 
@@ -16,6 +16,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+# The work DB's catalog name: its file name's stem, like a plain duckdb.connect(path) gives.
+CATALOG = PUBLISHED_NAME.removesuffix(".duckdb")
 # Rows per row group for what the processing stage writes (DuckDB's default: 122,880).
 BULK_ROW_GROUP_SIZE = 16_384
 
@@ -41,11 +43,11 @@ def open_work_db(paths: Paths, *, bulk: bool = False) -> duckdb.DuckDBPyConnecti
     else:
         # the catalog keeps the file's name (views store catalog-qualified names)
         con = duckdb.connect(config={**duckdb_config(), "temp_directory": f"{paths.work_db}.tmp"})
-        path = str(paths.work_db).replace("'", "''")
+        path = str(paths.work_db).replace("'", "''")  # ATTACH takes no bound parameter: quoted literal
         con.execute(
-            f"ATTACH '{path}' AS {paths.work_db.stem} (RECOVERY_MODE no_wal_writes, ROW_GROUP_SIZE {BULK_ROW_GROUP_SIZE})"
+            f"ATTACH '{path}' AS {CATALOG} (RECOVERY_MODE no_wal_writes, ROW_GROUP_SIZE {BULK_ROW_GROUP_SIZE})"  # noqa: S608
         )
-        con.execute(f"USE {paths.work_db.stem}")
+        con.execute(f"USE {CATALOG}")
     ensure_schema(con)
     return con
 
