@@ -27,7 +27,7 @@ import functools
 import math
 import re
 from collections import Counter
-from operator import itemgetter
+from operator import itemgetter, sub
 
 from newsetl.classify.lexicon import keys_each, topic_automaton, topic_terms, topics
 from newsetl.models import TopicHit
@@ -69,6 +69,10 @@ def apply_mask(title: str | None, body: str, mask) -> tuple[str | None, str]:
     return None, joined
 
 
+# 1 + ln n for the counts a term usually reaches (the same floats as computing them)
+_DAMPED = [0.0] + [1.0 + math.log(n) for n in range(1, 64)]
+
+
 def score_topics(
     title: str | None, body: str, mentions: dict[str, int] | None = None
 ) -> dict[str, tuple[float, float, dict[str, float]]]:
@@ -76,21 +80,21 @@ def score_topics(
     payloads = topic_terms()
     scores: dict[str, list] = {}
     get = scores.get
-    log = math.log
+    counts = {} if mentions is None else mentions
     in_body, in_title, in_lead = keys_each(topic_automaton(), (body, title or "", lead_of(body)))
     for term, n in Counter(in_body).items():
-        damped = 1.0 + log(n)
+        damped = _DAMPED[n] if n < len(_DAMPED) else 1.0 + math.log(n)
         for code, weight in payloads[term]:
             c = weight * damped
             s = get(code)
             if s is None:
                 scores[code] = [0.0 + c, 0.0, {term: 0.0 + c}]
-            else:
+                counts[code] = counts.get(code, 0) + n
+            else:  # a topic this loop met before: its count is there
                 s[0] += c
                 contrib = s[2]
                 contrib[term] = contrib.get(term, 0.0) + c
-            if mentions is not None:
-                mentions[code] = mentions.get(code, 0) + n
+                counts[code] += n
     for found, factor, is_title in ((in_title, TITLE_FACTOR, True), (in_lead, LEAD_FACTOR, False)):
         for term in dict.fromkeys(found):  # once per distinct term, in order of first match
             for code, weight in payloads[term]:
@@ -124,7 +128,8 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
         # by score alone first: scores more than 2e-6 apart never round (to 6 places) alike,
         # and then that order is the full order; else the ties are broken as ever
         ranked.sort(key=_score_of, reverse=True)
-        if any(a[1][0] - b[1][0] <= 2e-6 for a, b in zip(ranked, ranked[1:], strict=False)):
+        values = [v[0] for _code, v in ranked]
+        if min(map(sub, values, values[1:])) <= 2e-6:  # some neighbours that close (in C)
             ranked.sort(key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]))
     floor = MIN_SHARE * ranked[0][1][0]
     hits: list[TopicHit] = []
@@ -138,7 +143,7 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
         else:  # by contribution, descending, then by term: two sorts in C, the second stable
             by_term = sorted(terms.items())
             by_term.sort(key=itemgetter(1), reverse=True)
-            evidence = tuple(t for t, _c in by_term[:MAX_EVIDENCE])
+            evidence = tuple(map(_term_of, by_term[:MAX_EVIDENCE]))
         hits.append(TopicHit(code, round(score, 3), evidence))
     primary = hits[0].code if hits else None
     return hits, primary
@@ -146,6 +151,9 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
 
 def _score_of(kv: tuple[str, tuple]) -> float:
     return kv[1][0]
+
+
+_term_of = itemgetter(0)
 
 
 @functools.cache
