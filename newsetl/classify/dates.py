@@ -279,9 +279,12 @@ def _self_overlapping(phrase: str) -> bool:
     return any(phrase[:i] == phrase[-i:] for i in range(1, len(phrase)))
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=1)  # the page being classified: its articles come one after another
 def _page_evidence(page_text: str) -> YearEvidence:
     """A page's evidence is the same for all its articles: computed once per page.
+
+    One entry, not more: a larger cache would also serve a later page with the same text,
+    which flatters a benchmark whose synthetic pages repeat (real pages differ).
 
     Only its scores and notes count (an article's year is bounded by its own wording alone),
     so the anchors bounding a year (``min_year``: the COVID-19 wording, frequent) are not
