@@ -389,7 +389,7 @@ def _bulk_insert_code(work: Path, n: int, then: str) -> str:
                            processor_version, processed_run)
                        SELECT 'a' || i, 'd', 1, 'x', 'x', 1, false, 0, 0, 1, 'v', 'r' FROM range({n}) t(i)''')
         {then}
-    """
+    """  # noqa: S608 - Python source for a subprocess (n is an int), not SQL from input
 
 
 def test_bulk_connection_writes_no_wal_and_small_row_groups(tmp_path: Path) -> None:
