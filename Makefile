@@ -26,6 +26,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check newsetl flows tests
+	$(BIN)/ruff format --check newsetl flows tests
 	$(BIN)/sqlfluff lint dbt/models
 
 bench: $(STAMP)

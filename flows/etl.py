@@ -70,7 +70,9 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
                 new_chars += sum(len(d.text) for d in part.decoded)
                 started = prestart_pool(prestart_workers, new_chars)
                 if started:
-                    get_run_logger().info("text workers (%d) started to warm up during ingest", prestart_workers)
+                    get_run_logger().info(
+                        "text workers (%d) started to warm up during ingest", prestart_workers
+                    )
             yield part, mtimes  # written, then dropped: memory bounded by one part
 
     from newsetl.warehouse.recovery import append_raw_log
@@ -84,7 +86,10 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
             # warehouse/raw_log/ (append-only), in step with what was just committed
             stats["raw_logged"] += sum(append_raw_log(con, paths, run_id).values())
     stats.update(
-        files_seen=totals.seen, files_read=totals.read, files_deferred=totals.deferred, bytes_read=totals.bytes_read
+        files_seen=totals.seen,
+        files_read=totals.read,
+        files_deferred=totals.deferred,
+        bytes_read=totals.bytes_read,
     )
     return stats
 
@@ -181,7 +186,9 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
     except ImportError:
         return {}
     manifest = read_manifest(paths.input_dir)
-    return {name: entry["publication_date"] for name, entry in manifest.items() if entry.get("publication_date")}
+    return {
+        name: entry["publication_date"] for name, entry in manifest.items() if entry.get("publication_date")
+    }
 
 
 @task(name="dbt-build", cache_policy=NO_CACHE)

@@ -149,7 +149,9 @@ def baseline_read_text(folder: Path) -> dict[str, Any]:
         how = "read_text"
     except duckdb.Error:
         t0 = time.perf_counter()
-        n, size = con.execute("SELECT count(*), sum(octet_length(content)) FROM read_blob(?)", [pattern]).fetchone()
+        n, size = con.execute(
+            "SELECT count(*), sum(octet_length(content)) FROM read_blob(?)", [pattern]
+        ).fetchone()
         how = "read_blob"
     sec = time.perf_counter() - t0
     con.close()
@@ -197,8 +199,19 @@ def merge_passes(*baselines: dict[str, Any]) -> dict[str, Any]:
 
 
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", "warehouse", ".prefect", "target", "logs", "__pycache__", "*.pyc", ".pytest_cache",
-    ".ruff_cache", "uncommitted", "docs", "*.egg-info",
+    ".git",
+    ".venv",
+    "warehouse",
+    ".prefect",
+    "target",
+    "logs",
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    ".ruff_cache",
+    "uncommitted",
+    "docs",
+    "*.egg-info",
 )
 _SOURCE: dict[str, Path] = {"root": PROJECT_ROOT}
 
@@ -232,7 +245,16 @@ def run_pipeline(
     env = _env(root)
     if api_url:
         env["PREFECT_API_URL"] = api_url
-    cmd = [sys.executable, "-m", "newsetl.cli", "run", "--input", str(input_dir), "--warehouse", str(warehouse)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "newsetl.cli",
+        "run",
+        "--input",
+        str(input_dir),
+        "--warehouse",
+        str(warehouse),
+    ]
     cmd += extra or []
     log = warehouse.parent / f"{warehouse.name}-run-{time.time_ns()}.log"
     warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -330,7 +352,9 @@ def _rates(seconds: float | None, pages: int, nbytes: int) -> dict[str, float | 
     return {"pages_per_s": round(pages / seconds, 1), "mb_per_s": round(nbytes / 1e6 / seconds, 2)}
 
 
-def measure_size(n: int, workdir: Path, seed: int, follow_ups: bool, server_url: str | None = None) -> dict[str, Any]:
+def measure_size(
+    n: int, workdir: Path, seed: int, follow_ups: bool, server_url: str | None = None
+) -> dict[str, Any]:
     from newsetl.synth import write_corpus
 
     corpus = workdir / f"corpus-{n}"
@@ -356,11 +380,15 @@ def measure_size(n: int, workdir: Path, seed: int, follow_ups: bool, server_url:
     res["baseline_rjieba"] = base_rj = merge_passes(before, baseline_rjieba(corpus, passes=2))
     base_rj.update(_rates(base_rj["seconds"], pages, nbytes))
     cold["stage_rates"] = {
-        s: _rates(cold.get("stages_s", {}).get(s), pages, nbytes) for s in STAGES if s in cold.get("stages_s", {})
+        s: _rates(cold.get("stages_s", {}).get(s), pages, nbytes)
+        for s in STAGES
+        if s in cold.get("stages_s", {})
     }
     cold.update(_rates(cold["wall_s"], pages, nbytes))
     stage_sum = sum(cold.get("stages_s", {}).values())
-    cold["overhead_s"] = round(cold["wall_s"] - stage_sum, 3)  # interpreter, Prefect server start/stop, imports
+    cold["overhead_s"] = round(
+        cold["wall_s"] - stage_sum, 3
+    )  # interpreter, Prefect server start/stop, imports
     res["cold"] = cold
     proc_s = cold.get("stages_s", {}).get("process_load")
     if proc_s and base_rj["seconds"]:
@@ -407,17 +435,27 @@ def render_markdown(result: dict[str, Any]) -> str:
             f"{_fmt(c.get('mb_per_s'), 2)} | {_fmt(c.get('overhead_s'))} | {_fmt(c['peak_rss_tree_mb'], 0)} | "
             f"{_fmt(c['peak_rss_process_mb'], 0)} | {_fmt(c.get('work_db_mb'), 0)} | {c.get('status')} |"
         )
-    lines += ["", "**Per stage, cold (seconds, and MB/s of input)**", "",
-              "| pages | " + " | ".join(STAGES) + " |", "|---:|" + "---:|" * len(STAGES)]
+    lines += [
+        "",
+        "**Per stage, cold (seconds, and MB/s of input)**",
+        "",
+        "| pages | " + " | ".join(STAGES) + " |",
+        "|---:|" + "---:|" * len(STAGES),
+    ]
     for r in sizes.values():
         st, rates = r["cold"].get("stages_s", {}), r["cold"].get("stage_rates", {})
         cells = [
-            f"{_fmt(st.get(s), 2)} ({_fmt((rates.get(s) or {}).get('mb_per_s'), 1)})" if s in st else "–" for s in STAGES
+            f"{_fmt(st.get(s), 2)} ({_fmt((rates.get(s) or {}).get('mb_per_s'), 1)})" if s in st else "–"
+            for s in STAGES
         ]
         lines.append(f"| {_fmt(r['pages'])} | " + " | ".join(cells) + " |")
-    lines += ["", "**Baselines on the same files, and the processing stage against them**", "",
-              "| pages | DuckDB read_text/read_blob s (MB/s) | rjieba.cut s (MB/s) | process_load s (MB/s) | processing / rjieba |",
-              "|---:|---:|---:|---:|---:|"]
+    lines += [
+        "",
+        "**Baselines on the same files, and the processing stage against them**",
+        "",
+        "| pages | DuckDB read_text/read_blob s (MB/s) | rjieba.cut s (MB/s) | process_load s (MB/s) | processing / rjieba |",
+        "|---:|---:|---:|---:|---:|",
+    ]
     for r in sizes.values():
         rt, rj = r["baseline_read_text"], r["baseline_rjieba"]
         pl = r["cold"].get("stages_s", {}).get("process_load")
@@ -429,14 +467,21 @@ def render_markdown(result: dict[str, Any]) -> str:
         )
     passes = {_fmt(r["pages"]): r["baseline_rjieba"].get("passes_s") for r in sizes.values()}
     if any(passes.values()):
-        lines += ["", "rjieba: the median of four passes, two before and two after the cold run (s): " + "; ".join(
-            f"{n} pages {' / '.join(_fmt(t, 2) for t in ts)}" for n, ts in passes.items() if ts
-        ) + "."]
+        lines += [
+            "",
+            "rjieba: the median of four passes, two before and two after the cold run (s): "
+            + "; ".join(f"{n} pages {' / '.join(_fmt(t, 2) for t in ts)}" for n, ts in passes.items() if ts)
+            + ".",
+        ]
     follow = [(n, r) for n, r in sizes.items() if "rerun" in r]
     if follow:
-        lines += ["", "**Incremental runs on the largest archive**", "",
-                  "| run | wall s | overhead s | " + " | ".join(STAGES) + " | peak RSS tree MB | status |",
-                  "|---|---:|---:|" + "---:|" * len(STAGES) + "---:|---|"]
+        lines += [
+            "",
+            "**Incremental runs on the largest archive**",
+            "",
+            "| run | wall s | overhead s | " + " | ".join(STAGES) + " | peak RSS tree MB | status |",
+            "|---|---:|---:|" + "---:|" * len(STAGES) + "---:|---|",
+        ]
         for n, r in follow:
             for key, label in (
                 ("rerun", f"re-run, no new files ({int(n):,} pages)"),
@@ -450,8 +495,10 @@ def render_markdown(result: dict[str, Any]) -> str:
                 st = x.get("stages_s", {})
                 over = round(x["wall_s"] - sum(st.values()), 1)
                 cells = " | ".join(_fmt(st.get(s), 2) for s in STAGES)
-                lines.append(f"| {label} | {_fmt(x['wall_s'])} | {_fmt(over)} | {cells} | "
-                             f"{_fmt(x['peak_rss_tree_mb'], 0)} | {x.get('status')} |")
+                lines.append(
+                    f"| {label} | {_fmt(x['wall_s'])} | {_fmt(over)} | {cells} | "
+                    f"{_fmt(x['peak_rss_tree_mb'], 0)} | {x.get('status')} |"
+                )
     lines += ["", "**Targets**", "", "| target | goal | measured | met |", "|---|---:|---:|---|"]
     for name, goal, got, ok in result.get("targets", []):
         lines.append(f"| {name} | {goal} | {got} | {'yes' if ok else 'NO'} |")
@@ -468,16 +515,31 @@ def evaluate_targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]
         out.append(("10,000 pages cold, end to end", "<= 120 s", f"{w:.1f} s", w <= TARGETS["cold_10000_s"]))
     ratio = largest.get("processing_vs_rjieba")
     if ratio is not None:
-        out.append(("processing throughput / one rjieba pass", ">= 0.33", f"{ratio:.2f}", ratio >= TARGETS["processing_vs_rjieba"]))
+        out.append(
+            (
+                "processing throughput / one rjieba pass",
+                ">= 0.33",
+                f"{ratio:.2f}",
+                ratio >= TARGETS["processing_vs_rjieba"],
+            )
+        )
     for suffix, how in (("", "temporary Prefect server"), ("_server", "running Prefect server")):
         if "rerun" + suffix in largest:
             w = largest["rerun" + suffix]["wall_s"]
             out.append((f"re-run, no new files ({how})", "<= 15 s", f"{w:.1f} s", w <= TARGETS["rerun_s"]))
             w = largest["add10" + suffix]["wall_s"]
-            out.append((f"+10 pages to the archive ({how})", "<= 25 s", f"{w:.1f} s", w <= TARGETS["add10_s"]))
+            out.append(
+                (f"+10 pages to the archive ({how})", "<= 25 s", f"{w:.1f} s", w <= TARGETS["add10_s"])
+            )
     peaks = [r["cold"]["peak_rss_tree_mb"] for r in sizes.values()]
-    out.append(("peak RSS (process tree), all sizes", "<= 1536 MB", " / ".join(f"{p:.0f}" for p in peaks) + " MB",
-                max(peaks) <= TARGETS["peak_rss_mb"]))
+    out.append(
+        (
+            "peak RSS (process tree), all sizes",
+            "<= 1536 MB",
+            " / ".join(f"{p:.0f}" for p in peaks) + " MB",
+            max(peaks) <= TARGETS["peak_rss_mb"],
+        )
+    )
     return out
 
 
@@ -507,13 +569,19 @@ def update_perf_doc(markdown: str, doc: Path = PERF_DOC) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m newsetl.bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="comma-separated page counts")
-    ap.add_argument("--workdir", default="/tmp/newsetl-bench", help="corpora and warehouses (kept for inspection)")
+    ap.add_argument(
+        "--workdir", default="/tmp/newsetl-bench", help="corpora and warehouses (kept for inspection)"
+    )
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="folder for latest.json / latest.md")
     ap.add_argument("--seed", type=int, default=None, help="corpus seed (default: newsetl.synth's)")
     ap.add_argument("--no-follow-ups", action="store_true", help="skip the re-run and +10-page runs")
     ap.add_argument("--no-doc", action="store_true", help="do not rewrite the table in docs/performance.md")
-    ap.add_argument("--no-server", action="store_true", help="skip the follow-ups against a running Prefect server")
-    ap.add_argument("--live", action="store_true", help="run the working tree itself, not a frozen copy of it")
+    ap.add_argument(
+        "--no-server", action="store_true", help="skip the follow-ups against a running Prefect server"
+    )
+    ap.add_argument(
+        "--live", action="store_true", help="run the working tree itself, not a frozen copy of it"
+    )
     args = ap.parse_args(argv)
 
     from newsetl.synth import DEFAULT_SEED
@@ -523,8 +591,11 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     need, free = disk_needed_mb(max(sizes), not args.no_follow_ups), shutil.disk_usage(workdir).free / 2**20
     if free < need:
-        print(f"bench: {free:,.0f} MB free in {workdir}, about {need:,.0f} MB needed; "
-              "free some space or pass --workdir elsewhere", file=sys.stderr)
+        print(
+            f"bench: {free:,.0f} MB free in {workdir}, about {need:,.0f} MB needed; "
+            "free some space or pass --workdir elsewhere",
+            file=sys.stderr,
+        )
         return 2
     if not args.live:
         _SOURCE["root"] = snapshot_source(workdir)
@@ -551,11 +622,17 @@ def main(argv: list[str] | None = None) -> int:
         r = measure_size(n, workdir, seed, follow_ups=last, server_url=server_url)
         result["sizes"][str(n)] = r
         c = r["cold"]
-        print(f"  cold {c['wall_s']:.1f} s ({c.get('status')}), stages {c.get('stages_s')}, "
-              f"peak RSS {c['peak_rss_tree_mb']:.0f} MB, processing/rjieba {r.get('processing_vs_rjieba')}", flush=True)
+        print(
+            f"  cold {c['wall_s']:.1f} s ({c.get('status')}), stages {c.get('stages_s')}, "
+            f"peak RSS {c['peak_rss_tree_mb']:.0f} MB, processing/rjieba {r.get('processing_vs_rjieba')}",
+            flush=True,
+        )
         for key in ("rerun", "add10", "rerun_server", "add10_server"):
             if key in r:
-                print(f"  {key} {r[key]['wall_s']:.1f} s ({r[key].get('status')}), stages {r[key].get('stages_s')}", flush=True)
+                print(
+                    f"  {key} {r[key]['wall_s']:.1f} s ({r[key].get('status')}), stages {r[key].get('stages_s')}",
+                    flush=True,
+                )
     if server:
         server[0].terminate()
         server[0].wait(timeout=30)
@@ -564,7 +641,9 @@ def main(argv: list[str] | None = None) -> int:
     md = render_markdown(result)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    (out / "latest.json").write_text(
+        json.dumps(result, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     (out / "latest.md").write_text(md, encoding="utf-8")
     if not args.no_doc:
         update_perf_doc(md)

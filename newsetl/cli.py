@@ -18,7 +18,9 @@ from newsetl.config import DEFAULT_INPUT, DEFAULT_WAREHOUSE, configure_environme
 def _add_paths(p: argparse.ArgumentParser, with_input: bool = True) -> None:
     if with_input:
         p.add_argument("--input", default=str(DEFAULT_INPUT), help="folder of input pages (default: seeds/)")
-    p.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="warehouse folder (default: warehouse/)")
+    p.add_argument(
+        "--warehouse", default=str(DEFAULT_WAREHOUSE), help="warehouse folder (default: warehouse/)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,25 +29,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the pipeline once and publish if the quality gate passes")
     _add_paths(run)
-    run.add_argument("--full-refresh", action="store_true", help="reprocess every document and rebuild all models")
-    run.add_argument("--workers", type=int, default=None, help="processes for the text work (default: all cores)")
     run.add_argument(
-        "--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
+        "--full-refresh", action="store_true", help="reprocess every document and rebuild all models"
+    )
+    run.add_argument(
+        "--workers", type=int, default=None, help="processes for the text work (default: all cores)"
+    )
+    run.add_argument(
+        "--dask",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
         help="run the text work on a Dask cluster via prefect-dask: a scheduler address (tcp://host:8786), "
         "or no value for a local cluster of --workers processes (default from NEWSETL_DASK_ADDRESS)",
     )
 
     serve = sub.add_parser("serve", help="serve a scheduled deployment on a local Prefect server")
     _add_paths(serve)
-    serve.add_argument("--cron", default=None, help="cron schedule (default from NEWSETL_CRON or '0 * * * *')")
-    serve.add_argument("--interval", type=float, default=None, help="schedule every N seconds instead of cron")
+    serve.add_argument(
+        "--cron", default=None, help="cron schedule (default from NEWSETL_CRON or '0 * * * *')"
+    )
+    serve.add_argument(
+        "--interval", type=float, default=None, help="schedule every N seconds instead of cron"
+    )
     serve.add_argument("--port", type=int, default=4200, help="local Prefect server port (127.0.0.1 only)")
 
-    status = sub.add_parser("status", help="recent runs, gate results and freshness of the published warehouse")
+    status = sub.add_parser(
+        "status", help="recent runs, gate results and freshness of the published warehouse"
+    )
     _add_paths(status, with_input=False)
     status.add_argument("--limit", type=int, default=10)
     status.add_argument("--json", action="store_true", help="machine-readable output")
-    status.add_argument("--run", default=None, help="show every gate result of this run (default: the latest)")
+    status.add_argument(
+        "--run", default=None, help="show every gate result of this run (default: the latest)"
+    )
 
     synth = sub.add_parser("synth", help="write a deterministic synthetic corpus of realistic pages")
     from newsetl.synth import add_arguments as _synth_args
@@ -109,16 +127,23 @@ def cmd_run(args: argparse.Namespace) -> int:
             from flows.etl import GateBlocked, etl
 
             if server is not None:
-                server.wait_ready(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")))
+                server.wait_ready(
+                    float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60"))
+                )
             try:
                 summary = etl(
-                    str(paths.input_dir), str(paths.warehouse_dir), args.full_refresh, args.workers,
+                    str(paths.input_dir),
+                    str(paths.warehouse_dir),
+                    args.full_refresh,
+                    args.workers,
                     dask_address=args.dask,
                 )
             except GateBlocked as exc:
                 from newsetl.status import failure_line
 
-                print(failure_line(exc, paths, gate=True), file=sys.stderr)  # one line: what failed, where to look
+                print(
+                    failure_line(exc, paths, gate=True), file=sys.stderr
+                )  # one line: what failed, where to look
                 return 1
     except RunInProgress as exc:
         print(f"newsetl: {exc}", file=sys.stderr)

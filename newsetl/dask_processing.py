@@ -96,7 +96,9 @@ def dask_processing(address: str | None, workers: int | None) -> Iterator[None]:
         slots = _cluster_slots(runner) or workers
 
         def remote(batches: list[list[DocInput]], run_id: str) -> list[Rows]:
-            futures = [runner.submit(process_batch_task, parameters={"docs": b, "run_id": run_id}) for b in batches]
+            futures = [
+                runner.submit(process_batch_task, parameters={"docs": b, "run_id": run_id}) for b in batches
+            ]
             return [f.result() for f in futures]
 
         with remote_executor(remote, slots):

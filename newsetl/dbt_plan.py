@@ -79,7 +79,9 @@ def _digest(paths: list[Path], root: Path) -> str:
 def code_fingerprint(dbt_dir: Path = DBT_DIR) -> str:
     files = [dbt_dir / "dbt_project.yml", dbt_dir / "profiles.yml", dbt_dir / "packages.yml"]
     for sub in ("models", "macros", "tests", "snapshots", "analyses"):
-        files += [p for p in (dbt_dir / sub).rglob("*") if p.suffix in (".sql", ".yml", ".yaml", ".md", ".csv")]
+        files += [
+            p for p in (dbt_dir / sub).rglob("*") if p.suffix in (".sql", ".yml", ".yaml", ".md", ".csv")
+        ]
     return _digest(files, dbt_dir)
 
 
@@ -101,8 +103,15 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
             parts.append(con.execute(sql).fetchone())
         except duckdb.Error as exc:  # a table this version does not have: part of the state anyway
             parts.append(type(exc).__name__)
-    for table in ("page_furniture", "article_topics", "article_ministries", "article_organisations",
-                  "article_people", "article_places", "article_policy_documents"):
+    for table in (
+        "page_furniture",
+        "article_topics",
+        "article_ministries",
+        "article_organisations",
+        "article_people",
+        "article_places",
+        "article_policy_documents",
+    ):
         try:
             parts.append(con.execute(f"SELECT count(*) FROM raw.{table}").fetchone())  # noqa: S608 - fixed names
         except duckdb.Error as exc:

@@ -239,7 +239,9 @@ def discover(input_dir: Path) -> tuple[list[tuple[str, Path]], list[Rejected]]:
             if path.is_symlink():
                 target = path.resolve()
                 if not target.is_relative_to(root):
-                    refused.append(Rejected(rel, f"symlink pointing outside the input folder ({target})", 0, None, b""))
+                    refused.append(
+                        Rejected(rel, f"symlink pointing outside the input folder ({target})", 0, None, b"")
+                    )
                     continue
             if path.is_file():
                 found.append((rel, path))
@@ -256,7 +258,9 @@ def scan(
 ) -> ScanResult:
     """Read what is new or changed under ``input_dir``; skip the rest by stat (all in one result)."""
     result = ScanResult()
-    for part in iter_scan(input_dir, known, settle_seconds=settle_seconds, now=now, max_file_bytes=max_file_bytes):
+    for part in iter_scan(
+        input_dir, known, settle_seconds=settle_seconds, now=now, max_file_bytes=max_file_bytes
+    ):
         result.decoded.extend(part.decoded)
         result.unchanged.extend(part.unchanged)
         result.rejected.extend(part.rejected)
@@ -318,7 +322,9 @@ def _configured_max_bytes() -> int:
         return MAX_FILE_BYTES
 
 
-def read_one(rel: str, path: Path, size: int, mtime_ns: int, max_file_bytes: int = MAX_FILE_BYTES) -> Decoded | Rejected | None:
+def read_one(
+    rel: str, path: Path, size: int, mtime_ns: int, max_file_bytes: int = MAX_FILE_BYTES
+) -> Decoded | Rejected | None:
     """Read and decode one file; ``None`` when it changed while being read.
 
     A file over ``max_file_bytes`` is not a page: it is quarantined as oversized

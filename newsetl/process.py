@@ -95,9 +95,12 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
     for doc in docs:
         try:
             page = segment_page(doc.text, doc.doc_id)
-            ctx = PageContext(file_name=doc.file_name, publication_date=doc.publication_date, page_text=doc.text)
+            ctx = PageContext(
+                file_name=doc.file_name, publication_date=doc.publication_date, page_text=doc.text
+            )
             classified = [
-                (art, classify_article(art.title, _classify_text(art), ctx, art.dateline)) for art in page.articles
+                (art, classify_article(art.title, _classify_text(art), ctx, art.dateline))
+                for art in page.articles
             ]
         except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch
             _append(
@@ -109,7 +112,13 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
             )
             continue
         for furn in page.furniture:
-            _append(rows["page_furniture"], doc_id=doc.doc_id, line_no=furn.line_no, kind=furn.kind, text=furn.text)
+            _append(
+                rows["page_furniture"],
+                doc_id=doc.doc_id,
+                line_no=furn.line_no,
+                kind=furn.kind,
+                text=furn.text,
+            )
         for art, cls in classified:
             _add_article(records, doc, art, cls, version, run_id)
     for table, recs in records.items():
@@ -269,7 +278,16 @@ _POOL_WORKERS = 0
 def _warm() -> None:
     """Worker initializer: build the lexicon automata once per process, not per batch."""
     with suppress(Exception):  # warming is an optimisation only
-        process_batch([DocInput("warm-up", "warm-up.txt", "工业和信息化部召开会议。\n\n本报讯 会议指出，要推动工业经济平稳运行。\n")], "warm-up")
+        process_batch(
+            [
+                DocInput(
+                    "warm-up",
+                    "warm-up.txt",
+                    "工业和信息化部召开会议。\n\n本报讯 会议指出，要推动工业经济平稳运行。\n",
+                )
+            ],
+            "warm-up",
+        )
     relax_gc()
 
 
@@ -380,7 +398,11 @@ def process_documents(docs: Sequence[DocInput], run_id: str, workers: int | None
     """
     if _REMOTE is not None:
         run_batches, slots = _REMOTE
-        return merge_rows(run_batches(plan_batches(docs, slots, min_chars=20_000), run_id)) if docs else process_batch(docs, run_id)
+        return (
+            merge_rows(run_batches(plan_batches(docs, slots, min_chars=20_000), run_id))
+            if docs
+            else process_batch(docs, run_id)
+        )
     workers = workers or default_workers()
     if not uses_local_pool(sum(len(d.text) for d in docs), workers):
         return process_batch(docs, run_id)
@@ -397,7 +419,10 @@ def process_documents(docs: Sequence[DocInput], run_id: str, workers: int | None
 
 
 def process_and_screen(
-    docs: Sequence[DocInput], run_id: str, rules: Any, process: Callable[[Sequence[DocInput], str], Rows] = process_batch
+    docs: Sequence[DocInput],
+    run_id: str,
+    rules: Any,
+    process: Callable[[Sequence[DocInput], str], Rows] = process_batch,
 ) -> tuple[Rows, list]:
     """``process`` (:func:`process_batch`) between the record-level checks, in the same (worker) process.
 
@@ -428,7 +453,9 @@ def submit_documents(
     workers = workers or default_workers()
     if not uses_local_pool(sum(len(d.text) for d in docs), workers):
         # remote (Dask): only the text work leaves this process, the checks stay here
-        process = process_batch if _REMOTE is None else lambda kept, rid: process_documents(kept, rid, workers)
+        process = (
+            process_batch if _REMOTE is None else lambda kept, rid: process_documents(kept, rid, workers)
+        )
         result = process_and_screen(docs, run_id, rules, process)
         return lambda: result
     batches = plan_batches(docs, workers)

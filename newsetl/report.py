@@ -32,8 +32,22 @@ import duckdb
 from newsetl.config import Paths
 
 PALETTE = [
-    "#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5",
-    "#9c6b4e", "#9498a0", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
+    "#4269d0",
+    "#efb118",
+    "#ff725c",
+    "#6cc5b0",
+    "#3ca951",
+    "#ff8ab7",
+    "#a463f2",
+    "#97bbf5",
+    "#9c6b4e",
+    "#9498a0",
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
 ]
 # Simplified-Chinese fonts found on Linux (Noto / Source Han, WenQuanYi), macOS (PingFang, Hiragino)
 # and Windows (Microsoft YaHei); nothing is embedded or downloaded.
@@ -101,7 +115,9 @@ def stacked_bar_chart(
         return f'<p class="empty">{esc(title)}: no data.</p>'
     left, right, top, bottom = 40, 10, 28, 40
     # legend: three columns, fewer when the names are too long to sit side by side
-    cols = next((c for c in (3, 2) if max(text_width(n, 11) for n in series) + 20 <= (width - left - right) / c), 1)
+    cols = next(
+        (c for c in (3, 2) if max(text_width(n, 11) for n in series) + 20 <= (width - left - right) / c), 1
+    )
     legend_h = 18 * ((len(series) + cols - 1) // cols)
     total_h = height + legend_h
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -136,11 +152,15 @@ def stacked_bar_chart(
             f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" text-anchor="middle">{esc(period)}</text>'
         )
         if totals[i]:
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">{totals[i]:g}</text>')
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">{totals[i]:g}</text>'
+            )
     for j, name in enumerate(series):
         lx = left + (j % cols) * (plot_w / cols)
         ly = height + 18 * (j // cols)
-        parts.append(f'<rect x="{lx:.1f}" y="{ly - 10}" width="10" height="10" fill="{PALETTE[j % len(PALETTE)]}"/>')
+        parts.append(
+            f'<rect x="{lx:.1f}" y="{ly - 10}" width="10" height="10" fill="{PALETTE[j % len(PALETTE)]}"/>'
+        )
         parts.append(f'<text x="{lx + 14:.1f}" y="{ly}">{esc(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -274,19 +294,26 @@ def render(data: dict, generated_at: str) -> str:
         ("articles", esc(articles)),
         ("fragments", esc(fragments)),
         ("dated to month / year", f"{esc(month_dated)} / {esc(year_dated)}"),
-        ("gate expectations failed", f'<span class="{"bad" if gate_failed else "ok"}">{len(gate_failed)}</span>'),
+        (
+            "gate expectations failed",
+            f'<span class="{"bad" if gate_failed else "ok"}">{len(gate_failed)}</span>',
+        ),
         ("quarantined (all time)", esc(data["quarantine_total"])),
     ]
-    gate_chart = stacked_bar_chart(
-        [s for s, _, _ in data["gate_by_suite"]],
-        {
-            "passed": [float(p) for _, p, _ in data["gate_by_suite"]],
-            "failed": [float(f) for _, _, f in data["gate_by_suite"]],
-        },
-        "Quality gate: expectations per suite (passed / failed)",
-        width=560,
-        height=220,
-    ) if data["gate_by_suite"] else '<p class="empty">No gate results recorded for this run.</p>'
+    gate_chart = (
+        stacked_bar_chart(
+            [s for s, _, _ in data["gate_by_suite"]],
+            {
+                "passed": [float(p) for _, p, _ in data["gate_by_suite"]],
+                "failed": [float(f) for _, _, f in data["gate_by_suite"]],
+            },
+            "Quality gate: expectations per suite (passed / failed)",
+            width=560,
+            height=220,
+        )
+        if data["gate_by_suite"]
+        else '<p class="empty">No gate results recorded for this run.</p>'
+    )
     sections = [
         "<!DOCTYPE html>",
         '<html lang="zh-Hans"><head><meta charset="utf-8">',
@@ -295,7 +322,9 @@ def render(data: dict, generated_at: str) -> str:
         "<h1>newsetl run report · 运行报告</h1>",
         f'<p class="meta">run <b>{esc(data["run_id"])}</b> · started {esc(run[1] if run else "")} · '
         f"finished {esc(run[2] if run else '')} · report generated {esc(generated_at)} UTC</p>",
-        '<div class="cards">' + "".join(f'<div class="card">{k}<b>{v}</b></div>' for k, v in cards) + "</div>",
+        '<div class="cards">'
+        + "".join(f'<div class="card">{k}<b>{v}</b></div>' for k, v in cards)
+        + "</div>",
         "<h2>Articles per topic over time · 各主题文章数</h2>",
         '<p class="meta">Articles labelled with each topic (an article may carry several). Monthly bars count '
         "only articles dated to the day or month; yearly bars count every dated article.</p>",
@@ -309,7 +338,9 @@ def render(data: dict, generated_at: str) -> str:
         + "</div>",
         '<div id="chart-topics">'
         + hbar_chart(
-            [(n, float(a)) for n, a, _ in data["topics"]], "Articles per topic · 各主题文章数", color="#3ca951"
+            [(n, float(a)) for n, a, _ in data["topics"]],
+            "Articles per topic · 各主题文章数",
+            color="#3ca951",
         )
         + "</div>",
         "</div>",
@@ -322,14 +353,27 @@ def render(data: dict, generated_at: str) -> str:
         ),
         "<h2>Recent runs · 最近运行</h2>",
         table(
-            ["run", "started", "finished", "status", "new docs", "quarantined", "articles written",
-             "articles total", "gate", "gate failures"],
+            [
+                "run",
+                "started",
+                "finished",
+                "status",
+                "new docs",
+                "quarantined",
+                "articles written",
+                "articles total",
+                "gate",
+                "gate failures",
+            ],
             data["runs"],
         ),
         f"<h2>Quarantined inputs · 隔离文件 ({esc(data['quarantine_total'])})</h2>",
         '<div id="quarantine">',
-        table(["path", "stage", "reason", "bytes", "run", "detected (UTC)"], data["quarantine"],
-              "Nothing quarantined."),
+        table(
+            ["path", "stage", "reason", "bytes", "run", "detected (UTC)"],
+            data["quarantine"],
+            "Nothing quarantined.",
+        ),
         "</div>",
         "</body></html>",
     ]
@@ -418,11 +462,19 @@ def write_fontconfig(dest_dir: Path, font_dirs: Iterable[Path], include_system: 
     ``dest_dir/cache``, never to the user's cache.
     """
     dest_dir.mkdir(parents=True, exist_ok=True)
-    lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">', "<fontconfig>"]
+    lines = [
+        '<?xml version="1.0"?>',
+        '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">',
+        "<fontconfig>",
+    ]
     if include_system:
         lines.append('  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>')
     lines += [f"  <dir>{html.escape(str(Path(d).resolve()))}</dir>" for d in font_dirs]
-    lines += [f"  <cachedir>{html.escape(str((dest_dir / 'cache').resolve()))}</cachedir>", "</fontconfig>", ""]
+    lines += [
+        f"  <cachedir>{html.escape(str((dest_dir / 'cache').resolve()))}</cachedir>",
+        "</fontconfig>",
+        "",
+    ]
     conf = dest_dir / "fonts.conf"
     conf.write_text("\n".join(lines), encoding="utf-8")
     return conf
@@ -454,10 +506,19 @@ def screenshot(
     with tempfile.TemporaryDirectory(prefix="newsetl-shot-") as tmp:
         conf = write_fontconfig(Path(tmp) / "fontconfig", font_dirs, include_system=include_system_fonts)
         cmd = [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-            f"--user-data-dir={Path(tmp) / 'profile'}", f"--window-size={width},{height}",
-            f"--screenshot={Path(png).resolve()}", Path(page).resolve().as_uri(),
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--window-size={width},{height}",
+            f"--screenshot={Path(png).resolve()}",
+            Path(page).resolve().as_uri(),
         ]
         env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, env=env)

@@ -53,13 +53,22 @@ def ensure_server(port: int = 4200, timeout: float = 90.0) -> tuple[str, subproc
     raise RuntimeError(f"Prefect server not healthy after {timeout}s; see {log}")
 
 
-def serve(input_dir: str, warehouse_dir: str, cron: str | None = None, interval: float | None = None, port: int = 4200) -> int:
+def serve(
+    input_dir: str,
+    warehouse_dir: str,
+    cron: str | None = None,
+    interval: float | None = None,
+    port: int = 4200,
+) -> int:
     api_url, server = ensure_server(port)
     os.environ["PREFECT_API_URL"] = api_url
     print(f"newsetl serve: Prefect API {api_url} (UI: {api_url.removesuffix('/api')})", flush=True)
     from flows.etl import etl
 
-    params = {"input_dir": str(Path(input_dir).resolve()), "warehouse_dir": str(Path(warehouse_dir).resolve())}
+    params = {
+        "input_dir": str(Path(input_dir).resolve()),
+        "warehouse_dir": str(Path(warehouse_dir).resolve()),
+    }
     try:
         if interval:
             print(f"newsetl serve: deployment etl/{DEPLOYMENT_NAME} every {interval:g}s", flush=True)

@@ -159,7 +159,7 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             WHERE t.dictionary_version <> ?
                OR NOT EXISTS (
                     SELECT 1 FROM marts.fct_articles AS a
-                    WHERE a.article_id = t.article_id AND {_content_hash_sql('a')} = t.content_hash)""",  # noqa: S608 - constant identifiers, values bound as parameters
+                    WHERE a.article_id = t.article_id AND {_content_hash_sql("a")} = t.content_hash)""",  # noqa: S608 - constant identifiers, values bound as parameters
             [version],
         ).fetchall()
     ]
@@ -182,7 +182,12 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         _refresh_stats(con)
     create_search_macros(con)
     indexed = con.execute(f"SELECT count(*) FROM {INDEX_TABLE}").fetchone()[0]  # noqa: S608 - constant identifiers
-    return {"segmented": len(todo_rows), "removed": len(removed_ids), "indexed": indexed, "dictionary_terms": len(terms)}
+    return {
+        "segmented": len(todo_rows),
+        "removed": len(removed_ids),
+        "indexed": indexed,
+        "dictionary_terms": len(terms),
+    }
 
 
 def _index_slice(
@@ -192,7 +197,7 @@ def _index_slice(
     import pyarrow as pa
 
     todo = con.execute(
-        f"""SELECT a.article_id, {_content_hash_sql('a')} AS content_hash,
+        f"""SELECT a.article_id, {_content_hash_sql("a")} AS content_hash,
                concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body) AS text
             FROM marts.fct_articles AS a
             ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id
@@ -213,7 +218,8 @@ def _index_slice(
 def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(
         con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'stats'", [FTS_SCHEMA]
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'stats'",
+            [FTS_SCHEMA],
         ).fetchone()[0]
     )
 
@@ -227,9 +233,12 @@ def _ensure_index_tables(con: duckdb.DuckDBPyConnection) -> None:
     older layout (tokens stored in ``search.article_text``) is dropped and rebuilt once.
     """
     con.execute("CREATE SCHEMA IF NOT EXISTS search")
-    columns = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'search' AND table_name = 'article_text'"
-    ).fetchall()}
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'search' AND table_name = 'article_text'"
+        ).fetchall()
+    }
     if "tokens" in columns and _fts_exists(con):
         con.execute(f"DROP SCHEMA {FTS_SCHEMA} CASCADE")
         con.execute(f"DROP TABLE {INDEX_TABLE}")
@@ -265,7 +274,9 @@ def _remove_documents(con: duckdb.DuckDBPyConnection, article_ids: list[str]) ->
                 SELECT termid, count(DISTINCT docid) AS n FROM {s}.terms
                 WHERE docid IN (SELECT docid FROM _fts_gone) GROUP BY termid"""  # noqa: S608
         )
-        con.execute(f"UPDATE {s}.dict SET df = {s}.dict.df - _fts_df.n FROM _fts_df WHERE {s}.dict.termid = _fts_df.termid")  # noqa: S608
+        con.execute(
+            f"UPDATE {s}.dict SET df = {s}.dict.df - _fts_df.n FROM _fts_df WHERE {s}.dict.termid = _fts_df.termid"  # noqa: S608
+        )
         con.execute(f"DELETE FROM {s}.dict WHERE df <= 0")  # noqa: S608
         con.execute(f"DELETE FROM {s}.terms WHERE docid IN (SELECT docid FROM _fts_gone)")  # noqa: S608
         con.execute(f"DELETE FROM {s}.docs WHERE docid IN (SELECT docid FROM _fts_gone)")  # noqa: S608
@@ -325,7 +336,10 @@ def _add_documents(con: duckdb.DuckDBPyConnection, batch, version: str) -> None:
                 FROM (SELECT termid, count(DISTINCT docid) AS n FROM _fts_ids GROUP BY termid) AS n
                 WHERE {s}.dict.termid = n.termid"""  # noqa: S608
         )
-        con.execute(f"INSERT INTO {INDEX_TABLE} SELECT article_id, content_hash, ? FROM _search_batch", [version])  # noqa: S608
+        con.execute(
+            f"INSERT INTO {INDEX_TABLE} SELECT article_id, content_hash, ? FROM _search_batch",  # noqa: S608
+            [version],
+        )
         for tmp in ("_fts_new", "_fts_tok", "_fts_ids"):
             con.execute(f"DROP TABLE {tmp}")  # noqa: S608 - names from the fixed tuple above
         con.unregister("_search_batch")

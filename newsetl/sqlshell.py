@@ -27,7 +27,9 @@ def run_sql(paths: Paths, query: str | None) -> int:
     try:
         if query is not None:
             return _run_one(con, query)
-        print(f"newsetl sql: {paths.published_db} (read-only). End statements with ';', quit with .quit or Ctrl-D.")
+        print(
+            f"newsetl sql: {paths.published_db} (read-only). End statements with ';', quit with .quit or Ctrl-D."
+        )
         buffer: list[str] = []
         while True:
             try:

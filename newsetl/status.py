@@ -39,13 +39,27 @@ def collect_status(paths: Paths, limit: int = 10) -> dict:
         return info
     try:
         cols = [
-            "run_id", "started_at", "finished_at", "status", "files_seen", "documents_new", "quarantined",
-            "documents_processed", "articles_written", "articles_total", "gate_outcome", "message",
+            "run_id",
+            "started_at",
+            "finished_at",
+            "status",
+            "files_seen",
+            "documents_new",
+            "quarantined",
+            "documents_processed",
+            "articles_written",
+            "articles_total",
+            "gate_outcome",
+            "message",
         ]
         rows = con.execute(
-            f"SELECT {', '.join(cols)} FROM ops.runs ORDER BY started_at DESC LIMIT ?", [limit]  # noqa: S608
+            f"SELECT {', '.join(cols)} FROM ops.runs ORDER BY started_at DESC LIMIT ?",  # noqa: S608
+            [limit],
         ).fetchall()
-        info["runs"] = [dict(zip(cols, (str(v) if isinstance(v, dt.datetime) else v for v in r), strict=True)) for r in rows]
+        info["runs"] = [
+            dict(zip(cols, (str(v) if isinstance(v, dt.datetime) else v for v in r), strict=True))
+            for r in rows
+        ]
         failed = con.execute(
             """SELECT run_id, suite, expectation, column_name, observed FROM ops.gate_results
                WHERE NOT success AND severity = 'batch' AND run_id IN (SELECT run_id FROM ops.runs ORDER BY started_at DESC LIMIT ?)
@@ -53,7 +67,8 @@ def collect_status(paths: Paths, limit: int = 10) -> dict:
             [limit],
         ).fetchall()
         info["gate_failures"] = [
-            {"run_id": r[0], "suite": r[1], "expectation": r[2], "column": r[3], "observed": r[4]} for r in failed
+            {"run_id": r[0], "suite": r[1], "expectation": r[2], "column": r[3], "observed": r[4]}
+            for r in failed
         ]
     finally:
         con.close()
@@ -122,17 +137,25 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: s
         return 0
     print(f"{'run':32} {'status':12} {'new docs':>8} {'quar.':>5} {'articles':>8}  gate / message")
     for r in info["runs"]:
-        text = r["message"] if r["status"] != "published" else "; ".join(x for x in (r["gate_outcome"], r["message"]) if x)
+        text = (
+            r["message"]
+            if r["status"] != "published"
+            else "; ".join(x for x in (r["gate_outcome"], r["message"]) if x)
+        )
         detail = " ".join(str(text or "").split())
         print(
             f"{r['run_id']:32} {r['status']:12} {r['documents_new'] or 0:>8} {r['quarantined'] or 0:>5} "
             f"{r['articles_total'] or r['articles_written'] or 0:>8}  {(detail or '')[:160]}"
         )
     for f in info.get("gate_failures", []):
-        print(f"  gate failure in {f['run_id']}: {f['suite']}.{f['expectation']}({f['column'] or ''}) observed {f['observed']}")
+        print(
+            f"  gate failure in {f['run_id']}: {f['suite']}.{f['expectation']}({f['column'] or ''}) observed {f['observed']}"
+        )
     if results:
         print(f"gate results of run {gate_run} (all {len(results)}; Data Docs: {data_docs_path()}):")
         for r in results:
             mark = "ok  " if r["success"] else ("FAIL" if r["severity"] == "batch" else "warn")
-            print(f"  {mark} {r['severity']:5} {r['suite']}.{r['expectation']}({r['column'] or ''}) observed {(r['observed'] or '')[:80]}")
+            print(
+                f"  {mark} {r['severity']:5} {r['suite']}.{r['expectation']}({r['column'] or ''}) observed {(r['observed'] or '')[:80]}"
+            )
     return 0

@@ -60,7 +60,9 @@ MIXED_PUNCT_RATE = 0.15  # some lines in ASCII punctuation
 DUPLICATE_RATE = 0.02  # byte copy of an earlier page under a new name
 GB18030_RATE = 0.02
 
-_ASCII = str.maketrans({"，": ",", "：": ":", "（": "(", "）": ")", "？": "?", "！": "!", "；": ";", "“": '"', "”": '"'})
+_ASCII = str.maketrans(
+    {"，": ",", "：": ":", "（": "(", "）": ")", "？": "?", "！": "!", "；": ";", "“": '"', "”": '"'}
+)
 _MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _YEAR = re.compile(r"(20[0-2]\d)年")
 _FIGURE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)(?=%|亿|万|个|家|项|倍)")
@@ -166,7 +168,9 @@ def make_page(articles: Sequence[TruthArticle], seed: int, index: int) -> SynthP
     return SynthPage(index, name, data, pub, source, page_no, tuple(phenomena))
 
 
-def iter_pages(n_pages: int, seed: int = DEFAULT_SEED, articles: Sequence[TruthArticle] | None = None) -> Iterator[SynthPage]:
+def iter_pages(
+    n_pages: int, seed: int = DEFAULT_SEED, articles: Sequence[TruthArticle] | None = None
+) -> Iterator[SynthPage]:
     """Pages ``0 .. n_pages-1``; a few are byte copies of an earlier page under a new name."""
     arts = list(articles) if articles is not None else load_seed_articles()
     for i in range(n_pages):
@@ -210,7 +214,9 @@ def write_corpus(
         for p in page.phenomena:
             stats["phenomena"][p] = stats["phenomena"].get(p, 0) + 1
         manifest.append((page.file_name, page.publication_date.isoformat(), page.source, page.page_no))
-    rows = "file_name,publication_date,source,page\n" + "".join(f"{n},{d},{s},{p}\n" for n, d, s, p in manifest)
+    rows = "file_name,publication_date,source,page\n" + "".join(
+        f"{n},{d},{s},{p}\n" for n, d, s, p in manifest
+    )
     mpath = out / "manifest.csv"
     if not mpath.is_file() or mpath.read_text(encoding="utf-8") != rows:
         mpath.write_text(rows, encoding="utf-8")
@@ -225,7 +231,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    stats = write_corpus(Path(args.out), args.pages, args.seed, Path(args.articles) if args.articles else None)
+    stats = write_corpus(
+        Path(args.out), args.pages, args.seed, Path(args.articles) if args.articles else None
+    )
     mix = ", ".join(f"{k} {v}" for k, v in sorted(stats["phenomena"].items()))
     print(
         f"synth: {stats['pages']} pages ({stats['bytes'] / 1e6:.1f} MB, {stats['written']} written, "

@@ -51,7 +51,13 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 600) -> subpro
     full_env = {k: v for k, v in full_env.items() if v is not None}  # None removes a variable
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(
-            [*NEWSETL, *args], stdout=out, stderr=err, text=True, cwd=ROOT, env=full_env, start_new_session=True
+            [*NEWSETL, *args],
+            stdout=out,
+            stderr=err,
+            text=True,
+            cwd=ROOT,
+            env=full_env,
+            start_new_session=True,
         )
         try:
             proc.wait(timeout=timeout)
@@ -95,11 +101,19 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
         return
     home = tmp_path_factory.mktemp("prefect_home")
     port = _free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
     log = (home / "server.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     api = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + 120
@@ -137,7 +151,9 @@ def seeded_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     base = tmp_path_factory.mktemp("seeded")
     # Like `make run`: Prefect in ephemeral mode (no server configured).
     result = pipeline_run(copy_seeds(base / "input"), base / "warehouse", env={"PREFECT_API_URL": None})
-    assert result.returncode == 0, f"pipeline failed:\nSTDOUT:\n{result.stdout}\nSTDERR:\n{result.stderr[-5000:]}"
+    assert result.returncode == 0, (
+        f"pipeline failed:\nSTDOUT:\n{result.stdout}\nSTDERR:\n{result.stderr[-5000:]}"
+    )
     return result
 
 

@@ -33,7 +33,9 @@ def read_everything(engine, exports_dir) -> dict[str, int]:
     con = duckdb.connect()
     try:
         for table in marts:
-            n = con.execute("SELECT count(*) FROM read_parquet(?)", [str(exports_dir / f"{table}.parquet")]).fetchone()[0]
+            n = con.execute(
+                "SELECT count(*) FROM read_parquet(?)", [str(exports_dir / f"{table}.parquet")]
+            ).fetchone()[0]
             assert n == counts[table], table
     finally:
         con.close()
@@ -55,12 +57,20 @@ def test_exports_cover_every_mart(seeded_run):
     exports = seeded_run.warehouse_dir / "exports"
     con = duckdb.connect(str(seeded_run.published), read_only=True)
     try:
-        marts = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
+        marts = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'"
+            ).fetchall()
+        }
         assert {p.stem for p in exports.glob("*.parquet")} == marts
         n = con.execute("SELECT count(*) FROM marts.fct_articles").fetchone()[0]
-        assert con.execute("SELECT count(*) FROM read_parquet(?)",
-                           [str(exports / "fct_articles.parquet")]).fetchone()[0] == n
+        assert (
+            con.execute(
+                "SELECT count(*) FROM read_parquet(?)", [str(exports / "fct_articles.parquet")]
+            ).fetchone()[0]
+            == n
+        )
     finally:
         con.close()
 
@@ -84,7 +94,10 @@ def test_sqlalchemy_and_exports_while_a_run_is_in_progress(seeded_run, tmp_path)
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsetl.cli", "run", "--input", str(inputs), "--warehouse", str(warehouse)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     reads_during_run = 0
     try:
@@ -130,6 +143,8 @@ def test_exports_are_rewritten_only_when_dbt_built_new_marts(tmp_path):
     con.close()
     write_exports(paths, "run3")
     assert paths.exports_dir.resolve().name == ".exports-run3"
-    out = duckdb.connect().execute("SELECT a FROM read_parquet(?)", [str(paths.exports_dir / "fct_x.parquet")])
+    out = duckdb.connect().execute(
+        "SELECT a FROM read_parquet(?)", [str(paths.exports_dir / "fct_x.parquet")]
+    )
     assert out.fetchone()[0] == 2
     assert not first.exists()  # the previous version was removed after the switch

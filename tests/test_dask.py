@@ -19,13 +19,22 @@ RUN_SPECIFIC = ("_run", "_at", "run_id")
 def _marts(db) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
         out = {}
         for t in tables:
-            cols = [r[0] for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ? ORDER BY column_index",
-                [t]).fetchall() if not r[0].endswith(RUN_SPECIFIC)]
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ? ORDER BY column_index",
+                    [t],
+                ).fetchall()
+                if not r[0].endswith(RUN_SPECIFIC)
+            ]
             select = ", ".join(f'"{c}"' for c in cols)
             out[t] = sorted(map(repr, con.execute(f'SELECT {select} FROM marts."{t}"').fetchall()))  # noqa: S608
         return out

@@ -49,6 +49,7 @@ def con():
 
 # --- not text: quarantined with a reason and the original bytes -----------------------------------
 
+
 def test_empty_file_is_quarantined(tmp_path: Path) -> None:
     item = scan_one(tmp_path, "empty.txt", b"")
     assert isinstance(item, Rejected) and item.reason == "empty file"
@@ -68,6 +69,7 @@ def test_binary_is_quarantined_with_its_bytes(tmp_path: Path) -> None:
 
 
 # --- encodings: decoded to the same text ---------------------------------------------------------
+
 
 def test_gbk_page_decodes(tmp_path: Path) -> None:
     text = PAGE.replace("\ufffd", "")
@@ -109,7 +111,9 @@ def test_invalid_utf8_mid_page_is_kept_with_a_note(tmp_path: Path) -> None:
     assert "invalid UTF-8" in (item.note or "")
     assert item.text.count("\ufffd") <= 3 + PAGE.count("\ufffd")
     head, tail = PAGE[:200], PAGE[-200:]
-    assert item.text.startswith(ingest.normalise_newlines(head)) and item.text.endswith(ingest.normalise_newlines(tail))
+    assert item.text.startswith(ingest.normalise_newlines(head)) and item.text.endswith(
+        ingest.normalise_newlines(tail)
+    )
 
 
 @pytest.mark.parametrize("eol", [b"\r\n", b"\r"], ids=["CRLF", "CR"])
@@ -122,6 +126,7 @@ def test_crlf_and_cr_line_ends_are_normalised(tmp_path: Path, eol: bytes) -> Non
 
 
 # --- size ------------------------------------------------------------------------------------------
+
 
 def test_50mb_page_is_quarantined_as_oversized_in_bounded_time(tmp_path: Path) -> None:
     """Decision: a file over records.max_file_bytes (8 MiB) is not a page. It is quarantined with
@@ -151,6 +156,7 @@ def test_file_size_limit_comes_from_gate_config() -> None:
 
 
 # --- language and script ---------------------------------------------------------------------------
+
 
 def test_english_page_is_recorded_but_not_processed(tmp_path: Path) -> None:
     text = "The Ministry of Industry and Information Technology held a press conference today.\n" * 30
@@ -182,6 +188,7 @@ def test_simplified_page_is_not_flagged(tmp_path: Path) -> None:
 
 
 # --- identity, renames, changes ----------------------------------------------------------------------
+
 
 def test_same_content_under_two_names_is_one_document(tmp_path: Path, con) -> None:
     write(tmp_path, "a.txt", PAGE.encode())
@@ -228,8 +235,9 @@ def test_unchanged_file_is_skipped_by_stat(tmp_path: Path, con) -> None:
 
 # --- hostile names and links ---------------------------------------------------------------------------
 
+
 def test_file_name_with_quotes_spaces_non_ascii_and_sql(tmp_path: Path, con) -> None:
-    name = "it's a \"page\" 新闻; DROP TABLE raw.documents; --.txt"
+    name = 'it\'s a "page" 新闻; DROP TABLE raw.documents; --.txt'
     write(tmp_path, name, PAGE.encode())
     res = scan(tmp_path, {})
     assert [d.path for d in res.decoded] == [name]
@@ -255,6 +263,7 @@ def test_symlink_pointing_outside_is_refused(tmp_path: Path) -> None:
 
 
 # --- still being written -------------------------------------------------------------------------------
+
 
 def test_file_still_being_written_is_deferred(tmp_path: Path, monkeypatch) -> None:
     """A file whose size changes while it is read is left for the next run (nothing recorded)."""
@@ -283,6 +292,7 @@ def test_recently_modified_file_waits_when_settle_time_is_set(tmp_path: Path) ->
 
 
 # --- all of it at once -------------------------------------------------------------------------------
+
 
 def test_bad_files_do_not_affect_good_ones(tmp_path: Path, con) -> None:
     for seed in sorted((ROOT / "seeds").glob("*.txt")):
@@ -347,7 +357,22 @@ def test_cjk_share_counts_like_the_regexes():
 
     spaces = [chr(c) for c in range(sys.maxunicode + 1) if re.match(r"\s", chr(c))]
     rng = random.Random(7)
-    alphabet = [*spaces, "工", "信", "部", "\u4e00", "\u9fff", "\u4dff", "\ua000", "A", "，", "。", "\ud800", "😀", "𠀀"]
+    alphabet = [
+        *spaces,
+        "工",
+        "信",
+        "部",
+        "\u4e00",
+        "\u9fff",
+        "\u4dff",
+        "\ua000",
+        "A",
+        "，",
+        "。",
+        "\ud800",
+        "😀",
+        "𠀀",
+    ]
     texts = ["", " \n\u3000", "工信部", "ASCII only", "工" * 25000 + "x"]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 400))) for _ in range(300)]
     for text in texts:

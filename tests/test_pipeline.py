@@ -26,9 +26,23 @@ from tests.conftest import ROOT, SEEDS, RunResult, pipeline_run, run_cli
 pytestmark = pytest.mark.e2e
 
 FCT_COLUMNS = {
-    "article_id", "source_file", "position_in_file", "kicker", "title", "subtitle", "bylines", "source_label",
-    "body", "is_fragment", "event_date", "date_precision", "event_year", "primary_topic", "topic_codes",
-    "ministry_codes", "char_count",
+    "article_id",
+    "source_file",
+    "position_in_file",
+    "kicker",
+    "title",
+    "subtitle",
+    "bylines",
+    "source_label",
+    "body",
+    "is_fragment",
+    "event_date",
+    "date_precision",
+    "event_year",
+    "primary_topic",
+    "topic_codes",
+    "ministry_codes",
+    "char_count",
 }
 
 
@@ -45,21 +59,42 @@ def test_seeded_run_prints_summary(seeded_run: RunResult) -> None:
 
 
 def test_exact_schemas_and_marts(published_con: duckdb.DuckDBPyConnection) -> None:
-    schemas = {r[0] for r in published_con.execute("SELECT DISTINCT schema_name FROM duckdb_tables() UNION SELECT DISTINCT schema_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    schemas = {
+        r[0]
+        for r in published_con.execute(
+            "SELECT DISTINCT schema_name FROM duckdb_tables() UNION SELECT DISTINCT schema_name FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
+    }
     assert {"raw", "staging", "intermediate", "marts", "ops"} <= schemas
     assert not [s for s in schemas if s.startswith("main_")]
-    marts = {r[0] for r in published_con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
-    assert {"fct_articles", "dim_topics", "dim_ministries", "mart_articles_by_topic", "mart_articles_by_ministry", "mart_articles_by_date"} <= marts
+    marts = {
+        r[0]
+        for r in published_con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'"
+        ).fetchall()
+    }
+    assert {
+        "fct_articles",
+        "dim_topics",
+        "dim_ministries",
+        "mart_articles_by_topic",
+        "mart_articles_by_ministry",
+        "mart_articles_by_date",
+    } <= marts
 
 
 def test_fct_articles_columns_and_types(published_con: duckdb.DuckDBPyConnection) -> None:
-    cols = dict(published_con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'fct_articles'"
-    ).fetchall())
+    cols = dict(
+        published_con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = 'fct_articles'"
+        ).fetchall()
+    )
     assert set(cols) >= FCT_COLUMNS
     assert cols["topic_codes"] == "VARCHAR[]"
     assert cols["ministry_codes"] == "VARCHAR[]"
-    n, docs = published_con.execute("SELECT count(*), count(DISTINCT source_file) FROM marts.fct_articles").fetchone()
+    n, docs = published_con.execute(
+        "SELECT count(*), count(DISTINCT source_file) FROM marts.fct_articles"
+    ).fetchone()
     assert docs == 5
     assert n >= 15  # five pages of several articles each
 
@@ -92,7 +127,10 @@ def test_exports_written(seeded_run: RunResult) -> None:
     exported = {p.stem for p in (seeded_run.warehouse_dir / "exports").glob("*.parquet")}
     assert "fct_articles" in exported
     con = duckdb.connect()
-    n = con.execute("SELECT count(*) FROM read_parquet(?)", [str(seeded_run.warehouse_dir / "exports" / "fct_articles.parquet")]).fetchone()[0]
+    n = con.execute(
+        "SELECT count(*) FROM read_parquet(?)",
+        [str(seeded_run.warehouse_dir / "exports" / "fct_articles.parquet")],
+    ).fetchone()[0]
     assert n > 0
 
 
@@ -159,10 +197,19 @@ def archive(tmp_path_factory: pytest.TempPathFactory, seeded_run: RunResult) -> 
     shutil.copy2(pages[4], inp / pages[4].name)
     shutil.copy2(pages[1], inp / "copy of page 1.txt")
     stop = base / "stop-readers"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(wh / "newsetl.duckdb"), str(stop)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    runner = subprocess.Popen([sys.executable, "-m", "newsetl.cli", "run", "--input", str(inp), "--warehouse", str(wh)],
-                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(wh / "newsetl.duckdb"), str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "newsetl.cli", "run", "--input", str(inp), "--warehouse", str(wh)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while lock_holder(wh / ".newsetl.lock") is None and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -171,11 +218,20 @@ def archive(tmp_path_factory: pytest.TempPathFactory, seeded_run: RunResult) -> 
     stop.touch()
     r_out, r_err = reader.communicate(timeout=30)
     assert runner.returncode == 0, err[-3000:]
-    state.update(third_out=out, rival=rival, reader=(r_out, r_err), third_counts=_articles_per_file(wh / "newsetl.duckdb"))
+    state.update(
+        third_out=out,
+        rival=rival,
+        reader=(r_out, r_err),
+        third_counts=_articles_per_file(wh / "newsetl.duckdb"),
+    )
 
     # Fourth run: a page changes after ingestion.
     changed = inp / pages[0].name
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n\n本报讯 工信部日前召开会议，研究部署中小企业复工复产工作。\n", encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8")
+        + "\n\n本报讯 工信部日前召开会议，研究部署中小企业复工复产工作。\n",
+        encoding="utf-8",
+    )
     fourth = pipeline_run(inp, wh)
     assert fourth.returncode == 0, fourth.stderr[-3000:]
     state["changed_page"] = pages[0].name
@@ -224,7 +280,8 @@ def test_changed_file_supersedes_old_version(archive: dict) -> None:
         ).fetchall()
         docs = con.execute("SELECT count(*) FROM raw.documents").fetchone()[0]
         current_docs = con.execute(
-            "SELECT count(DISTINCT doc_id) FROM marts.fct_articles WHERE source_file = ?", [archive["changed_page"]]
+            "SELECT count(DISTINCT doc_id) FROM marts.fct_articles WHERE source_file = ?",
+            [archive["changed_page"]],
         ).fetchone()[0]
         tail = con.execute(
             "SELECT count(*) FROM marts.fct_articles WHERE source_file = ? AND body LIKE '%研究部署中小企业复工复产工作%'",

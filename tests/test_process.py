@@ -56,7 +56,9 @@ def test_remote_executor_routes_batches(docs: list[DocInput]) -> None:
 def test_prestarted_pool_is_warm_and_reused(docs: list[DocInput], monkeypatch: pytest.MonkeyPatch) -> None:
     """prestart_pool starts every worker (warm) ahead of the work; the processing then reuses them."""
     assert process.prestart_pool(1) is False  # one worker: work stays in the calling process
-    assert process.prestart_pool(2, total_chars=process.PARALLEL_MIN_CHARS - 1) is False  # too little new text yet
+    assert (
+        process.prestart_pool(2, total_chars=process.PARALLEL_MIN_CHARS - 1) is False
+    )  # too little new text yet
     with remote_executor(lambda batches, run_id: [], slots=2):
         assert process.prestart_pool(2) is False  # Dask: no local pool
     assert process._POOL is None
@@ -75,14 +77,17 @@ def test_prestarted_pool_is_warm_and_reused(docs: list[DocInput], monkeypatch: p
     assert rows == process_batch(docs, "run-z")
 
 
-@pytest.mark.parametrize(("n", "most", "sizes"), [
-    (0, 400, []),
-    (1, 400, [1]),
-    (400, 400, [400]),
-    (401, 400, [201, 200]),
-    (9744, 400, [390] * 19 + [389] * 6),
-    (1000, 400, [334, 333, 333]),
-])
+@pytest.mark.parametrize(
+    ("n", "most", "sizes"),
+    [
+        (0, 400, []),
+        (1, 400, [1]),
+        (400, 400, [400]),
+        (401, 400, [201, 200]),
+        (9744, 400, [390] * 19 + [389] * 6),
+        (1000, 400, [334, 333, 333]),
+    ],
+)
 def test_even_chunks_keep_order_and_avoid_a_small_remainder(n: int, most: int, sizes: list[int]) -> None:
     items = list(range(n))
     chunks = process.even_chunks(items, most)

@@ -124,7 +124,9 @@ def test_packaged_cjk_font_renders_chinese_glyphs(tmp_path):
         assert shot.exists(), proc.stderr[-2000:]
         shots[name] = shot.read_bytes()
     with_font, without = probe_cells(shots["font"]), probe_cells(shots["none"])
-    assert distinct_glyphs(with_font), f"no distinct Chinese glyphs: ink per cell {[len(c) for c in with_font]}"
+    assert distinct_glyphs(with_font), (
+        f"no distinct Chinese glyphs: ink per cell {[len(c) for c in with_font]}"
+    )
     assert not distinct_glyphs(without), "the no-font control rendered glyphs: the check proves nothing"
     assert with_font != without
 

@@ -66,7 +66,9 @@ def _wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen, log:
         if predicate():
             return
         if proc.poll() is not None:
-            pytest.fail(f"newsetl serve exited early ({proc.returncode}) while waiting for {what}:\n{log.read_text()[-4000:]}")
+            pytest.fail(
+                f"newsetl serve exited early ({proc.returncode}) while waiting for {what}:\n{log.read_text()[-4000:]}"
+            )
         time.sleep(1)
     pytest.fail(f"timed out waiting for {what}:\n{log.read_text()[-4000:]}")
 
@@ -81,20 +83,44 @@ def test_scheduled_runs_publish_new_pages(tmp_path: Path) -> None:
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect_home")}
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsetl.cli", "serve", "--input", str(inp), "--warehouse", str(wh),
-         "--interval", "15", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "newsetl.cli",
+            "serve",
+            "--input",
+            str(inp),
+            "--warehouse",
+            str(wh),
+            "--interval",
+            "15",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     db = wh / "newsetl.duckdb"
     try:
         _wait_for(lambda: pages[0].name in _published_files(db), 240, "the first scheduled run", proc, log)
         # The server listens on loopback only and knows the deployment.
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/deployments/name/etl/newsetl-scheduled", timeout=5) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/deployments/name/etl/newsetl-scheduled", timeout=5
+        ) as r:
             deployment = json.load(r)
         assert deployment["name"] == "newsetl-scheduled"
         assert _listen_addresses(port) == {"127.0.0.1"}
         shutil.copy2(pages[1], inp / pages[1].name)
-        _wait_for(lambda: pages[1].name in _published_files(db), 240, "a scheduled run to publish the new page", proc, log)
+        _wait_for(
+            lambda: pages[1].name in _published_files(db),
+            240,
+            "a scheduled run to publish the new page",
+            proc,
+            log,
+        )
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

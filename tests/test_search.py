@@ -37,16 +37,21 @@ def test_dictionary_version_changes_with_terms():
 def test_published_index_without_the_extension(seeded_run):
     """BI tools and the duckdb CLI can search without loading fts: the macros are plain SQL."""
     con = duckdb.connect(
-        str(seeded_run.published), read_only=True,
+        str(seeded_run.published),
+        read_only=True,
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
     try:
         n_articles = con.execute("SELECT count(*) FROM marts.fct_articles").fetchone()[0]
         assert con.execute("SELECT count(*) FROM search.article_text").fetchone()[0] == n_articles
-        terms = [r[0] for r in con.execute("SELECT term FROM search.query_terms('复工复产 中小企业')").fetchall()]
+        terms = [
+            r[0] for r in con.execute("SELECT term FROM search.query_terms('复工复产 中小企业')").fetchall()
+        ]
         assert terms == ["中小企业", "复工复产"]
         # an unspaced query is split into the longest indexed terms it contains
-        terms = [r[0] for r in con.execute("SELECT term FROM search.query_terms('中小企业复工复产')").fetchall()]
+        terms = [
+            r[0] for r in con.execute("SELECT term FROM search.query_terms('中小企业复工复产')").fetchall()
+        ]
         assert set(terms) == {"中小企业", "复工复产"}
         assert con.execute("SELECT count(*) FROM search.articles('量子引力弦论')").fetchone()[0] == 0
     finally:
@@ -56,7 +61,8 @@ def test_published_index_without_the_extension(seeded_run):
 @pytest.mark.e2e
 def test_chinese_search_ranks_seed_articles(published_con):
     rows = published_con.execute(
-        "SELECT article_id, score, title, matched_terms FROM search.articles('复工复产')").fetchall()
+        "SELECT article_id, score, title, matched_terms FROM search.articles('复工复产')"
+    ).fetchall()
     titles = [r[2] for r in rows]
     assert len(rows) >= 5
     # the article whose headline is about 复工复产 comes first
@@ -86,8 +92,13 @@ def test_macro_scores_equal_the_extensions_bm25(seeded_run):
 def test_newsetl_sql_can_search(seeded_run):
     from tests.conftest import run_cli
 
-    proc = run_cli("sql", "--warehouse", str(seeded_run.warehouse_dir), "-c",
-                   "SELECT title FROM search.articles('工业互联网') LIMIT 3")
+    proc = run_cli(
+        "sql",
+        "--warehouse",
+        str(seeded_run.warehouse_dir),
+        "-c",
+        "SELECT title FROM search.articles('工业互联网') LIMIT 3",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "工业电子商务" in proc.stdout
 
@@ -112,15 +123,20 @@ def _reference_scores(articles: dict[str, str], query: str) -> dict[str, float]:
     ref = duckdb.connect()
     load_fts(ref)
     ids = sorted(articles)
-    texts = [f"{articles[a].split('。')[0][:20]}\n{articles[a].split('。')[0][:20]}\n{articles[a]}" for a in ids]
+    texts = [
+        f"{articles[a].split('。')[0][:20]}\n{articles[a].split('。')[0][:20]}\n{articles[a]}" for a in ids
+    ]
     ref.execute("CREATE TABLE docs_in (article_id VARCHAR, tokens VARCHAR)")
-    ref.executemany("INSERT INTO docs_in VALUES (?, ?)", list(zip(ids, segment_texts([], texts), strict=True)))
+    ref.executemany(
+        "INSERT INTO docs_in VALUES (?, ?)", list(zip(ids, segment_texts([], texts), strict=True))
+    )
     ref.execute(
         "PRAGMA create_fts_index('docs_in', 'article_id', 'tokens', stemmer='none', stopwords='none', "
         r"ignore='\s+', strip_accents=0, lower=1)"
     )
     rows = ref.execute(
-        "SELECT article_id, fts_main_docs_in.match_bm25(article_id, ?) AS s FROM docs_in WHERE s IS NOT NULL", [query]
+        "SELECT article_id, fts_main_docs_in.match_bm25(article_id, ?) AS s FROM docs_in WHERE s IS NOT NULL",
+        [query],
     ).fetchall()
     return {a: round(s, 6) for a, s in rows}
 
@@ -137,7 +153,9 @@ def test_incremental_index_scores_equal_a_full_rebuild(monkeypatch, slice_articl
 
     monkeypatch.setattr(search, "SLICE_ARTICLES", slice_articles)
 
-    paragraphs = [p.strip() for p in (SEED_TEXT.read_text(encoding="utf-8")).split("\n") if len(p.strip()) > 30]
+    paragraphs = [
+        p.strip() for p in (SEED_TEXT.read_text(encoding="utf-8")).split("\n") if len(p.strip()) > 30
+    ]
     articles = {f"a{i:03d}": p for i, p in enumerate(paragraphs[:24])}
     con = duckdb.connect()
     _fake_marts(con, {k: articles[k] for k in list(articles)[:12]})
@@ -153,7 +171,9 @@ def test_incremental_index_scores_equal_a_full_rebuild(monkeypatch, slice_articl
     assert build_search_index(con)["segmented"] == 0  # nothing changed: nothing segmented
     for query in ("工业", "企业", "工业互联网"):
         got = dict(con.execute("SELECT article_id, score FROM search.articles(?)", [query]).fetchall())
-        terms = " ".join(r[0] for r in con.execute("SELECT term FROM search.query_terms(?)", [query]).fetchall())
+        terms = " ".join(
+            r[0] for r in con.execute("SELECT term FROM search.query_terms(?)", [query]).fetchall()
+        )
         assert got and got == _reference_scores(current, terms), query
     stats = con.execute("SELECT num_docs FROM fts_search_article_text.stats").fetchone()[0]
     assert stats == 23

@@ -25,7 +25,15 @@ def test_mix_of_phenomena_dates_and_duplicates() -> None:
     for p in pages:
         for ph in p.phenomena:
             seen[ph] = seen.get(ph, 0) + 1
-    for ph in ("cut_distant", "ascii_punct", "mixed_punct", "page_one_line", "repeat_exact", "duplicate", "gb18030"):
+    for ph in (
+        "cut_distant",
+        "ascii_punct",
+        "mixed_punct",
+        "page_one_line",
+        "repeat_exact",
+        "duplicate",
+        "gb18030",
+    ):
         assert seen.get(ph, 0) > 0, ph
     dups = [p for p in pages if p.duplicate_of is not None]
     assert all(p.data == pages[p.duplicate_of].data for p in dups)
@@ -48,7 +56,10 @@ def test_cli_writes_corpus_and_manifest(tmp_path: Path, capsys) -> None:
     with (out / "manifest.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["file_name"] for r in rows] == files
-    assert all(dt.date(2020, 1, 1) <= dt.date.fromisoformat(r["publication_date"]) <= dt.date(2022, 12, 31) for r in rows)
+    assert all(
+        dt.date(2020, 1, 1) <= dt.date.fromisoformat(r["publication_date"]) <= dt.date(2022, 12, 31)
+        for r in rows
+    )
     # a second call with more pages leaves the existing files untouched (same mtime: skipped by ingestion)
     mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.txt")}
     stats = write_corpus(out, 14, seed=5)

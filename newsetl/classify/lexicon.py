@@ -89,7 +89,9 @@ class Automaton:
         """The same keys over UTF-8 bytes (same leftmost-longest matches, byte offsets); built on first use."""
         if self._bytes is None:
             self._bytes = ahocorasick_rs.BytesAhoCorasick(
-                [k.encode("utf-8") for k in self.keys], matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST, implementation=_DFA
+                [k.encode("utf-8") for k in self.keys],
+                matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST,
+                implementation=_DFA,
             )
         return self._bytes
 
@@ -167,7 +169,9 @@ class LexiconSet:
         self._keys = list(merged)
         self._tagged = [tuple(merged[k]) for k in self._keys]
         self._ac = (
-            ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MATCHKIND_STANDARD, implementation=_DFA)
+            ahocorasick_rs.AhoCorasick(
+                self._keys, matchkind=ahocorasick_rs.MATCHKIND_STANDARD, implementation=_DFA
+            )
             if merged
             else None
         )

@@ -33,6 +33,8 @@ def gate_config_path() -> Path:
 def gx_root() -> Path:
     """Folder of the GX file context; NEWSETL_GX_ROOT points a custom gate at its own context."""
     return Path(os.environ.get("NEWSETL_GX_ROOT") or EXPECTATIONS_DIR)
+
+
 DATASOURCE = "newsetl_frames"
 KEEP_VALIDATIONS = 30  # stored GX results per suite (the full history is in ops.gate_results)
 
@@ -134,11 +136,16 @@ def sync_suites(context, config: dict[str, Any]) -> None:
         if not changed and _has_current_checkpoint(context, f"gate_{name}"):
             continue  # nothing to write: keeps the committed context files stable
         if changed:
-            suite = gx.ExpectationSuite(name=suite_name, meta={"config_hash": digest, "description": spec.get("description", "")})
+            suite = gx.ExpectationSuite(
+                name=suite_name, meta={"config_hash": digest, "description": spec.get("description", "")}
+            )
             for exp in spec["expectations"]:
                 cls = getattr(gx.expectations, _class_name(exp["expectation"]))
                 suite.add_expectation(
-                    cls(**exp.get("kwargs", {}), meta={"severity": exp.get("severity", "batch"), "why": exp.get("why", "")})
+                    cls(
+                        **exp.get("kwargs", {}),
+                        meta={"severity": exp.get("severity", "batch"), "why": exp.get("why", "")},
+                    )
                 )
             suite = context.suites.add_or_update(suite)
         else:
@@ -218,7 +225,9 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
         if name not in frames:
             continue
         checkpoint = context.checkpoints.get(f"gate_{name}")
-        result = checkpoint.run(batch_parameters={"dataframe": frames[name]}, run_id=RunIdentifier(run_name=run_name))
+        result = checkpoint.run(
+            batch_parameters={"dataframe": frames[name]}, run_id=RunIdentifier(run_name=run_name)
+        )
         new_results.extend(result.run_results)
         for suite_result in result.run_results.values():
             for r in suite_result.results:
@@ -228,7 +237,9 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
                     ExpectationOutcome(
                         suite=name,
                         expectation=cfg.type,
-                        column=cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list") or []) or None,
+                        column=cfg.kwargs.get("column")
+                        or ",".join(cfg.kwargs.get("column_list") or [])
+                        or None,
                         severity=meta.get("severity", "batch"),
                         success=bool(r.success),
                         observed=_observed(r.result or {}),

@@ -74,7 +74,9 @@ def _reject(path: str, doc_id: str, reason: str, content: str) -> Rejected:
     return Rejected(path, reason, len(data), doc_id, data[:65536])
 
 
-def screen_documents(docs: Sequence[Any], rules: RecordRules | None = None) -> tuple[list[Any], list[Rejected]]:
+def screen_documents(
+    docs: Sequence[Any], rules: RecordRules | None = None
+) -> tuple[list[Any], list[Rejected]]:
     """Split documents (anything with doc_id, file_name, text) into (to process, quarantined)."""
     rules = rules or load_rules()
     keep: list[Any] = []
@@ -133,7 +135,9 @@ def screen_rows(
         if problem:
             drop.add(aid)
             path = f"{names.get(doc_id, doc_id)}#{arts['position_in_file'][i]}"
-            rejected.append(_reject(path, doc_id, problem, (arts.get("original_text") or arts["body"])[i] or ""))
+            rejected.append(
+                _reject(path, doc_id, problem, (arts.get("original_text") or arts["body"])[i] or "")
+            )
         else:
             kept_docs.add(doc_id)
     if drop:

@@ -19,16 +19,43 @@ import re
 
 _NAME = r"[\u4e00-\u9fff·]{2,4}"
 _NAMES = rf"{_NAME}(?:[ 、，]{_NAME})*"
-_ROLE = r"(?:本报(?:特约)?记者|本报通讯员|本报评论员|特约记者|通讯员|新华社记者|记者|实习生|文[／/]|作者[：:]?)"
+_ROLE = (
+    r"(?:本报(?:特约)?记者|本报通讯员|本报评论员|特约记者|通讯员|新华社记者|记者|实习生|文[／/]|作者[：:]?)"
+)
 
 _TOP = re.compile(rf"^(?:{_ROLE}\s*{_NAMES}\s*)+$")
-_END = re.compile(rf"^[（(]\s*((?:{_ROLE})?\s*(?:[\u4e00-\u9fff·]{{1,4}}(?:\s+[\u4e00-\u9fff·]{{1,4}}){{0,3}}))\s*[）)]$")
+_END = re.compile(
+    rf"^[（(]\s*((?:{_ROLE})?\s*(?:[\u4e00-\u9fff·]{{1,4}}(?:\s+[\u4e00-\u9fff·]{{1,4}}){{0,3}}))\s*[）)]$"
+)
 _END_GLUED = re.compile(
     rf"(?<=[。！？”])\s*[（(]\s*((?:{_ROLE})\s*{_NAMES}|[\u4e00-\u9fff]\s[\u4e00-\u9fff]{{1,2}})\s*[）)]\s*$"
 )
 _ORG_SUFFIX = (
-    "所", "院", "办", "中心", "大学", "学院", "部", "局", "厅", "委", "协会", "学会", "公司", "集团", "智库",
-    "研究会", "联盟", "处", "室", "站", "报社", "杂志社", "基地", "科", "组",
+    "所",
+    "院",
+    "办",
+    "中心",
+    "大学",
+    "学院",
+    "部",
+    "局",
+    "厅",
+    "委",
+    "协会",
+    "学会",
+    "公司",
+    "集团",
+    "智库",
+    "研究会",
+    "联盟",
+    "处",
+    "室",
+    "站",
+    "报社",
+    "杂志社",
+    "基地",
+    "科",
+    "组",
 )
 _SPACE = re.compile(r"\s")
 _ORG_LINE_PUNCT = re.compile(r"[，。：]")
@@ -84,7 +111,12 @@ def split_glued_end_byline(text: str) -> tuple[str, str | None]:
 
 def is_org_line(line: str) -> bool:
     """A short line naming an institution (author block, first line)."""
-    return 4 <= len(line) <= 30 and " " not in line and line.endswith(_ORG_SUFFIX) and not _ORG_LINE_PUNCT.search(line)
+    return (
+        4 <= len(line) <= 30
+        and " " not in line
+        and line.endswith(_ORG_SUFFIX)
+        and not _ORG_LINE_PUNCT.search(line)
+    )
 
 
 def name_line(line: str) -> list[str] | None:

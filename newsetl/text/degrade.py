@@ -63,7 +63,9 @@ _INSIDE = (
     "各地复工复产进度（单位：%）",
 )
 _SENT_SPLIT = re.compile(r"(?<=[。！？])(?=[^”’）])")
-_ASCII = str.maketrans({"，": ",", "：": ":", "（": "(", "）": ")", "？": "?", "！": "!", "；": ";", "“": '"', "”": '"'})
+_ASCII = str.maketrans(
+    {"，": ",", "：": ":", "（": "(", "）": ")", "？": "?", "！": "!", "；": ";", "“": '"', "”": '"'}
+)
 _CUT_OK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -155,7 +157,9 @@ def _article_lines(i: int, a: TruthArticle) -> list[_Line]:
     return out
 
 
-def _cut_distant(blocks: list[list[_Line]], rng: random.Random, truth: PageTruth) -> list[tuple[int, list[_Line]]]:
+def _cut_distant(
+    blocks: list[list[_Line]], rng: random.Random, truth: PageTruth
+) -> list[tuple[int, list[_Line]]]:
     """Cut 1-3 articles mid-sentence and move each tail (with the rest of its article) down the page.
 
     Two layouts, both seen on real pages (seed 004 has the second): each tail
@@ -239,7 +243,11 @@ def build_page(
         moved = _cut_distant(blocks, rng, truth)
     if "furniture_inside" in ph:
         b = rng.randrange(len(blocks))
-        slots = [j for j in range(1, len(blocks[b])) if blocks[b][j - 1].role == "text" and blocks[b][j].role == "text"]
+        slots = [
+            j
+            for j in range(1, len(blocks[b]))
+            if blocks[b][j - 1].role == "text" and blocks[b][j].role == "text"
+        ]
         if slots:
             blocks[b].insert(rng.choice(slots), _Line(rng.choice(_INSIDE), -1, "furniture"))
     lines: list[_Line] = []

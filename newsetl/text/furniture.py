@@ -18,21 +18,59 @@ import re
 # trade papers. Names only, matched against the whole clean line.
 SECTION_LABELS = frozenset(
     {
-        "综合新闻", "要闻", "新闻", "产业经济", "地方", "国际", "评论", "观察", "专题", "视点", "通信",
-        "电子", "家电", "软件", "信息化", "工业互联网", "集成电路", "新型显示", "本版", "头版", "社论",
-        "特别报道", "专版", "特刊", "综合", "经济", "时评", "人物", "访谈",
+        "综合新闻",
+        "要闻",
+        "新闻",
+        "产业经济",
+        "地方",
+        "国际",
+        "评论",
+        "观察",
+        "专题",
+        "视点",
+        "通信",
+        "电子",
+        "家电",
+        "软件",
+        "信息化",
+        "工业互联网",
+        "集成电路",
+        "新型显示",
+        "本版",
+        "头版",
+        "社论",
+        "特别报道",
+        "专版",
+        "特刊",
+        "综合",
+        "经济",
+        "时评",
+        "人物",
+        "访谈",
     }
 )
 # Campaign banners (栏题) that run above articles; slogans are open-ended, so
 # besides this list any line of the form 决战…/聚焦…/… 专栏 of <= 10 chars counts.
 BANNERS = frozenset(
     {
-        "决战决胜脱贫攻坚", "脱贫攻坚", "决胜全面建成小康社会", "抗击新冠肺炎疫情", "众志成城 抗击疫情",
-        "众志成城抗击疫情", "复工复产进行时", "学习贯彻党的十九届五中全会精神", "奋进新征程 建功新时代",
-        "喜迎二十大", "砥砺奋进的五年", "新时代新作为", "打赢疫情防控阻击战",
+        "决战决胜脱贫攻坚",
+        "脱贫攻坚",
+        "决胜全面建成小康社会",
+        "抗击新冠肺炎疫情",
+        "众志成城 抗击疫情",
+        "众志成城抗击疫情",
+        "复工复产进行时",
+        "学习贯彻党的十九届五中全会精神",
+        "奋进新征程 建功新时代",
+        "喜迎二十大",
+        "砥砺奋进的五年",
+        "新时代新作为",
+        "打赢疫情防控阻击战",
     }
 )
-_BANNER_SHAPE = re.compile(r"^(?:.{2,8}(?:专栏|专题|特刊|系列报道|巡礼|纪实|之窗)|聚焦.{2,8}|[^，。]{2,10}进行时)$")
+_BANNER_SHAPE = re.compile(
+    r"^(?:.{2,8}(?:专栏|专题|特刊|系列报道|巡礼|纪实|之窗)|聚焦.{2,8}|[^，。]{2,10}进行时)$"
+)
 
 # caption and chart patterns as two halves each: an anchored start (match) and an end
 # scanned from its first character (search); one alternation of both is tried at every position
@@ -45,7 +83,9 @@ _CHART_STAT = re.compile(
 _ENDS_SENTENCE = re.compile(r"[。！？]$")
 _SENTENCE_PUNCT = re.compile(r"[。！？；]")
 _DATE_PREFIX = re.compile(r"^(?:\d{4}年|\d{1,2}月|\d{4}[—\-~～]|[一二三四]季度)")
-_CONTINUATION = re.compile(r"^[（(]?\s*(?:上接|下转|紧接|转第|接第|转\s*\d|续\s*\d)[^）)]{0,10}[版页]\s*[）)]?$")
+_CONTINUATION = re.compile(
+    r"^[（(]?\s*(?:上接|下转|紧接|转第|接第|转\s*\d|续\s*\d)[^）)]{0,10}[版页]\s*[）)]?$"
+)
 _TRAILER = re.compile(r"(?:转自|来源|稿件来源|原文链接)[：:].*$")
 _TRAILER_SPLIT = re.compile(r"(?<=[。！？”])\s*(转自[：:][^。]{1,30}?(?:\s*原文链接[：:]\S*)?)\s*$")
 # first characters the anchored patterns can start with (a set test skips the regex call;
@@ -77,13 +117,20 @@ def furniture_kind(line: str) -> str | None:
     # the cheap (string) tests of each conjunction first
     if (
         (line.startswith(_CAPTION_PREFIXES) or n <= 40)
-        and ((first in _CAPTION_FIRST and _CAPTION_START.match(line)) or (("摄" in line or "图" in line) and _CAPTION_END.search(line)))
+        and (
+            (first in _CAPTION_FIRST and _CAPTION_START.match(line))
+            or (("摄" in line or "图" in line) and _CAPTION_END.search(line))
+        )
         and (not _ENDS_SENTENCE.search(line) or line.startswith("图为"))
     ):
         return "caption"
     # a chart/table title: either carries a unit, or starts with a period and
     # ends in a statistics noun (…同比增长速度)
-    if (("单" in line and "单位" in line) or _DATE_PREFIX.match(line)) and not _SENTENCE_PUNCT.search(line) and (_CHART_UNIT.search(line) or _CHART_STAT.match(line)):
+    if (
+        (("单" in line and "单位" in line) or _DATE_PREFIX.match(line))
+        and not _SENTENCE_PUNCT.search(line)
+        and (_CHART_UNIT.search(line) or _CHART_STAT.match(line))
+    ):
         return "chart_title"
     return None
 

@@ -22,7 +22,13 @@ DEFAULT_ARTICLES = Path(__file__).resolve().parents[2] / "tests" / "text" / "dat
 # the original mix (1-2 phenomena a page), kept as it was so numbers compare
 # across versions; page_one_line (titles glued into text) is scored on its own
 MIX = (
-    "cut_adjacent", "cut_distant", "repeat_exact", "repeat_truncated", "ascii_punct", "one_line", "drop_title",
+    "cut_adjacent",
+    "cut_distant",
+    "repeat_exact",
+    "repeat_truncated",
+    "ascii_punct",
+    "one_line",
+    "drop_title",
     "furniture",
 )
 # the hard mixes: every phenomenon, 2-4 a page; and flattened pages combined
@@ -81,7 +87,9 @@ def evaluate(
     total = ZERO
     per: dict[str, Score] = {}
     elapsed = 0.0
-    for i, (text, truth, ph) in enumerate(generate(articles, n_pages, seed, mix, per_page, min_per_page, always)):
+    for i, (text, truth, ph) in enumerate(
+        generate(articles, n_pages, seed, mix, per_page, min_per_page, always)
+    ):
         t0 = time.perf_counter()
         res = segment_page(text, f"synthetic-{i}")
         elapsed += time.perf_counter() - t0
@@ -107,12 +115,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     for name, kw in runs:
         total, per, ms = evaluate(arts, args.pages, args.seed, **kw)  # type: ignore[arg-type]
-        print(f"{name}: exact-article accuracy {total.exact_accuracy:.3f}  boundary F1 {total.boundary_f1:.3f}  "
-              f"title {total.title_accuracy:.3f}  ({total.truth} articles, {args.pages} pages, {ms:.2f} ms/page)")
+        print(
+            f"{name}: exact-article accuracy {total.exact_accuracy:.3f}  boundary F1 {total.boundary_f1:.3f}  "
+            f"title {total.title_accuracy:.3f}  ({total.truth} articles, {args.pages} pages, {ms:.2f} ms/page)"
+        )
         if len(per) > 1:
             for p, s in sorted(per.items()):
-                print(f"  {p:18s} exact {s.exact_accuracy:.3f}  boundary F1 {s.boundary_f1:.3f}  "
-                      f"title {s.title_accuracy:.3f}  (n={s.truth})")
+                print(
+                    f"  {p:18s} exact {s.exact_accuracy:.3f}  boundary F1 {s.boundary_f1:.3f}  "
+                    f"title {s.title_accuracy:.3f}  (n={s.truth})"
+                )
 
 
 if __name__ == "__main__":

@@ -61,7 +61,9 @@ _NEEDS_FOLD = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u
 
 
 # one scan for "anything to fold or restyle?": most pages need neither (see normalize_page)
-_FOLD_OR_PUNCT = re.compile('[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u2002\u2003\u200b\ufeff\t,:;?!()"]')
+_FOLD_OR_PUNCT = re.compile(
+    '[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0\u2002\u2003\u200b\ufeff\t,:;?!()"]'
+)
 
 
 def normalize_page(page: str) -> str:
@@ -175,7 +177,9 @@ def content_keys(texts: list[str]) -> list[str]:
     if not texts or joined.count("\x00") != len(texts) - 1:
         return [content_key(t) for t in texts]
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    keep = _content_table().take(codes, mode="clip")  # take(): ~3x faster than [] with uint32; clip: > U+FFFF looks up U+FFFF
+    keep = _content_table().take(
+        codes, mode="clip"
+    )  # take(): ~3x faster than [] with uint32; clip: > U+FFFF looks up U+FFFF
     kept = codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
     return kept.split("\x00")
 

@@ -25,7 +25,9 @@ from newsetl.text.normalize import (
     unify_punctuation,
 )
 
-TURN_LABELS = frozenset({"记者", "问", "答", "主持人", "本报记者"})  # always a Q&A turn when after a sentence end
+TURN_LABELS = frozenset(
+    {"记者", "问", "答", "主持人", "本报记者"}
+)  # always a Q&A turn when after a sentence end
 _LABEL_BEFORE = frozenset("\n。？！”")  # a speaker label starts a line or follows a sentence end
 # the lookbehinds follow the first character: a pattern that starts with a literal or
 # a character set is scanned for it in C, one that starts with a lookbehind is tried
@@ -77,7 +79,9 @@ def _labels(text: str) -> list[tuple[int, str]]:
     return out
 
 
-_TURN_LAST = frozenset(lbl[-1] for lbl in TURN_LABELS)  # 者 问 答 人: a turn label ends in one, before its colon
+_TURN_LAST = frozenset(
+    lbl[-1] for lbl in TURN_LABELS
+)  # 者 问 答 人: a turn label ends in one, before its colon
 
 
 def _may_have_turn(page: str) -> bool:
@@ -183,8 +187,11 @@ def page_pieces(page: str) -> list[Piece]:
         if len(clean) > 60:
             raw = raw.strip()
             if not (
-                len(clean) > FLAT_LINE or "（" in clean
-                or ("本" in clean and "本报" in clean) or ("转" in clean and "转自" in clean) or ("来" in clean and "来源" in clean)
+                len(clean) > FLAT_LINE
+                or "（" in clean
+                or ("本" in clean and "本报" in clean)
+                or ("转" in clean and "转自" in clean)
+                or ("来" in clean and "来源" in clean)
                 or (labels and "：" in clean)
             ):
                 # most long lines hold none of _split_long's triggers: one piece, as it would return
@@ -248,4 +255,6 @@ def _classify(pieces: list[Piece]) -> None:
                 pieces[i + 1].kind, pieces[i + 1].names = "author", nl
                 continue
         # a lead label (本报讯 …) opens a first paragraph, however short it was cut
-        p.kind = "heading" if headlines.is_heading_like(t, p.md) and not bylines.starts_with_lead(t) else "text"
+        p.kind = (
+            "heading" if headlines.is_heading_like(t, p.md) and not bylines.starts_with_lead(t) else "text"
+        )

@@ -39,7 +39,9 @@ _TERMINAL = re.compile(r"(?:[。！？；…：]|[。！？…][”’」』）)
 _TERMINAL_LAST = frozenset("。！？；…：!?.")  # the alternatives of _TERMINAL, for is_open
 _CLOSERS = "”’」』）)"
 _TERMINAL_BEFORE_CLOSER = frozenset("。！？…")
-_NOT_PLAIN_END = _TERMINAL_LAST | frozenset(_CLOSERS) | {"\n"}  # the only last characters _ends_sentence looks further at
+_NOT_PLAIN_END = (
+    _TERMINAL_LAST | frozenset(_CLOSERS) | {"\n"}
+)  # the only last characters _ends_sentence looks further at
 # characters/words that cannot open a sentence (particles, suffixes, the
 # second half of common compounds); kept short on purpose
 NON_INITIAL_CHARS = frozenset("的了着得们性者之等及")
@@ -98,7 +100,12 @@ def cross_word(head_end: str, tail_start: str) -> str | None:
     """
     left = head_end[-6:]
     right = tail_start[:6]
-    if not left or not right or not ("\u4e00" <= left[-1] <= "\u9fff") or not ("\u4e00" <= right[0] <= "\u9fff"):
+    if (
+        not left
+        or not right
+        or not ("\u4e00" <= left[-1] <= "\u9fff")
+        or not ("\u4e00" <= right[0] <= "\u9fff")
+    ):
         return None
     cut = len(left)
     pos = 0
@@ -116,7 +123,9 @@ def cross_word(head_end: str, tail_start: str) -> str | None:
 # run of CJK/alphanumeric characters around a cut on its own, whatever lies beyond them
 _BLOCK_BREAKS = r"\s，。、；：？！“”‘’（）《》【】…—"
 _BLOCK_RUN = re.compile(f"[^{_BLOCK_BREAKS}]*")
-_BLOCK_RUN_END = re.compile(f"[^{_BLOCK_BREAKS}]*\\Z")  # the first start it matches from is after the last break
+_BLOCK_RUN_END = re.compile(
+    f"[^{_BLOCK_BREAKS}]*\\Z"
+)  # the first start it matches from is after the last break
 
 
 def _block_start(text: str, n: int = 6) -> str:
@@ -196,11 +205,15 @@ def bigrams(text: str) -> frozenset[int]:
     half the cost of a set of character tuples, the same set operations.
     """
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = codes[(codes - 0x4E00) < 0x5200]  # CJK only (U+4E00..U+9FFF; lower codes wrap round to large ones)
+    codes = codes[
+        (codes - 0x4E00) < 0x5200
+    ]  # CJK only (U+4E00..U+9FFF; lower codes wrap round to large ones)
     return frozenset(((codes[:-1] << 16) | codes[1:]).tolist())
 
 
-def shared_bigrams(texts: Sequence[str], groups: Sequence[Sequence[int]], pairs: Sequence[tuple[int, int]]) -> list[int]:
+def shared_bigrams(
+    texts: Sequence[str], groups: Sequence[Sequence[int]], pairs: Sequence[tuple[int, int]]
+) -> list[int]:
     """``len(G & H)`` for each ``(g, h)`` of ``pairs`` (``g == h``: the size of G), in one numpy pass.
 
     Group ``g``'s bigram set is the union of :func:`bigrams` of ``texts[i]`` for ``i`` in
@@ -219,7 +232,9 @@ def shared_bigrams(texts: Sequence[str], groups: Sequence[Sequence[int]], pairs:
             text_mask[i] |= 1 << g
     cps = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     keep = (cps - 0x4E00) < 0x5200  # CJK only (U+4E00..U+9FFF; lower codes wrap round to large ones)
-    src = np.arange(len(texts), dtype=np.uint64).repeat([len(t) for t in texts])[keep]  # text of each kept character
+    src = np.arange(len(texts), dtype=np.uint64).repeat([len(t) for t in texts])[
+        keep
+    ]  # text of each kept character
     k = cps[keep].astype(np.uint64)
     tagged = ((((k[:-1] << 16) | k[1:]) << 32) | src[:-1])[src[:-1] == src[1:]]  # bigram code, then its text
     if not tagged.size:
@@ -227,7 +242,9 @@ def shared_bigrams(texts: Sequence[str], groups: Sequence[Sequence[int]], pairs:
     tagged.sort()
     code = tagged >> 32
     starts = np.concatenate(([True], code[1:] != code[:-1])).nonzero()[0]
-    masks = np.bitwise_or.reduceat(np.array(text_mask, dtype=np.uint64)[(tagged & 0xFFFFFFFF).astype(np.intp)], starts)
+    masks = np.bitwise_or.reduceat(
+        np.array(text_mask, dtype=np.uint64)[(tagged & 0xFFFFFFFF).astype(np.intp)], starts
+    )
     masks.sort()  # the few distinct masks, with their counts
     firsts = np.concatenate(([True], masks[1:] != masks[:-1])).nonzero()[0]
     counts = np.diff(np.append(firsts, len(masks)))
@@ -269,7 +286,11 @@ def overlaps3(a: str, b: str, c: str) -> tuple[float, float, float]:
     starts = np.concatenate(([True], code[1:] != code[:-1])).nonzero()[0]
     tags = np.bitwise_or.reduceat(tagged & 7, starts)  # which texts hold each distinct bigram
     cnt = np.bincount(tags.astype(np.intp), minlength=8).tolist()  # Python ints: same rounding as sets
-    n_a, n_b, n_c = cnt[1] + cnt[3] + cnt[5] + cnt[7], cnt[2] + cnt[3] + cnt[6] + cnt[7], cnt[4] + cnt[5] + cnt[6] + cnt[7]
+    n_a, n_b, n_c = (
+        cnt[1] + cnt[3] + cnt[5] + cnt[7],
+        cnt[2] + cnt[3] + cnt[6] + cnt[7],
+        cnt[4] + cnt[5] + cnt[6] + cnt[7],
+    )
     return (
         _cosine(cnt[3] + cnt[7], n_a, n_b),
         _cosine(cnt[6] + cnt[7], n_c, n_b),
@@ -282,7 +303,14 @@ _TAGS3 = np.array([1, 2, 4], dtype=np.uint64)
 
 def join_text(head: str, tail: str) -> str:
     """Concatenate a head and its tail; a space only between two ASCII words."""
-    if head and tail and head[-1].isascii() and head[-1].isalnum() and tail[0].isascii() and tail[0].isalnum():
+    if (
+        head
+        and tail
+        and head[-1].isascii()
+        and head[-1].isalnum()
+        and tail[0].isascii()
+        and tail[0].isalnum()
+    ):
         return f"{head} {tail}"
     return head + tail
 

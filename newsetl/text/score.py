@@ -54,7 +54,13 @@ class Score:
 
     def _tuple(self) -> tuple[int, ...]:
         return (
-            self.exact, self.truth, self.predicted, self.boundary_tp, self.boundary_pred, self.boundary_truth, self.title_ok
+            self.exact,
+            self.truth,
+            self.predicted,
+            self.boundary_tp,
+            self.boundary_pred,
+            self.boundary_truth,
+            self.title_ok,
         )
 
 

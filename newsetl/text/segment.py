@@ -154,7 +154,14 @@ def _mark_duplicates(page: _Page) -> None:
         if x.kind != "dup" or x.dup_of is None:
             continue
         a, b = page.next_content(x.idx), page.next_content(x.dup_of)
-        if a is not None and b is not None and a.kind == "text" and a.key and a.key == b.key and a.idx != b.idx:
+        if (
+            a is not None
+            and b is not None
+            and a.kind == "text"
+            and a.key
+            and a.key == b.key
+            and a.idx != b.idx
+        ):
             a.kind, a.dup_of = "dup", b.idx
     page.index_content()  # kinds are final from here on
 
@@ -200,7 +207,9 @@ def _block_from(page: _Page, t: int, cap: int | None = None) -> tuple[int, ...]:
     return tuple(ids)
 
 
-def _vocab(page: _Page, prev_of: dict[int, Piece | None], pairs: list[tuple[int, int]]) -> dict[tuple[int, int], float]:
+def _vocab(
+    page: _Page, prev_of: dict[int, Piece | None], pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], float]:
     """How much more the text from t on reads like h's article than like the one it sits in, for each (h, t).
 
     The bigram-set cosine of the text from the tail on (``_block_from``) with the head's article
@@ -214,7 +223,11 @@ def _vocab(page: _Page, prev_of: dict[int, Piece | None], pairs: list[tuple[int,
     for t in {t for _, t in pairs}:
         block_of[t] = slot.setdefault(_block_from(page, t), len(slot))
         before = prev_of[t]
-        host_of[t] = slot.setdefault(_article_before(page, before.idx), len(slot)) if before is not None and before.kind == "text" else None
+        host_of[t] = (
+            slot.setdefault(_article_before(page, before.idx), len(slot))
+            if before is not None and before.kind == "text"
+            else None
+        )
     pieces = sorted({j for ids in slot for j in ids})
     at = {j: k for k, j in enumerate(pieces)}
     # the counts asked for: each group's size, each pair's and each tail's host's intersection
@@ -224,14 +237,18 @@ def _vocab(page: _Page, prev_of: dict[int, Piece | None], pairs: list[tuple[int,
     for t, host in host_of.items():
         if host is not None:
             ask[block_of[t], host] = 0
-    counts = repair.shared_bigrams([page.p[j].text for j in pieces], [[at[j] for j in ids] for ids in slot], list(ask))
+    counts = repair.shared_bigrams(
+        [page.p[j].text for j in pieces], [[at[j] for j in ids] for ids in slot], list(ask)
+    )
     n = dict(zip(ask, counts, strict=True))
     cos = repair._cosine
     out = {}
     for h, t in pairs:
         tb, hb, host = block_of[t], head_of[h], host_of[t]
         size = n[tb, tb]
-        out[h, t] = cos(n[tb, hb], size, n[hb, hb]) - (cos(n[tb, host], size, n[host, host]) if host is not None else 0.0)
+        out[h, t] = cos(n[tb, hb], size, n[hb, hb]) - (
+            cos(n[tb, host], size, n[host, host]) if host is not None else 0.0
+        )
     return out
 
 
@@ -259,8 +276,13 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         # block (not its own body, byline or lead): a short paragraph cut
         before, nxt = page_prev[h], nxt_of[h]
         return (
-            before is not None and before.kind == "text"
-            and (nxt is None or nxt.kind == "byline_end" or (nxt.kind == "heading" and not headlines.is_subtitle(nxt.text)))
+            before is not None
+            and before.kind == "text"
+            and (
+                nxt is None
+                or nxt.kind == "byline_end"
+                or (nxt.kind == "heading" and not headlines.is_subtitle(nxt.text))
+            )
         )
 
     loose = {h for h in heads if p[h].kind == "heading" and loose_heading(h)}
@@ -275,7 +297,9 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             settled_of[h] = v
         return v
 
-    pending: dict[tuple[int, int], tuple[float, float]] = {}  # pairs waiting for vocabulary -> (score so far, bar)
+    pending: dict[
+        tuple[int, int], tuple[float, float]
+    ] = {}  # pairs waiting for vocabulary -> (score so far, bar)
 
     def score(h: int, t: int) -> float | None:
         hp = p[h]
@@ -504,7 +528,12 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
             # a byline under a title (or under its first paragraph) belongs to
             # it; elsewhere it opens a title-less article
             attach = cur is not None and (
-                (not cur.closed and bool(cur.heading) and len(cur.text_paras()) <= 1 and not (cur.bylines and k == "byline_top"))
+                (
+                    not cur.closed
+                    and bool(cur.heading)
+                    and len(cur.text_paras()) <= 1
+                    and not (cur.bylines and k == "byline_top")
+                )
                 or (cur.opened_by == "byline" and not cur.paras)
             )
             if not attach or cur is None:
@@ -520,7 +549,9 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
                 cur.heading = group
             else:
                 assert cur is not None
-                cur.paras.append(_Para(text=" ".join(g.text for g in group), kind="subhead", pieces=[g.idx for g in group]))
+                cur.paras.append(
+                    _Para(text=" ".join(g.text for g in group), kind="subhead", pieces=[g.idx for g in group])
+                )
             for g in group:
                 owner[g.idx] = cur
                 cur.raws[g.line_no] = g.raw
@@ -528,7 +559,9 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
             last = group[-1].idx
             while i <= last:
                 if p[i].kind == "furniture":
-                    furniture.append(Furniture(kind=p[i].fkind or "other", text=p[i].text, line_no=p[i].line_no))
+                    furniture.append(
+                        Furniture(kind=p[i].fkind or "other", text=p[i].text, line_no=p[i].line_no)
+                    )
                 i += 1
             continue
         # text
@@ -593,7 +626,9 @@ def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | Non
     dropped = {} if plain else find_duplicates(keys)
     paras = [x for j, x in enumerate(d.paras) if j not in dropped] if dropped else list(d.paras)
     dups = d.dups + len(dropped)
-    kicker, title, subtitle = headlines.split_heading_block([g.text for g in d.heading]) if d.heading else (None, None, None)
+    kicker, title, subtitle = (
+        headlines.split_heading_block([g.text for g in d.heading]) if d.heading else (None, None, None)
+    )
     source_label = d.source_label
     dateline = None
     names = list(d.bylines)
@@ -615,7 +650,15 @@ def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | Non
     starts_cut = repair.start_shape(first_piece.text) >= 1.5  # an unjoined tail opens it
     missing_start = d.cont_start or (title is None and d.opened_by not in ("byline", "lead")) or starts_cut
     missing_end = d.cont_end or repair.is_open(texts[-1].text) or repair.is_open(last_piece.text)
-    missing = "both" if missing_start and missing_end else "start" if missing_start else "end" if missing_end else None
+    missing = (
+        "both"
+        if missing_start and missing_end
+        else "start"
+        if missing_start
+        else "end"
+        if missing_end
+        else None
+    )
     original = "\n".join(d.raws[k] for k in sorted(d.raws))
     return Article(
         position=position,

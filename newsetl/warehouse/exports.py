@@ -54,11 +54,16 @@ def write_exports(paths: Paths, run_id: str | None = None) -> list[str]:
     see a missing or partial folder.
     """
     # Row order is not part of an export; without it DuckDB's Parquet writer needs ~40 % less memory.
-    con = duckdb.connect(str(paths.work_db), read_only=True, config={**duckdb_config(), "preserve_insertion_order": "false"})
+    con = duckdb.connect(
+        str(paths.work_db), read_only=True, config={**duckdb_config(), "preserve_insertion_order": "false"}
+    )
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' AND database_name = current_database() ORDER BY 1"
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' AND database_name = current_database() ORDER BY 1"
+            ).fetchall()
+        ]
         fingerprint = _marts_fingerprint(con, tables)
         stamp = paths.exports_dir / EXPORTS_STAMP
         if fingerprint and stamp.is_file() and stamp.read_text() == fingerprint:
@@ -71,7 +76,10 @@ def write_exports(paths: Paths, run_id: str | None = None) -> list[str]:
         for table in tables:
             target = staging / f"{table}.parquet"
             # table names come from the catalog, the target path is bound as a parameter
-            con.execute(f'COPY marts."{table}" TO ? (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 8192)', [str(target)])  # noqa: S608
+            con.execute(
+                f'COPY marts."{table}" TO ? (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 8192)',
+                [str(target)],
+            )  # noqa: S608
         if fingerprint:
             (staging / EXPORTS_STAMP).write_text(fingerprint)  # swapped in with the files it describes
     finally:
@@ -116,7 +124,10 @@ def build_search(paths: Paths) -> dict[str, int]:
             return {"segmented": 0, "removed": 0, "indexed": indexed, "unchanged": 1}
         stats = build_search_index(con)
         if fingerprint:
-            con.execute("CREATE OR REPLACE TABLE search.index_state AS SELECT ?::VARCHAR AS marts_fingerprint", [fingerprint])
+            con.execute(
+                "CREATE OR REPLACE TABLE search.index_state AS SELECT ?::VARCHAR AS marts_fingerprint",
+                [fingerprint],
+            )
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -91,7 +91,9 @@ def record_quarantine(
     return after - before
 
 
-def record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult, mtimes: Mapping[str, int]) -> dict:
+def record_ingest(
+    con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult, mtimes: Mapping[str, int]
+) -> dict:
     """Write new documents and file versions; bump last-seen for unchanged paths (one transaction).
 
     The flow calls it once per part of a scan (``ingest.iter_scan``): DuckDB keeps an
@@ -112,7 +114,9 @@ def record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult,
     return stats
 
 
-def _record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult, mtimes: Mapping[str, int]) -> dict:
+def _record_ingest(
+    con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult, mtimes: Mapping[str, int]
+) -> dict:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     new_docs: dict[str, Decoded] = {}
     for item in scan.decoded:
@@ -120,7 +124,12 @@ def _record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult
     existing = set()
     if new_docs:
         con.register("_ids", pa.table({"doc_id": list(new_docs)}))
-        existing = {r[0] for r in con.execute("SELECT doc_id FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids)").fetchall()}
+        existing = {
+            r[0]
+            for r in con.execute(
+                "SELECT doc_id FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids)"
+            ).fetchall()
+        }
         con.unregister("_ids")
     fresh = [d for k, d in new_docs.items() if k not in existing]
     _insert(
@@ -145,7 +154,9 @@ def _record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult
     seen_again = [k for k in new_docs if k in existing]
     if seen_again:
         con.register("_ids", pa.table({"doc_id": seen_again}))
-        con.execute("UPDATE raw.documents SET last_seen_run = ? WHERE doc_id IN (SELECT doc_id FROM _ids)", [run_id])
+        con.execute(
+            "UPDATE raw.documents SET last_seen_run = ? WHERE doc_id IN (SELECT doc_id FROM _ids)", [run_id]
+        )
         con.unregister("_ids")
 
     # File versions: a read path gets a new version unless its content is unchanged (a touch).
@@ -188,7 +199,12 @@ def _record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult
             )
             con.unregister("_paths")
         if touched:
-            con.register("_touched", pa.table(dict(zip(("path", "size_bytes", "mtime_ns"), zip(*touched, strict=False), strict=True))))
+            con.register(
+                "_touched",
+                pa.table(
+                    dict(zip(("path", "size_bytes", "mtime_ns"), zip(*touched, strict=False), strict=True))
+                ),
+            )
             con.execute(
                 """UPDATE raw.file_versions AS v SET size_bytes = t.size_bytes, mtime_ns = t.mtime_ns, last_seen_run = ?
                    FROM _touched AS t WHERE v.path = t.path AND v.superseded_run IS NULL""",
@@ -209,10 +225,16 @@ def _record_ingest(con: duckdb.DuckDBPyConnection, run_id: str, scan: ScanResult
         )
         con.unregister("_paths")
     quarantined = record_quarantine(con, run_id, "ingest", scan.rejected, mtimes)
-    return {"documents_new": len(fresh), "file_versions_new": len(versions["path"]), "quarantined": quarantined}
+    return {
+        "documents_new": len(fresh),
+        "file_versions_new": len(versions["path"]),
+        "quarantined": quarantined,
+    }
 
 
-def documents_to_process(con: duckdb.DuckDBPyConnection, version: str, full_refresh: bool, ids_only: bool = True) -> list[str]:
+def documents_to_process(
+    con: duckdb.DuckDBPyConnection, version: str, full_refresh: bool, ids_only: bool = True
+) -> list[str]:
     """Ids of current documents not yet processed by this processor version (all on a full refresh)."""
     rows = con.execute(
         """
@@ -256,11 +278,15 @@ def fetch_documents(
     ]
 
 
-def record_processing_failures(con: duckdb.DuckDBPyConnection, run_id: str, failed: Mapping[str, list]) -> int:
+def record_processing_failures(
+    con: duckdb.DuckDBPyConnection, run_id: str, failed: Mapping[str, list]
+) -> int:
     """Quarantine documents the text core could not process (their raw text stays in raw.documents)."""
     items = [
         Rejected(path, reason, 0, doc_id, detail.encode())
-        for doc_id, path, reason, detail in zip(failed["doc_id"], failed["path"], failed["reason"], failed["detail"], strict=True)
+        for doc_id, path, reason, detail in zip(
+            failed["doc_id"], failed["path"], failed["reason"], failed["detail"], strict=True
+        )
     ]
     return record_quarantine(con, run_id, "process", items)
 
@@ -300,7 +326,11 @@ def load_processed(
         _insert(
             con,
             "raw.processed_documents",
-            {"doc_id": list(doc_ids), "processor_version": [version] * len(doc_ids), "processed_run": [run_id] * len(doc_ids)},
+            {
+                "doc_id": list(doc_ids),
+                "processor_version": [version] * len(doc_ids),
+                "processed_run": [run_id] * len(doc_ids),
+            },
         )
         con.unregister("_docs")
         written = 0
@@ -320,7 +350,8 @@ def load_processed(
 def processed_in_run(con: duckdb.DuckDBPyConnection, run_id: str, version: str) -> set[str]:
     """Documents this run already processed and loaded (a retried stage skips them)."""
     rows = con.execute(
-        "SELECT doc_id FROM raw.processed_documents WHERE processed_run = ? AND processor_version = ?", [run_id, version]
+        "SELECT doc_id FROM raw.processed_documents WHERE processed_run = ? AND processor_version = ?",
+        [run_id, version],
     ).fetchall()
     return {r[0] for r in rows}
 
@@ -331,7 +362,9 @@ def forget_processing(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     A run that fails its gate may have loaded bad rows (e.g. a broken processing
     step); without this the next run would see those documents as done.
     """
-    n = con.execute("SELECT count(*) FROM raw.processed_documents WHERE processed_run = ?", [run_id]).fetchone()[0]
+    n = con.execute(
+        "SELECT count(*) FROM raw.processed_documents WHERE processed_run = ?", [run_id]
+    ).fetchone()[0]
     if n:
         con.execute("DELETE FROM raw.processed_documents WHERE processed_run = ?", [run_id])
     return n

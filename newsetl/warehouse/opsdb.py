@@ -148,9 +148,12 @@ def reconcile_last_publish(con: duckdb.DuckDBPyConnection, paths: Paths) -> str 
         except duckdb.Error:
             return None  # unreadable: do not guess
         try:
-            published = pub.execute(
-                "SELECT count(*) FROM ops.runs WHERE run_id = ? AND status = 'published'", [run_id]
-            ).fetchone()[0] > 0
+            published = (
+                pub.execute(
+                    "SELECT count(*) FROM ops.runs WHERE run_id = ? AND status = 'published'", [run_id]
+                ).fetchone()[0]
+                > 0
+            )
         except duckdb.Error:
             return None
         finally:

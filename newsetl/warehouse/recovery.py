@@ -127,7 +127,13 @@ def is_corruption(exc: BaseException) -> bool:
     """Does this error mean the work database file is damaged?"""
     text = str(exc)
     return isinstance(exc, duckdb.Error) and any(
-        s in text for s in ("Corrupt database file", "not a valid DuckDB database", "Could not read enough bytes", "checksum")
+        s in text
+        for s in (
+            "Corrupt database file",
+            "not a valid DuckDB database",
+            "Could not read enough bytes",
+            "checksum",
+        )
     )
 
 
@@ -228,11 +234,15 @@ def _restore_ops(con: duckdb.DuckDBPyConnection, paths: Paths) -> dict[str, int]
 def main(argv: list[str] | None = None) -> int:
     from newsetl.warehouse.lock import run_lock
 
-    parser = argparse.ArgumentParser(prog="python -m newsetl.warehouse.recovery", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m newsetl.warehouse.recovery", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--warehouse", default=None)
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--verify", action="store_true", help="only check the work database")
-    action.add_argument("--rebuild", action="store_true", help="rebuild the work database from the raw log now")
+    action.add_argument(
+        "--rebuild", action="store_true", help="rebuild the work database from the raw log now"
+    )
     args = parser.parse_args(argv)
     paths = make_paths(None, args.warehouse)
     with run_lock(paths.lock_file):

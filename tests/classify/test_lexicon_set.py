@@ -45,7 +45,9 @@ def test_automaton_is_leftmost_longest_on_random_lexicons() -> None:
             text = random_text(rng, 30)
             expected = leftmost_longest(entries, text)
             assert list(auto.iter_longest(text)) == expected, (entries, text)
-            assert dict(count_keys(auto, text)) == {k: [m[2] for m in expected].count(k) for _, _, k, _ in expected}
+            assert dict(count_keys(auto, text)) == {
+                k: [m[2] for m in expected].count(k) for _, _, k, _ in expected
+            }
 
 
 def count_keys_each(auto: Automaton, texts: list[str]) -> list[Counter[str]]:
@@ -71,7 +73,9 @@ def test_a_key_ending_inside_an_unfinished_longer_key_is_found() -> None:
     entries = {"五大连池": 1, "大连": 2, "中国": 3}
     lex, own = LexiconSet({"places": entries}), Automaton(entries)
     for text in ("五大连镇和大连", "五大连中国", "五大连池", "大连五大", "中国大连"):
-        assert lex.find(text)["places"] == list(own.iter_longest(text)) == leftmost_longest(entries, text), text
+        assert lex.find(text)["places"] == list(own.iter_longest(text)) == leftmost_longest(entries, text), (
+            text
+        )
     assert [m[2] for m in own.iter_longest("五大连镇和大连")] == ["大连", "大连"]
 
 

@@ -51,9 +51,14 @@ def compare_schemas(incremental_db: Path, full_db: Path) -> dict[str, tuple[int,
         ).fetchall()
         out = {}
         for schema, table in tables:
-            cols = [r[0] for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                "AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, table]).fetchall()]
+            cols = [
+                r[0]
+                for r in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                    "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+                    [schema, table],
+                ).fetchall()
+            ]
             select = ", ".join(f'"{c}"' for c in cols if c not in VOLATILE)
             inc = f'SELECT {select} FROM "{schema}"."{table}"'  # noqa: S608 - names from the catalog
             full = f'SELECT {select} FROM full_build."{schema}"."{table}"'  # noqa: S608
@@ -82,7 +87,8 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> dict:
             shutil.copy2(pages[4], inp / pages[4].name)
             changed = inp / pages[0].name
             changed.write_text(
-                changed.read_text(encoding="utf-8") + "\n\n本报讯 国家发展改革委日前印发通知，部署稳就业工作。\n",
+                changed.read_text(encoding="utf-8")
+                + "\n\n本报讯 国家发展改革委日前印发通知，部署稳就业工作。\n",
                 encoding="utf-8",
             )
         result = pipeline_run(inp, wh)
@@ -99,7 +105,9 @@ def test_later_runs_take_the_incremental_path(walked: dict) -> None:
 
 def test_incremental_build_equals_full_refresh(walked: dict) -> None:
     diff = walked["diff"]
-    assert {"marts.fct_articles", "marts.bridge_article_topics", "intermediate.int_articles_enriched"} <= set(diff)
+    assert {"marts.fct_articles", "marts.bridge_article_topics", "intermediate.int_articles_enriched"} <= set(
+        diff
+    )
     assert diff["marts.fct_articles"][0] > 0
     assert {name: d for name, d in diff.items() if d[1] or d[2]} == {}
 

@@ -7,17 +7,33 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 MARTS = {
-    "fct_articles", "dim_topics", "dim_ministries", "dim_organisations", "dim_places", "dim_dates",
-    "bridge_article_topics", "bridge_article_ministries", "bridge_article_organisations",
-    "bridge_article_people", "bridge_article_places", "bridge_article_policy_documents",
-    "mart_articles_by_topic", "mart_articles_by_ministry", "mart_articles_by_date",
-    "mart_topic_ministry", "mart_policy_documents",
+    "fct_articles",
+    "dim_topics",
+    "dim_ministries",
+    "dim_organisations",
+    "dim_places",
+    "dim_dates",
+    "bridge_article_topics",
+    "bridge_article_ministries",
+    "bridge_article_organisations",
+    "bridge_article_people",
+    "bridge_article_places",
+    "bridge_article_policy_documents",
+    "mart_articles_by_topic",
+    "mart_articles_by_ministry",
+    "mart_articles_by_date",
+    "mart_topic_ministry",
+    "mart_policy_documents",
 }
 
 
 def test_every_mart_exists(published_con):
-    tables = {r[0] for r in published_con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
+    tables = {
+        r[0]
+        for r in published_con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'"
+        ).fetchall()
+    }
     assert tables >= MARTS
 
 
@@ -40,9 +56,12 @@ def test_every_model_and_column_has_a_comment(published_con):
 
 @pytest.mark.parametrize("table", ["dim_topics", "dim_ministries", "dim_organisations", "dim_places"])
 def test_dimensions_are_bilingual(published_con, table):
-    cols = {r[0] for r in published_con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?", [table]
-    ).fetchall()}
+    cols = {
+        r[0]
+        for r in published_con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?", [table]
+        ).fetchall()
+    }
     assert {"name_zh"} <= cols and ({"name_en"} <= cols or {"label_en"} <= cols)
     english = "label_en" if "label_en" in cols else "name_en"
     n, missing_zh, missing_en = published_con.execute(
@@ -62,14 +81,17 @@ def test_dim_dates_calendar(published_con):
     assert str(row[1]) == "2020-02-17" and str(row[2]) == "2020-02-01" and str(row[3]) == "2020-01-01"
     assert row[4:] == ("2020年第一季度", "2020 Q1", "Feb 2020", "星期五")
     gaps = published_con.execute(
-        "SELECT count(*) - (max(date_day) - min(date_day) + 1) FROM marts.dim_dates").fetchone()[0]
+        "SELECT count(*) - (max(date_day) - min(date_day) + 1) FROM marts.dim_dates"
+    ).fetchone()[0]
     assert gaps == 0
 
 
 def test_bridges_match_fact_lists(published_con):
     """bridge_article_topics/ministries hold exactly the codes listed on fct_articles."""
-    for bridge, col, lst in (("bridge_article_topics", "topic_code", "topic_codes"),
-                             ("bridge_article_ministries", "ministry_code", "ministry_codes")):
+    for bridge, col, lst in (
+        ("bridge_article_topics", "topic_code", "topic_codes"),
+        ("bridge_article_ministries", "ministry_code", "ministry_codes"),
+    ):
         diff = published_con.execute(
             f"""SELECT count(*) FROM (
                   SELECT article_id, unnest({lst}) AS code FROM marts.fct_articles
@@ -88,9 +110,11 @@ def test_year_only_articles_are_not_in_january(published_con):
     ).fetchone()[0]
     assert misplaced == 0
     month_total = published_con.execute(
-        "SELECT coalesce(sum(articles), 0) FROM marts.mart_articles_by_date WHERE grain = 'month'").fetchone()[0]
+        "SELECT coalesce(sum(articles), 0) FROM marts.mart_articles_by_date WHERE grain = 'month'"
+    ).fetchone()[0]
     month_dated = published_con.execute(
-        "SELECT count(*) FROM marts.fct_articles WHERE event_month IS NOT NULL").fetchone()[0]
+        "SELECT count(*) FROM marts.fct_articles WHERE event_month IS NOT NULL"
+    ).fetchone()[0]
     assert month_total == month_dated
 
 
@@ -114,17 +138,24 @@ def test_topic_mart_is_dense_and_shares_add_up(published_con):
 
 
 def test_ministry_mart_matches_bridge(published_con):
-    year_rows = dict(published_con.execute(
-        """SELECT ministry_code, sum(articles) FROM marts.mart_articles_by_ministry
-           WHERE grain = 'year' GROUP BY 1""").fetchall())
-    expected = dict(published_con.execute(
-        """SELECT b.ministry_code, count(*) FROM marts.bridge_article_ministries b
-           JOIN marts.fct_articles a USING (article_id) WHERE a.event_year IS NOT NULL GROUP BY 1""").fetchall())
+    year_rows = dict(
+        published_con.execute(
+            """SELECT ministry_code, sum(articles) FROM marts.mart_articles_by_ministry
+           WHERE grain = 'year' GROUP BY 1"""
+        ).fetchall()
+    )
+    expected = dict(
+        published_con.execute(
+            """SELECT b.ministry_code, count(*) FROM marts.bridge_article_ministries b
+           JOIN marts.fct_articles a USING (article_id) WHERE a.event_year IS NOT NULL GROUP BY 1"""
+        ).fetchall()
+    )
     assert year_rows == expected
     assert year_rows.get("MIIT", 0) >= 5
     lead = published_con.execute(
         """SELECT leading_topics, leading_topics_en FROM marts.mart_articles_by_ministry
-           WHERE grain = 'year' AND ministry_code = 'MIIT' ORDER BY period_start LIMIT 1""").fetchone()
+           WHERE grain = 'year' AND ministry_code = 'MIIT' ORDER BY period_start LIMIT 1"""
+    ).fetchone()
     assert 1 <= len(lead[0]) <= 3 and len(lead[1]) == len(lead[0])
 
 
@@ -141,7 +172,8 @@ def test_policy_documents_seen_and_cited(published_con):
 
 def test_places_and_organisations(published_con):
     hubei = published_con.execute(
-        "SELECT name_en, level_en, article_count FROM marts.dim_places WHERE adcode = '420000'").fetchone()
+        "SELECT name_en, level_en, article_count FROM marts.dim_places WHERE adcode = '420000'"
+    ).fetchone()
     assert hubei[0] == "Hubei" and hubei[1] == "Province-level division" and hubei[2] >= 1
     miit = published_con.execute(
         """SELECT name_en, kind_en, ministry_code FROM marts.dim_organisations WHERE name_zh = '工业和信息化部'"""
@@ -149,5 +181,6 @@ def test_places_and_organisations(published_con):
     assert miit == ("Ministry of Industry and Information Technology", "Central ministry or agency", "MIIT")
     # aliases fold to one organisation: 中国联通 -> its canonical name
     unicom = published_con.execute(
-        "SELECT count(*) FROM marts.dim_organisations WHERE list_contains(aliases, '中国联通')").fetchone()[0]
+        "SELECT count(*) FROM marts.dim_organisations WHERE list_contains(aliases, '中国联通')"
+    ).fetchone()[0]
     assert unicom <= 1

@@ -19,7 +19,7 @@ from tests.conftest import SEEDS, RunResult, pipeline_run
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 PAGE = SEED_FILES[0].read_text(encoding="utf-8")
-ODD_NAME = "it's a \"page\" 新闻; DROP TABLE raw.documents; --.txt"
+ODD_NAME = 'it\'s a "page" 新闻; DROP TABLE raw.documents; --.txt'
 
 
 def build_bad_input(folder: Path, outside: Path) -> dict[str, str]:
@@ -42,7 +42,10 @@ def build_bad_input(folder: Path, outside: Path) -> dict[str, str]:
         "bad_utf8.txt": (_mid_garbage(PAGE + "\n附：坏字节版。\n"), "document:utf-8"),
         "crlf.txt": ((PAGE + "\n附：CRLF版。\n").encode().replace(b"\n", b"\r\n"), "document:utf-8"),
         "cr.txt": ((PAGE + "\n附：CR版。\n").encode().replace(b"\n", b"\r"), "document:utf-8"),
-        "english.txt": (("The ministry said industrial output grew again this quarter. " * 40).encode(), "records:not a Chinese page"),
+        "english.txt": (
+            ("The ministry said industrial output grew again this quarter. " * 40).encode(),
+            "records:not a Chinese page",
+        ),
         "traditional.txt": (OpenCC("s2t").convert(p1 + "\n附：繁体版。\n").encode(), "document:utf-8"),
         "copy_of_000.txt": (SEED_FILES[0].read_bytes(), "same-content"),
         ODD_NAME: ((p2 + "\n附：怪名字。\n").encode(), "document:utf-8"),
@@ -96,9 +99,9 @@ def test_each_bad_input_has_its_defined_outcome(bad_run) -> None:
             ).fetchall()
         }
         doc_ids = dict(con.execute("SELECT path, doc_id FROM raw.file_versions").fetchall())
-        articles_by_file = dict(con.execute(
-            "SELECT source_file, count(*) FROM marts.fct_articles GROUP BY 1"
-        ).fetchall())
+        articles_by_file = dict(
+            con.execute("SELECT source_file, count(*) FROM marts.fct_articles GROUP BY 1").fetchall()
+        )
         trad_titles = con.execute(
             "SELECT string_agg(coalesce(title, '') || body, '') FROM marts.fct_articles WHERE source_file = 'traditional.txt'"
         ).fetchone()[0]
@@ -116,7 +119,9 @@ def test_each_bad_input_has_its_defined_outcome(bad_run) -> None:
             assert articles_by_file.get(name, 0) > 0, f"{name} produced no articles"
         elif kind == "records":
             assert name in docs  # recorded in raw.documents...
-            assert any(s == "records" and detail in r for s, r in quarantine.get(name, [])), quarantine.get(name)
+            assert any(s == "records" and detail in r for s, r in quarantine.get(name, [])), quarantine.get(
+                name
+            )
             assert articles_by_file.get(name, 0) == 0  # ...but not processed
         elif kind == "same-content":
             assert doc_ids[name] == doc_ids[SEED_FILES[0].name]  # one document, two names

@@ -36,9 +36,12 @@ def marts_snapshot(db: Path) -> dict[str, list]:
     """
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
-        ).fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
         content = "COLUMNS(c -> NOT regexp_matches(c, '(_run|_run_id|_at)$'))"
         return {
             t: con.execute(f'SELECT {content} FROM marts."{t}" ORDER BY ALL').fetchall()  # noqa: S608 - catalog names
@@ -89,7 +92,9 @@ def test_sigkill_during_stage_keeps_published_file(chain: dict, stage: str) -> N
     assert "SIGKILL now" in res.stderr
     assert kill["published_unchanged"], f"published file changed by a run killed at {stage}"
     if stage == "publish":
-        assert kill["partial_files"], "the publish kill should leave a partial temporary file, not a partial warehouse"
+        assert kill["partial_files"], (
+            "the publish kill should leave a partial temporary file, not a partial warehouse"
+        )
 
 
 def processor_versions(db: Path) -> set[str]:
@@ -106,7 +111,9 @@ def assert_same_marts(db: Path, seeded: RunResult, reference: dict) -> None:
     assert marts_snapshot(db) == reference
 
 
-def test_next_run_after_kills_completes_and_equals_a_clean_run(chain: dict, reference: dict, seeded_run: RunResult) -> None:
+def test_next_run_after_kills_completes_and_equals_a_clean_run(
+    chain: dict, reference: dict, seeded_run: RunResult
+) -> None:
     after = chain["after"]
     assert after.returncode == 0, after.stderr[-5000:]
     wh = chain["warehouse"]
@@ -145,8 +152,13 @@ def test_corrupted_work_db_is_rebuilt_from_raw_log_and_run_publishes(
     assert list((wh / ".work").glob("corrupt-*/newsetl.duckdb"))
     con = duckdb.connect(str(wh / ".work" / "newsetl.duckdb"), read_only=True)
     try:
-        assert con.execute("SELECT doc_id, text FROM raw.documents ORDER BY 1").fetchall() == corrupted["raw_before"]
-        assert con.execute("SELECT count(*) FROM ops.runs").fetchone()[0] > 1  # history restored from published
+        assert (
+            con.execute("SELECT doc_id, text FROM raw.documents ORDER BY 1").fetchall()
+            == corrupted["raw_before"]
+        )
+        assert (
+            con.execute("SELECT count(*) FROM ops.runs").fetchone()[0] > 1
+        )  # history restored from published
     finally:
         con.close()
     assert_same_marts(wh / "newsetl.duckdb", seeded_run, reference)
@@ -156,7 +168,9 @@ def test_broken_batch_fails_gate_and_leaves_published_byte_identical(corrupted: 
     wh = corrupted["warehouse"]
     published = wh / "newsetl.duckdb"
     before = published.read_bytes()
-    res = pipeline_run(corrupted["warehouse"].parent / "input", wh, "--full-refresh", env={"NEWSETL_BREAK": "empty_bodies"})
+    res = pipeline_run(
+        corrupted["warehouse"].parent / "input", wh, "--full-refresh", env={"NEWSETL_BREAK": "empty_bodies"}
+    )
     assert res.returncode == 1
     assert published.read_bytes() == before
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("newsetl: run FAILED")]
@@ -171,9 +185,7 @@ def test_broken_batch_fails_gate_and_leaves_published_byte_identical(corrupted: 
     assert len(results) >= 25 and any(not r["success"] for r in results)  # every result of the run is shown
     con = duckdb.connect(str(wh / ".work" / "newsetl.duckdb"), read_only=True)
     try:
-        reasons = con.execute(
-            "SELECT DISTINCT reason FROM raw.quarantine WHERE stage = 'records'"
-        ).fetchall()
+        reasons = con.execute("SELECT DISTINCT reason FROM raw.quarantine WHERE stage = 'records'").fetchall()
         unprocessed = con.execute("SELECT count(*) FROM raw.processed_documents").fetchone()[0]
     finally:
         con.close()

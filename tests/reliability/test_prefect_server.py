@@ -68,14 +68,20 @@ def test_sigkilled_run_takes_its_temporary_prefect_server_with_it(tmp_path):
     log = (tmp_path / "run.log").open("w")
     run = subprocess.Popen(
         [*NEWSETL, "run", "--input", str(input_dir), "--warehouse", str(tmp_path / "warehouse")],
-        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     server = None
     try:
         deadline = time.monotonic() + 120
         found = None
         while found is None or not healthy(found[1]):
-            assert run.poll() is None, f"run ended before its server was seen:\n{(tmp_path / 'run.log').read_text()}"
+            assert run.poll() is None, (
+                f"run ended before its server was seen:\n{(tmp_path / 'run.log').read_text()}"
+            )
             assert time.monotonic() < deadline, "no temporary Prefect server came up within 120 s"
             time.sleep(0.2)
             found = found or temporary_server(psutil.Process(run.pid))
@@ -116,6 +122,8 @@ def test_run_process_does_not_import_prefects_server_code():
         "print(sorted(m for m in sys.modules if m.startswith('prefect.server')))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "[]"

@@ -36,24 +36,36 @@ SEEDS = ROOT / "seeds"
 def _py(code: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=timeout, cwd=ROOT, env={**os.environ, **(env or {})}, check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
 
 
 # --- two runs at once ----------------------------------------------------------------------------------
 
+
 def test_second_run_refuses_while_the_lock_is_held(tmp_path: Path) -> None:
     lock = tmp_path / ".newsetl.lock"
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
             from newsetl.warehouse.lock import run_lock
             with run_lock(Path({str(lock)!r})):
                 print("held", flush=True)
                 time.sleep(60)
-        """)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -68,6 +80,7 @@ def test_second_run_refuses_while_the_lock_is_held(tmp_path: Path) -> None:
 
 # --- fault hooks -----------------------------------------------------------------------------------------
 
+
 def test_fault_point_is_inert_without_env(monkeypatch) -> None:
     from newsetl.faults import fault_point
 
@@ -76,12 +89,15 @@ def test_fault_point_is_inert_without_env(monkeypatch) -> None:
 
 
 def test_fault_point_sigkills_at_its_stage() -> None:
-    proc = _py("from newsetl.faults import fault_point\nfault_point('gate')\nfault_point('publish')\nprint('survived')",
-               env={"NEWSETL_FAULT": "publish"})
+    proc = _py(
+        "from newsetl.faults import fault_point\nfault_point('gate')\nfault_point('publish')\nprint('survived')",
+        env={"NEWSETL_FAULT": "publish"},
+    )
     assert proc.returncode == -signal.SIGKILL and "survived" not in proc.stdout
 
 
 # --- publish ----------------------------------------------------------------------------------------------
+
 
 def test_publish_killed_mid_copy_leaves_old_file_and_next_publish_cleans_up(tmp_path: Path) -> None:
     src = tmp_path / "work.duckdb"
@@ -89,11 +105,14 @@ def test_publish_killed_mid_copy_leaves_old_file_and_next_publish_cleans_up(tmp_
     dest = tmp_path / "pub" / "newsetl.duckdb"
     dest.parent.mkdir()
     dest.write_bytes(b"previous published warehouse")
-    proc = _py(f"""
+    proc = _py(
+        f"""
         from pathlib import Path
         from newsetl.warehouse.publish import atomic_copy
         atomic_copy(Path({str(src)!r}), Path({str(dest)!r}))
-    """, env={"NEWSETL_FAULT": "publish"})
+    """,
+        env={"NEWSETL_FAULT": "publish"},
+    )
     assert proc.returncode == -signal.SIGKILL
     assert dest.read_bytes() == b"previous published warehouse"  # never partially written
     leftovers = list(dest.parent.glob(".newsetl.duckdb.tmp-*"))
@@ -105,6 +124,7 @@ def test_publish_killed_mid_copy_leaves_old_file_and_next_publish_cleans_up(tmp_
 
 
 # --- record-level checks ---------------------------------------------------------------------------------
+
 
 def _rows(bodies: list[str]) -> dict:
     n = len(bodies)
@@ -168,6 +188,7 @@ def test_record_quarantine_is_idempotent() -> None:
 
 # --- raw log and recovery -----------------------------------------------------------------------------------
 
+
 def _ingest(paths, run_id: str) -> None:
     con = open_work_db(paths)
     try:
@@ -182,9 +203,15 @@ def _raw(db: Path) -> dict:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return {
-            "documents": con.execute("SELECT doc_id, source_path, text, encoding, first_seen_run FROM raw.documents ORDER BY 1").fetchall(),
-            "file_versions": con.execute("SELECT path, version, doc_id, superseded_run FROM raw.file_versions ORDER BY 1, 2").fetchall(),
-            "quarantine": con.execute("SELECT quarantine_id, path, reason, content FROM raw.quarantine ORDER BY 1").fetchall(),
+            "documents": con.execute(
+                "SELECT doc_id, source_path, text, encoding, first_seen_run FROM raw.documents ORDER BY 1"
+            ).fetchall(),
+            "file_versions": con.execute(
+                "SELECT path, version, doc_id, superseded_run FROM raw.file_versions ORDER BY 1, 2"
+            ).fetchall(),
+            "quarantine": con.execute(
+                "SELECT quarantine_id, path, reason, content FROM raw.quarantine ORDER BY 1"
+            ).fetchall(),
         }
     finally:
         con.close()
@@ -210,10 +237,14 @@ def logged_warehouse(tmp_path: Path):
 
 def test_raw_log_is_append_only_parquet(logged_warehouse) -> None:
     paths = logged_warehouse
-    files = sorted(p.relative_to(paths.raw_backup_dir).as_posix() for p in paths.raw_backup_dir.rglob("*.parquet"))
+    files = sorted(
+        p.relative_to(paths.raw_backup_dir).as_posix() for p in paths.raw_backup_dir.rglob("*.parquet")
+    )
     assert files == [
-        "documents/r1.parquet", "documents/r2.parquet",
-        "file_versions/r1.parquet", "file_versions/r2.parquet",
+        "documents/r1.parquet",
+        "documents/r2.parquet",
+        "file_versions/r1.parquet",
+        "file_versions/r2.parquet",
         "quarantine/r1.parquet",
         "supersessions/r2.parquet",
     ]
@@ -255,8 +286,13 @@ def test_healthy_work_db_is_left_alone(logged_warehouse) -> None:
 
 def test_lock_conflict_is_not_mistaken_for_corruption(logged_warehouse) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(logged_warehouse.work_db)!r}); print('x', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(logged_warehouse.work_db)!r}); print('x', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         holder.stdout.readline()
@@ -269,6 +305,7 @@ def test_lock_conflict_is_not_mistaken_for_corruption(logged_warehouse) -> None:
 
 
 # --- access -----------------------------------------------------------------------------------------------------
+
 
 def test_published_file_read_only_connection_cannot_write(tmp_path: Path) -> None:
     db = tmp_path / "src.duckdb"
@@ -369,6 +406,7 @@ def test_gx_validation_history_is_bounded(tmp_path: Path) -> None:
 
 # --- the processing stage's bulk connection ------------------------------------------------------------------
 
+
 def _count_articles(db: Path) -> int:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -397,9 +435,17 @@ def test_bulk_connection_writes_no_wal_and_small_row_groups(tmp_path: Path) -> N
     paths = make_paths(warehouse_dir=tmp_path)
     open_work_db(paths).close()
     wal = paths.work_db.with_name(paths.work_db.name + ".wal")
-    res = _py(_bulk_insert_code(tmp_path, 40_000, f"print('WAL after commit:', Path({str(wal)!r}).exists()); con.execute('CHECKPOINT'); con.close()"))
+    res = _py(
+        _bulk_insert_code(
+            tmp_path,
+            40_000,
+            f"print('WAL after commit:', Path({str(wal)!r}).exists()); con.execute('CHECKPOINT'); con.close()",
+        )
+    )
     assert res.returncode == 0, res.stderr
-    assert "WAL after commit: False" in res.stdout  # a plain connection writes the 40,000 rows to the WAL first
+    assert (
+        "WAL after commit: False" in res.stdout
+    )  # a plain connection writes the 40,000 rows to the WAL first
     assert _count_articles(paths.work_db) == 40_000
     con = duckdb.connect(str(paths.work_db), read_only=True)
     try:

@@ -18,7 +18,9 @@ def _page(*lines: str) -> str:
 
 
 def test_two_articles_with_titles_and_leads():
-    res = segment_page(_page("工信部部署中小企业工作", A1, A2, A3, "（耀 文）", "5G应用试点名单发布", B1, B2), "d")
+    res = segment_page(
+        _page("工信部部署中小企业工作", A1, A2, A3, "（耀 文）", "5G应用试点名单发布", B1, B2), "d"
+    )
     assert [a.title for a in res.articles] == ["工信部部署中小企业工作", "5G应用试点名单发布"]
     a, b = res.articles
     assert a.source_label == "本报讯" and a.dateline == "3月5日" and a.bylines == ["耀 文"]
@@ -43,16 +45,23 @@ def test_subheads_stay_inside_and_duplicates_appear_once():
 
 
 def test_fragments_keep_null_titles_and_missing_ends():
-    page = _page("决战决胜脱贫攻坚", "TCL华星相关负责人表示，产业链上下游企业已加快复工复产。", "5G应用试点名单发布", B1,
-                 "据介绍，试点项目将重点推动5G与垂直行业深度融")
+    page = _page(
+        "决战决胜脱贫攻坚",
+        "TCL华星相关负责人表示，产业链上下游企业已加快复工复产。",
+        "5G应用试点名单发布",
+        B1,
+        "据介绍，试点项目将重点推动5G与垂直行业深度融",
+    )
     first, second = segment_page(page, "d").articles
     assert first.title is None and first.missing == "start" and first.is_fragment
     assert second.title == "5G应用试点名单发布" and second.missing == "end"
 
 
 def test_one_line_qa_page_split_into_turns_and_trailer_removed():
-    page = ("工信部解读热点\n记者:下一步将采取哪些举措?罗俊杰:一是抓紧推动政策落地。二是打通堵点。"
-            "记者:中小企业情况如何?罗俊杰:总体平稳。转自:中国电子报 原文链接://example.com/1.html\n")
+    page = (
+        "工信部解读热点\n记者:下一步将采取哪些举措?罗俊杰:一是抓紧推动政策落地。二是打通堵点。"
+        "记者:中小企业情况如何?罗俊杰:总体平稳。转自:中国电子报 原文链接://example.com/1.html\n"
+    )
     (a,) = segment_page(page, "d").articles
     assert [p.text[:4] for p in a.paragraphs] == ["记者：下", "罗俊杰：", "记者：中", "罗俊杰："]
     assert a.source_label == "中国电子报" and "原文链接" not in a.body
@@ -66,7 +75,9 @@ def test_original_text_kept_and_ids_stable():
     assert "，" in r1.articles[0].body
 
 
-@pytest.mark.xfail(reason="still weak: no word across either cut, and adjacency (+2.5) outweighs vocabulary on a tiny page")
+@pytest.mark.xfail(
+    reason="still weak: no word across either cut, and adjacency (+2.5) outweighs vocabulary on a tiny page"
+)
 def test_column_of_tails_after_two_cut_articles():
     """Two articles cut mid-sentence; both tails follow later, the first right after the second's cut end."""
     a = A2.index("政策落地")

@@ -11,9 +11,14 @@ from newsetl.text.normalize import clean_line, content_key, strip_heading_marker
 # normalize ---------------------------------------------------------------
 def test_full_width_and_punctuation_are_unified_but_numbers_and_urls_kept():
     assert clean_line("　　ＴＣＬ华星推出５Ｇ产品") == "TCL华星推出5G产品"
-    assert clean_line("会议指出,当前1,200家企业:10:30开会(上接第1版)") == "会议指出，当前1,200家企业：10:30开会（上接第1版）"
+    assert (
+        clean_line("会议指出,当前1,200家企业:10:30开会(上接第1版)")
+        == "会议指出，当前1,200家企业：10:30开会（上接第1版）"
+    )
     assert clean_line('罗俊杰:开展"双品购物节"活动?') == "罗俊杰：开展“双品购物节”活动？"
-    assert clean_line("原文链接://shuzhiren.com/post/36859.html") == "原文链接://shuzhiren.com/post/36859.html"
+    assert (
+        clean_line("原文链接://shuzhiren.com/post/36859.html") == "原文链接://shuzhiren.com/post/36859.html"
+    )
     assert clean_line("APP (AR) 应用") == "APP (AR) 应用"
 
 
@@ -44,12 +49,19 @@ def test_furniture_kinds():
     assert furniture.furniture_kind("（上接第1版）") == "continuation"
     assert furniture.furniture_kind("（下转第3版）") == "continuation"
     # headlines and subheads are not furniture
-    for line in ("三大模式推动精准扶贫", "补齐脱贫攻坚短板", "工业经济持续回升", "工信部加快5G商用步伐 推动信息通信业高质量发展"):
+    for line in (
+        "三大模式推动精准扶贫",
+        "补齐脱贫攻坚短板",
+        "工业经济持续回升",
+        "工信部加快5G商用步伐 推动信息通信业高质量发展",
+    ):
         assert furniture.furniture_kind(line) is None
 
 
 def test_source_trailer_split_from_last_sentence():
-    body, trailer = furniture.split_trailer("让人民群众享受美好数字生活。转自：中国电子报 原文链接://shuzhiren.com/post/1.html")
+    body, trailer = furniture.split_trailer(
+        "让人民群众享受美好数字生活。转自：中国电子报 原文链接://shuzhiren.com/post/1.html"
+    )
     assert body == "让人民群众享受美好数字生活。"
     assert trailer is not None and furniture.trailer_source(trailer) == "中国电子报"
 
@@ -62,15 +74,33 @@ def test_bylines():
     assert bylines.end_byline("（新华社记者 张辛欣）") == "新华社记者 张辛欣"
     assert bylines.end_byline("（上接第1版）") is None
     assert bylines.end_byline("（龙川）") is None  # a parenthetical place name, not a signature
-    assert bylines.org_and_names("西北工业大学扶贫办 任一娇 蒲传新") == ("西北工业大学扶贫办", ["任一娇", "蒲传新"])
-    assert bylines.is_org_line("赛迪智库规划研究所") and bylines.name_line("王海龙 张昕婧 朱杰") == ["王海龙", "张昕婧", "朱杰"]
-    assert bylines.split_glued_end_byline("解决社会关注的突出问题。（耀 文）") == ("解决社会关注的突出问题。", "耀 文")
+    assert bylines.org_and_names("西北工业大学扶贫办 任一娇 蒲传新") == (
+        "西北工业大学扶贫办",
+        ["任一娇", "蒲传新"],
+    )
+    assert bylines.is_org_line("赛迪智库规划研究所") and bylines.name_line("王海龙 张昕婧 朱杰") == [
+        "王海龙",
+        "张昕婧",
+        "朱杰",
+    ]
+    assert bylines.split_glued_end_byline("解决社会关注的突出问题。（耀 文）") == (
+        "解决社会关注的突出问题。",
+        "耀 文",
+    )
 
 
 def test_lead_label_and_dateline_lifted():
     assert bylines.split_lead("本报讯 4月25日，国务院联防联控机制举办了发布会。") == (
-        "国务院联防联控机制举办了发布会。", "本报讯", "4月25日", [])
-    assert bylines.split_lead("本报讯 日前，河北-湖北平台上线。")[:3] == ("日前，河北-湖北平台上线。", "本报讯", None)
+        "国务院联防联控机制举办了发布会。",
+        "本报讯",
+        "4月25日",
+        [],
+    )
+    assert bylines.split_lead("本报讯 日前，河北-湖北平台上线。")[:3] == (
+        "日前，河北-湖北平台上线。",
+        "本报讯",
+        None,
+    )
     rest, label, date, names = bylines.split_lead("新华社北京3月2日电（记者 张辛欣）工信部今天表示。")
     assert (rest, label, date, names) == ("工信部今天表示。", "新华社北京3月2日电", "3月2日", ["张辛欣"])
 
@@ -81,10 +111,12 @@ def test_heading_like_and_heading_block():
     assert headlines.is_heading_like("谈工业运行：基本回归正轨 向好势头巩固")
     assert not headlines.is_heading_like("记者：工业经济恢复情况怎样，下半年回升势头能否延续？")
     assert not headlines.is_heading_like("定相应的支持政策，激活市场活力。")
-    assert headlines.split_heading_block(["稳“链”纾困强实体", "筑牢工业经济基本盘", "——访工信部副部长辛国斌"]) == (
-        None, "稳“链”纾困强实体 筑牢工业经济基本盘", "——访工信部副部长辛国斌")
-    assert headlines.split_heading_block(["国务院联防联控机制举行新闻发布会", "工信部介绍工业电子商务发展等情况"]) == (
-        "国务院联防联控机制举行新闻发布会", "工信部介绍工业电子商务发展等情况", None)
+    assert headlines.split_heading_block(
+        ["稳“链”纾困强实体", "筑牢工业经济基本盘", "——访工信部副部长辛国斌"]
+    ) == (None, "稳“链”纾困强实体 筑牢工业经济基本盘", "——访工信部副部长辛国斌")
+    assert headlines.split_heading_block(
+        ["国务院联防联控机制举行新闻发布会", "工信部介绍工业电子商务发展等情况"]
+    ) == ("国务院联防联控机制举行新闻发布会", "工信部介绍工业电子商务发展等情况", None)
 
 
 # dedup -------------------------------------------------------------------
@@ -141,7 +173,11 @@ def test_glued_headings_bylines_and_authors_on_flattened_lines():
     for head, marker, rest in (
         ("工信部召开经验交流电视电话会议", "本报讯 2月21日，", "工业和信息化部召开会议。"),
         ("脱贫攻坚：打出“组合拳”圆满收官", "本报记者 诸玲珍", "今年，新冠肺炎疫情造成严重冲击。"),
-        ("三大模式推动产业精准扶贫", "赛迪智库规划研究所王海龙 张昕婧 朱杰", "2020年是脱贫攻坚决战决胜之年。"),
+        (
+            "三大模式推动产业精准扶贫",
+            "赛迪智库规划研究所王海龙 张昕婧 朱杰",
+            "2020年是脱贫攻坚决战决胜之年。",
+        ),
         ("工信部解读第一季度工业和信息化热点", "记者：", "前两个月工业生产的主要指标是好于预期的。"),
     ):
         body = prev + head + marker + rest
