@@ -9,11 +9,11 @@ DuckDB, no model downloads, no per-call dictionary loading.
 from __future__ import annotations
 
 from newsetl.classify.dates import ArticleAnchors, infer_date, read_manifest
-from newsetl.classify.lexicon import entity_matches
+from newsetl.classify.lexicon import EntityScan, entity_matches
 from newsetl.classify.ministries import find_government_mentions, ministry_hits
 from newsetl.classify.organisations import find_org_mentions, organisation_hits
 from newsetl.classify.people import extract_people
-from newsetl.classify.places import extract_places, find_place_mentions
+from newsetl.classify.places import extract_places
 from newsetl.classify.policy_docs import extract_policy_docs
 from newsetl.classify.topics import classify_topics, topic_mask
 from newsetl.models import Classification, PageContext
@@ -27,17 +27,12 @@ def classify_article(
     """Classify one article. ``dateline`` is the ``2月21日`` the segmenter found after 本报讯."""
     title = title or None
     text = f"{title}\n{body}" if title else body
-    # The entity scan and the place mentions are memoised for the extractors of *this*
-    # article only: an earlier article with the same text (a repeated wire story) is
-    # classified again, so the cost measured is the cost of the text, not of the corpus.
-    entity_matches.cache_clear()
-    find_place_mentions.cache_clear()
-    gov = find_government_mentions(text)
-    anchors = _anchors(text, title)  # the entity scan of ``text`` is memoised: read it now
-    orgs = find_org_mentions(text, gov)
+    scan = entity_matches(text)  # one scan of the article, read by every extractor below
+    gov = find_government_mentions(text, scan)
+    orgs = find_org_mentions(text, gov, scan)
     topics, primary = classify_topics(title, body, topic_mask(orgs))
     people = extract_people(
-        text, [(o.start, o.end, o.name) for o in orgs] + [(g.start, g.end, g.name) for g in gov]
+        text, [(o.start, o.end, o.name) for o in orgs] + [(g.start, g.end, g.name) for g in gov], scan
     )
     # a place inside a company name (山东海燕) or a person's name (许海东) is no place mention
     exclude = [(o.start, o.end) for o in orgs] + name_spans(text, [p.name for p in people])
@@ -47,17 +42,17 @@ def classify_article(
         ministries=ministry_hits(gov),
         organisations=organisation_hits(text, gov, orgs),
         people=people,
-        places=extract_places(text, exclude=exclude),
+        places=extract_places(text, exclude=exclude, scan=scan),
         policy_documents=extract_policy_docs(text),
-        date=infer_date(title, body, ctx, dateline, anchors),
+        date=infer_date(title, body, ctx, dateline, _anchors(scan, title)),
     )
 
 
-def _anchors(text: str, title: str | None) -> ArticleAnchors:
+def _anchors(scan: EntityScan, title: str | None) -> ArticleAnchors:
     """The ``date_anchors`` phrases in the title and in the body, read off the entity scan of
-    ``text`` (``f"{title}\n{body}"``; no phrase spans the line break)."""
+    the article's text (``f"{title}\n{body}"``; no phrase spans the line break)."""
     split = len(title) if title else -1
-    hits = entity_matches(text)["date_anchor"]
+    hits = scan["date_anchor"]
     return ArticleAnchors(
         frozenset(key for _s, e, key, _p in hits if e <= split),
         frozenset(key for s, _e, key, _p in hits if s > split),

@@ -346,8 +346,14 @@ def entity_lexicons() -> LexiconSet:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def entity_matches(text: str) -> dict[str, tuple[tuple[int, int, str, object], ...]]:
-    """:func:`entity_lexicons` matches in ``text`` (memoised: ministries, organisations,
-    people and places all ask for the same article text)."""
+# One article's entity scan: (start, end, key, payload) hits per lexicon name.
+EntityScan = dict[str, tuple[tuple[int, int, str, object], ...]]
+
+
+def entity_matches(text: str) -> EntityScan:
+    """:func:`entity_lexicons` matches in ``text``.
+
+    Ministries, organisations, people, places and dates all read it: ``classify_article``
+    scans each article once and passes the result on (``scan=``); the extractors scan
+    ``text`` themselves only when called on their own."""
     return {name: tuple(hits) for name, hits in entity_lexicons().find(text).items()}

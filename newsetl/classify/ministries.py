@@ -28,6 +28,7 @@ import re
 from typing import NamedTuple
 
 from newsetl.classify.lexicon import (
+    EntityScan,
     LocalTerm,
     MinistryAlias,
     entity_matches,
@@ -171,12 +172,14 @@ def _unit_after(text: str, end: int, nxt: int) -> int | None:
     return m.end()
 
 
-def find_government_mentions(text: str) -> list[GovMention]:
+def find_government_mentions(text: str, scan: EntityScan | None = None) -> list[GovMention]:
+    """Government bodies named in ``text`` (``scan``: its entity scan, when already made)."""
+    scan = entity_matches(text) if scan is None else scan
     out: list[GovMention] = []
     floor = 0
     official = ministries()
-    places = find_place_mentions(text)
-    matches = entity_matches(text)["government"]
+    places = find_place_mentions(text, scan)
+    matches = scan["government"]
     for i, (start, end, key, (kind, payload)) in enumerate(matches):
         nxt = matches[i + 1][0] if i + 1 < len(matches) else len(text)
         if kind == "ministry":

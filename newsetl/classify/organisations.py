@@ -17,7 +17,7 @@ import functools
 import re
 from typing import NamedTuple
 
-from newsetl.classify.lexicon import entity_matches, known_organisations
+from newsetl.classify.lexicon import EntityScan, entity_matches, known_organisations
 from newsetl.classify.ministries import GovMention
 from newsetl.classify.places import find_place_mentions, region_of
 from newsetl.models import OrganisationHit
@@ -115,10 +115,10 @@ def _clause_start(text: str, pos: int, limit: int = 120) -> int:
     return m.end() if m else lo
 
 
-def _suffix_mentions(text: str, taken: list[tuple[int, int]]) -> list[OrgMention]:
+def _suffix_mentions(text: str, taken: list[tuple[int, int]], scan: EntityScan) -> list[OrgMention]:
     out: list[OrgMention] = []
     floor = 0
-    for s, e, _suffix, kind in entity_matches(text)["org_suffix"]:
+    for s, e, _suffix, kind in scan["org_suffix"]:
         if any(a <= s < b for a, b in taken) or (_suffix.endswith("行") and text[e : e + 1] == "业"):
             continue  # 细分行业 is not a bank branch (分行)
         left_floor = max([floor] + [b for a, b in taken if b <= s])
@@ -209,15 +209,17 @@ def _operator_branches(text: str, place_spans: list[tuple[int, int, str]]) -> li
     return out
 
 
-def find_org_mentions(text: str, gov: list[GovMention]) -> list[OrgMention]:
-    """Non-government organisation mentions (spans), outside government mentions."""
+def find_org_mentions(text: str, gov: list[GovMention], scan: EntityScan | None = None) -> list[OrgMention]:
+    """Non-government organisation mentions (spans), outside government mentions
+    (``scan``: the entity scan of ``text``, when already made)."""
+    scan = entity_matches(text) if scan is None else scan
     gov_spans = [(g.start, g.end) for g in gov]
     known = [
         OrgMention(s, e, key, kind, canonical)
-        for s, e, key, (kind, canonical) in entity_matches(text)["known_org"]
+        for s, e, key, (kind, canonical) in scan["known_org"]
         if not any(a <= s and e <= b for a, b in gov_spans)
     ]
-    suffixed = _suffix_mentions(text, gov_spans)
+    suffixed = _suffix_mentions(text, gov_spans, scan)
     # a known short name inside a longer suffixed name (赛迪智库 in 赛迪智库规划研究所) yields to it
     known = [k for k in known if not any(x.start <= k.start and k.end <= x.end and x != k for x in suffixed)]
     suffixed = [x for x in suffixed if not any(k.start <= x.start and x.end <= k.end for k in known)]
@@ -234,7 +236,7 @@ def find_org_mentions(text: str, gov: list[GovMention]) -> list[OrgMention]:
                 known.remove(k)
                 break
     spans = gov_spans + [(x.start, x.end) for x in known + suffixed]
-    places = [(m.start, m.end, m.surface) for m in find_place_mentions(text)]
+    places = [(m.start, m.end, m.surface) for m in find_place_mentions(text, scan)]
     branches = [b for b in _operator_branches(text, places) if not any(a <= b.start < e for a, e in spans)]
     spans += [(b.start, b.end) for b in branches]
     enumerated = _enumerated_companies(text, spans, known + suffixed + branches)

@@ -19,7 +19,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from newsetl.classify.lexicon import entity_matches, known_organisations, surnames
+from newsetl.classify.lexicon import EntityScan, entity_matches, known_organisations, surnames
 from newsetl.models import PersonHit
 
 _CJK = "\u4e00-\u9fff"
@@ -87,9 +87,9 @@ _COLON_BEFORE = set("。！？!?\n \t\u3000")
 _AT_BEFORE = _SAID_BEFORE | set("，,")
 
 
-def _role_chains(text: str):
+def _role_chains(text: str, scan: EntityScan):
     """(role_start, role_end) of roles, chained by 、/兼 (部党组书记、部长; 董事长兼总裁)."""
-    matches = [(s, e) for s, e, _k, _v in entity_matches(text)["role"]]
+    matches = [(s, e) for s, e, _k, _v in scan["role"]]
     i = 0
     while i < len(matches):
         s, e = matches[i]
@@ -171,13 +171,13 @@ def _matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> I
             end = m.end()
 
 
-def _after_role_starts(text: str) -> list[int]:
+def _after_role_starts(scan: EntityScan) -> list[int]:
     """Where a name written before a role (习近平总书记) can start: 2 to ``_max_name_len()``
     characters before an occurrence of a role."""
     longest = _max_name_len()
     starts: set[int] = set()
     # every occurrence of a role (overlapping ones too), by start: found by the entity scan
-    for r, _end, _role, _p in entity_matches(text)["after_role"]:
+    for r, _end, _role, _p in scan["after_role"]:
         starts.update(range(max(0, r - longest), r - 1))
     return sorted(starts)
 
@@ -214,8 +214,12 @@ def _org_before(spans: list[tuple[int, int, str]], role_start: int) -> str | Non
     return best
 
 
-def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = None) -> list[PersonHit]:
-    """People in ``text``; ``org_spans`` (start, end, name) let a role inherit its organisation."""
+def extract_people(
+    text: str, org_spans: list[tuple[int, int, str]] | None = None, scan: EntityScan | None = None
+) -> list[PersonHit]:
+    """People in ``text``; ``org_spans`` (start, end, name) let a role inherit its organisation;
+    ``scan``: the entity scan of ``text``, when already made."""
+    scan = entity_matches(text) if scan is None else scan
     name_re, after, said, signature, byline = _patterns()
     spans = sorted(org_spans or [])
     starts = [sp[0] for sp in spans]
@@ -247,7 +251,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
             found[name][0] = role
             found[name][1] = found[name][1] or org
 
-    for role_start, role_end in _role_chains(text):
+    for role_start, role_end in _role_chains(text, scan):
         pos = role_end + 1 if text[role_end : role_end + 1] in (" ", "\u3000") else role_end
         m = name_re.match(text, pos)
         if m is None:
@@ -269,7 +273,7 @@ def extract_people(text: str, org_spans: list[tuple[int, int, str]] | None = Non
         for n in names:
             if 2 <= len(n) <= 3:
                 add(n, None, m.start("names"), (m.group("org") or "").strip() or None)
-    for m in _matches_at(after, text, _after_role_starts(text)):
+    for m in _matches_at(after, text, _after_role_starts(scan)):
         if in_org(m.start("name")):
             continue  # 中国工程院院士: 程院 is not a name
         nm = m.group("name")

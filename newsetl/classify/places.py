@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from newsetl.classify.lexicon import (
+    EntityScan,
     entity_lexicons,
     entity_matches,
     place_stoplist,
@@ -151,10 +152,9 @@ def place_entries() -> dict[str, object]:
     return entries
 
 
-@functools.lru_cache(maxsize=32)
-def find_place_mentions(text: str) -> tuple[PlaceMention, ...]:
-    """All place surface forms in ``text`` (cached: several extractors ask for the same text)."""
-    return tuple(map(_as_mention, entity_matches(text)["place"]))
+def find_place_mentions(text: str, scan: EntityScan | None = None) -> tuple[PlaceMention, ...]:
+    """All place surface forms in ``text`` (read off ``scan``, its entity scan, when given)."""
+    return tuple(map(_as_mention, (entity_matches(text) if scan is None else scan)["place"]))
 
 
 _as_mention = functools.partial(tuple.__new__, PlaceMention)  # (start, end, key, candidates) as is
@@ -208,10 +208,12 @@ def resolve(mentions: Iterable[PlaceMention]) -> list[tuple[PlaceMention, Place 
     return out
 
 
-def extract_places(text: str, exclude: Iterable[tuple[int, int]] = ()) -> list[PlaceHit]:
+def extract_places(
+    text: str, exclude: Iterable[tuple[int, int]] = (), scan: EntityScan | None = None
+) -> list[PlaceHit]:
     """Place mentions in ``text``, skipping those inside the ``exclude`` spans."""
     spans = list(exclude)
-    mentions = _outside(find_place_mentions(text), spans)
+    mentions = _outside(find_place_mentions(text, scan), spans)
     counts: dict[tuple[str, str | None], list] = {}
     for m, place in resolve(mentions):
         if place is None:

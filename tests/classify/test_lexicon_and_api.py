@@ -129,7 +129,7 @@ def test_date_anchor_scan_finds_every_phrase_present() -> None:
 
     from newsetl.classify import _anchors
     from newsetl.classify.dates import _anchors_in
-    from newsetl.classify.lexicon import date_anchors
+    from newsetl.classify.lexicon import date_anchors, entity_matches
 
     phrases = [p for p, _y, _k in date_anchors()]
     fragments = ["新冠", "新型", "冠状病毒", "感染的", "肺炎", "“十三五”", "开局", "之年", "疫"]
@@ -140,7 +140,7 @@ def test_date_anchor_scan_finds_every_phrase_present() -> None:
         body = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         expected_body = {p for p in phrases if p in body}
         assert _anchors_in(body) == expected_body, body
-        found = _anchors(f"{title}\n{body}" if title else body, title)
+        found = _anchors(entity_matches(f"{title}\n{body}" if title else body), title)
         assert found.body == expected_body, (title, body)
         assert found.title == ({p for p in phrases if p in title} if title else set()), (title, body)
 
@@ -168,6 +168,7 @@ def test_anchored_people_patterns_match_as_finditer() -> None:
     import random
 
     from newsetl.classify import people
+    from newsetl.classify.lexicon import entity_matches
 
     _name, after, _said, signature, _byline = people._patterns()
     pieces = ["王", "欧阳", "上官", "明", "华", "教", "授", "的", "，"]
@@ -175,7 +176,7 @@ def test_anchored_people_patterns_match_as_finditer() -> None:
     rng = random.Random(9)
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
-        starts = people._after_role_starts(text)
+        starts = people._after_role_starts(entity_matches(text))
         assert [m.span() for m in people._matches_at(after, text, starts)] == [
             m.span() for m in after.finditer(text)
         ], text
