@@ -37,6 +37,7 @@ from pathlib import Path
 import duckdb
 
 from newsetl.config import DBT_DIR
+from newsetl.process import ARTICLE_CHILD_TABLES
 
 STATE_TABLE = "ops.dbt_state"
 
@@ -103,15 +104,7 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
             parts.append(con.execute(sql).fetchone())
         except duckdb.Error as exc:  # a table this version does not have: part of the state anyway
             parts.append(type(exc).__name__)
-    for table in (
-        "page_furniture",
-        "article_topics",
-        "article_ministries",
-        "article_organisations",
-        "article_people",
-        "article_places",
-        "article_policy_documents",
-    ):
+    for table in ("page_furniture", *ARTICLE_CHILD_TABLES):
         try:
             parts.append(con.execute(f"SELECT count(*) FROM raw.{table}").fetchone())  # noqa: S608 - fixed names
         except duckdb.Error as exc:

@@ -28,17 +28,17 @@ from newsetl.models import Article, Classification, PageContext
 
 T = TypeVar("T")
 
-TABLES = (
-    "articles",
-    "page_furniture",
+# The per-article tables (keyed by article_id) the text core fills beside raw.articles:
+# the one list the loader, the record checks and the dbt plan read.
+ARTICLE_CHILD_TABLES = (
     "article_topics",
     "article_ministries",
     "article_organisations",
     "article_people",
     "article_places",
     "article_policy_documents",
-    "quarantine",
 )
+TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "quarantine")
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from newsetl.ingest import Rejected, cjk_share
-
-ARTICLE_KEYED = (
-    "article_topics",
-    "article_ministries",
-    "article_organisations",
-    "article_people",
-    "article_places",
-    "article_policy_documents",
-)
+from newsetl.process import ARTICLE_CHILD_TABLES
 
 
 @dataclass(frozen=True)
@@ -142,7 +134,7 @@ def screen_rows(
             kept_docs.add(doc_id)
     if drop:
         rows["articles"] = _filter(arts, "article_id", drop)
-        for table in ARTICLE_KEYED:
+        for table in ARTICLE_CHILD_TABLES:
             if rows.get(table):
                 rows[table] = _filter(rows[table], "article_id", drop)
     if rules.quarantine_empty_documents:

@@ -16,8 +16,7 @@ import pyarrow as pa
 
 from newsetl.faults import fault_point
 from newsetl.ingest import Decoded, Rejected, ScanResult, Seen, to_simplified
-from newsetl.process import DocInput, Rows
-from newsetl.warehouse.schema import ARTICLE_CHILD_TABLES
+from newsetl.process import ARTICLE_CHILD_TABLES, DocInput, Rows
 
 _PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES)
 

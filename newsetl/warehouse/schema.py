@@ -177,17 +177,6 @@ CREATE TABLE IF NOT EXISTS ops.gate_results (
 );
 """
 
-# Tables holding text-core output per document: cleared for a document before it is reprocessed.
-ARTICLE_CHILD_TABLES = (
-    "article_topics",
-    "article_ministries",
-    "article_organisations",
-    "article_people",
-    "article_places",
-    "article_policy_documents",
-)
-
-
 # Columns added after a table was first created: applied to existing work databases too.
 MIGRATIONS = """
 ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS script VARCHAR;
