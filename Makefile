@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: run test lint bench clean setup
+.PHONY: run test lint bench clean setup native
 
 setup: $(STAMP)
 
@@ -18,10 +18,29 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
-run: $(STAMP)
+# The text core compiled with mypyc (newsetl/native.py), rebuilt when one of its sources
+# changed. mypy has its own venv: it needs pathspec>=1, dbt-core pins pathspec<0.13.
+# If compiling fails (no C compiler), the pipeline runs the same modules from source.
+NATIVE_TOOLS := $(VENV)/native-tools
+NATIVE_MANIFEST := build/native/manifest.json
+NATIVE_SOURCES := newsetl/models.py newsetl/native.py newsetl/native_build.py \
+	$(wildcard newsetl/text/*.py) $(wildcard newsetl/classify/*.py)
+
+native: $(NATIVE_MANIFEST)
+
+$(NATIVE_MANIFEST): requirements-native.lock $(NATIVE_SOURCES)
+	@test -x $(NATIVE_TOOLS)/bin/python || $(PY) -m venv $(NATIVE_TOOLS)
+	@$(NATIVE_TOOLS)/bin/pip install --quiet --disable-pip-version-check -r requirements-native.lock
+	@mkdir -p build
+	@echo "compiling the text core with mypyc (about a minute; log: build/native.log)"
+	@$(NATIVE_TOOLS)/bin/python -m newsetl.native_build > build/native.log 2>&1 \
+		&& tail -1 build/native.log \
+		|| { tail -5 build/native.log; echo "WARNING: the text core was not compiled; it runs from source (slower)"; }
+
+run: $(STAMP) native
 	$(BIN)/newsetl run
 
-test: $(STAMP)
+test: $(STAMP) native
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -29,7 +48,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check newsetl flows tests
 	$(BIN)/sqlfluff lint dbt/models
 
-bench: $(STAMP)
+bench: $(STAMP) native
 	$(BIN)/python -m newsetl.bench
 
 clean:

@@ -270,8 +270,10 @@ def etl(
         summary["recovered"] = ensure_work_db(paths)  # damaged or missing work DB: rebuilt from raw_log/
         if summary["recovered"]:
             logger.warning(summary["recovered"])
-        from newsetl import faults
+        from newsetl import faults, native
 
+        summary["text_core"] = native.STATUS  # compiled (build/native) or the sources, and why
+        logger.info("text core: %s", native.STATUS)
         if faults.active():
             logger.warning("fault injection active (%s): this run is a test", faults.active())
         with work_connection(paths) as con:

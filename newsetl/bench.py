@@ -237,6 +237,16 @@ def _env(root: Path) -> dict[str, str]:
     return env
 
 
+def text_core_status() -> str:
+    """What the measured runs execute: the compiled text core or its sources (newsetl.native)."""
+    root = _SOURCE["root"]
+    out = subprocess.run(
+        [sys.executable, "-c", "from newsetl import native; print(native.STATUS)"],
+        env=_env(root), cwd=root, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return out.stdout.strip()
+
+
 def run_pipeline(
     input_dir: Path, warehouse: Path, extra: list[str] | None = None, api_url: str | None = None
 ) -> dict[str, Any]:
@@ -422,6 +432,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     lines = [
         f"Measured {result['when']} on {result['machine']} "
         f"(load average before the runs: {result['load_avg_start']}).",
+        f"Text core: {result.get('text_core', 'not recorded')}.",
         "",
         "**End to end, cold (empty warehouse, `newsetl run` in a subprocess)**",
         "",
@@ -611,6 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         "when": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": f"{platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})",
         "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+        "text_core": text_core_status(),
         "seed": seed,
         "sizes": {},
     }

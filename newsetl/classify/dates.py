@@ -399,7 +399,7 @@ def infer_date(
     pub = _parse_iso(ctx.publication_date)
     if pub is not None:
         year: int | None = pub.year
-        year_note = f"year {pub.year} from the manifest's publication date {pub.isoformat()}"
+        year_note: str | None = f"year {pub.year} from the manifest's publication date {pub.isoformat()}"
     else:
         year, year_note = infer_year(title, body, ctx.page_text, anchors)
 

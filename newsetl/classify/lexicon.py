@@ -14,11 +14,14 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from pathlib import Path
+from typing import Any
 
 import ahocorasick_rs
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
+from newsetl.config import LEXICON_DIR
+
+# from config, not this file's location: the compiled module (newsetl.native) lives under build/
+SEEDS_DIR = LEXICON_DIR
 # A DFA: the fastest scan; a few MB for the largest lexicon (the place gazetteer, ~4,000 keys).
 _DFA = ahocorasick_rs.Implementation.DFA
 
@@ -130,7 +133,7 @@ def keys_each(automaton: Automaton, texts: Sequence[str]) -> list[Iterator[str]]
     data = [t.encode("utf-8") for t in texts]
     hits = automaton.bytes_automaton().find_matches_as_indexes(b"\0".join(data))
     key = automaton.keys.__getitem__
-    out = []
+    out: list[Iterator[str]] = []
     lo = cut = 0
     for d in data[:-1]:
         cut += len(d) + 1  # where the next text starts
@@ -347,7 +350,7 @@ def entity_lexicons() -> LexiconSet:
 
 
 # One article's entity scan: (start, end, key, payload) hits per lexicon name.
-EntityScan = dict[str, tuple[tuple[int, int, str, object], ...]]
+EntityScan = dict[str, tuple[tuple[int, int, str, Any], ...]]
 
 
 def entity_matches(text: str) -> EntityScan:

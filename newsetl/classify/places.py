@@ -217,8 +217,8 @@ def extract_places(
     counts: dict[tuple[str, str | None], list] = {}
     for m, place in resolve(mentions):
         if place is None:
-            levels = sorted({c.level for c in m.candidates}, key=_LEVEL_RANK.get)
-            key = (m.surface, None)
+            levels = sorted({c.level for c in m.candidates}, key=lambda lv: _LEVEL_RANK[lv])
+            key: tuple[str, str | None] = (m.surface, None)
             if key not in counts:
                 counts[key] = [m.surface, m.surface, None, levels[0], None, 0]
         else:

@@ -145,7 +145,7 @@ def _split_long(text: str, labels: set[str], flat: bool = False) -> list[tuple[s
             if kind:
                 forced.setdefault(c, kind)
     if not cuts:
-        pieces = [(body, None)]
+        pieces: list[tuple[str, str | None]] = [(body, None)]
     else:
         bounds = sorted(c for c in cuts if 0 < c < len(body))
         pieces = []

@@ -153,16 +153,16 @@ def _mark_duplicates(page: _Page) -> None:
     for x in page.p:
         if x.kind != "dup" or x.dup_of is None:
             continue
-        a, b = page.next_content(x.idx), page.next_content(x.dup_of)
+        na, nb = page.next_content(x.idx), page.next_content(x.dup_of)
         if (
-            a is not None
-            and b is not None
-            and a.kind == "text"
-            and a.key
-            and a.key == b.key
-            and a.idx != b.idx
+            na is not None
+            and nb is not None
+            and na.kind == "text"
+            and na.key
+            and na.key == nb.key
+            and na.idx != nb.idx
         ):
-            a.kind, a.dup_of = "dup", b.idx
+            na.kind, na.dup_of = "dup", nb.idx
     page.index_content()  # kinds are final from here on
 
 
@@ -365,7 +365,7 @@ def _choose_joins(page: _Page) -> dict[int, int]:
 
 
 def _heading_group(page: _Page, i: int) -> list[Piece]:
-    group = []
+    group: list[Piece] = []
     j = i
     while j < len(page.p) and page.p[j].kind in ("heading", "furniture"):
         if page.p[j].kind == "heading":
