@@ -277,6 +277,9 @@ _POOL_WORKERS = 0
 
 def _warm() -> None:
     """Worker initializer: build the lexicon automata once per process, not per batch."""
+    # One worker per core already: numpy's OpenBLAS threads (started when numpy is first
+    # imported, here) would only spin beside the workers, about 1 % of a worker's CPU.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     with suppress(Exception):  # warming is an optimisation only
         process_batch(
             [
