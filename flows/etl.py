@@ -148,7 +148,7 @@ def process_load_task(paths: Paths, run_id: str, doc_ids: list[str], workers: in
         thresholds = relax_gc()
         try:
             for ids in even_chunks(todo, CHUNK_DOCS):
-                docs = wl.fetch_documents(con, ids, dates)
+                docs = wl.fetch_stored_documents(con, ids, dates)  # decoded by the workers
                 wait = submit_documents(docs, run_id, rules, workers)
                 if pending is not None:
                     _load_chunk(con, run_id, version, totals, *pending)

@@ -201,7 +201,6 @@ def merge_passes(*baselines: dict[str, Any]) -> dict[str, Any]:
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
     ".git",
     ".venv",
-    "warehouse",
     ".prefect",
     "target",
     "logs",
@@ -225,8 +224,17 @@ def snapshot_source(workdir: Path) -> Path:
     """
     dest = workdir / "src"
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(PROJECT_ROOT, dest, ignore=SNAPSHOT_IGNORE)
+    shutil.copytree(PROJECT_ROOT, dest, ignore=_snapshot_ignore)
     return dest
+
+
+def _snapshot_ignore(directory: str, names: list[str]) -> set[str]:
+    """:data:`SNAPSHOT_IGNORE`, plus the output ``warehouse/`` at the top only: a pattern would also
+    drop the ``newsetl/warehouse`` package, which the copy then imported from the working tree."""
+    ignored = set(SNAPSHOT_IGNORE(directory, names))
+    if Path(directory) == PROJECT_ROOT and "warehouse" in names:
+        ignored.add("warehouse")
+    return ignored
 
 
 def _env(root: Path) -> dict[str, str]:
@@ -516,14 +524,39 @@ def render_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def failed_runs(result: dict[str, Any]) -> list[str]:
+    """The measured runs that did not publish (``size/run: status``): their times say nothing."""
+    return [
+        f"{n}/{key}: {run.get('status')}"
+        for n, r in result["sizes"].items()
+        for key, run in r.items()
+        if isinstance(run, dict) and "wall_s" in run and run.get("status") != "published"
+    ]
+
+
 def evaluate_targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    """Each target with its measured value; one measured on a run that did not publish is not met."""
     sizes = result["sizes"]
     out: list[tuple[str, str, str, bool]] = []
     largest = sizes[max(sizes, key=int)]
+
+    def seconds(run: dict[str, Any]) -> str:
+        ok = run.get("status") == "published"
+        return f"{run['wall_s']:.1f} s" + ("" if ok else f" (not published: {run.get('status')})")
+
+    def met(run: dict[str, Any], limit: float) -> bool:
+        return run.get("status") == "published" and run["wall_s"] <= limit
+
     if "10000" in sizes or 10000 in sizes:
         r = sizes.get("10000") or sizes.get(10000)
-        w = r["cold"]["wall_s"]
-        out.append(("10,000 pages cold, end to end", "<= 120 s", f"{w:.1f} s", w <= TARGETS["cold_10000_s"]))
+        out.append(
+            (
+                "10,000 pages cold, end to end",
+                "<= 120 s",
+                seconds(r["cold"]),
+                met(r["cold"], TARGETS["cold_10000_s"]),
+            )
+        )
     ratio = largest.get("processing_vs_rjieba")
     if ratio is not None:
         out.append(
@@ -536,19 +569,22 @@ def evaluate_targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]
         )
     for suffix, how in (("", "temporary Prefect server"), ("_server", "running Prefect server")):
         if "rerun" + suffix in largest:
-            w = largest["rerun" + suffix]["wall_s"]
-            out.append((f"re-run, no new files ({how})", "<= 15 s", f"{w:.1f} s", w <= TARGETS["rerun_s"]))
-            w = largest["add10" + suffix]["wall_s"]
+            run = largest["rerun" + suffix]
             out.append(
-                (f"+10 pages to the archive ({how})", "<= 25 s", f"{w:.1f} s", w <= TARGETS["add10_s"])
+                (f"re-run, no new files ({how})", "<= 15 s", seconds(run), met(run, TARGETS["rerun_s"]))
             )
-    peaks = [r["cold"]["peak_rss_tree_mb"] for r in sizes.values()]
+            run = largest["add10" + suffix]
+            out.append(
+                (f"+10 pages to the archive ({how})", "<= 25 s", seconds(run), met(run, TARGETS["add10_s"]))
+            )
+    colds = [r["cold"] for r in sizes.values()]
+    peaks = [c["peak_rss_tree_mb"] for c in colds]
     out.append(
         (
             "peak RSS (process tree), all sizes",
             "<= 1536 MB",
             " / ".join(f"{p:.0f}" for p in peaks) + " MB",
-            max(peaks) <= TARGETS["peak_rss_mb"],
+            max(peaks) <= TARGETS["peak_rss_mb"] and all(c.get("status") == "published" for c in colds),
         )
     )
     return out
@@ -657,9 +693,13 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(result, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
     )
     (out / "latest.md").write_text(md, encoding="utf-8")
+    print(md)
+    failed = failed_runs(result)
+    if failed:  # the table would show the times of runs that broke: the docs keep the last good one
+        print(f"bench: runs that did not publish: {', '.join(failed)}; docs/performance.md not updated")
+        return 1
     if not args.no_doc:
         update_perf_doc(md)
-    print(md)
     return 0
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from newsetl import process
-from newsetl.process import DocInput, plan_batches, process_batch, process_documents, remote_executor
+from newsetl.process import (
+    DocInput,
+    StoredDoc,
+    as_input,
+    doc_chars,
+    plan_batches,
+    process_and_screen,
+    process_batch,
+    process_documents,
+    remote_executor,
+)
 from newsetl.synth import iter_pages
 
 
@@ -93,3 +103,22 @@ def test_even_chunks_keep_order_and_avoid_a_small_remainder(n: int, most: int, s
     chunks = process.even_chunks(items, most)
     assert [len(c) for c in chunks] == sizes
     assert [x for c in chunks for x in c] == items
+
+
+def test_stored_documents_give_the_rows_of_decoded_ones(docs: list[DocInput]) -> None:
+    """The processing stage ships texts as stored (UTF-8) and the workers decode them: same rows,
+    same quarantine, and a Traditional page is processed in Simplified."""
+    from newsetl.quality.records import RecordRules
+
+    stored = [
+        StoredDoc(d.doc_id, d.file_name, d.text.encode("utf-8"), "hans", d.publication_date) for d in docs
+    ]
+    assert process_and_screen(stored, "run-x", RecordRules()) == process_and_screen(
+        docs, "run-x", RecordRules()
+    )
+    assert [doc_chars(s) for s in stored[:3]] == [len(d.text.encode("utf-8")) // 3 for d in docs[:3]]
+    hant = as_input(
+        StoredDoc("t", "t.txt", "工業和信息化部發佈《關於推動工業經濟發展的意見》。".encode(), "hant")
+    )
+    assert hant.text == "工业和信息化部发布《关于推动工业经济发展的意见》。"
+    assert as_input(docs[0]) is docs[0]

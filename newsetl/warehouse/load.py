@@ -15,8 +15,8 @@ import duckdb
 import pyarrow as pa
 
 from newsetl.faults import fault_point
-from newsetl.ingest import Decoded, Rejected, ScanResult, Seen, to_simplified
-from newsetl.process import ARTICLE_CHILD_TABLES, DocInput, Rows
+from newsetl.ingest import Decoded, Rejected, ScanResult, Seen
+from newsetl.process import ARTICLE_CHILD_TABLES, DocInput, Rows, StoredDoc, as_input
 
 _PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES)
 
@@ -250,7 +250,16 @@ def documents_to_process(
 def fetch_documents(
     con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], publication_dates: Mapping[str, str] | None = None
 ) -> list[DocInput]:
-    """Texts of ``doc_ids`` with each one's publication date from the manifest, if any."""
+    """Texts of ``doc_ids`` (decoded, Traditional pages in Simplified) with each one's
+    publication date from the manifest, if any."""
+    return [as_input(d) for d in fetch_stored_documents(con, doc_ids, publication_dates)]
+
+
+def fetch_stored_documents(
+    con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], publication_dates: Mapping[str, str] | None = None
+) -> list[StoredDoc]:
+    """``doc_ids`` in the caller's order, their texts as stored (UTF-8): for the text workers,
+    which decode them (:class:`newsetl.process.StoredDoc`)."""
     if not doc_ids:
         return []
     con.register("_ids", pa.table({"doc_id": list(doc_ids)}))
@@ -261,7 +270,7 @@ def fetch_documents(
             "SELECT min(rowid), max(rowid) FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids)"
         ).fetchone()
         rows = con.execute(
-            """SELECT doc_id, file_name, text, script FROM raw.documents
+            """SELECT doc_id, file_name, encode(text), script FROM raw.documents
                WHERE rowid BETWEEN ? AND ? AND doc_id IN (SELECT doc_id FROM _ids)""",
             [first, last],
         ).fetchall()
@@ -270,11 +279,7 @@ def fetch_documents(
     order = {doc_id: i for i, doc_id in enumerate(doc_ids)}
     rows.sort(key=lambda r: order[r[0]])  # the caller's order (cheaper here than a SQL sort of the texts)
     dates = publication_dates or {}
-    # Traditional pages are processed in Simplified (the lexicons are Simplified); raw keeps the original.
-    return [
-        DocInput(doc_id, name, to_simplified(text) if script == "hant" else text, dates.get(name))
-        for doc_id, name, text, script in rows
-    ]
+    return [StoredDoc(doc_id, name, data, script, dates.get(name)) for doc_id, name, data, script in rows]
 
 
 def record_processing_failures(
