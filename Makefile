@@ -43,8 +43,9 @@ run: $(STAMP) native
 test: $(STAMP) native
 	$(BIN)/pytest -q
 
-lint: $(STAMP)
+lint: $(STAMP) native
 	$(BIN)/ruff check newsetl flows tests
+	$(NATIVE_TOOLS)/bin/python -m newsetl.native_build --check
 	$(BIN)/ruff format --check newsetl flows tests
 	$(BIN)/sqlfluff lint dbt/models
 
