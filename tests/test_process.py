@@ -122,3 +122,41 @@ def test_stored_documents_give_the_rows_of_decoded_ones(docs: list[DocInput]) ->
     )
     assert hant.text == "工业和信息化部发布《关于推动工业经济发展的意见》。"
     assert as_input(docs[0]) is docs[0]
+
+
+def test_a_page_failing_either_pass_is_quarantined_in_order(
+    docs: list[DocInput], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """process_batch segments the whole batch, then classifies it: a failure in either pass
+    quarantines that page with its reason, in document order, and the other pages load."""
+    import newsetl.classify
+    import newsetl.text
+
+    batch = docs[:4]
+    segment, classify = newsetl.text.segment_page, newsetl.classify.classify_article
+    bad_segment, bad_classify = batch[1].doc_id, batch[2].doc_id
+
+    def failing_segment(text: str, doc_id: str):
+        if doc_id == bad_segment:
+            raise ValueError("no lines")
+        return segment(text, doc_id)
+
+    def failing_classify(title, body, ctx, dateline=None):
+        if ctx.page_text == batch[2].text:
+            raise KeyError("lexicon")
+        return classify(title, body, ctx, dateline)
+
+    monkeypatch.setattr(newsetl.text, "segment_page", failing_segment)
+    monkeypatch.setattr(newsetl.classify, "classify_article", failing_classify)
+    rows = process_batch(batch, "run-x")
+    quarantine = rows["quarantine"]
+    assert quarantine["doc_id"] == [bad_segment, bad_classify]
+    assert quarantine["reason"] == [
+        "processing failed: ValueError: no lines",
+        "processing failed: KeyError: 'lexicon'",
+    ]
+    assert all("Traceback" in d for d in quarantine["detail"])
+    loaded = set(rows["articles"]["doc_id"])
+    assert loaded == {batch[0].doc_id, batch[3].doc_id}
+    good = process_batch([batch[0], batch[3]], "run-x")
+    assert rows["articles"] == good["articles"] and rows["page_furniture"] == good["page_furniture"]
