@@ -29,11 +29,12 @@ NATIVE_SOURCES := newsetl/models.py newsetl/native.py newsetl/native_build.py \
 native: $(NATIVE_MANIFEST)
 
 $(NATIVE_MANIFEST): requirements-native.lock $(NATIVE_SOURCES)
-	@test -x $(NATIVE_TOOLS)/bin/python || $(PY) -m venv $(NATIVE_TOOLS)
-	@$(NATIVE_TOOLS)/bin/pip install --quiet --disable-pip-version-check -r requirements-native.lock
 	@mkdir -p build
 	@echo "compiling the text core with mypyc (about a minute; log: build/native.log)"
-	@$(NATIVE_TOOLS)/bin/python -m newsetl.native_build > build/native.log 2>&1 \
+	@{ test -x $(NATIVE_TOOLS)/bin/python || $(PY) -m venv $(NATIVE_TOOLS); } > build/native.log 2>&1 \
+		&& $(NATIVE_TOOLS)/bin/pip install --quiet --disable-pip-version-check \
+			-r requirements-native.lock >> build/native.log 2>&1 \
+		&& $(NATIVE_TOOLS)/bin/python -m newsetl.native_build >> build/native.log 2>&1 \
 		&& tail -1 build/native.log \
 		|| { tail -5 build/native.log; echo "WARNING: the text core was not compiled; it runs from source (slower)"; }
 

@@ -467,3 +467,18 @@ def test_bulk_connection_killed_before_its_checkpoint_keeps_the_earlier_file(tmp
     con = open_work_db(paths)  # a normal connection opens it and can write
     con.execute("CHECKPOINT")
     con.close()
+
+
+@pytest.mark.parametrize("run_id", ["20261122T065733Z-6096ad", "20261122T065733Z-3f9a1c"])
+def test_gx_never_reads_a_time_out_of_the_run_id(run_id: str) -> None:
+    """GX parses a run name with dateutil when given no time: ``…Z-6096ad`` came out as a
+    date with a UTC offset of 60:96 ("ad") and failed a CI run at the gate."""
+    import datetime as dt
+
+    from newsetl.quality.gate import gx_run_id
+
+    rid = gx_run_id(run_id)
+    name, stamp = rid.to_tuple()
+    assert name == run_id
+    assert abs(rid.run_time - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+    assert stamp.endswith("Z")
