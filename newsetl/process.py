@@ -124,8 +124,9 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
     Two passes over the batch: every page is segmented, then every article classified.
     The halves work on different large tables (rjieba's dictionary and the segmenter's
     buffers; the lexicon automata), and interleaved page by page they evict each other
-    from the CPU caches: the same work cost ≈ 14 % more CPU per page that way. A page
-    that fails either pass is quarantined, in document order, and the batch goes on.
+    from the CPU caches: in one process the same work cost ≈ 14 % more CPU per page that
+    way (through the pool the difference is within the VM's noise). A page that fails
+    either pass is quarantined, in document order, and the batch goes on.
     """
     from newsetl.classify import classify_article
     from newsetl.text import segment_page

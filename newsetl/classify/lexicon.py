@@ -20,15 +20,14 @@ import ahocorasick_rs
 
 from newsetl.config import LEXICON_DIR
 
-# from config, not this file's location: the compiled module (newsetl.native) lives under build/
-SEEDS_DIR = LEXICON_DIR
 # A DFA: the fastest scan; a few MB for the largest lexicon (the place gazetteer, ~4,000 keys).
 _DFA = ahocorasick_rs.Implementation.DFA
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
     """Rows of one seed CSV as dicts (UTF-8, header row, values stripped)."""
-    with (SEEDS_DIR / name).open(encoding="utf-8", newline="") as fh:
+    # LEXICON_DIR from config, not this file's location: the compiled module lives under build/
+    with (LEXICON_DIR / name).open(encoding="utf-8", newline="") as fh:
         return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
 
 
