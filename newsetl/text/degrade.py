@@ -26,6 +26,8 @@ Phenomena (names accepted in ``phenomena``):
   ones split at a sentence end (the truth follows the new paragraphs);
 * ``page_one_line`` joins the lines with nothing or with one space (both
   seen in flattened sources), and combines with every other phenomenon.
+* ``markdown``      titles printed as ``# title`` and subheads as ``## subhead``
+  (kickers and subtitles stay plain lines), as in exports from web pages.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ PHENOMENA = (
     "furniture_inside",
     "no_lead",
     "reflow",
+    "markdown",
 )
 
 _FURNITURE = (
@@ -100,7 +103,7 @@ class PageTruth:
     repeats: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Line:
     text: str
     art: int  # article index, -1 for furniture
@@ -190,6 +193,14 @@ def _cut_distant(
     return [(r.randrange(b + 1, len(blocks)), rest) for b, rest in rests]
 
 
+def _markdown(ln: _Line, arts: Sequence[TruthArticle]) -> _Line:
+    if ln.role == "title" and ln.text == arts[ln.art].title:
+        return replace(ln, text="# " + ln.text)
+    if ln.role == "subhead":
+        return replace(ln, text="## " + ln.text)
+    return ln
+
+
 def build_page(
     articles: Sequence[TruthArticle], rng: random.Random, phenomena: Sequence[str] = ()
 ) -> tuple[str, PageTruth]:
@@ -259,6 +270,8 @@ def build_page(
             if target == i:
                 lines += rest
     truth.articles = arts
+    if "markdown" in ph:
+        lines = [_markdown(ln, arts) for ln in lines]
     texts = [ln.text for ln in lines]
     if "ascii_punct" in ph:
         texts = [t.translate(_ASCII) for t in texts]

@@ -33,8 +33,8 @@ MIX = (
 )
 # the hard mixes: every phenomenon, 2-4 a page; and flattened pages combined
 # with 1-3 others (no_lead forces titles to be found without 本报讯/bylines)
-HARD = tuple(p for p in PHENOMENA if p != "page_one_line")
-FLAT_WITH = tuple(p for p in PHENOMENA if p not in ("page_one_line", "one_line"))
+HARD = tuple(p for p in PHENOMENA if p not in ("page_one_line", "markdown"))
+FLAT_WITH = tuple(p for p in PHENOMENA if p not in ("page_one_line", "one_line", "markdown"))
 
 
 def load_articles(path: Path = DEFAULT_ARTICLES) -> list[TruthArticle]:
