@@ -26,7 +26,7 @@ class Paragraph:
 class Furniture:
     """Page furniture kept apart from article bodies.
 
-    kind: banner | section_label | caption | chart_title | continuation |
+    kind: banner | section_label | caption | chart_title | credit | continuation |
     source_trailer | other
     """
 

@@ -95,7 +95,14 @@ def processor_version() -> str:
     the next run without a manual full refresh.
     """
     root = Path(__file__).resolve().parent
-    files = sorted([*root.glob("text/*.py"), *root.glob("classify/*.py"), *root.glob("classify/data/*")])
+    files = sorted(
+        [
+            *root.glob("text/*.py"),
+            *root.glob("text/data/*"),
+            *root.glob("classify/*.py"),
+            *root.glob("classify/data/*"),
+        ]
+    )
     files += sorted((root.parent / "dbt" / "seeds").glob("*.csv"))
     files.append(Path(__file__))
     digest = hashlib.sha256()

@@ -95,6 +95,16 @@ _TRAILER_FIRST = frozenset("转来稿原")
 _EDITOR_FIRST = frozenset("（(责编校美")
 _CAPTION_FIRST = frozenset("图上下左右（(")
 _CAPTION_PREFIXES = ("图", "（图", "(图", "上图", "下图")
+# credit lines printed apart from the text: design, drawing, photo and editor credits, the
+# writer's note, a lead label printed on its own line (（本报乌兰巴托电）)
+_CREDIT = re.compile(
+    r"^(?:(?:制图|版式设计|设计|美编|绘图|绘画|漫画|插图|摄影|图片|数据来源|资料来源|本版编辑|执笔)[：:]\s*\S.{0,30}"
+    r"|[（(](?:作者(?:为|系|是)|执笔)[^（）()]{2,40}[）)]"
+    r"|[\u4e00-\u9fff·]{2,4}(?:[ 、\u3000][\u4e00-\u9fff·]{1,4}){0,3}\s?(?:摄影报道|摄|绘|供图)(?:[（(][^（）()]{2,10}[）)])?)$"
+)
+_LEAD_ALONE = re.compile(
+    r"^[（(](?:本报|新华社|人民网|中新社)[\u4e00-\u9fff]{0,12}(?:\d{1,2}月\d{1,2}日)?电[）)]$"
+)
 _EDITOR = re.compile(r"^[（(]?(?:责任编辑|编辑|责编|校对|美编)[：:]\s*\S{1,12}[）)]?$")
 
 
@@ -114,6 +124,10 @@ def furniture_kind(line: str) -> str | None:
         return "source_trailer"
     if first in _EDITOR_FIRST and _EDITOR.match(line):
         return "other"
+    if n <= 48 and _CREDIT.match(line):
+        return "credit"
+    if first in "（(" and _LEAD_ALONE.match(line):
+        return "source_trailer"
     # the cheap (string) tests of each conjunction first
     if (
         (line.startswith(_CAPTION_PREFIXES) or n <= 40)

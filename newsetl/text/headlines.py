@@ -19,7 +19,27 @@ _BAD_END = re.compile(r"[，、：:,（(“《—]$")
 _SUBTITLE = re.compile(r"^(?:——|—|－－|--)\s*")
 _TURN = re.compile(r"^(?:记者|问|答|主持人)：")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_KICKER_MIN = 12  # a first line this long that is a phrase of its own is a kicker
+_KICKER_MIN = 10  # a first line this long that forms no word with the next is a kicker
+_LABEL_END = re.compile(r"[（(][^（）()]{2,20}[）)]$")
+_LEADS_IN = ("——", "—", "：", ":")
+_SUBTITLE_VERBS = ("出席", "主持", "主持并讲话", "参加", "会见", "讲话", "致辞", "出席并讲话")
+# a short first line ending in a verb of reporting introduces the title under it (中办国办印发)
+_KICKER_VERBS = (
+    "印发",
+    "发布",
+    "指出",
+    "强调",
+    "表示",
+    "召开",
+    "举行",
+    "主持",
+    "出席",
+    "会见",
+    "看望",
+    "寄语",
+    "透露",
+    "介绍",
+)
 
 
 def is_heading_like(line: str, md_level: int = 0) -> bool:
@@ -44,12 +64,22 @@ def is_subtitle(line: str) -> bool:
     return bool(_SUBTITLE.match(line)) and len(line) > 3
 
 
+def _is_subtitle_line(line: str) -> bool:
+    """A second heading line that reads as a subtitle: wholly in parentheses, or a short who-did-what."""
+    return (line[:1] in "（(" and line[-1:] in "）)") or (len(line) <= 12 and line.endswith(_SUBTITLE_VERBS))
+
+
 def split_heading_block(lines: list[str]) -> tuple[str | None, str | None, str | None]:
     """(kicker, title, subtitle) from consecutive heading lines.
 
-    Two lines that form a word across the break, or a short first line, are
-    one title printed over two lines; a long first line that stands alone is
-    a kicker above the title.
+    A dash subtitle (``——访…``) is the subtitle wherever it sits. Of the other
+    lines, one that ends in a dash or colon leads into the next (a kicker);
+    a line ending in a column label (``（人民时评）``) is the title, with a
+    kicker above or a subtitle below it; two lines that form a word across
+    the break, or a very short first line, are one title printed over two
+    lines; otherwise a newspaper prints kicker then title (on real pages the
+    kicker-title order is four times as common as title-subtitle), and three
+    lines are kicker, title, subtitle.
     """
     subtitle_parts = [ln for ln in lines if is_subtitle(ln)]
     main = [ln for ln in lines if not is_subtitle(ln)]
@@ -59,8 +89,19 @@ def split_heading_block(lines: list[str]) -> tuple[str | None, str | None, str |
     if not main:
         return None, None, subtitle
     kicker = None
-    if len(main) >= 2 and len(main[0]) >= _KICKER_MIN and not cross_word(main[0], main[1]):
-        kicker, main = main[0], main[1:]
+    if len(main) >= 2 and not cross_word(main[0], main[1]):
+        labelled = [bool(_LABEL_END.search(ln)) for ln in main]
+        if main[0].endswith(_LEADS_IN):
+            kicker, main = main[0], main[1:]
+        elif subtitle is None and len(main) == 2 and _is_subtitle_line(main[1]):
+            subtitle, main = main[1], main[:1]
+        elif labelled[0] and not any(labelled[1:]) and subtitle is None:
+            subtitle = " ".join(main[1:])
+            main = main[:1]
+        elif len(main) >= 3 and subtitle is None:
+            kicker, subtitle, main = main[0], " ".join(main[2:]), main[1:2]
+        elif len(main[0]) >= _KICKER_MIN or any(labelled[1:]) or main[0].endswith(_KICKER_VERBS):
+            kicker, main = main[0], main[1:]
     title = main[0]
     for nxt in main[1:]:
         glue = "" if cross_word(title, nxt) or len(title) < 7 or len(nxt) < 7 else " "

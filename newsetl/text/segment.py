@@ -26,6 +26,7 @@ from newsetl.models import Article, Furniture, Join, PageResult, Paragraph
 from newsetl.text import bylines, headlines, repair
 from newsetl.text.dedup import find_duplicates
 from newsetl.text.furniture import trailer_source
+from newsetl.text.linear import load_model
 from newsetl.text.normalize import content_key
 from newsetl.text.pieces import Piece, page_pieces
 
@@ -382,20 +383,18 @@ _TURN = re.compile(r"^(?:记者|问|主持人)：")
 def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[int, int]) -> bool:
     """Decide whether a heading block opens a new article (else: a subhead).
 
-    A subhead is the default inside a running article: topic similarity does
-    not separate the two on pages about one ministry (measured on the seeds),
-    so only layout evidence opens a new article: the current one is closed
-    or cut, the heading carries a subtitle, a byline/lead/continuation marker
-    or an author block follows, a caption sits right above it, or a Q&A
-    starts under it while the current article is no interview.
+    Layout that only a new article has decides at once: the current article is
+    closed, the block is a level-1 markdown heading, a byline, lead label or
+    continuation marker follows. Every other block is scored by the title model
+    (``data/title_model.json``, learned on real pages): its features are the
+    weaker evidence (subtitle, a cut above, a caption above, a Q&A under a
+    non-interview, the topic shift, the shape of the heading).
     """
     if cur is None or cur.closed:
         return True
     md = group[0].md
     if md:
         return md == 1
-    if any(headlines.is_subtitle(g.text) for g in group):
-        return True
     nxt = page.next_content(group[-1].idx)
     if nxt is None:
         return True
@@ -404,38 +403,75 @@ def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[i
     for j in range(group[-1].idx + 1, nxt.idx):
         if page.p[j].fkind == "continuation":
             return True
-    # author block under the first paragraph (title / lead / author)
+    feats = title_features(page, cur, group, nxt)
+    if TRACE is not None:
+        TRACE.append((feats, [g.text for g in group]))
+    return _TITLE_MODEL.decide(feats)
+
+
+# (features, heading lines) of every scored heading block, when a trainer sets it to a list
+TRACE: list[tuple[dict[str, float], list[str]]] | None = None
+_TITLE_MODEL = load_model("title_model")
+_ORDINAL = re.compile(
+    r"^(?:[（(]?[一二三四五六七八九十]{1,3}[）)、]|第[一二三四五六七八九十]{1,3}|\d{1,2}[.、．]|之[一二三四五六七八九十])"
+)
+_LABEL_END = re.compile(r"[（(][^（）()]{2,14}[）)]$")
+_CREDIT = re.compile(r"(?:摄|摄影|制图|供图|作者为|执笔|编辑|记者)")
+
+
+def title_features(page: _Page, cur: _Draft, group: list[Piece], nxt: Piece) -> dict[str, float]:
+    """What speaks for a heading block opening a new article, as named numbers."""
+    text = "".join(g.text for g in group)
+    f: dict[str, float] = {}
+    f["subtitle"] = float(any(headlines.is_subtitle(g.text) for g in group))
     follow = page.next_content(nxt.idx) if nxt.kind == "text" else None
-    if follow is not None and follow.kind == "author":
-        return True
+    f["author_after_first_para"] = float(follow is not None and follow.kind == "author")
     last = cur.last_text_piece()
-    if last is None:
-        return False  # a second heading block right under a title
-    if repair.is_open(page.p[last].text):
-        return True  # the article was cut here: what follows is another column
+    f["under_heading"] = float(last is None)
+    f["after_cut"] = float(last is not None and repair.is_open(page.p[last].text))
     before = group[0].idx - 1
-    if before >= 0 and page.p[before].fkind == "caption":
-        return True
+    f["after_caption"] = float(before >= 0 and page.p[before].fkind == "caption")
     if nxt.kind == "text" and _TURN.match(nxt.text):
         interview = any(_TURN.match(p.text) for p in cur.text_paras()) or any(
             headlines.is_subtitle(g.text) for g in cur.heading
         )
-        return not interview
-    return nxt.kind == "text" and _topic_shift(page, cur, group, nxt.idx)
+        f["qa_starts"] = float(not interview)
+        f["qa_continues"] = float(interview)
+    shift = _shift_score(page, cur, group, nxt.idx) if nxt.kind == "text" else None
+    f["shift_unknown"] = float(shift is None)
+    if shift is not None:
+        f["shift"] = 10.0 * shift
+    f["lines"] = float(len(group))
+    f["chars"] = len(text) / 10.0
+    f["short"] = float(len(text) <= 8)
+    f["label_end"] = float(bool(_LABEL_END.search(group[-1].text)) or bool(_LABEL_END.search(group[0].text)))
+    f["kicker_dash"] = float(any(g.text.endswith(("——", "—")) for g in group[:-1]))
+    f["ordinal"] = float(bool(_ORDINAL.match(group[0].text)))
+    f["credit"] = float(bool(_CREDIT.search(text)))
+    f["quote"] = float("“" in text)
+    f["question"] = float(text.endswith(("？", "?")))
+    f["space"] = float(" " in group[0].text)
+    f["digits"] = float(sum(c.isdigit() for c in text) >= 3)
+    done = sum(len(p.text) for p in cur.paras if p.kind == "text")
+    f["article_chars"] = min(3.0, done / 1000.0)
+    f["article_subheads"] = min(5.0, float(sum(1 for p in cur.paras if p.kind == "subhead")))
+    f["article_has_title"] = float(bool(cur.heading))
+    f["next_chars"] = min(3.0, len(nxt.text) / 100.0)
+    f["next_quote"] = float(nxt.text.startswith("“"))
+    return f
 
 
-def _topic_shift(page: _Page, cur: _Draft, group: list[Piece], start: int) -> bool:
-    """True when the text under a heading reads like another article (a title, not a subhead).
+def _shift_score(page: _Page, cur: _Draft, group: list[Piece], start: int) -> float | None:
+    """How much the text under a heading reads like the article above it (low: another article).
 
-    Measured on the seed articles (character-bigram cosine): the text after a
-    subhead shares >= 0.074 with the last ~600 characters of its article,
-    the first paragraphs of another article a median 0.054; a title also
-    shares more with the text under it than with the text before it, a
-    subhead less so. ``TOPIC_SHIFT`` sits under every subhead observed.
+    Character-bigram overlap of the last ~600 characters of the current
+    article with the text under the heading, less the heading's overlap with
+    the text above, plus its overlap with the text under it. None when either
+    side is too short to compare.
     """
     prev = cur.tail_text(4)[-600:]
     if len(prev) < 120:
-        return False  # too little of the current article to compare with
+        return None
     nxt: list[str] = []
     j, n = start, 0
     while j < len(page.p) and n < 300:
@@ -447,10 +483,9 @@ def _topic_shift(page: _Page, cur: _Draft, group: list[Piece], start: int) -> bo
             n += len(x.text)
         j += 1
     if n < 80:
-        return False
+        return None
     ab, hb, ha = repair.overlaps3(prev, "".join(nxt)[:300], "".join(g.text for g in group))
-    score = ab - 0.5 * hb + 0.5 * ha
-    return score < TOPIC_SHIFT
+    return ab - 0.5 * hb + 0.5 * ha
 
 
 def _add_text(page: _Page, d: _Draft, piece: Piece, head: int | None) -> None:
