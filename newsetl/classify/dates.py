@@ -38,6 +38,7 @@ from typing import NamedTuple
 import ahocorasick_rs
 
 from newsetl.classify.lexicon import date_anchors
+from newsetl.classify.years import publication_year
 from newsetl.models import DateInfo, PageContext
 
 # matched at each 年 (found with str.find) rather than scanned for: a pattern opening
@@ -304,7 +305,26 @@ def _fmt_notes(notes: list[str]) -> str:
 def infer_year(
     title: str | None, body: str, page_text: str = "", anchors: ArticleAnchors | None = None
 ) -> tuple[int | None, str | None]:
-    """(year, evidence) from the article and its page; (None, None) when nothing says.
+    """(year, evidence) of the page an article was printed on; (None, None) when nothing says enough.
+
+    The weighted cues of the article and its page (``_cue_year``) decide; when
+    they find none, the year model (``years.publication_year``, learned on real
+    pages) may give one from the page's year mentions, only when it is sure.
+    """
+    text = page_text or (f"{title}\n{body}" if title else body)
+    year, p, post = publication_year(text)
+    cue_year, note = _cue_year(title, body, page_text, anchors)
+    if cue_year is None:
+        if year is not None:
+            return year, f"year {year}: the page's year mentions (year model, p={p:.2f})"
+        return None, None
+    return cue_year, note
+
+
+def _cue_year(
+    title: str | None, body: str, page_text: str = "", anchors: ArticleAnchors | None = None
+) -> tuple[int | None, str | None]:
+    """(year, evidence) from weighted cues of the article and its page; (None, None) when nothing says.
 
     ``anchors``: the ``date_anchors`` phrases in the title and in the body, if known.
     """
@@ -352,6 +372,17 @@ def infer_year(
     return None, None
 
 
+_PATH_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})([-_/.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def date_from_path(path: str) -> date | None:
+    """A publication date written in a file's path (``20200105``, ``2020-01-05``, ``2020/01/05``), last one wins."""
+    found = None
+    for m in _PATH_DATE.finditer(path):
+        found = _safe_date(int(m.group(1)), int(m.group(3)), int(m.group(4))) or found
+    return found
+
+
 def _parse_iso(value: str | None) -> date | None:
     if not value:
         return None
@@ -397,9 +428,12 @@ def infer_date(
     anchors: ArticleAnchors | None = None,
 ) -> DateInfo:
     pub = _parse_iso(ctx.publication_date)
+    pub_source = "the manifest's publication date"
+    if pub is None:
+        pub, pub_source = date_from_path(ctx.file_name), "the date in the file's path"
     if pub is not None:
         year: int | None = pub.year
-        year_note: str | None = f"year {pub.year} from the manifest's publication date {pub.isoformat()}"
+        year_note: str | None = f"year {pub.year} from {pub_source} {pub.isoformat()}"
     else:
         year, year_note = infer_year(title, body, ctx.page_text, anchors)
 
@@ -457,7 +491,7 @@ def infer_date(
 
     # 3. the manifest
     if pub is not None:
-        return DateInfo(pub.isoformat(), "day", pub.year, f"manifest publication date {pub.isoformat()}")
+        return DateInfo(pub.isoformat(), "day", pub.year, f"{pub_source} {pub.isoformat()}")
     # 4. the year alone
     if year is not None:
         return DateInfo(f"{year:04d}-01-01", "year", year, year_note)

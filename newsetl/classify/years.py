@@ -1,0 +1,136 @@
+"""The publication year of a page, from the years it mentions and how it mentions them.
+
+A page rarely prints its own year, but it names years all the time, and the
+wording around each tells how far that year lies from the publication:
+``2018年全年`` is reported once 2018 is over, ``今年…2019年`` is the year itself,
+``到2025年`` looks ahead, ``2018—2022年`` is a plan. A small naive-Bayes model
+(``data/year_model.json``, learned from real articles whose publication day
+is known: ``python -m newsetl.evaluation.train_years``) gives, for each
+mention, a distribution over the offset *publication year − mentioned year*
+from the characters around it and the words of its sentence. The page's
+year is the one the mentions agree on; when they do not agree enough
+(``threshold``), there is no year: a wrong year is worse than none.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from dataclasses import dataclass
+
+from newsetl.config import CLASSIFY_MODEL_DIR
+
+OFFSETS = (-3, -2, -1, 0, 1, 2, 3)  # publication year - mentioned year
+# one more class: a year further away (history, a distant target), spread over FAR_SPAN years
+FAR_SPAN = 40
+_MENTION = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?=年|—|-|－|～|~|至)")
+_SENTENCE = re.compile(r"[。！？!?\n]")
+_CUES = ("今年", "去年", "明年", "前年", "上年", "全年", "年底", "年末", "年初", "以来", "将", "计划", "目标",
+         "预计", "力争", "到", "截至", "同比", "规划", "周年", "届", "开局", "收官", "春节", "两会")
+
+
+@dataclass(frozen=True)
+class YearModel:
+    prior: tuple[float, ...]  # log P(offset), OFFSETS then "further away"
+    table: dict[str, tuple[float, ...]]  # feature -> log P(offset | feature) - log P(offset)
+    threshold: float  # least posterior probability of the chosen year
+    max_mentions: int
+
+
+def mention_features(text: str, start: int, end: int) -> list[str]:
+    """The context of one year mention ``text[start:end]`` as feature names."""
+    after = text[end : end + 3]
+    before = text[max(0, start - 2) : start]
+    s0 = max(text.rfind(c, 0, start) for c in "。！？!?\n") + 1
+    m = _SENTENCE.search(text, end)
+    sentence = text[s0 : m.start() if m else len(text)]
+    feats = ["bias", f"L2:{before}", f"L1:{before[-1:]}", f"R2:{after[:2]}", f"R3:{after}"]
+    feats += [f"S:{c}" for c in _CUES if c in sentence]
+    years = {int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", sentence)}
+    y = int(text[start:end])
+    if len(years) > 1:
+        feats.append("S:later_year" if max(years) > y else "S:latest_year")
+    return feats
+
+
+def mentions(text: str) -> list[tuple[int, list[str]]]:
+    """(year, features) of every year mention in ``text``."""
+    return [(int(m.group(1)), mention_features(text, m.start(1), m.end(1))) for m in _MENTION.finditer(text)]
+
+
+@functools.cache
+def load_year_model() -> YearModel:
+    data = json.loads((CLASSIFY_MODEL_DIR / "year_model.json").read_text(encoding="utf-8"))
+    return YearModel(
+        prior=tuple(data["prior"]),
+        table={k: tuple(v) for k, v in data["table"].items()},
+        threshold=float(data["threshold"]),
+        max_mentions=int(data["max_mentions"]),
+    )
+
+
+def offset_distribution(feats: list[str], model: YearModel) -> list[float]:
+    """P(offset) for one mention."""
+    scores = list(model.prior)
+    for f in feats:
+        row = model.table.get(f)
+        if row is not None:
+            for i, v in enumerate(row):
+                scores[i] += v
+    top = max(scores)
+    ex = [math.exp(s - top) for s in scores]
+    z = sum(ex)
+    return [e / z for e in ex]
+
+
+def year_posterior(text: str, model: YearModel | None = None) -> dict[int, float]:
+    """P(publication year) over the latest year the text names as past or present, and the two after it.
+
+    Mentions the model reads as looking ahead (``到2025年``) are left out; the
+    latest remaining year bounds the publication from below (a page does not
+    report a year that has not begun). The mentions of that year and the one
+    before it say how far it lies back (``2018年全年`` once 2018 is over,
+    ``今年…2019年`` the year itself). Empty when the text names no such year.
+    """
+    model = model or load_year_model()
+    past = [
+        (y, dist)
+        for y, f in mentions(text)[: model.max_mentions]
+        if sum((dist := offset_distribution(f, model))[: OFFSETS.index(0)]) < 0.5
+    ]
+    if not past:
+        return {}
+    top = max(y for y, _ in past)
+    logp: dict[int, float] = {}
+    for c in (top, top + 1, top + 2):
+        s = 0.0
+        for y, dist in past:
+            if y >= top - 1:
+                d = c - y
+                s += math.log((dist[OFFSETS.index(d)] if d in OFFSETS else dist[-1] / FAR_SPAN) + 1e-4)
+        logp[c] = s
+    best = max(logp.values())
+    z = sum(math.exp(v - best) for v in logp.values())
+    return {c: math.exp(v - best) / z for c, v in logp.items()}
+
+
+_LAST: list[tuple[str, tuple[int | None, float, dict[int, float]]]] = []
+
+
+def publication_year(text: str, model: YearModel | None = None) -> tuple[int | None, float, dict[int, float]]:
+    """(year or None, its probability, the posterior): the year is None below the model's threshold.
+
+    The articles of a page share its text: the last answer is kept for the next call."""
+    if _LAST and _LAST[0][0] is text:
+        return _LAST[0][1]
+    model = model or load_year_model()
+    post = year_posterior(text, model)
+    if not post:
+        out: tuple[int | None, float, dict[int, float]] = (None, 0.0, post)
+    else:
+        year = max(post, key=lambda y: (post[y], y))
+        out = ((year if post[year] >= model.threshold else None), post[year], post)
+    _LAST[:] = [(text, out)]
+    return out
