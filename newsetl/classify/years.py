@@ -27,8 +27,37 @@ OFFSETS = (-3, -2, -1, 0, 1, 2, 3)  # publication year - mentioned year
 FAR_SPAN = 40
 _MENTION = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?=年|—|-|－|～|~|至)")
 _SENTENCE = re.compile(r"[。！？!?\n]")
-_CUES = ("今年", "去年", "明年", "前年", "上年", "全年", "年底", "年末", "年初", "以来", "将", "计划", "目标",
-         "预计", "力争", "到", "截至", "同比", "规划", "周年", "届", "开局", "收官", "春节", "两会")
+_CUES = (
+    "今年",
+    "去年",
+    "明年",
+    "前年",
+    "上年",
+    "全年",
+    "年底",
+    "年末",
+    "年初",
+    "以来",
+    "将",
+    "计划",
+    "目标",
+    "预计",
+    "力争",
+    "到",
+    "截至",
+    "同比",
+    "规划",
+    "周年",
+    "届",
+    "开局",
+    "收官",
+    "春节",
+    "两会",
+)
+
+
+# wording that always looks ahead, however rarely the training text showed it with a given year
+_LOOKS_AHEAD = frozenset(("L1:到", "L1:至", "L2:力争", "L2:预计", "L2:展望", "L2:计划", "L2:目标"))
 
 
 @dataclass(frozen=True)
@@ -98,7 +127,8 @@ def year_posterior(text: str, model: YearModel | None = None) -> dict[int, float
     past = [
         (y, dist)
         for y, f in mentions(text)[: model.max_mentions]
-        if sum((dist := offset_distribution(f, model))[: OFFSETS.index(0)]) < 0.5
+        if not _LOOKS_AHEAD.intersection(f)
+        and sum((dist := offset_distribution(f, model))[: OFFSETS.index(0)]) < 0.5
     ]
     if not past:
         return {}

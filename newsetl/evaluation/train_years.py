@@ -25,7 +25,6 @@ from newsetl.config import CLASSIFY_MODEL_DIR
 from newsetl.evaluation.archive import iter_archive
 from newsetl.evaluation.realpages import load_truth, part_of
 
-
 FAR = 99  # the class of years further away than OFFSETS
 
 
@@ -45,7 +44,8 @@ def fit(samples: list[tuple[list[str], int]], min_count: int, alpha: float = 1.0
         if tot < min_count or f == "bias":
             continue
         row = [
-            math.log((c[d] + alpha * math.exp(prior[i])) / (tot + alpha)) - prior[i] for i, d in enumerate(classes)
+            math.log((c[d] + alpha * math.exp(prior[i])) / (tot + alpha)) - prior[i]
+            for i, d in enumerate(classes)
         ]
         table[f] = [round(v, 3) for v in row]
     return [round(v, 3) for v in prior], table

@@ -27,7 +27,12 @@ def test_date_from_path(path: str, expected: dt.date | None) -> None:
 
 
 def test_a_date_in_the_file_name_is_the_publication_date() -> None:
-    d = infer_date("标题", "本报讯 4月25日，国务院联防联控机制举办新闻发布会。", PageContext("20200426-01.txt"), "4月25日")
+    d = infer_date(
+        "标题",
+        "本报讯 4月25日，国务院联防联控机制举办新闻发布会。",
+        PageContext("20200426-01.txt"),
+        "4月25日",
+    )
     assert (d.event_date, d.precision) == ("2020-04-25", "day")
     assert "file's path" in (d.evidence or "")
 
