@@ -59,6 +59,43 @@ def is_heading_like(line: str, md_level: int = 0) -> bool:
     return bool(_CJK.search(line))
 
 
+# Labels of boxes printed at the top of or inside an article (key points, editor's note, a
+# reporter's notebook): the box belongs to the article, its label is never a title.
+BOX_LABELS = frozenset(
+    {
+        "核心阅读",
+        "阅读提示",
+        "编者的话",
+        "编者按",
+        "编辑的话",
+        "记者手记",
+        "记者观察",
+        "延伸阅读",
+        "相关链接",
+        "链接",
+        "背景链接",
+        "知识链接",
+        "速览",
+        "数读",
+        "短评",
+        "点评",
+        "身边事",
+        "声音",
+        "数据",
+        "图解",
+    }
+)
+# a figure printed big at the head of a paragraph (7.9% / 628个 / 100.97亿美元)
+_STAT_CALLOUT = re.compile(
+    r"^\d[\d.,，]*\s*(?:%|％|[万亿千百]*(?:美元|元|个|人次|人|家|项|次|件|户|座|台|吨|公里|千米|米|倍)?)(?:以上|以下|左右|多)?(?:\s.{0,16})?$"
+)
+
+
+def is_box_label(line: str) -> bool:
+    """A box label (核心阅读) or a figure printed as a callout (628个): body, never a title."""
+    return line in BOX_LABELS or (line[:1].isdigit() and _STAT_CALLOUT.match(line) is not None)
+
+
 def is_subtitle(line: str) -> bool:
     """``——访工信部副部长辛国斌``: a subtitle line."""
     return bool(_SUBTITLE.match(line)) and len(line) > 3

@@ -366,13 +366,22 @@ def _choose_joins(page: _Page) -> dict[int, int]:
 
 
 def _heading_group(page: _Page, i: int) -> list[Piece]:
+    """Consecutive heading lines from piece ``i`` (furniture between them skipped).
+
+    A box label (``核心阅读``) or a figure callout stands alone: it is the body's first line, not
+    part of the title above it."""
     group: list[Piece] = []
     j = i
     while j < len(page.p) and page.p[j].kind in ("heading", "furniture"):
-        if page.p[j].kind == "heading":
-            if group and page.p[j].md and group[-1].md and page.p[j].md != group[-1].md:
+        x = page.p[j]
+        if x.kind == "heading":
+            if group and x.md and group[-1].md and x.md != group[-1].md:
                 break
-            group.append(page.p[j])
+            if headlines.is_box_label(x.text) and not x.md:
+                if not group:
+                    group.append(x)
+                break
+            group.append(x)
         j += 1
     return group
 
@@ -392,6 +401,8 @@ def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[i
     """
     if cur is None or cur.closed:
         return True
+    if len(group) == 1 and not group[0].md and headlines.is_box_label(group[0].text):
+        return False
     md = group[0].md
     if md:
         return md == 1
@@ -458,7 +469,35 @@ def title_features(page: _Page, cur: _Draft, group: list[Piece], nxt: Piece) -> 
     f["article_has_title"] = float(bool(cur.heading))
     f["next_chars"] = min(3.0, len(nxt.text) / 100.0)
     f["next_quote"] = float(nxt.text.startswith("“"))
+    section, paras = _section_under(page, nxt.idx)
+    f["section_chars"] = min(3.0, section / 500.0)
+    f["section_one_para"] = float(paras == 1)
+    f["two_long_lines"] = float(len(group) == 2 and min(len(g.text) for g in group) >= 6)
+    f["dash_person"] = float(
+        any(headlines.is_subtitle(g.text) and _PERSON_ROLE.search(g.text) for g in group)
+    )
+    prev_text = page.p[last].text if last is not None else ""
+    f["prev_chars"] = min(3.0, len(prev_text) / 100.0)
+    f["prev_closes_quote"] = float(prev_text.endswith(("。”", "！”", "？”")))
     return f
+
+
+_PERSON_ROLE = re.compile(r"(?:委员|代表|书记|主任|局长|部长|厅长|市长|县长|院长|校长|董事长|总经理|编\s*者)")
+
+
+def _section_under(page: _Page, start: int) -> tuple[int, int]:
+    """Characters and paragraphs of text from ``start`` to the next heading, byline or lead."""
+    n = paras = 0
+    for j in range(start, len(page.p)):
+        x = page.p[j]
+        if j != start and (x.kind in _CTX_STOP or (x.kind == "text" and page.leads[j])):
+            break
+        if x.kind == "text":
+            n += len(x.text)
+            paras += 1
+            if n >= 1500:
+                break
+    return n, paras
 
 
 def _shift_score(page: _Page, cur: _Draft, group: list[Piece], start: int) -> float | None:
