@@ -28,7 +28,9 @@ from newsetl.text.harness import HARD, MIX, generate, load_articles
 from newsetl.text.linear import LinearModel, save_model
 from newsetl.text.normalize import clean_line, content_key
 
-THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+# below 0.25 short seed-style subheads under a one-sentence lead open articles (tests/text), for
+# +0.006 exact on the tuning pages
+THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.5)
 
 
 def _heads(truth: Sequence[TruthArticle]) -> set[str]:
