@@ -469,7 +469,15 @@ def title_features(page: _Page, cur: _Draft, group: list[Piece], nxt: Piece) -> 
     f["article_has_title"] = float(bool(cur.heading))
     f["next_chars"] = min(3.0, len(nxt.text) / 100.0)
     f["next_quote"] = float(nxt.text.startswith("“"))
-    section, paras = _section_under(page, nxt.idx)
+    section, paras, under = _section_under(page, nxt.idx)
+    whole = "".join(p.text for p in cur.paras)[-2000:]
+    if len(whole) >= 60 and len(under) >= 60:
+        ab, hb, ha = repair.overlaps3(whole, under[:800], text)
+        f["cont_article"] = 10.0 * ab
+        f["cont_heading_under"] = 10.0 * hb
+        f["cont_heading_article"] = 10.0 * ha
+    else:
+        f["cont_unknown"] = 1.0
     f["section_chars"] = min(3.0, section / 500.0)
     f["section_one_para"] = float(paras == 1)
     f["two_long_lines"] = float(len(group) == 2 and min(len(g.text) for g in group) >= 6)
@@ -485,9 +493,11 @@ def title_features(page: _Page, cur: _Draft, group: list[Piece], nxt: Piece) -> 
 _PERSON_ROLE = re.compile(r"(?:委员|代表|书记|主任|局长|部长|厅长|市长|县长|院长|校长|董事长|总经理|编\s*者)")
 
 
-def _section_under(page: _Page, start: int) -> tuple[int, int]:
-    """Characters and paragraphs of text from ``start`` to the next heading, byline or lead."""
+def _section_under(page: _Page, start: int) -> tuple[int, int, str]:
+    """Characters, paragraphs and text (up to 1,500 characters) from ``start`` to the next
+    heading, byline or lead."""
     n = paras = 0
+    texts: list[str] = []
     for j in range(start, len(page.p)):
         x = page.p[j]
         if j != start and (x.kind in _CTX_STOP or (x.kind == "text" and page.leads[j])):
@@ -495,9 +505,10 @@ def _section_under(page: _Page, start: int) -> tuple[int, int]:
         if x.kind == "text":
             n += len(x.text)
             paras += 1
+            texts.append(x.text)
             if n >= 1500:
                 break
-    return n, paras
+    return n, paras, "".join(texts)
 
 
 def _shift_score(page: _Page, cur: _Draft, group: list[Piece], start: int) -> float | None:
