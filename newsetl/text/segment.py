@@ -31,6 +31,9 @@ from newsetl.text.normalize import content_key
 from newsetl.text.pieces import Piece, page_pieces
 
 JOIN_THRESHOLD = 2.0
+HEADING_CROSS = (
+    4  # a heading is a cut head on a word of this length across the cut (or a tail that cannot open)
+)
 TOPIC_SHIFT = 0.02  # see _topic_shift: subheads scored >= 0.025 on the seeds, new articles a median 0.001
 DISTANT_THRESHOLD = 0.2  # a text head with no terminal punctuation is a cut: a lower bar for its tail
 VOCAB_W = 12.0  # weight of the vocabulary advantage (bigram cosine difference, typically -0.15..0.2)
@@ -255,7 +258,13 @@ def _vocab(
 
 def _choose_joins(page: _Page) -> dict[int, int]:
     p = page.p
-    heads = [x.idx for x in p if x.kind in ("text", "heading") and repair.is_open(x.text)]
+    heads = [
+        x.idx
+        for x in p
+        if x.kind in ("text", "heading")
+        and repair.is_open(x.text)
+        and not (x.kind == "heading" and (headlines.is_subtitle(x.text) or x.text.endswith("——")))
+    ]
     tails = [x.idx for x in p if x.kind == "text" and x.idx > 0]
     if not heads:
         return {}
@@ -311,6 +320,14 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         strong = (cw is not None and len(cw) >= 3) or sh >= 3.0
         if hp.kind == "heading" and not strong and not (h in loose and (cw or sh > 0)):
             return None
+        if (
+            hp.kind == "heading"
+            and sh < 3.0
+            and cw is not None
+            and len(cw) < HEADING_CROSS
+            and h not in loose
+        ):
+            return None  # a heading ends a phrase: a 3-character word across it (建设司) is chance
         if not adjacent and t in opener and not (cw or sh >= 3.0):
             return None
         s = sh + (3.5 if cw else 0.0)
