@@ -504,7 +504,23 @@ def title_features(page: _Page, cur: _Draft, group: list[Piece], nxt: Piece) -> 
     prev_text = page.p[last].text if last is not None else ""
     f["prev_chars"] = min(3.0, len(prev_text) / 100.0)
     f["prev_closes_quote"] = float(prev_text.endswith(("。”", "！”", "？”")))
+    # the same measures in bins, so that a linear model can weigh their ranges differently
+    for name, step, top in _BINNED:
+        if name in f:
+            f[f"{name}#{min(int(f[name] / step), top)}"] = 1.0
     return f
+
+
+# (feature, bin width, last bin) of the measures binned for the title model
+_BINNED = (
+    ("chars", 0.4, 8),
+    ("section_chars", 0.3, 8),
+    ("article_chars", 0.3, 8),
+    ("next_chars", 0.3, 8),
+    ("cont_article", 0.5, 8),
+    ("cont_heading_under", 0.5, 6),
+    ("shift", 0.5, 6),
+)
 
 
 _PERSON_ROLE = re.compile(r"(?:委员|代表|书记|主任|局长|部长|厅长|市长|县长|院长|校长|董事长|总经理|编\s*者)")
