@@ -34,7 +34,6 @@ JOIN_THRESHOLD = 2.0
 HEADING_CROSS = (
     4  # a heading is a cut head on a word of this length across the cut (or a tail that cannot open)
 )
-TOPIC_SHIFT = 0.02  # see _topic_shift: subheads scored >= 0.025 on the seeds, new articles a median 0.001
 DISTANT_THRESHOLD = 0.2  # a text head with no terminal punctuation is a cut: a lower bar for its tail
 VOCAB_W = 12.0  # weight of the vocabulary advantage (bigram cosine difference, typically -0.15..0.2)
 VOCAB_CAP = VOCAB_W * 0.2
@@ -414,7 +413,7 @@ def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[i
     continuation marker follows. Every other block is scored by the title model
     (``data/title_model.json``, learned on real pages): its features are the
     weaker evidence (subtitle, a cut above, a caption above, a Q&A under a
-    non-interview, the topic shift, the shape of the heading).
+    non-interview, how the text under it continues the article, the shape of the heading).
     """
     if cur is None or cur.closed:
         return True
@@ -465,10 +464,6 @@ def title_features(page: _Page, cur: _Draft, group: list[Piece], nxt: Piece) -> 
         )
         f["qa_starts"] = float(not interview)
         f["qa_continues"] = float(interview)
-    shift = _shift_score(page, cur, group, nxt.idx) if nxt.kind == "text" else None
-    f["shift_unknown"] = float(shift is None)
-    if shift is not None:
-        f["shift"] = 10.0 * shift
     f["lines"] = float(len(group))
     f["chars"] = len(text) / 10.0
     f["short"] = float(len(text) <= 8)
@@ -519,7 +514,6 @@ _BINNED = (
     ("next_chars", 0.3, 8),
     ("cont_article", 0.5, 8),
     ("cont_heading_under", 0.5, 6),
-    ("shift", 0.5, 6),
 )
 
 
@@ -542,33 +536,6 @@ def _section_under(page: _Page, start: int) -> tuple[int, int, str]:
             if n >= 1500:
                 break
     return n, paras, "".join(texts)
-
-
-def _shift_score(page: _Page, cur: _Draft, group: list[Piece], start: int) -> float | None:
-    """How much the text under a heading reads like the article above it (low: another article).
-
-    Character-bigram overlap of the last ~600 characters of the current
-    article with the text under the heading, less the heading's overlap with
-    the text above, plus its overlap with the text under it. None when either
-    side is too short to compare.
-    """
-    prev = cur.tail_text(4)[-600:]
-    if len(prev) < 120:
-        return None
-    nxt: list[str] = []
-    j, n = start, 0
-    while j < len(page.p) and n < 300:
-        x = page.p[j]
-        if x.kind == "heading":
-            break
-        if x.kind == "text":
-            nxt.append(x.text)
-            n += len(x.text)
-        j += 1
-    if n < 80:
-        return None
-    ab, hb, ha = repair.overlaps3(prev, "".join(nxt)[:300], "".join(g.text for g in group))
-    return ab - 0.5 * hb + 0.5 * ha
 
 
 def _add_text(page: _Page, d: _Draft, piece: Piece, head: int | None) -> None:
