@@ -151,6 +151,8 @@ def _mark_duplicates(page: _Page) -> None:
         pa, pb = page.p[ids[a]], page.p[ids[b]]
         if pa.kind == "heading" and pb.kind == "heading":
             continue  # a repeated heading is a subhead echoing a title, not a copy
+        if pa.idx < pb.idx and _pull_quote(page, pa.idx):
+            continue  # a summary line printed under the title and again in the text: both are the article's
         pa.kind, pa.dup_of = "dup", pb.idx
     # the short tail of a copied cut pair (…提 / 供了强劲的支撑。) is a copy too
     for x in page.p:
@@ -167,6 +169,19 @@ def _mark_duplicates(page: _Page) -> None:
         ):
             na.kind, na.dup_of = "dup", nb.idx
     page.index_content()  # kinds are final from here on
+
+
+def _pull_quote(page: _Page, i: int) -> bool:
+    """An unpunctuated line among the first lines under a heading (a pull quote or summary)."""
+    if not repair.is_open(page.p[i].text):
+        return False
+    for j in range(i - 1, max(-1, i - 4), -1):
+        x = page.p[j]
+        if x.kind == "heading":
+            return True
+        if x.kind == "text" and not repair.is_open(x.text):
+            return False
+    return False
 
 
 _OPENS = ("heading", "byline_top", "author")  # kinds after which text opens an article (an opener)
