@@ -311,14 +311,13 @@ def infer_year(
     they find none, the year model (``years.publication_year``, learned on real
     pages) may give one from the page's year mentions, only when it is sure.
     """
-    text = page_text or (f"{title}\n{body}" if title else body)
-    year, p, post = publication_year(text)
     cue_year, note = _cue_year(title, body, page_text, anchors)
-    if cue_year is None:
-        if year is not None:
-            return year, f"year {year}: the page's year mentions (year model, p={p:.2f})"
-        return None, None
-    return cue_year, note
+    if cue_year is not None:
+        return cue_year, note
+    year, p, _post = publication_year(page_text or (f"{title}\n{body}" if title else body))
+    if year is not None:
+        return year, f"year {year}: the page's year mentions (year model, p={p:.2f})"
+    return None, None
 
 
 def _cue_year(

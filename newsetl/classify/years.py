@@ -58,6 +58,8 @@ _CUES = (
 
 # wording that always looks ahead, however rarely the training text showed it with a given year
 _LOOKS_AHEAD = frozenset(("L1:到", "L1:至", "L2:力争", "L2:预计", "L2:展望", "L2:计划", "L2:目标"))
+# "2021年是“十四五”开局之年" is written in that year and in the weeks before it: it bounds nothing
+_AMBIGUOUS = frozenset(("R2:年是",))
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def year_posterior(text: str, model: YearModel | None = None) -> dict[int, float
         (y, dist)
         for y, f in mentions(text)[: model.max_mentions]
         if not _LOOKS_AHEAD.intersection(f)
+        and not _AMBIGUOUS.intersection(f)
         and sum((dist := offset_distribution(f, model))[: OFFSETS.index(0)]) < 0.5
     ]
     if not past:
