@@ -38,7 +38,7 @@ from typing import NamedTuple
 import ahocorasick_rs
 
 from newsetl.classify.lexicon import date_anchors
-from newsetl.classify.years import publication_year
+from newsetl.classify.years import latest_past_year, publication_year
 from newsetl.models import DateInfo, PageContext
 
 # matched at each 年 (found with str.find) rather than scanned for: a pattern opening
@@ -313,11 +313,24 @@ def infer_year(
     """
     cue_year, note = _cue_year(title, body, page_text, anchors)
     if cue_year is not None:
+        latest = latest_past_year(page_text or (f"{title}\n{body}" if title else body))
+        if latest is not None and cue_year < latest:
+            # the page reports on a later year than the cues': their year cannot be its own
+            _y, _p, post = publication_year(page_text or (f"{title}\n{body}" if title else body))
+            if post.get(latest, 0.0) >= LATEST_P:
+                return (
+                    latest,
+                    f"year {latest}: the latest year the page reports on (year model, p={post[latest]:.2f})",
+                )
+            return None, None
         return cue_year, note
     year, p, _post = publication_year(page_text or (f"{title}\n{body}" if title else body))
     if year is not None:
         return year, f"year {year}: the page's year mentions (year model, p={p:.2f})"
     return None, None
+
+
+LATEST_P = 0.95  # the year model's least probability for the latest reported year to stand instead
 
 
 def _cue_year(

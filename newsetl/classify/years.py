@@ -149,6 +149,19 @@ def year_posterior(text: str, model: YearModel | None = None) -> dict[int, float
     return {c: math.exp(v - best) / z for c, v in logp.items()}
 
 
+def latest_past_year(text: str, model: YearModel | None = None) -> int | None:
+    """The latest year ``text`` names as past or present (a lower bound of its publication year)."""
+    model = model or load_year_model()
+    years = [
+        y
+        for y, f in mentions(text)[: model.max_mentions]
+        if not _LOOKS_AHEAD.intersection(f)
+        and not _AMBIGUOUS.intersection(f)
+        and sum(offset_distribution(f, model)[: OFFSETS.index(0)]) < 0.5
+    ]
+    return max(years) if years else None
+
+
 _LAST: list[tuple[str, tuple[int | None, float, dict[int, float]]]] = []
 
 
