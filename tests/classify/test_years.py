@@ -52,3 +52,13 @@ def test_full_year_results_point_after_the_year() -> None:
 
 def test_no_year_mention_no_year() -> None:
     assert publication_year("春节前夕，工人们在车间里加紧生产。") == (None, 0.0, {})
+
+
+def test_a_page_reporting_a_later_year_is_not_dated_by_earlier_mentions() -> None:
+    body = (
+        "2015年，该县开始建设光伏电站。2015年底，首批电站并网。2015年的投资超过10亿元。"
+        "2019年1月，全县光伏发电量同比增长20%。"
+    )
+    d = infer_date("光伏小县的新春", body, PageContext("page-0001.txt", page_text=body))
+    assert d.year != 2015  # the page reports January 2019: 2015 cannot be its year
+    assert d.year in (None, 2019)
