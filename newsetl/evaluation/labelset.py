@@ -40,6 +40,10 @@ ECONOMY_PER_DAY = 2  # articles from the day's most economic pages (oversampled)
 # words that make a page an economy/industry/technology page: deliberately broad and not
 # the topic lexicon, so the oversampling does not pick the classifier's own evidence terms
 _ECONOMY_WORDS = re.compile(r"经济|产业|企业|工业|制造|科技|技术|市场|消费|投资|互联网|信息化|数字|生产")
+# a second pass (added after the first labels, so it leaves the first picks as they were):
+# one more article a day from the pages richest in industry and technology words
+TECH_PER_DAY = 1
+_TECH_WORDS = re.compile(r"工业|制造|企业|产业|科技|技术|互联网|信息|通信|电子|软件|数据|网络|智能|产品|平台")
 
 
 def check_months(paths: Iterable[Path]) -> list[Path]:
@@ -57,12 +61,14 @@ def body_text(a: ArchiveArticle) -> str:
 
 def select(articles: Iterable[ArchiveArticle], seed: int = SEED) -> list[ArchiveArticle]:
     """Per day: GENERAL_PER_DAY articles of any page, ECONOMY_PER_DAY from the day's most
-    economic pages, one more economic one every other pair of days; one article a page."""
+    economic pages (one more every other pair of days), TECH_PER_DAY from the remaining pages
+    richest in industry and technology words; one article a page, each text once."""
     by_day: dict[object, list[ArchiveArticle]] = defaultdict(list)
     for a in articles:
         if len(body_text(a)) >= MIN_BODY:
             by_day[a.date].append(a)
     rng = random.Random(seed)
+    tech_rng = random.Random(seed + 1)
     chosen: list[ArchiveArticle] = []
     for day in sorted(by_day, key=str):
         arts = sorted(by_day[day], key=lambda a: a.name)
@@ -84,7 +90,23 @@ def select(articles: Iterable[ArchiveArticle], seed: int = SEED) -> list[Archive
         rest = [p for p in sorted(pages) if p not in used]
         for p in rng.sample(rest, min(GENERAL_PER_DAY, len(rest))):
             chosen.append(rng.choice(pages[p]))
-    return sorted(chosen, key=lambda a: a.name)
+            used.add(p)
+        tech = {
+            p: len(_TECH_WORDS.findall("".join(a.title + body_text(a) for a in xs)))
+            / max(1, sum(len(body_text(a)) for a in xs))
+            for p, xs in pages.items()
+            if p not in used
+        }
+        tech_pages = sorted(tech, key=lambda p: (-tech[p], p))[: TECH_PER_DAY + 2]
+        for p in tech_rng.sample(tech_pages, min(TECH_PER_DAY, len(tech_pages))):
+            chosen.append(tech_rng.choice(pages[p]))
+    seen: set[str] = set()
+    unique = []
+    for a in sorted(chosen, key=lambda a: a.name):
+        if a.body_hash not in seen:  # the archive repeats a long text on every page it fills
+            seen.add(a.body_hash)
+            unique.append(a)
+    return unique
 
 
 _CENTRAL = re.compile(
@@ -130,9 +152,7 @@ def load_labels(path: Path = LABELS) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def labelled_articles(
-    archives: Sequence[Path], labels: Sequence[dict]
-) -> list[tuple[dict, ArchiveArticle]]:
+def labelled_articles(archives: Sequence[Path], labels: Sequence[dict]) -> list[tuple[dict, ArchiveArticle]]:
     """The labelled articles rebuilt from the archive; a body hash that differs is an error."""
     want = {lab["name"]: lab for lab in labels}
     out = []
@@ -235,9 +255,7 @@ def score(pairs: Sequence[tuple[dict, ArchiveArticle]]) -> Report:
             rep.outside_false += bool(false)
         scores = {t.code: t.score for t in c.topics}
         if miss or false:
-            rep.errors.append(
-                f"{a.name} topics: missed {sorted(miss)} false {sorted(false)} scores {scores}"
-            )
+            rep.errors.append(f"{a.name} topics: missed {sorted(miss)} false {sorted(false)} scores {scores}")
         mfound = {m.code for m in c.ministries}
         mmiss, mfalse = rep.ministries.add(
             set(lab["ministries"]), set(lab.get("ministries_allowed", ())), mfound
@@ -248,7 +266,10 @@ def score(pairs: Sequence[tuple[dict, ArchiveArticle]]) -> Report:
 
 
 def per_topic_table(rep: Report) -> str:
-    rows = ["| topic | must | found right | missed | false | P | R | F1 |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| topic | must | found right | missed | false | P | R | F1 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for code in sorted(rep.per_topic):
         s = rep.per_topic[code]
         rows.append(
@@ -259,8 +280,11 @@ def per_topic_table(rep: Report) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m newsetl.evaluation.labelset", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m newsetl.evaluation.labelset",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("select", "dump", "score"):
         p = sub.add_parser(name)
