@@ -232,7 +232,13 @@ def classify(a: ArchiveArticle):
     from newsetl.models import PageContext  # noqa: PLC0415
 
     ctx = PageContext(file_name=a.name)
-    return classify_article(a.title, body_text(a), ctx)
+    return classify_article(a.title, classify_text(a), ctx)
+
+
+def classify_text(a: ArchiveArticle) -> str:
+    """The body as the pipeline hands it to the classifier (``process._classify_text``): the
+    kicker and the subtitle first, then the paragraphs (bylines are among them here)."""
+    return "\n".join([t for t in (a.kicker, a.subtitle) if t] + list(a.paragraphs))
 
 
 def score(pairs: Sequence[tuple[dict, ArchiveArticle]]) -> Report:
