@@ -8,8 +8,9 @@ Scoring (deterministic, explainable from ``topic_terms.csv``):
 - a term in the title adds ``TITLE_FACTOR * weight`` once more, a term in the lead
   (the first ``LEAD_CHARS`` characters of the body after any byline, where a news
   story states what it is about) adds ``LEAD_FACTOR * weight`` once more;
-- a topic is a candidate when its score is at least ``MIN_SCORE`` and at least
-  ``MIN_SHARE`` of the best topic's score, and it has title evidence or at least
+- a topic is a candidate when its score is at least ``MIN_SCORE`` and (unless it is a
+  subject, below) at least ``MIN_SHARE`` of the best topic's score, and it has title
+  evidence or at least
   ``MIN_MENTIONS`` term mentions in the body (one strong word in a list, such as
   ``在集成电路、工业软件等领域``, is a passing mention, not a subject);
 - a candidate is a *subject* of the article when its **strength** reaches
@@ -151,12 +152,12 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
     primary: str | None = None
     first = True
     for code, (score, title_score, lead_score, terms) in ranked:
-        if score < floor:
-            continue
+        strength = title_score + lead_score + (score - title_score - lead_score) * per_char
+        if score < floor and strength < SUBJECT_MIN:
+            continue  # far behind the best topic, and not a subject in its own right
         if not first and not title_score and mentions.get(code, 0) < MIN_MENTIONS:
             continue  # a secondary topic named once in passing
         first = False
-        strength = title_score + lead_score + (score - title_score - lead_score) * per_char
         if strength < SUBJECT_MIN and score < SECONDARY_MIN:
             continue  # touched on, not a subject, and not a topic the article keeps returning to
         if len(terms) == 1:
