@@ -8,27 +8,27 @@ Scoring (deterministic, explainable from ``topic_terms.csv``):
 - a term in the title adds ``TITLE_FACTOR * weight`` once more, a term in the lead
   (the first ``LEAD_CHARS`` characters of the body after any byline, where a news
   story states what it is about) adds ``LEAD_FACTOR * weight`` once more;
-- a topic is a candidate when its score is at least ``MIN_SCORE`` and (unless it is a
-  subject, below) at least ``MIN_SHARE`` of the best topic's score, and it has title
-  evidence or at least
-  ``MIN_MENTIONS`` term mentions in the body (one strong word in a list, such as
-  ``在集成电路、工业软件等领域``, is a passing mention, not a subject);
-- a candidate is a *subject* of the article when its **strength** reaches
-  ``SUBJECT_MIN``: strength = title score + lead score + ``DENSITY_FACTOR`` x the
-  body score per 1,000 characters. A topic the headline or the lead names, or that
-  fills the body, is a subject; one a long report or a speech touches on among twenty
-  others (全面建成小康社会, 疫情防控 as a setting) is not;
-- the topics reported are the subject candidates and the candidates scoring at least
-  ``SECONDARY_MIN`` (a topic a long article keeps returning to); the primary topic is
-  the best-scoring subject (ties broken by title evidence, then by the order of
-  ``topics.csv``), none when no topic is a subject;
-- phrases of ``topic_neutral_phrases.csv`` (slogans such as 决胜全面建成小康社会) swallow
-  the terms they contain and count for no topic.
-The thresholds were set on the tuning half of the labelled real articles
-(``docs/topic-evaluation.md``), never on its test half.
 - words inside organisation names are not evidence (``中国电子信息产业发展研究院``
   says nothing about electronics): the caller passes those spans as ``mask``, and
-  names that are topic terms themselves (中国移动, 天猫) are never masked.
+  names that are topic terms themselves (中国移动, 天猫) are never masked;
+- phrases of ``topic_neutral_phrases.csv`` (slogans such as 决胜全面建成小康社会) swallow
+  the terms they contain and count for no topic;
+- a topic is a candidate when its score is at least ``MIN_SCORE`` and it has title
+  evidence or at least ``MIN_MENTIONS`` term mentions in the body (one strong word in
+  a list, such as ``在集成电路、工业软件等领域``, is a passing mention, not a subject);
+- a candidate is a *subject* of the article when its **strength** reaches
+  ``SUBJECT_MIN``: strength = title score + lead score + ``DENSITY_FACTOR`` x the body
+  score per 1,000 characters. A topic the headline or the lead names, or that fills the
+  body, is a subject; one a long report or a speech touches on among twenty others
+  (全面建成小康社会, 疫情防控 as a setting) is not;
+- the topics reported are the subjects, and the candidates that score at least
+  ``SECONDARY_MIN`` (a topic a long article keeps returning to) and at least
+  ``MIN_SHARE`` of the best topic's score; the primary topic is the best-scoring
+  subject (ties broken by title evidence, then by the order of ``topics.csv``), none
+  when no topic is a subject.
+
+The thresholds were set on the tuning half of the hand-labelled real articles
+(``docs/topic-evaluation.md``), never on their test half.
 
 Evidence is ordered by contribution; each evidence item is the term as written.
 """
