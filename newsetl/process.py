@@ -185,8 +185,10 @@ def _failure(exc: Exception) -> tuple[str, str]:
 
 
 def _classify_text(art: Article) -> str:
-    """Body plus subtitle and bylines: people and organisations are often named only there."""
-    extra = [t for t in (art.subtitle, *art.bylines) if t]
+    """Body plus kicker, subtitle and bylines: people and organisations are often named only
+    there, and the kicker and subtitle often say what the article is about (a topic found
+    there counts as found in the lead)."""
+    extra = [t for t in (art.kicker, art.subtitle, *art.bylines) if t]
     return "\n".join([*extra, art.body]) if extra else art.body
 
 

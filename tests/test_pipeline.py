@@ -40,6 +40,8 @@ FCT_COLUMNS = {
     "date_precision",
     "event_year",
     "primary_topic",
+    "primary_topic_score",
+    "primary_topic_is_weak",
     "topic_codes",
     "ministry_codes",
     "char_count",
@@ -91,6 +93,13 @@ def test_fct_articles_columns_and_types(published_con: duckdb.DuckDBPyConnection
     )
     assert set(cols) >= FCT_COLUMNS
     assert cols["topic_codes"] == "VARCHAR[]"
+    assert cols["primary_topic_is_weak"] == "BOOLEAN"
+    weak = published_con.execute(
+        """SELECT count(*) FILTER (WHERE primary_topic IS NOT NULL AND primary_topic_is_weak IS NULL),
+                  count(*) FILTER (WHERE primary_topic IS NULL AND primary_topic_is_weak IS NOT NULL)
+           FROM marts.fct_articles"""
+    ).fetchone()
+    assert weak == (0, 0)
     assert cols["ministry_codes"] == "VARCHAR[]"
     n, docs = published_con.execute(
         "SELECT count(*), count(DISTINCT source_file) FROM marts.fct_articles"

@@ -221,13 +221,24 @@ def topics() -> tuple[Topic, ...]:
 
 @functools.cache
 def topic_terms() -> dict[str, tuple[tuple[str, float], ...]]:
-    """term -> ((topic_code, weight), ...); one term may serve several topics."""
+    """term -> ((topic_code, weight), ...); one term may serve several topics.
+
+    The phrases of ``topic_neutral_phrases.csv`` are keys with no payload: matched
+    leftmost-longest with the terms, they swallow the term they contain (决胜全面建成小康社会
+    is a slogan, not evidence of 小康社会) and count for no topic.
+    """
     codes = {t.code for t in topics()}
     out: dict[str, list[tuple[str, float]]] = {}
     for r in read_csv("topic_terms.csv"):
         if r["topic_code"] not in codes:
             raise ValueError(f"topic_terms.csv: unknown topic {r['topic_code']!r}")
         out.setdefault(r["term"], []).append((r["topic_code"], float(r["weight"])))
+    for r in read_csv("topic_neutral_phrases.csv"):
+        if r["topic_code"] not in codes:
+            raise ValueError(f"topic_neutral_phrases.csv: unknown topic {r['topic_code']!r}")
+        if r["phrase"] in out:
+            raise ValueError(f"topic_neutral_phrases.csv: {r['phrase']!r} is also a topic term")
+        out[r["phrase"]] = []
     return {k: tuple(v) for k, v in out.items()}
 
 

@@ -16,7 +16,14 @@ Rules, in order:
    or is not in the lexicon (国家统计局工业司, 银保监会普惠金融部). A department named
    on its own (信息通信管理局, 中小企业局) is named after its ministry's official name
    (工业和信息化部信息通信管理局).
-3. A local term (工业和信息化厅, 经济和信息化局, 工业和信息化主管部门 …) takes the
+3. An alias that names some other body is no mention of the ministry: another country's
+   (美国财政部, 美财政部, 各国央行, 埃及卫生部: a country from jionlp's world list, a
+   one-character country abbreviation or a collective such as 各国 right before it), a
+   department inside another organisation (博物院社会教育部: an organisation ending such as
+   院, 馆, 公司, 中心 a few characters before it, with no break in between), or a
+   two-character abbreviation inside a longer word (联合国办事处, 劝人行善, 个人行为: 国办
+   and 人行 glued to the character before them; 人行道).
+4. A local term (工业和信息化厅, 经济和信息化局, 工业和信息化主管部门 …) takes the
    place or the collective word before it (河北省, 南京市, 各地, 全国各省、自治区、
    直辖市) as its region and level; a bare collective term (人社部门) is dropped.
 """
@@ -35,7 +42,7 @@ from newsetl.classify.lexicon import (
     ministries,
     ministry_aliases,
 )
-from newsetl.classify.places import PlaceMention, find_place_mentions, region_of
+from newsetl.classify.places import PlaceMention, find_place_mentions, foreign_countries, region_of
 from newsetl.models import MinistryHit
 
 _NATIONAL_PREFIXES = ("国家", "国务院", "中央", "中国", "中华", "全国")
@@ -135,6 +142,56 @@ def _local_prefix_before(
     return None
 
 
+# one-character abbreviations of countries written right before a body (美财政部, 俄外交部)
+_COUNTRY_CHARS = frozenset("美英法德日俄韩澳意印越泰朝")
+_FOREIGN_COLLECTIVES = ("各国", "多国", "外国", "该国", "他国", "国外", "海外", "欧盟", "欧洲", "西方")
+# an organisation name ending a few characters before the alias: a department of that organisation
+_INNER_UNIT = re.compile(
+    r"(?:院|馆|大学|学院|学校|公司|集团|协会|学会|中心|研究所|报社|医院)[\u4e00-\u9fff]{1,4}$"
+)
+# characters a two-character abbreviation (国办, 人行, 央行) may follow without being part of a word
+_ABBR_LEFT = set(
+    "据由经与和及同向在对为从将请让把被就使令及即则而且也还又均都已曾再会并等称说示悉前后时日月年天来外"
+)
+_ABBR_RIGHT_NOT = {"人行": set("道横天善为走"), "国办": set("事理学")}
+
+
+def _other_body(text: str, start: int, key: str, floor: int) -> bool:
+    """Whether the alias ``key`` at ``start`` names some other body (module rule 3)."""
+    lo = start
+    while (
+        lo > floor and start - lo < 16 and text[lo - 1] not in _BOUNDARY and text[lo - 1] not in _CONNECTORS
+    ):
+        lo -= 1
+    window = text[lo:start]
+    if window:
+        if window.endswith(_FOREIGN_COLLECTIVES):
+            return True
+        if window[-1] in _COUNTRY_CHARS and (len(window) == 1 or window[-2] in _BOUNDARY):
+            return True
+        countries = foreign_countries()
+        if any(window[-k:] in countries for k in range(2, min(len(window), 10) + 1)):
+            return True
+        if _INNER_UNIT.search(window):
+            return True
+    wide = start  # back to the clause start, across connectors: 老挝公共工程与交通运输部
+    while wide > floor and start - wide < 16 and text[wide - 1] not in _BOUNDARY:
+        wide -= 1
+    head = text[wide:start]
+    if len(head) > len(window) and any(
+        head[:k] in foreign_countries() for k in range(2, min(len(head), 10) + 1)
+    ):
+        return True
+    if len(key) == 2:
+        before = text[start - 1] if start > 0 else ""
+        if "\u4e00" <= before <= "\u9fff" and before not in _ABBR_LEFT:
+            return True  # 联合国办事处, 劝人行善, 个人行为
+        after = text[start + 2] if start + 2 < len(text) else ""
+        if after in _ABBR_RIGHT_NOT.get(key, ()):
+            return True  # 人行道, 国办事
+    return False
+
+
 def _unit_name(surface: str, ma: MinistryAlias) -> str:
     """工信部办公厅 -> 工业和信息化部办公厅: a unit is named after the ministry's official name."""
     official = ministries()[ma.code].name_zh
@@ -184,6 +241,9 @@ def find_government_mentions(text: str, scan: EntityScan | None = None) -> list[
         nxt = matches[i + 1][0] if i + 1 < len(matches) else len(text)
         if kind == "ministry":
             ma: MinistryAlias = payload
+            if _other_body(text, start, key, floor):
+                floor = end
+                continue
             prefix = None
             if not _is_national_wording(key):
                 prefix = _local_prefix_before(text, start, floor, places)

@@ -87,6 +87,18 @@ def _location_lines() -> list[str]:
 
 
 @functools.cache
+def foreign_countries() -> frozenset[str]:
+    """Names of other countries (short and official), from jionlp's ``world_location.txt``."""
+    path = _jionlp_dictionary_dir() / "world_location.txt"
+    names: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.strip().split("\t")
+        if len(parts) >= 2 and parts[0] != "中国":
+            names.update(p for p in parts[:2] if len(p) >= 2)
+    return frozenset(names)
+
+
+@functools.cache
 def gazetteer() -> tuple[Place, ...]:
     """Provinces, cities and counties from jionlp's dictionary (loaded once)."""
     places: list[Place] = []

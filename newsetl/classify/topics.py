@@ -8,15 +8,27 @@ Scoring (deterministic, explainable from ``topic_terms.csv``):
 - a term in the title adds ``TITLE_FACTOR * weight`` once more, a term in the lead
   (the first ``LEAD_CHARS`` characters of the body after any byline, where a news
   story states what it is about) adds ``LEAD_FACTOR * weight`` once more;
-- a topic is kept when its score is at least ``MIN_SCORE`` and at least
-  ``MIN_SHARE`` of the best topic's score, and it has title evidence or at least
-  ``MIN_MENTIONS`` term mentions in the body (one strong word in a list, such as
-  ``在集成电路、工业软件等领域``, is a passing mention, not a subject); the primary
-  topic is the best score (ties broken by title evidence, then by the order of
-  ``topics.csv``);
 - words inside organisation names are not evidence (``中国电子信息产业发展研究院``
   says nothing about electronics): the caller passes those spans as ``mask``, and
-  names that are topic terms themselves (中国移动, 天猫) are never masked.
+  names that are topic terms themselves (中国移动, 天猫) are never masked;
+- phrases of ``topic_neutral_phrases.csv`` (slogans such as 决胜全面建成小康社会) swallow
+  the terms they contain and count for no topic;
+- a topic is a candidate when its score is at least ``MIN_SCORE`` and it has title
+  evidence or at least ``MIN_MENTIONS`` term mentions in the body (one strong word in
+  a list, such as ``在集成电路、工业软件等领域``, is a passing mention, not a subject);
+- a candidate is a *subject* of the article when its **strength** reaches
+  ``SUBJECT_MIN``: strength = title score + lead score + ``DENSITY_FACTOR`` x the body
+  score per 1,000 characters. A topic the headline or the lead names, or that fills the
+  body, is a subject; one a long report or a speech touches on among twenty others
+  (全面建成小康社会, 疫情防控 as a setting) is not;
+- the topics reported are the subjects, and the candidates that score at least
+  ``SECONDARY_MIN`` (a topic a long article keeps returning to) and at least
+  ``MIN_SHARE`` of the best topic's score; the primary topic is the best-scoring
+  subject (ties broken by title evidence, then by the order of ``topics.csv``), none
+  when no topic is a subject.
+
+The thresholds were set on the tuning half of the hand-labelled real articles
+(``docs/topic-evaluation.md``), never on their test half.
 
 Evidence is ordered by contribution; each evidence item is the term as written.
 """
@@ -39,6 +51,9 @@ MIN_SCORE = 6.0
 MIN_SHARE = 0.18
 MAX_EVIDENCE = 8
 MIN_MENTIONS = 2
+SUBJECT_MIN = 14.0
+DENSITY_FACTOR = 1.5
+SECONDARY_MIN = 16.0
 MASK_CHAR = "\u25a1"  # □: keeps offsets, matches no term
 
 
@@ -75,8 +90,9 @@ _DAMPED = [0.0] + [1.0 + math.log(n) for n in range(1, 64)]
 
 def score_topics(
     title: str | None, body: str, mentions: dict[str, int] | None = None
-) -> dict[str, tuple[float, float, dict[str, float]]]:
-    """topic -> (score, title_score, {term: contribution}); ``mentions`` gets body mentions per topic."""
+) -> dict[str, tuple[float, float, float, dict[str, float]]]:
+    """topic -> (score, title_score, lead_score, {term: contribution}); ``mentions`` gets body
+    mentions per topic."""
     payloads = topic_terms()
     scores: dict[str, list] = {}
     get = scores.get
@@ -88,11 +104,11 @@ def score_topics(
             c = weight * damped
             s = get(code)
             if s is None:
-                scores[code] = [0.0 + c, 0.0, {term: 0.0 + c}]
+                scores[code] = [0.0 + c, 0.0, 0.0, {term: 0.0 + c}]
                 counts[code] = counts.get(code, 0) + n
             else:  # a topic this loop met before: its count is there
                 s[0] += c
-                contrib = s[2]
+                contrib = s[3]
                 contrib[term] = contrib.get(term, 0.0) + c
                 counts[code] += n
     for found, factor, is_title in ((in_title, TITLE_FACTOR, True), (in_lead, LEAD_FACTOR, False)):
@@ -101,12 +117,11 @@ def score_topics(
                 c = factor * weight
                 s = get(code)
                 if s is None:
-                    scores[code] = [0.0 + c, 0.0 + c if is_title else 0.0, {term: 0.0 + c}]
+                    scores[code] = [0.0 + c, c if is_title else 0.0, 0.0 if is_title else c, {term: 0.0 + c}]
                     continue
                 s[0] += c
-                if is_title:
-                    s[1] += c
-                contrib = s[2]
+                s[1 if is_title else 2] += c
+                contrib = s[3]
                 contrib[term] = contrib.get(term, 0.0) + c
     return {k: tuple(v) for k, v in scores.items()}  # type: ignore[misc]
 
@@ -132,12 +147,19 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
         if min(map(sub, values, values[1:])) <= 2e-6:  # some neighbours that close (in C)
             ranked.sort(key=lambda kv: (-round(kv[1][0], 6), -kv[1][1], order[kv[0]]))
     floor = MIN_SHARE * ranked[0][1][0]
+    per_char = DENSITY_FACTOR * 1000.0 / max(len(body), 1)
     hits: list[TopicHit] = []
-    for code, (score, title_score, terms) in ranked:
-        if score < floor:
-            continue
-        if hits and not title_score and mentions.get(code, 0) < MIN_MENTIONS:
+    primary: str | None = None
+    first = True
+    for code, (score, title_score, lead_score, terms) in ranked:
+        strength = title_score + lead_score + (score - title_score - lead_score) * per_char
+        if score < floor and strength < SUBJECT_MIN:
+            continue  # far behind the best topic, and not a subject in its own right
+        if not first and not title_score and mentions.get(code, 0) < MIN_MENTIONS:
             continue  # a secondary topic named once in passing
+        first = False
+        if strength < SUBJECT_MIN and score < SECONDARY_MIN:
+            continue  # touched on, not a subject, and not a topic the article keeps returning to
         if len(terms) == 1:
             evidence = tuple(terms)
         else:  # by contribution, descending, then by term: two sorts in C, the second stable
@@ -145,7 +167,8 @@ def classify_topics(title: str | None, body: str, mask=()) -> tuple[list[TopicHi
             by_term.sort(key=itemgetter(1), reverse=True)
             evidence = tuple(map(_term_of, by_term[:MAX_EVIDENCE]))
         hits.append(TopicHit(code, round(score, 3), evidence))
-    primary = hits[0].code if hits else None
+        if primary is None and strength >= SUBJECT_MIN:
+            primary = code
     return hits, primary
 
 

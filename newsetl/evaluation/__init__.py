@@ -7,5 +7,7 @@ truth and labels from it. Nothing here runs in ``make test``.
 * ``archive``: read the monthly archives into articles with known boundaries;
 * ``realpages``: lay one newspaper page's articles out as a degraded page, with truth;
 * ``realscore``: segment and date those pages, score them against the truth;
-* ``__main__``: ``python -m newsetl.evaluation build|score``.
+* ``__main__``: ``python -m newsetl.evaluation build|score``;
+* ``labelset``: the hand-labelled real articles for topics and ministries (labels in
+  ``data/labels.jsonl``, no text): ``python -m newsetl.evaluation.labelset select|dump|score``.
 """

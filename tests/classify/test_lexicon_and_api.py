@@ -39,6 +39,7 @@ HEADERS = {
     "policy_doc_types.csv": ["suffix", "doc_type"],
     "date_anchors.csv": ["phrase", "year", "kind"],
     "place_stoplist.csv": ["surface", "reason"],
+    "topic_neutral_phrases.csv": ["phrase", "topic_code", "reason"],
 }
 
 

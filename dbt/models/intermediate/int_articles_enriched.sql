@@ -39,7 +39,8 @@ with
 topics as (
     select
         article_id,
-        list(topic_code order by topic_score desc, topic_code) as topic_codes
+        list(topic_code order by topic_score desc, topic_code) as topic_codes,
+        max(case when is_primary then topic_score end) as primary_topic_score
     from {{ ref('stg_raw__article_topics') }}
     {% if is_incremental() %}
         -- the list aggregation over every article is most of this model's cost
@@ -94,6 +95,7 @@ select
     end as event_year_start,
     articles.date_evidence,
     articles.primary_topic,
+    topics.primary_topic_score,
     articles.char_count,
     articles.processed_run,
     -- when this row was (re)built: lets incremental models downstream take only this build's rows

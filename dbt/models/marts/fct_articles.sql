@@ -31,6 +31,13 @@ select
     enriched.event_quarter,
     enriched.date_evidence,
     enriched.primary_topic,
+    enriched.primary_topic_score,
+    -- a primary topic scoring below the threshold is right about half the time on real
+    -- articles, above it about nine times in ten (docs/topic-evaluation.md): filter on it
+    case
+        when enriched.primary_topic is not null
+            then coalesce(enriched.primary_topic_score, 0) < {{ var('weak_primary_topic_score') }}
+    end as primary_topic_is_weak,
     enriched.topic_codes,
     enriched.ministry_codes,
     enriched.char_count,
