@@ -345,11 +345,15 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     topics = con.execute(
         "SELECT primary_topic, count(*) FROM marts.fct_articles GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
+    no_topic = sum(v for k, v in topics if k is None) / articles if articles else None
+    held = con.execute("SELECT count(*) FROM marts.fct_quarantine WHERE level = 'article'").fetchone()[0]
     return {
         "documents": documents,
         "articles": articles,
         "fragments": fragments,
         "quarantined_total": quarantined,
+        "articles_quarantined": held,
+        "no_topic_share": no_topic,
         "topics": {str(k): v for k, v in topics},
     }
 

@@ -104,7 +104,7 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
             parts.append(con.execute(sql).fetchone())
         except duckdb.Error as exc:  # a table this version does not have: part of the state anyway
             parts.append(type(exc).__name__)
-    for table in ("page_furniture", *ARTICLE_CHILD_TABLES):
+    for table in ("page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine"):
         try:
             parts.append(con.execute(f"SELECT count(*) FROM raw.{table}").fetchone())  # noqa: S608 - fixed names
         except duckdb.Error as exc:

@@ -38,7 +38,8 @@ ARTICLE_CHILD_TABLES = (
     "article_places",
     "article_policy_documents",
 )
-TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "quarantine")
+# article_quarantine: articles that failed an article rule (filled by the record checks)
+TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine", "quarantine")
 
 
 @dataclass(frozen=True)

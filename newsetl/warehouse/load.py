@@ -18,7 +18,7 @@ from newsetl.faults import fault_point
 from newsetl.ingest import Decoded, Rejected, ScanResult, Seen
 from newsetl.process import ARTICLE_CHILD_TABLES, DocInput, Rows, StoredDoc, as_input
 
-_PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES)
+_PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, list]) -> int:
@@ -234,11 +234,16 @@ def _record_ingest(
 def documents_to_process(
     con: duckdb.DuckDBPyConnection, version: str, full_refresh: bool, ids_only: bool = True
 ) -> list[str]:
-    """Ids of current documents not yet processed by this processor version (all on a full refresh)."""
+    """Ids of current documents not yet processed by this processor version (all on a full refresh).
+
+    Files an operator set aside (``newsetl set-aside --file``) are not processed."""
     rows = con.execute(
         """
         SELECT d.doc_id FROM raw.documents AS d
-        WHERE d.doc_id IN (SELECT doc_id FROM raw.file_versions WHERE superseded_run IS NULL)
+        WHERE d.doc_id IN (
+            SELECT doc_id FROM raw.file_versions WHERE superseded_run IS NULL
+              AND path NOT IN (SELECT target FROM ops.decisions WHERE kind = 'file' AND NOT revoked)
+        )
           AND (? OR d.doc_id NOT IN (SELECT doc_id FROM raw.processed_documents WHERE processor_version = ?))
         ORDER BY d.source_path
         """,
@@ -326,6 +331,8 @@ def load_processed(
                 )
             con.execute("DELETE FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs)")
             con.execute("DELETE FROM raw.page_furniture WHERE doc_id IN (SELECT doc_id FROM _docs)")
+        # excluded articles have no raw.articles row: this table goes by document, always
+        con.execute("DELETE FROM raw.article_quarantine WHERE doc_id IN (SELECT doc_id FROM _docs)")
         con.execute("DELETE FROM raw.processed_documents WHERE doc_id IN (SELECT doc_id FROM _docs)")
         _insert(
             con,
@@ -370,5 +377,24 @@ def forget_processing(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
         "SELECT count(*) FROM raw.processed_documents WHERE processed_run = ?", [run_id]
     ).fetchone()[0]
     if n:
+        con.execute(
+            """INSERT INTO ops.forgotten_processing
+               SELECT processed_run, doc_id, processor_version FROM raw.processed_documents WHERE processed_run = ?""",
+            [run_id],
+        )
         con.execute("DELETE FROM raw.processed_documents WHERE processed_run = ?", [run_id])
     return n
+
+
+def restore_processing(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """Undo :func:`forget_processing` for ``run_id`` (the run was accepted): documents whose rows
+    are still that run's count as processed again."""
+    before = con.execute("SELECT count(*) FROM raw.processed_documents").fetchone()[0]
+    con.execute(
+        """INSERT INTO raw.processed_documents
+           SELECT DISTINCT f.doc_id, f.processor_version, f.run_id FROM ops.forgotten_processing AS f
+           WHERE f.run_id = ? AND f.doc_id NOT IN (SELECT doc_id FROM raw.processed_documents)""",
+        [run_id],
+    )
+    con.execute("DELETE FROM ops.forgotten_processing WHERE run_id = ?", [run_id])
+    return con.execute("SELECT count(*) FROM raw.processed_documents").fetchone()[0] - before

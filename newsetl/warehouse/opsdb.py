@@ -75,7 +75,8 @@ def finish_run(
         """
         UPDATE ops.runs SET finished_at = ?, status = ?, files_seen = ?, files_read = ?, documents_new = ?,
             quarantined = ?, documents_processed = ?, articles_written = ?, articles_total = ?,
-            gate_outcome = ?, gate_failures = ?, published_path = ?, message = ?, stage_seconds = ?
+            gate_outcome = ?, gate_failures = ?, published_path = ?, message = ?, stage_seconds = ?,
+            no_topic_share = ?, articles_quarantined = ?
         WHERE run_id = ?
         """,
         [
@@ -93,6 +94,8 @@ def finish_run(
             published,
             _message(summary),
             json.dumps(timings),
+            summary.get("no_topic_share"),
+            summary.get("articles_quarantined"),
             run_id,
         ],
     )
