@@ -58,9 +58,17 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
     new_chars = 0
     started = False
 
+    present: set[str] = set()  # every path the scan found, to tell deleted files
+    unreadable: list[str] = []
+
     def parts():
         nonlocal new_chars, started
         for part in ingest_mod.iter_scan(paths.input_dir, known):
+            present.update(d.path for d in part.decoded)
+            present.update(part.unchanged)
+            present.update(part.deferred)
+            present.update(r.path for r in part.rejected)
+            unreadable.extend(part.unreadable_dirs)
             mtimes = {}
             for r in part.rejected:
                 with suppress(OSError):
@@ -85,6 +93,9 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
                 stats[key] += value
             # warehouse/raw_log/ (append-only), in step with what was just committed
             stats["raw_logged"] += sum(append_raw_log(con, paths, run_id).values())
+        # deleted files stop being current (after the whole scan; never on a partial listing)
+        stats["files_removed"] = len(wl.retire_missing(con, run_id, present, unreadable))
+        append_raw_log(con, paths, run_id)  # the supersessions, like any other
     stats.update(
         files_seen=totals.seen,
         files_read=totals.read,
@@ -185,7 +196,11 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
         from newsetl.classify import read_manifest
     except ImportError:
         return {}
-    manifest = read_manifest(paths.input_dir)
+    try:
+        manifest = read_manifest(paths.input_dir)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # a bad manifest must not stop the run
+        get_run_logger().warning("manifest.csv ignored (publication dates inferred from the pages): %s", exc)
+        return {}
     return {
         name: entry["publication_date"] for name, entry in manifest.items() if entry.get("publication_date")
     }

@@ -160,7 +160,9 @@ def date_problem(
             f"event year {event_year} before {rules.min_event_year}: date nulled",
         )
     day = _as_date(event_date)
-    if (day is not None and day > latest) or (day is None and event_year is not None and event_year > latest.year):
+    if (day is not None and day > latest) or (
+        day is None and event_year is not None and event_year > latest.year
+    ):
         value = str(event_date or event_year)
         return "event_year_plausible", value, f"event date {value} after {latest.isoformat()}: date nulled"
     return None

@@ -174,6 +174,15 @@ def _record_ingest(
                 "SELECT path, struct_pack(version := version, doc_id := doc_id) FROM raw.file_versions WHERE superseded_run IS NULL"
             ).fetchall()
         )
+        # a path that comes back after it was deleted or emptied continues its numbering
+        con.register("_paths", pa.table({"path": [d.path for d in scan.decoded]}))
+        last_version = dict(
+            con.execute(
+                """SELECT path, max(version) FROM raw.file_versions
+                   WHERE superseded_run IS NOT NULL AND path IN (SELECT path FROM _paths) GROUP BY path"""
+            ).fetchall()
+        )
+        con.unregister("_paths")
         superseded: list[str] = []
         touched: list[tuple[str, int, int]] = []
         for item in scan.decoded:
@@ -184,7 +193,7 @@ def _record_ingest(
             if prev is not None:
                 superseded.append(item.path)
             versions["path"].append(item.path)
-            versions["version"].append((prev["version"] + 1) if prev else 1)
+            versions["version"].append((prev["version"] + 1) if prev else last_version.get(item.path, 0) + 1)
             versions["doc_id"].append(item.doc_id)
             versions["size_bytes"].append(item.size)
             versions["mtime_ns"].append(item.mtime_ns)
@@ -224,11 +233,59 @@ def _record_ingest(
         )
         con.unregister("_paths")
     quarantined = record_quarantine(con, run_id, "ingest", scan.rejected, mtimes)
+    # A path whose file can no longer be used (emptied, now binary, oversized, unreadable) no
+    # longer holds its last good version: that version stops being current.
+    _supersede(con, [r.path for r in scan.rejected], run_id)
     return {
         "documents_new": len(fresh),
         "file_versions_new": len(versions["path"]),
         "quarantined": quarantined,
     }
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, paths: Sequence[str], run_id: str) -> int:
+    if not paths:
+        return 0
+    con.register("_gone", pa.table({"path": list(paths)}))
+    try:
+        n = con.execute(
+            "SELECT count(*) FROM raw.file_versions WHERE superseded_run IS NULL AND path IN (SELECT path FROM _gone)"
+        ).fetchone()[0]
+        if n:
+            con.execute(
+                "UPDATE raw.file_versions SET superseded_run = ? WHERE superseded_run IS NULL AND path IN (SELECT path FROM _gone)",
+                [run_id],
+            )
+    finally:
+        con.unregister("_gone")
+    return n
+
+
+def retire_missing(
+    con: duckdb.DuckDBPyConnection, run_id: str, present: set[str], unreadable_dirs: Sequence[str] = ()
+) -> list[str]:
+    """Paths with a current version that the complete scan did not find: deleted files.
+
+    Their last version is superseded by this run, so their articles leave the marts (history
+    stays in raw.file_versions); a file that comes back is read again as a new version. Paths
+    under a folder that could not be listed are left alone: not seen is not deleted.
+    """
+    current = [
+        r[0]
+        for r in con.execute("SELECT path FROM raw.file_versions WHERE superseded_run IS NULL").fetchall()
+    ]
+    prefixes = tuple(d.rstrip("/") + "/" for d in unreadable_dirs)
+    gone = [p for p in current if p not in present and not (prefixes and p.startswith(prefixes))]
+    if "." in unreadable_dirs or "" in unreadable_dirs:
+        return []  # the input folder itself could not be listed
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _supersede(con, gone, run_id)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return gone
 
 
 def documents_to_process(

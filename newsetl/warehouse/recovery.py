@@ -201,6 +201,11 @@ def rebuild_work_db(paths: Paths) -> dict[str, int]:
             )
         con.execute("COMMIT")
         counts.update(_restore_ops(con, paths))
+        from newsetl.decisions import restore_decisions
+
+        counts["ops.decisions"] = restore_decisions(
+            con, paths
+        )  # operator decisions since the last publish too
         con.execute("CHECKPOINT")
     finally:
         con.close()
