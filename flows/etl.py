@@ -232,15 +232,25 @@ def gate_task(paths: Paths, run_id: str):
     fault_point("gate")
     config = load_config()
     with work_connection(paths) as con:
-        # A query may name $run_id to validate only what this run changed (gate.yml).
+        # A query may name $run_id to validate only what this run changed (gate.yml), and
+        # $<setting> for an operator setting (newsetl/config.py SETTINGS).
         frames = {
-            name: con.execute(spec["query"], {"run_id": run_id} if "$run_id" in spec["query"] else None).df()
+            name: con.execute(spec["query"], _query_params(spec["query"], run_id)).df()
             for name, spec in config["suites"].items()
         }
     outcome = run_gate(frames, run_id, config)
     with work_connection(paths) as con:
         record_gate(con, run_id, outcome)
     return outcome
+
+
+def _query_params(query: str, run_id: str) -> dict[str, Any] | None:
+    from newsetl.config import setting
+
+    params: dict[str, Any] = {"run_id": run_id} if "$run_id" in query else {}
+    if "$min_held" in query:
+        params["min_held"] = int(setting("min_documents_held_to_block"))
+    return params or None
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)

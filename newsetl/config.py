@@ -68,6 +68,12 @@ SETTINGS: dict[str, Setting] = {
         0.25,
         "share of this run's processed documents held back whole (not Chinese, no article, failed)",
     ),
+    "min_documents_held_to_block": Setting(
+        "NEWSETL_MIN_DOCUMENTS_HELD_TO_BLOCK",
+        3,
+        "the document quarantine share blocks only once this many of the run's documents are held "
+        "back: two dumps dropped beside five pages are quarantined, not a regression",
+    ),
     "window_chars": Setting(
         "NEWSETL_WINDOW_CHARS",
         60000,

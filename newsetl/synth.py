@@ -194,7 +194,11 @@ def large_page(target_bytes: int, *, one_line: bool = False, seed: int = DEFAULT
     arts = load_seed_articles()
     while size < target_bytes:
         page = make_page(arts, seed, 1_000_000 + i)
-        text = page.data.decode("utf-8", errors="replace") if page.data[:3] != b"\xef\xbb\xbf" else page.data[3:].decode()
+        text = (
+            page.data.decode("utf-8", errors="replace")
+            if page.data[:3] != b"\xef\xbb\xbf"
+            else page.data[3:].decode()
+        )
         parts.append(text)
         size += len(text.encode("utf-8"))
         i += 1

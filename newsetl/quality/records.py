@@ -48,6 +48,7 @@ class RecordRules:
     quarantine_empty_documents: bool = True
     min_event_year: int = 2000
     max_days_ahead: int = 400
+    max_articles_per_page: int = 200
 
 
 def rules_from_config(config: dict[str, Any]) -> RecordRules:
@@ -217,6 +218,27 @@ def screen_rows(
             rule, value, reason = problem
             run = (arts.get("processed_run") or [None] * (i + 1))[i]
             flagged.append((aid, doc_id, file_name, position, rule, value, ARTICLE_RULES[rule], reason, run))
+    # A "page" of hundreds of articles is a concatenation or a dump (segmented in windows at a
+    # bounded cost): held back whole, like an oversized file, not published as a page.
+    per_doc: dict[str, list[str]] = {}
+    for i, aid in enumerate(arts.get("article_id", [])):
+        per_doc.setdefault(arts["doc_id"][i], []).append(aid)
+    dumps = {d for d, ids in per_doc.items() if len(ids) > rules.max_articles_per_page}
+    for doc in docs:
+        if doc.doc_id in dumps:
+            n = len(per_doc[doc.doc_id])
+            drop.update(per_doc[doc.doc_id])
+            kept_docs.discard(doc.doc_id)
+            flagged = [f for f in flagged if f[1] != doc.doc_id]
+            rejected.append(
+                _reject(
+                    doc.file_name,
+                    doc.doc_id,
+                    f"not a page: {n} articles > {rules.max_articles_per_page} (records.max_articles_per_page); "
+                    "a concatenation or dump, held back whole",
+                    doc.text[:2000],
+                )
+            )
     if drop:
         rows["articles"] = _filter(arts, "article_id", drop)
         for table in ARTICLE_CHILD_TABLES:
@@ -228,7 +250,7 @@ def screen_rows(
         else {}
     )
     if rules.quarantine_empty_documents:
-        skip = already_rejected or set()
+        skip = (already_rejected or set()) | dumps
         for doc in docs:
             if doc.doc_id not in kept_docs and doc.doc_id not in skip:
                 reason = "document produced no articles"
