@@ -331,6 +331,40 @@ def test_published_file_read_only_connection_cannot_write(tmp_path: Path) -> Non
             duckdb.connect(str(dest))
 
 
+def test_sql_shell_cannot_touch_files(tmp_path: Path) -> None:
+    """`newsetl sql` runs as whoever may read the warehouse: read_only guards the database only,
+    so a COPY ... TO the published file replaced it (8 bytes) before file access was switched off."""
+    db = tmp_path / "src.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.t AS SELECT 1 AS x")
+    con.close()
+    dest = tmp_path / "newsetl.duckdb"
+    atomic_copy(db, dest)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "articles.parquet").write_bytes(b"PAR1")
+    before = dest.read_bytes()
+    from newsetl.sqlshell import connect_readonly
+
+    ro = connect_readonly(make_paths(tmp_path, tmp_path))
+    try:
+        for query in (
+            f"COPY (SELECT 1) TO '{dest}' (FORMAT csv)",
+            f"COPY (SELECT 1) TO '{exports / 'articles.parquet'}' (FORMAT parquet)",
+            "SELECT * FROM read_csv('/etc/passwd')",
+            f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
+        ):
+            with pytest.raises(duckdb.Error, match="Permission|file system"):
+                ro.execute(query)
+        with pytest.raises(duckdb.Error, match="Cannot change configuration"):
+            ro.execute("SET enable_external_access = true")
+        assert ro.execute("SELECT x FROM marts.t").fetchall() == [(1,)]
+    finally:
+        ro.close()
+    assert dest.read_bytes() == before
+    assert (exports / "articles.parquet").read_bytes() == b"PAR1"
+
+
 SQL_CALL = re.compile(r"\.(execute|executemany|sql|query)\(\s*f[\"']")
 
 
