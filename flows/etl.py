@@ -350,6 +350,10 @@ def etl(
                     wl.forget_processing(con, run_id)  # a failed run's processing is redone next run
             except Exception as inner:  # noqa: BLE001 - report the original failure
                 logger.error("could not record the failed run: %s", inner)
+                from newsetl.warehouse.opsdb import leave_failure_note
+
+                # e.g. DuckDB invalidated the database: the next run records what happened
+                leave_failure_note(paths, run_id, status, summary, inner)
             raise
     summary["timings"] = timings
     summary["peak_rss_mb"] = rss

@@ -516,3 +516,26 @@ def test_gx_never_reads_a_time_out_of_the_run_id(run_id: str) -> None:
     assert name == run_id
     assert abs(rid.run_time - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
     assert stamp.endswith("Z")
+
+
+def test_a_failure_the_run_could_not_record_is_recorded_by_the_next_run(tmp_path: Path) -> None:
+    """DuckDB refused to write (database invalidated, disk full): the run leaves a note, and the
+    next run records the failure as what it was instead of 'abandoned (killed?)'."""
+    from newsetl.warehouse.opsdb import leave_failure_note, start_run
+
+    paths = make_paths(tmp_path / "in", tmp_path / "wh")
+    con = open_work_db(paths)
+    start_run(con, "r1", paths, False)
+    con.close()
+    cause = duckdb.FatalException("Checkpoint failed: database has been invalidated")
+    summary = {"stage": "process", "error": "FatalException: Checkpoint failed"}
+    leave_failure_note(paths, "r1", "failed", summary, cause)
+    con = open_work_db(paths)
+    try:
+        start_run(con, "r2", paths, False)
+        status, message = con.execute("SELECT status, message FROM ops.runs WHERE run_id = 'r1'").fetchone()
+    finally:
+        con.close()
+    assert status == "failed"
+    assert message.startswith("[process] FatalException: Checkpoint failed") and "invalidated" in message
+    assert not (paths.work_dir / "last_failure.json").exists()
