@@ -183,3 +183,12 @@ def test_a_page_that_needs_more_memory_than_a_worker_may_take_is_quarantined() -
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "['d1'] ['big.txt']" in out.stdout and "MemoryError" in out.stdout, out.stdout
+
+
+def test_a_rule_may_allow_a_count_instead_of_a_share(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSETL_GX_ROOT", str(tmp_path))  # a context of its own: the committed one stays as is
+    suite = gate.article_rules_suite({"body_present": {"action": "exclude", "max_count": 2, "why": "test"}})
+    config = {"suites": {"article_rules": suite}}
+    assert gate.run_gate({"article_rules": _frame(500, 2, "body_present")}, "unit-two", config).success
+    three = gate.run_gate({"article_rules": _frame(500, 3, "body_present")}, "unit-three", config)
+    assert [f.column for f in three.failures] == ["body_present"]
