@@ -186,7 +186,9 @@ def test_a_page_that_needs_more_memory_than_a_worker_may_take_is_quarantined() -
 
 
 def test_a_rule_may_allow_a_count_instead_of_a_share(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEWSETL_GX_ROOT", str(tmp_path))  # a context of its own: the committed one stays as is
+    monkeypatch.setenv(
+        "NEWSETL_GX_ROOT", str(tmp_path)
+    )  # a context of its own: the committed one stays as is
     suite = gate.article_rules_suite({"body_present": {"action": "exclude", "max_count": 2, "why": "test"}})
     config = {"suites": {"article_rules": suite}}
     assert gate.run_gate({"article_rules": _frame(500, 2, "body_present")}, "unit-two", config).success
