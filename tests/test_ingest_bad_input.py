@@ -455,3 +455,16 @@ def test_cjk_share_counts_like_the_regexes():
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 400))) for _ in range(300)]
     for text in texts:
         assert cjk_share(text) == reference(text), repr(text[:40])
+
+
+def test_unreadable_file_is_retried_once_readable(tmp_path: Path, con) -> None:
+    """Fixing a file's permissions changes neither its size nor its mtime: it is read again anyway."""
+    inp = tmp_path / "input"
+    inp.mkdir()
+    page = write(inp, "locked.txt", PAGE.encode())
+    st = page.stat()
+    refused = Rejected("locked.txt", "cannot read: Permission denied", st.st_size, None, b"")
+    wl.record_ingest(con, "r1", ingest.ScanResult(rejected=[refused]), {"locked.txt": st.st_mtime_ns})
+    assert "locked.txt" not in wl.known_sightings(con)  # not skipped by the stat check next run
+    res = scan(inp, wl.known_sightings(con))
+    assert [d.path for d in res.decoded] == ["locked.txt"]

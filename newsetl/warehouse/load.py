@@ -34,16 +34,19 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, li
 
 
 def known_sightings(con: duckdb.DuckDBPyConnection) -> dict[str, Seen]:
-    """Latest stat per path: current file versions plus quarantined files."""
+    """Latest stat per path: current file versions plus quarantined files (not the unreadable ones)."""
     rows = con.execute(
         """
         SELECT path, size_bytes, mtime_ns, doc_id FROM raw.file_versions WHERE superseded_run IS NULL
         UNION ALL
         SELECT path, size_bytes, mtime_ns, '' FROM (
-            SELECT path, size_bytes, mtime_ns,
+            SELECT path, size_bytes, mtime_ns, reason,
                    row_number() OVER (PARTITION BY path ORDER BY detected_at DESC) AS rn
             FROM raw.quarantine WHERE stage = 'ingest' AND mtime_ns IS NOT NULL
         ) WHERE rn = 1
+          -- a file that could not be read is tried again on every run (its permissions may be
+          -- fixed without changing its size or mtime)
+          AND NOT (starts_with(reason, 'cannot read') OR starts_with(reason, 'cannot stat'))
         """
     ).fetchall()
     return {path: Seen(size, mtime, doc) for path, size, mtime, doc in rows}
