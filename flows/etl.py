@@ -361,6 +361,20 @@ def etl(
     return summary
 
 
+@flow(name="etl", log_prints=True)
+def scheduled_etl() -> dict[str, Any]:
+    """What ``newsetl serve`` deploys: :func:`etl` on the folders serve was started with.
+
+    No parameters: the Prefect API has no authentication, and anyone on the machine who can
+    reach it could otherwise start a run with their own ``input_dir``/``warehouse_dir`` (and
+    have a file only they may read ingested into a warehouse others read).
+    """
+    from newsetl.config import served_paths
+
+    paths = served_paths()
+    return etl.fn(str(paths.input_dir), str(paths.warehouse_dir))
+
+
 class GateBlocked(RuntimeError):
     """The quality gate failed: nothing was published."""
 
@@ -391,4 +405,4 @@ if __name__ == "__main__":
     print(json.dumps(etl(), ensure_ascii=False, indent=2, default=str))
 
 
-__all__ = ["etl", "GateBlocked", "Path"]
+__all__ = ["etl", "scheduled_etl", "GateBlocked", "Path"]

@@ -159,6 +159,19 @@ class Paths:
         return self.warehouse_dir / "raw_log"
 
 
+SERVE_INPUT_ENV = "NEWSETL_SERVE_INPUT"
+SERVE_WAREHOUSE_ENV = "NEWSETL_SERVE_WAREHOUSE"
+
+
+def served_paths() -> Paths:
+    """The folders ``newsetl serve`` was started with (set in its own environment, inherited by
+    its flow runs): the scheduled deployment takes no parameters from the Prefect API."""
+    inp, wh = os.environ.get(SERVE_INPUT_ENV), os.environ.get(SERVE_WAREHOUSE_ENV)
+    if not inp or not wh:
+        raise RuntimeError(f"{SERVE_INPUT_ENV} and {SERVE_WAREHOUSE_ENV} are set by `newsetl serve` only")
+    return make_paths(inp, wh)
+
+
 def make_paths(input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> Paths:
     return Paths(
         input_dir=Path(input_dir or DEFAULT_INPUT).resolve(),

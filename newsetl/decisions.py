@@ -95,10 +95,14 @@ def revoke(con: duckdb.DuckDBPyConnection, paths: Paths, kind: str, target: str)
 
 
 def _log(paths: Paths, name: str, table: pa.Table) -> None:
+    from newsetl.warehouse.recovery import _private_dir
+
     folder = paths.raw_backup_dir / "decisions"
-    folder.mkdir(parents=True, exist_ok=True)
+    _private_dir(paths.raw_backup_dir)
+    _private_dir(folder)
     tmp = folder / f".{name}.parquet.tmp"
     pq.write_table(table, tmp)
+    os.chmod(tmp, 0o600)
     os.replace(tmp, folder / f"{name}.parquet")
 
 

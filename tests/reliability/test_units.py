@@ -539,3 +539,22 @@ def test_a_failure_the_run_could_not_record_is_recorded_by_the_next_run(tmp_path
     assert status == "failed"
     assert message.startswith("[process] FatalException: Checkpoint failed") and "invalidated" in message
     assert not (paths.work_dir / "last_failure.json").exists()
+
+
+def test_raw_log_is_owner_only(tmp_path: Path) -> None:
+    """It holds the full text of every input, including files only their owner may read (0600)."""
+    paths = make_paths(tmp_path / "in", tmp_path / "wh")
+    paths.input_dir.mkdir()
+    secret = paths.input_dir / "private.txt"
+    secret.write_text("工业和信息化部召开会议，研究部署中小企业复工复产工作。\n", encoding="utf-8")
+    secret.chmod(0o600)
+    old = os.umask(0o022)
+    try:
+        _ingest(paths, "r1")
+    finally:
+        os.umask(old)
+    log = paths.raw_backup_dir
+    assert log.stat().st_mode & 0o777 == 0o700
+    files = [p for p in log.rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o777 == 0o600 for p in files)
+    assert all(p.stat().st_mode & 0o777 == 0o700 for p in log.rglob("*") if p.is_dir())
