@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsetl.config import Paths
+from newsetl.warehouse.lock import RunInProgress
 
 KINDS = ("run", "article", "file")
 
@@ -220,16 +221,16 @@ def accept_run(paths: Paths, run_id: str, reason: str) -> str:
 def main_accept(paths: Paths, run_id: str, reason: str) -> int:
     try:
         print(accept_run(paths, run_id, reason))
-    except (DecisionRefused, ValueError) as exc:
+    except (DecisionRefused, ValueError, RunInProgress) as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
-        return 2
+        return 3 if isinstance(exc, RunInProgress) else 2
     return 0
 
 
 def main_set_aside(paths: Paths, kind: str, target: str, reason: str, undo: bool) -> int:
     try:
         print(set_aside(paths, kind, target, reason, undo))
-    except (DecisionRefused, ValueError) as exc:
+    except (DecisionRefused, ValueError, RunInProgress) as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
-        return 2
+        return 3 if isinstance(exc, RunInProgress) else 2
     return 0
