@@ -207,7 +207,8 @@ def test_set_aside_refuses_unknown_targets(chain: dict) -> None:
 
 
 def test_only_a_blocked_latest_run_can_be_accepted(chain: dict) -> None:
-    res = run_cli(
-        "accept", chain["accepted_run"], "--warehouse", str(chain["warehouse"]), "--reason", "again"
-    )
+    wh = str(chain["warehouse"])
+    res = run_cli("accept", chain["accepted_run"], "--warehouse", wh, "--reason", "again")
+    assert res.returncode == 2 and "only a run blocked by the quality gate" in res.stderr  # published now
+    res = run_cli("accept", "20200101T000000Z-000000", "--warehouse", wh, "--reason", "old")
     assert res.returncode == 2 and "only the latest run" in res.stderr
