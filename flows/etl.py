@@ -58,9 +58,17 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
     new_chars = 0
     started = False
 
+    present: set[str] = set()  # every path the scan found, to tell deleted files
+    unreadable: list[str] = []
+
     def parts():
         nonlocal new_chars, started
         for part in ingest_mod.iter_scan(paths.input_dir, known):
+            present.update(d.path for d in part.decoded)
+            present.update(part.unchanged)
+            present.update(part.deferred)
+            present.update(r.path for r in part.rejected)
+            unreadable.extend(part.unreadable_dirs)
             mtimes = {}
             for r in part.rejected:
                 with suppress(OSError):
@@ -85,6 +93,9 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
                 stats[key] += value
             # warehouse/raw_log/ (append-only), in step with what was just committed
             stats["raw_logged"] += sum(append_raw_log(con, paths, run_id).values())
+        # deleted files stop being current (after the whole scan; never on a partial listing)
+        stats["files_removed"] = len(wl.retire_missing(con, run_id, present, unreadable))
+        append_raw_log(con, paths, run_id)  # the supersessions, like any other
     stats.update(
         files_seen=totals.seen,
         files_read=totals.read,
@@ -185,7 +196,11 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
         from newsetl.classify import read_manifest
     except ImportError:
         return {}
-    manifest = read_manifest(paths.input_dir)
+    try:
+        manifest = read_manifest(paths.input_dir)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # a bad manifest must not stop the run
+        get_run_logger().warning("manifest.csv ignored (publication dates inferred from the pages): %s", exc)
+        return {}
     return {
         name: entry["publication_date"] for name, entry in manifest.items() if entry.get("publication_date")
     }
@@ -217,15 +232,25 @@ def gate_task(paths: Paths, run_id: str):
     fault_point("gate")
     config = load_config()
     with work_connection(paths) as con:
-        # A query may name $run_id to validate only what this run changed (gate.yml).
+        # A query may name $run_id to validate only what this run changed (gate.yml), and
+        # $<setting> for an operator setting (newsetl/config.py SETTINGS).
         frames = {
-            name: con.execute(spec["query"], {"run_id": run_id} if "$run_id" in spec["query"] else None).df()
+            name: con.execute(spec["query"], _query_params(spec["query"], run_id)).df()
             for name, spec in config["suites"].items()
         }
     outcome = run_gate(frames, run_id, config)
     with work_connection(paths) as con:
         record_gate(con, run_id, outcome)
     return outcome
+
+
+def _query_params(query: str, run_id: str) -> dict[str, Any] | None:
+    from newsetl.config import setting
+
+    params: dict[str, Any] = {"run_id": run_id} if "$run_id" in query else {}
+    if "$min_held" in query:
+        params["min_held"] = int(setting("min_documents_held_to_block"))
+    return params or None
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -325,11 +350,29 @@ def etl(
                     wl.forget_processing(con, run_id)  # a failed run's processing is redone next run
             except Exception as inner:  # noqa: BLE001 - report the original failure
                 logger.error("could not record the failed run: %s", inner)
+                from newsetl.warehouse.opsdb import leave_failure_note
+
+                # e.g. DuckDB invalidated the database: the next run records what happened
+                leave_failure_note(paths, run_id, status, summary, inner)
             raise
     summary["timings"] = timings
     summary["peak_rss_mb"] = rss
     logger.info("run summary: %s", json.dumps(summary, ensure_ascii=False, default=str))
     return summary
+
+
+@flow(name="etl", log_prints=True)
+def scheduled_etl() -> dict[str, Any]:
+    """What ``newsetl serve`` deploys: :func:`etl` on the folders serve was started with.
+
+    No parameters: the Prefect API has no authentication, and anyone on the machine who can
+    reach it could otherwise start a run with their own ``input_dir``/``warehouse_dir`` (and
+    have a file only they may read ingested into a warehouse others read).
+    """
+    from newsetl.config import served_paths
+
+    paths = served_paths()
+    return etl.fn(str(paths.input_dir), str(paths.warehouse_dir))
 
 
 class GateBlocked(RuntimeError):
@@ -345,11 +388,15 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     topics = con.execute(
         "SELECT primary_topic, count(*) FROM marts.fct_articles GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
+    no_topic = sum(v for k, v in topics if k is None) / articles if articles else None
+    held = con.execute("SELECT count(*) FROM marts.fct_quarantine WHERE level = 'article'").fetchone()[0]
     return {
         "documents": documents,
         "articles": articles,
         "fragments": fragments,
         "quarantined_total": quarantined,
+        "articles_quarantined": held,
+        "no_topic_share": no_topic,
         "topics": {str(k): v for k, v in topics},
     }
 
@@ -358,4 +405,4 @@ if __name__ == "__main__":
     print(json.dumps(etl(), ensure_ascii=False, indent=2, default=str))
 
 
-__all__ = ["etl", "GateBlocked", "Path"]
+__all__ = ["etl", "scheduled_etl", "GateBlocked", "Path"]

@@ -1,4 +1,4 @@
-"""``newsetl``: run, serve, status, sql.
+"""``newsetl``: run, serve, status, sql, accept, set-aside.
 
 Heavy imports (Prefect, dbt, GX) happen inside the subcommands, so
 ``newsetl status`` and ``newsetl sql`` start fast.
@@ -74,6 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(sql, with_input=False)
     sql.add_argument("-c", "--command", dest="query", default=None, help="run one query and print the table")
 
+    accept = sub.add_parser(
+        "accept",
+        help="publish the latest run although the quality gate blocked it (recorded in ops.decisions)",
+    )
+    _add_paths(accept, with_input=False)
+    accept.add_argument("run_id", help="the blocked run (newsetl status shows it)")
+    accept.add_argument("--reason", required=True, help="why it is right to publish it")
+
+    aside = sub.add_parser(
+        "set-aside",
+        help="keep an article or an input file out of the marts and the gate from the next run on",
+    )
+    _add_paths(aside, with_input=False)
+    target = aside.add_mutually_exclusive_group(required=True)
+    target.add_argument("--article", help="article_id (newsetl status, marts.fct_quarantine)")
+    target.add_argument("--file", help="input path relative to the input folder")
+    aside.add_argument("--reason", default="", help="why (required unless --undo)")
+    aside.add_argument("--undo", action="store_true", help="take a set-aside back")
+
     report = sub.add_parser("report", help="print (or open) the HTML report of the latest published run")
     _add_paths(report, with_input=False)
     report.add_argument("--open", action="store_true", help="open it in the default browser")
@@ -103,6 +122,18 @@ def main(argv: list[str] | None = None) -> int:
         from newsetl.sqlshell import run_sql
 
         return run_sql(make_paths(None, args.warehouse), args.query)
+    if args.command == "accept":
+        from newsetl.decisions import main_accept
+
+        return main_accept(make_paths(None, args.warehouse), args.run_id, args.reason)
+    if args.command == "set-aside":
+        from newsetl.decisions import main_set_aside
+
+        kind, target = ("article", args.article) if args.article else ("file", args.file)
+        if not args.undo and not args.reason.strip():
+            print("newsetl: set-aside needs --reason", file=sys.stderr)
+            return 2
+        return main_set_aside(make_paths(None, args.warehouse), kind, target, args.reason, args.undo)
     if args.command == "report":
         from newsetl.report import print_report
 

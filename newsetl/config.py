@@ -37,6 +37,76 @@ def duckdb_config() -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One operator setting: its environment variable, default and why (docs/reliability.md lists them)."""
+
+    env: str
+    default: float
+    why: str
+
+
+# Batch thresholds of the quality gate (``setting:<name>`` in expectations/gate.yml) and the
+# per-page cost bounds. Defaults fit general-news pages, not only the industry-policy seeds.
+SETTINGS: dict[str, Setting] = {
+    "max_no_topic_share": Setting(
+        "NEWSETL_MAX_NO_TOPIC_SHARE",
+        0.75,
+        "share of current articles outside the topic taxonomy; a general-news page has ~40 % of them",
+    ),
+    "max_no_topic_share_change": Setting(
+        "NEWSETL_MAX_NO_TOPIC_SHARE_CHANGE",
+        0.25,
+        "change of that share against the last published run (the published history)",
+    ),
+    "max_fragment_share": Setting(
+        "NEWSETL_MAX_FRAGMENT_SHARE", 0.6, "share of articles flagged as fragments (boundaries broke)"
+    ),
+    "min_volume_ratio": Setting(
+        "NEWSETL_MIN_VOLUME_RATIO", 0.7, "articles now / articles of the last published run"
+    ),
+    "max_document_quarantine_share": Setting(
+        "NEWSETL_MAX_DOCUMENT_QUARANTINE_SHARE",
+        0.25,
+        "share of this run's processed documents held back whole (not Chinese, no article, failed)",
+    ),
+    "min_documents_held_to_block": Setting(
+        "NEWSETL_MIN_DOCUMENTS_HELD_TO_BLOCK",
+        3,
+        "the document quarantine share blocks only once this many of the run's documents are held "
+        "back: two dumps dropped beside five pages are quarantined, not a regression",
+    ),
+    "window_chars": Setting(
+        "NEWSETL_WINDOW_CHARS",
+        60000,
+        "a page longer than this is segmented in windows of about this size (segmentation cost is "
+        "quadratic in the window, linear in the page)",
+    ),
+    "worker_memory_mb": Setting(
+        "NEWSETL_WORKER_MEMORY_MB",
+        1024,
+        "address-space limit of a text worker above its warm size; a page that needs more is "
+        "quarantined (MemoryError), the host is never at risk; 0 turns it off",
+    ),
+}
+
+
+def setting(name: str) -> float:
+    """The value of one :data:`SETTINGS` entry: its environment variable, else its default."""
+    spec = SETTINGS[name]
+    raw = os.environ.get(spec.env, "").strip()
+    if not raw:
+        return spec.default
+    try:
+        return type(spec.default)(float(raw)) if isinstance(spec.default, int) else float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{spec.env}={raw!r} is not a number") from exc
+
+
+def settings() -> dict[str, float]:
+    return {name: setting(name) for name in SETTINGS}
+
+
 def configure_environment() -> None:
     """Offline, telemetry-free, project-local settings for the whole stack."""
     os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / ".prefect"))
@@ -89,6 +159,19 @@ class Paths:
     @property
     def raw_backup_dir(self) -> Path:
         return self.warehouse_dir / "raw_log"
+
+
+SERVE_INPUT_ENV = "NEWSETL_SERVE_INPUT"
+SERVE_WAREHOUSE_ENV = "NEWSETL_SERVE_WAREHOUSE"
+
+
+def served_paths() -> Paths:
+    """The folders ``newsetl serve`` was started with (set in its own environment, inherited by
+    its flow runs): the scheduled deployment takes no parameters from the Prefect API."""
+    inp, wh = os.environ.get(SERVE_INPUT_ENV), os.environ.get(SERVE_WAREHOUSE_ENV)
+    if not inp or not wh:
+        raise RuntimeError(f"{SERVE_INPUT_ENV} and {SERVE_WAREHOUSE_ENV} are set by `newsetl serve` only")
+    return make_paths(inp, wh)
 
 
 def make_paths(input_dir: str | Path | None = None, warehouse_dir: str | Path | None = None) -> Paths:

@@ -99,12 +99,14 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         "SELECT count(*), max(processed_run) FROM raw.articles",
         "SELECT count(*) FROM raw.documents",
         "SELECT count(*), max(run_id) FROM raw.quarantine",
+        # set-asides change what is current and published, with no raw row changed
+        "SELECT count(*), count(revoked_at), max(decided_at) FROM ops.decisions WHERE kind <> 'run'",
     ):
         try:
             parts.append(con.execute(sql).fetchone())
         except duckdb.Error as exc:  # a table this version does not have: part of the state anyway
             parts.append(type(exc).__name__)
-    for table in ("page_furniture", *ARTICLE_CHILD_TABLES):
+    for table in ("page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine"):
         try:
             parts.append(con.execute(f"SELECT count(*) FROM raw.{table}").fetchone())  # noqa: S608 - fixed names
         except duckdb.Error as exc:

@@ -70,6 +70,7 @@ class ScanResult:
     rejected: list[Rejected] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)  # still being written: next run
     bytes_read: int = 0
+    unreadable_dirs: list[str] = field(default_factory=list)  # folders that could not be listed
 
 
 def cjk_share(text: str) -> float:
@@ -220,31 +221,71 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def discover(input_dir: Path) -> tuple[list[tuple[str, Path]], list[Rejected]]:
+def printable_path(rel: str) -> str:
+    """A path as it can be stored and shown: bytes that are not UTF-8 in a file name (kept by
+    Python as surrogates) become ``\\xNN`` escapes instead of failing every later write."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def discover(
+    input_dir: Path, unreadable: list[str] | None = None
+) -> tuple[list[tuple[str, Path]], list[Rejected]]:
     """List candidate files as ``(relative posix path, absolute path)``.
 
     Hidden files and the manifest are skipped. A symlink whose target lies
-    outside the input folder is refused (quarantined), never followed.
+    outside the input folder is refused (quarantined), never followed. No entry
+    is fatal: a symlink loop, a dangling symlink, a file name that is not UTF-8,
+    a FIFO or a socket is quarantined with its path and reason; a folder that
+    cannot be listed is added to ``unreadable`` (its files are not taken as deleted).
     """
     root = input_dir.resolve()
     found: list[tuple[str, Path]] = []
     refused: list[Rejected] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def walk_error(exc: OSError) -> None:
+        where = Path(exc.filename or root)
+        rel_dir = (
+            printable_path(where.relative_to(root).as_posix()) if where.is_relative_to(root) else str(where)
+        )
+        if unreadable is not None:
+            unreadable.append(rel_dir)
+        refused.append(Rejected(rel_dir, f"cannot list folder: {exc.strerror}", 0, None, b""))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=walk_error):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith(".") or name == MANIFEST_NAME:
                 continue
             path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(root):
-                    refused.append(
-                        Rejected(rel, f"symlink pointing outside the input folder ({target})", 0, None, b"")
-                    )
-                    continue
-            if path.is_file():
-                found.append((rel, path))
+            raw_rel = path.relative_to(root).as_posix()
+            rel = printable_path(raw_rel)
+            if rel != raw_rel:
+                refused.append(Rejected(rel, "file name is not valid UTF-8: rename the file", 0, None, b""))
+                continue
+            try:
+                if path.is_symlink():
+                    target = path.resolve(strict=True)
+                    if not target.is_relative_to(root):
+                        refused.append(
+                            Rejected(
+                                rel, f"symlink pointing outside the input folder ({target})", 0, None, b""
+                            )
+                        )
+                        continue
+                if path.is_file():
+                    found.append((rel, path))
+                elif path.exists():
+                    refused.append(Rejected(rel, "not a regular file (FIFO, socket or device)", 0, None, b""))
+            except RuntimeError:  # Path.resolve on a symlink loop (Python 3.11)
+                refused.append(Rejected(rel, "symlink loop", 0, None, b""))
+            except FileNotFoundError:
+                refused.append(Rejected(rel, "dangling symlink (its target does not exist)", 0, None, b""))
+            except OSError as exc:  # ELOOP, EACCES, ENAMETOOLONG ...
+                refused.append(Rejected(rel, f"cannot inspect: {exc.strerror or exc}", 0, None, b""))
     return found, refused
 
 
@@ -282,7 +323,7 @@ def iter_scan(
     if max_file_bytes is None:
         max_file_bytes = _configured_max_bytes()
     result = ScanResult()
-    files, refused = discover(input_dir)
+    files, refused = discover(input_dir, result.unreadable_dirs)
     result.rejected.extend(refused)
     now = time.time() if now is None else now
     for rel, path in files:

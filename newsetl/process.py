@@ -38,7 +38,8 @@ ARTICLE_CHILD_TABLES = (
     "article_places",
     "article_policy_documents",
 )
-TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "quarantine")
+# article_quarantine: articles that failed an article rule (filled by the record checks)
+TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine", "quarantine")
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def processor_version() -> str:
         ]
     )
     files += sorted((root.parent / "dbt" / "seeds").glob("*.csv"))
-    files.append(Path(__file__))
+    files += [Path(__file__), root / "windows.py"]
     digest = hashlib.sha256()
     for path in files:
         if path.is_file():
@@ -133,17 +134,22 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
     buffers; the lexicon automata), and interleaved page by page they evict each other
     from the CPU caches: in one process the same work cost ≈ 14 % more CPU per page that
     way (through the pool the difference is within the VM's noise). A page that fails
-    either pass is quarantined, in document order, and the batch goes on.
+    either pass is quarantined, in document order, and the batch goes on; so is a page that
+    needs more memory than a text worker may take (``MemoryError``, see :func:`limit_memory`).
+    A page longer than the ``window_chars`` setting is segmented in windows
+    (:mod:`newsetl.windows`): the cost per page stays linear in its size.
     """
     from newsetl.classify import classify_article
-    from newsetl.text import segment_page
+    from newsetl.config import setting
+    from newsetl.windows import segment_bounded
 
     version = processor_version()
     rows = empty_rows()
+    window = int(setting("window_chars"))  # longer pages are segmented in windows (bounded cost)
     segmented: list[PageResult | tuple[str, str]] = []  # a page, or (reason, traceback) of its failure
     for doc in docs:
         try:
-            segmented.append(segment_page(doc.text, doc.doc_id))
+            segmented.append(segment_bounded(doc.text, doc.doc_id, window))
         except Exception as exc:  # noqa: BLE001 - one bad page must not stop the batch
             segmented.append(_failure(exc))
     # the article tables' records, turned into columns once at the end (not per article)
@@ -351,7 +357,36 @@ def _warm() -> None:
             ],
             "warm-up",
         )
+    limit_memory()
     relax_gc()
+
+
+def limit_memory(extra_mb: float | None = None) -> int | None:
+    """Cap this (text worker) process's address space at its warm size plus ``extra_mb``
+    (setting ``NEWSETL_WORKER_MEMORY_MB``; 0: no cap); return the cap in bytes.
+
+    A page that needs more fails with ``MemoryError`` and is quarantined with that reason,
+    instead of growing the worker until the kernel's OOM killer ends it (and the pool with
+    it) or the host swaps. Linux only (RLIMIT_AS); elsewhere nothing is capped.
+    """
+    import resource
+
+    from newsetl.config import setting
+
+    extra = setting("worker_memory_mb") if extra_mb is None else extra_mb
+    if extra <= 0:
+        return None
+    try:
+        with open("/proc/self/statm") as fh:
+            size = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return None
+    cap = size + int(extra * 1024 * 1024)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    return cap
 
 
 # Cyclic-GC thresholds for the bulk stages (CPython's default is 700, 10, 10).

@@ -63,20 +63,21 @@ def serve(
     api_url, server = ensure_server(port)
     os.environ["PREFECT_API_URL"] = api_url
     print(f"newsetl serve: Prefect API {api_url} (UI: {api_url.removesuffix('/api')})", flush=True)
-    from flows.etl import etl
+    from flows.etl import scheduled_etl
+    from newsetl.config import SERVE_INPUT_ENV, SERVE_WAREHOUSE_ENV
 
-    params = {
-        "input_dir": str(Path(input_dir).resolve()),
-        "warehouse_dir": str(Path(warehouse_dir).resolve()),
-    }
+    # The folders travel in this process's environment (inherited by its flow runs), not as
+    # deployment parameters anyone reaching the API could override.
+    os.environ[SERVE_INPUT_ENV] = str(Path(input_dir).resolve())
+    os.environ[SERVE_WAREHOUSE_ENV] = str(Path(warehouse_dir).resolve())
     try:
         if interval:
             print(f"newsetl serve: deployment etl/{DEPLOYMENT_NAME} every {interval:g}s", flush=True)
-            etl.serve(name=DEPLOYMENT_NAME, interval=interval, parameters=params, pause_on_shutdown=False)
+            scheduled_etl.serve(name=DEPLOYMENT_NAME, interval=interval, pause_on_shutdown=False)
         else:
             cron = cron or os.environ.get("NEWSETL_CRON") or DEFAULT_CRON
             print(f"newsetl serve: deployment etl/{DEPLOYMENT_NAME} on cron '{cron}'", flush=True)
-            etl.serve(name=DEPLOYMENT_NAME, cron=cron, parameters=params, pause_on_shutdown=False)
+            scheduled_etl.serve(name=DEPLOYMENT_NAME, cron=cron, pause_on_shutdown=False)
     finally:
         if server is not None:
             server.terminate()

@@ -19,6 +19,11 @@ def connect_readonly(paths: Paths) -> duckdb.DuckDBPyConnection:
         load_fts(con)
     except Exception:  # noqa: BLE001 - the search.* macros work without the extension
         pass
+    # read_only guards the database file, not the file system: without this, a query such as
+    # COPY (SELECT 1) TO '<warehouse>/newsetl.duckdb' replaced the published file (or an export).
+    # No file reads or writes, no ATTACH, no extension loads; locked so a query cannot undo it.
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
     return con
 
 

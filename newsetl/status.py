@@ -70,9 +70,49 @@ def collect_status(paths: Paths, limit: int = 10) -> dict:
             {"run_id": r[0], "suite": r[1], "expectation": r[2], "column": r[3], "observed": r[4]}
             for r in failed
         ]
+        info["quarantine"] = _quarantine(con, source)
+        info["decisions"] = _decisions(con)
     finally:
         con.close()
     return info
+
+
+QUARANTINE_LISTED = 30  # rows of the quarantine named by `newsetl status` (all: marts.fct_quarantine)
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, source: str) -> dict:
+    """Counts per rule and the latest quarantined articles and files (marts.fct_quarantine)."""
+    try:
+        counts = con.execute(
+            "SELECT level, rule, action, count(*) FROM marts.fct_quarantine GROUP BY ALL ORDER BY 4 DESC, 2"
+        ).fetchall()
+        rows = con.execute(
+            """SELECT level, file, position_in_file, article_id, rule, value, action, reason, run_id
+               FROM marts.fct_quarantine ORDER BY run_id DESC, file, position_in_file LIMIT ?""",
+            [QUARANTINE_LISTED],
+        ).fetchall()
+    except duckdb.Error:
+        return {"counts": [], "rows": [], "note": f"no quarantine table in the {source} database yet"}
+    keys = ("level", "file", "position", "article_id", "rule", "value", "action", "reason", "run_id")
+    return {
+        "source": source,
+        "counts": [{"level": a, "rule": b, "action": c, "count": n} for a, b, c, n in counts],
+        "rows": [dict(zip(keys, r, strict=True)) for r in rows],
+    }
+
+
+def _decisions(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    try:
+        rows = con.execute(
+            """SELECT decision_id, kind, target, reason, decided_by, decided_at, revoked
+               FROM ops.decisions ORDER BY decided_at DESC LIMIT 20"""
+        ).fetchall()
+    except duckdb.Error:
+        return []
+    keys = ("decision_id", "kind", "target", "reason", "decided_by", "decided_at", "revoked")
+    return [
+        dict(zip(keys, (str(v) if isinstance(v, dt.datetime) else v for v in r), strict=True)) for r in rows
+    ]
 
 
 def data_docs_path() -> str:
@@ -151,6 +191,12 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: s
         print(
             f"  gate failure in {f['run_id']}: {f['suite']}.{f['expectation']}({f['column'] or ''}) observed {f['observed']}"
         )
+    _print_quarantine(info.get("quarantine") or {})
+    for d in info.get("decisions") or []:
+        state = " (revoked)" if d["revoked"] else ""
+        print(
+            f"  decision {d['decided_at'][:19]} {d['kind']} {d['target']}{state} by {d['decided_by']}: {d['reason']}"
+        )
     if results:
         print(f"gate results of run {gate_run} (all {len(results)}; Data Docs: {data_docs_path()}):")
         for r in results:
@@ -159,3 +205,21 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: s
                 f"  {mark} {r['severity']:5} {r['suite']}.{r['expectation']}({r['column'] or ''}) observed {(r['observed'] or '')[:80]}"
             )
     return 0
+
+
+def _print_quarantine(q: dict) -> None:
+    if not q.get("counts"):
+        if q.get("note"):
+            print(f"quarantine: {q['note']}")
+        return
+    total = sum(c["count"] for c in q["counts"])
+    per_rule = ", ".join(f"{c['rule']} ({c['action']}) {c['count']}" for c in q["counts"])
+    print(f"quarantine: {total} held back or corrected (marts.fct_quarantine): {per_rule}")
+    for r in q["rows"]:
+        where = r["file"] + (f"#{r['position']}" if r["position"] is not None else "")
+        value = f" value {r['value']}" if r["value"] not in (None, "") else ""
+        print(
+            f"  {r['run_id'] or '':26} {where:32} {r['rule']}{value}: {' '.join(str(r['reason']).split())[:100]}"
+        )
+    if total > len(q["rows"]):
+        print(f'  ... {total - len(q["rows"])} more: newsetl sql -c "FROM marts.fct_quarantine"')

@@ -184,6 +184,30 @@ def iter_pages(
             yield make_page(arts, seed, i)
 
 
+def large_page(target_bytes: int, *, one_line: bool = False, seed: int = DEFAULT_SEED) -> bytes:
+    """A page of about ``target_bytes`` UTF-8 bytes: synthetic pages back to back (a dump or a
+    concatenation, not a page a paper prints). ``one_line``: every line break removed, so the
+    whole file is one line. For the bounded-cost tests (newsetl/windows.py)."""
+    parts: list[str] = []
+    size = 0
+    i = 0
+    arts = load_seed_articles()
+    while size < target_bytes:
+        page = make_page(arts, seed, 1_000_000 + i)
+        text = (
+            page.data.decode("utf-8", errors="replace")
+            if page.data[:3] != b"\xef\xbb\xbf"
+            else page.data[3:].decode()
+        )
+        parts.append(text)
+        size += len(text.encode("utf-8"))
+        i += 1
+    text = "\n\n".join(parts)
+    if one_line:
+        text = "".join(text.split("\n"))
+    return text.encode("utf-8")[:target_bytes].decode("utf-8", errors="ignore").encode("utf-8")
+
+
 def write_corpus(
     out: Path, n_pages: int, seed: int = DEFAULT_SEED, articles_path: Path | None = None, prune: bool = False
 ) -> dict:

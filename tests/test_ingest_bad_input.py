@@ -262,6 +262,84 @@ def test_symlink_pointing_outside_is_refused(tmp_path: Path) -> None:
     assert sorted(d.path for d in res.decoded) == ["inside.txt", "ok_link.txt"]
 
 
+def test_no_directory_entry_is_fatal(tmp_path: Path) -> None:
+    """Each of these stopped every run at start; now each is quarantined with its path and reason."""
+    inp = tmp_path / "input"
+    inp.mkdir()
+    (inp / "good.txt").write_bytes(PAGE.encode())
+    (inp / "loop_a.txt").symlink_to(inp / "loop_b.txt")
+    (inp / "loop_b.txt").symlink_to(inp / "loop_a.txt")
+    (inp / "dangling.txt").symlink_to(inp / "missing.txt")
+    os.mkfifo(inp / "fifo.txt")
+    bad_name = os.fsencode(inp) + b"/bad-\xff-name.txt"
+    with open(bad_name, "wb") as fh:
+        fh.write(PAGE.encode())
+    res = scan(inp, {})
+    assert [d.path for d in res.decoded] == ["good.txt"]
+    reasons = {r.path: r.reason for r in res.rejected}
+    assert reasons == {
+        "bad-\\xff-name.txt": "file name is not valid UTF-8: rename the file",
+        "dangling.txt": "dangling symlink (its target does not exist)",
+        "fifo.txt": "not a regular file (FIFO, socket or device)",
+        "loop_a.txt": "symlink loop",
+        "loop_b.txt": "symlink loop",
+    }
+    con = duckdb.connect()
+    ensure_schema(con)
+    assert wl.record_ingest(con, "r1", res, {})["quarantined"] == 5  # and they can be stored
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can list any folder")
+def test_unlistable_folder_is_reported_and_its_files_not_taken_as_deleted(tmp_path: Path) -> None:
+    inp = tmp_path / "input"
+    (inp / "sub").mkdir(parents=True)
+    (inp / "sub" / "page.txt").write_bytes(PAGE.encode())
+    os.chmod(inp / "sub", 0)
+    try:
+        res = scan(inp, {})
+    finally:
+        os.chmod(inp / "sub", 0o755)
+    assert res.unreadable_dirs == ["sub"]
+    assert [r.reason.startswith("cannot list folder") for r in res.rejected] == [True]
+
+
+def test_deleted_emptied_and_returning_files(tmp_path: Path, con) -> None:
+    """A deleted or emptied file stops being current; one that comes back is a new version."""
+    inp = tmp_path / "input"
+    inp.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (inp / name).write_bytes(PAGE.encode() + name.encode())
+
+    def ingest_run(run: str) -> None:
+        res = scan(inp, wl.known_sightings(con))
+        wl.record_ingest(con, run, res, {})
+        present = {d.path for d in res.decoded} | set(res.unchanged) | {r.path for r in res.rejected}
+        wl.retire_missing(con, run, present, res.unreadable_dirs)
+
+    def current() -> list[str]:
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT path FROM raw.file_versions WHERE superseded_run IS NULL ORDER BY 1"
+            ).fetchall()
+        ]
+
+    ingest_run("r1")
+    assert current() == ["a.txt", "b.txt", "c.txt"]
+    (inp / "a.txt").unlink()
+    (inp / "b.txt").write_bytes(b"")
+    ingest_run("r2")
+    assert current() == ["c.txt"]
+    (inp / "a.txt").write_bytes(PAGE.encode() + b"a.txt")
+    ingest_run("r3")
+    assert current() == ["a.txt", "c.txt"]
+    versions = con.execute(
+        "SELECT version, superseded_run FROM raw.file_versions WHERE path = 'a.txt' ORDER BY 1"
+    ).fetchall()
+    assert versions == [(1, "r2"), (2, None)]
+    assert wl.retire_missing(con, "r4", set(), ["."]) == []  # the folder itself unlistable: nothing deleted
+
+
 # --- still being written -------------------------------------------------------------------------------
 
 
@@ -377,3 +455,16 @@ def test_cjk_share_counts_like_the_regexes():
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 400))) for _ in range(300)]
     for text in texts:
         assert cjk_share(text) == reference(text), repr(text[:40])
+
+
+def test_unreadable_file_is_retried_once_readable(tmp_path: Path, con) -> None:
+    """Fixing a file's permissions changes neither its size nor its mtime: it is read again anyway."""
+    inp = tmp_path / "input"
+    inp.mkdir()
+    page = write(inp, "locked.txt", PAGE.encode())
+    st = page.stat()
+    refused = Rejected("locked.txt", "cannot read: Permission denied", st.st_size, None, b"")
+    wl.record_ingest(con, "r1", ingest.ScanResult(rejected=[refused]), {"locked.txt": st.st_mtime_ns})
+    assert "locked.txt" not in wl.known_sightings(con)  # not skipped by the stat check next run
+    res = scan(inp, wl.known_sightings(con))
+    assert [d.path for d in res.decoded] == ["locked.txt"]

@@ -112,6 +112,9 @@ def test_scheduled_runs_publish_new_pages(tmp_path: Path) -> None:
         ) as r:
             deployment = json.load(r)
         assert deployment["name"] == "newsetl-scheduled"
+        # no folders to override through the (unauthenticated) API
+        assert deployment["parameters"] == {}
+        assert not deployment["parameter_openapi_schema"].get("properties")
         assert _listen_addresses(port) == {"127.0.0.1"}
         shutil.copy2(pages[1], inp / pages[1].name)
         _wait_for(

@@ -22,6 +22,9 @@
 -- depends_on: {{ ref('mart_policy_documents') }}
 -- depends_on: {{ ref('stg_ops__runs') }}
 -- depends_on: {{ ref('stg_raw__quarantine') }}
+-- depends_on: {{ ref('fct_quarantine') }}
+-- depends_on: {{ ref('stg_raw__article_quarantine') }}
+-- depends_on: {{ ref('stg_ops__decisions') }}
 {{ config(tags=['data_checks']) }}
 
 {{ all_data_checks(model) }}

@@ -83,15 +83,100 @@ class GateFailed(RuntimeError):
         self.outcome = outcome
 
 
+# This run's articles (loaded or excluded), each with the article rules it failed. Articles and
+# files an operator set aside (``newsetl set-aside``) are not counted.
+ARTICLE_RULES_QUERY = """
+WITH set_aside AS (
+    SELECT target FROM ops.decisions WHERE kind IN ('article', 'file') AND NOT revoked
+),
+arts AS (
+    SELECT article_id, doc_id FROM raw.articles WHERE processed_run = $run_id
+    UNION
+    SELECT article_id, doc_id FROM raw.article_quarantine WHERE processed_run = $run_id
+)
+SELECT arts.article_id,
+       coalesce(list(q.rule ORDER BY q.rule) FILTER (WHERE q.rule IS NOT NULL), []) AS failed_rules
+FROM arts
+LEFT JOIN raw.article_quarantine AS q ON q.article_id = arts.article_id AND q.processed_run = $run_id
+WHERE arts.article_id NOT IN (SELECT target FROM set_aside)
+  AND arts.doc_id NOT IN (
+      SELECT v.doc_id FROM raw.file_versions AS v WHERE v.path IN (SELECT target FROM set_aside)
+  )
+GROUP BY arts.article_id
+"""
+
+
+def article_rules_suite(rules: dict[str, Any]) -> dict[str, Any]:
+    """The ``article_rules`` suite: per rule, how many of this run's articles may fail it.
+
+    One 0/1 column per rule (:func:`rule_columns`); ``mostly`` is the share that must pass,
+    ``max_count`` how many may fail. A failing article is quarantined either way (excluded or
+    its field nulled): the run blocks only when more fail than that.
+    """
+    expectations = []
+    for name, spec in rules.items():
+        why = spec.get("why", "")
+        if "max_count" in spec:
+            expectations.append(
+                {
+                    "expectation": "expect_column_sum_to_be_between",
+                    "kwargs": {"column": name, "min_value": 0, "max_value": spec["max_count"]},
+                    "severity": spec.get("severity", "batch"),
+                    "why": why,
+                }
+            )
+        else:
+            expectations.append(
+                {
+                    "expectation": "expect_column_values_to_be_in_set",
+                    "kwargs": {"column": name, "value_set": [0], "mostly": spec.get("mostly", 1.0)},
+                    "severity": spec.get("severity", "batch"),
+                    "why": why,
+                }
+            )
+    return {
+        "description": "This run's articles: how many failed each article rule (failing ones are quarantined).",
+        "query": ARTICLE_RULES_QUERY,
+        "expectations": expectations,
+        "rules": list(rules),
+    }
+
+
+def rule_columns(frame: Any, rules: list[str]) -> Any:
+    """``failed_rules`` (a list per article) as one 0/1 column per rule."""
+    import pandas as pd
+
+    failed = frame["failed_rules"] if "failed_rules" in frame else pd.Series([], dtype=object)
+    out = pd.DataFrame({"article_id": frame.get("article_id", pd.Series([], dtype=object))})
+    lists = [set(f) if isinstance(f, list | tuple) or hasattr(f, "tolist") else set() for f in failed]
+    for rule in rules:
+        out[rule] = pd.Series([int(rule in f) for f in lists], dtype="int64")
+    return out
+
+
+def _resolve_settings(value: Any, values: dict[str, float]) -> Any:
+    if isinstance(value, str) and value.startswith("setting:"):
+        return values[value.split(":", 1)[1]]
+    return value
+
+
 def load_config(path: Path | None = None) -> dict[str, Any]:
-    """Read gate.yml, replacing ``lexicon:<file>`` value sets by the lexicon's codes."""
+    """Read gate.yml, replacing ``lexicon:<file>`` value sets by the lexicon's codes and
+    ``setting:<name>`` values by the operator settings (newsetl/config.py ``SETTINGS``)."""
     import csv
 
-    from newsetl.config import LEXICON_DIR
+    from newsetl.config import LEXICON_DIR, settings
 
     config = yaml.safe_load((path or gate_config_path()).read_text(encoding="utf-8"))
+    if config.get("article_rules"):
+        config["suites"]["article_rules"] = article_rules_suite(config["article_rules"])
+    values = settings()
     for spec in config["suites"].values():
         for exp in spec["expectations"]:
+            kwargs = exp.get("kwargs", {})
+            for key in ("min_value", "max_value", "mostly"):
+                if key in kwargs:
+                    kwargs[key] = _resolve_settings(kwargs[key], values)
             value_set = exp.get("kwargs", {}).get("value_set")
             if isinstance(value_set, str) and value_set.startswith("lexicon:"):
                 codes: set[str] = set()
@@ -232,9 +317,11 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
     sync_suites(context, config)
     outcome = GateOutcome()
     new_results: list = []
-    for name in config["suites"]:
+    for name, spec in config["suites"].items():
         if name not in frames:
             continue
+        if "rules" in spec:
+            frames[name] = rule_columns(frames[name], spec["rules"])
         checkpoint = context.checkpoints.get(f"gate_{name}")
         result = checkpoint.run(batch_parameters={"dataframe": frames[name]}, run_id=gx_run_id(run_name))
         new_results.extend(result.run_results)

@@ -18,7 +18,7 @@ from newsetl.faults import fault_point
 from newsetl.ingest import Decoded, Rejected, ScanResult, Seen
 from newsetl.process import ARTICLE_CHILD_TABLES, DocInput, Rows, StoredDoc, as_input
 
-_PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES)
+_PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, list]) -> int:
@@ -34,16 +34,19 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, li
 
 
 def known_sightings(con: duckdb.DuckDBPyConnection) -> dict[str, Seen]:
-    """Latest stat per path: current file versions plus quarantined files."""
+    """Latest stat per path: current file versions plus quarantined files (not the unreadable ones)."""
     rows = con.execute(
         """
         SELECT path, size_bytes, mtime_ns, doc_id FROM raw.file_versions WHERE superseded_run IS NULL
         UNION ALL
         SELECT path, size_bytes, mtime_ns, '' FROM (
-            SELECT path, size_bytes, mtime_ns,
+            SELECT path, size_bytes, mtime_ns, reason,
                    row_number() OVER (PARTITION BY path ORDER BY detected_at DESC) AS rn
             FROM raw.quarantine WHERE stage = 'ingest' AND mtime_ns IS NOT NULL
         ) WHERE rn = 1
+          -- a file that could not be read is tried again on every run (its permissions may be
+          -- fixed without changing its size or mtime)
+          AND NOT (starts_with(reason, 'cannot read') OR starts_with(reason, 'cannot stat'))
         """
     ).fetchall()
     return {path: Seen(size, mtime, doc) for path, size, mtime, doc in rows}
@@ -174,6 +177,15 @@ def _record_ingest(
                 "SELECT path, struct_pack(version := version, doc_id := doc_id) FROM raw.file_versions WHERE superseded_run IS NULL"
             ).fetchall()
         )
+        # a path that comes back after it was deleted or emptied continues its numbering
+        con.register("_paths", pa.table({"path": [d.path for d in scan.decoded]}))
+        last_version = dict(
+            con.execute(
+                """SELECT path, max(version) FROM raw.file_versions
+                   WHERE superseded_run IS NOT NULL AND path IN (SELECT path FROM _paths) GROUP BY path"""
+            ).fetchall()
+        )
+        con.unregister("_paths")
         superseded: list[str] = []
         touched: list[tuple[str, int, int]] = []
         for item in scan.decoded:
@@ -184,7 +196,7 @@ def _record_ingest(
             if prev is not None:
                 superseded.append(item.path)
             versions["path"].append(item.path)
-            versions["version"].append((prev["version"] + 1) if prev else 1)
+            versions["version"].append((prev["version"] + 1) if prev else last_version.get(item.path, 0) + 1)
             versions["doc_id"].append(item.doc_id)
             versions["size_bytes"].append(item.size)
             versions["mtime_ns"].append(item.mtime_ns)
@@ -224,6 +236,9 @@ def _record_ingest(
         )
         con.unregister("_paths")
     quarantined = record_quarantine(con, run_id, "ingest", scan.rejected, mtimes)
+    # A path whose file can no longer be used (emptied, now binary, oversized, unreadable) no
+    # longer holds its last good version: that version stops being current.
+    _supersede(con, [r.path for r in scan.rejected], run_id)
     return {
         "documents_new": len(fresh),
         "file_versions_new": len(versions["path"]),
@@ -231,14 +246,64 @@ def _record_ingest(
     }
 
 
+def _supersede(con: duckdb.DuckDBPyConnection, paths: Sequence[str], run_id: str) -> int:
+    if not paths:
+        return 0
+    con.register("_gone", pa.table({"path": list(paths)}))
+    try:
+        n = con.execute(
+            "SELECT count(*) FROM raw.file_versions WHERE superseded_run IS NULL AND path IN (SELECT path FROM _gone)"
+        ).fetchone()[0]
+        if n:
+            con.execute(
+                "UPDATE raw.file_versions SET superseded_run = ? WHERE superseded_run IS NULL AND path IN (SELECT path FROM _gone)",
+                [run_id],
+            )
+    finally:
+        con.unregister("_gone")
+    return n
+
+
+def retire_missing(
+    con: duckdb.DuckDBPyConnection, run_id: str, present: set[str], unreadable_dirs: Sequence[str] = ()
+) -> list[str]:
+    """Paths with a current version that the complete scan did not find: deleted files.
+
+    Their last version is superseded by this run, so their articles leave the marts (history
+    stays in raw.file_versions); a file that comes back is read again as a new version. Paths
+    under a folder that could not be listed are left alone: not seen is not deleted.
+    """
+    current = [
+        r[0]
+        for r in con.execute("SELECT path FROM raw.file_versions WHERE superseded_run IS NULL").fetchall()
+    ]
+    prefixes = tuple(d.rstrip("/") + "/" for d in unreadable_dirs)
+    gone = [p for p in current if p not in present and not (prefixes and p.startswith(prefixes))]
+    if "." in unreadable_dirs or "" in unreadable_dirs:
+        return []  # the input folder itself could not be listed
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _supersede(con, gone, run_id)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return gone
+
+
 def documents_to_process(
     con: duckdb.DuckDBPyConnection, version: str, full_refresh: bool, ids_only: bool = True
 ) -> list[str]:
-    """Ids of current documents not yet processed by this processor version (all on a full refresh)."""
+    """Ids of current documents not yet processed by this processor version (all on a full refresh).
+
+    Files an operator set aside (``newsetl set-aside --file``) are not processed."""
     rows = con.execute(
         """
         SELECT d.doc_id FROM raw.documents AS d
-        WHERE d.doc_id IN (SELECT doc_id FROM raw.file_versions WHERE superseded_run IS NULL)
+        WHERE d.doc_id IN (
+            SELECT doc_id FROM raw.file_versions WHERE superseded_run IS NULL
+              AND path NOT IN (SELECT target FROM ops.decisions WHERE kind = 'file' AND NOT revoked)
+        )
           AND (? OR d.doc_id NOT IN (SELECT doc_id FROM raw.processed_documents WHERE processor_version = ?))
         ORDER BY d.source_path
         """,
@@ -326,6 +391,8 @@ def load_processed(
                 )
             con.execute("DELETE FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs)")
             con.execute("DELETE FROM raw.page_furniture WHERE doc_id IN (SELECT doc_id FROM _docs)")
+        # excluded articles have no raw.articles row: this table goes by document, always
+        con.execute("DELETE FROM raw.article_quarantine WHERE doc_id IN (SELECT doc_id FROM _docs)")
         con.execute("DELETE FROM raw.processed_documents WHERE doc_id IN (SELECT doc_id FROM _docs)")
         _insert(
             con,
@@ -370,5 +437,24 @@ def forget_processing(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
         "SELECT count(*) FROM raw.processed_documents WHERE processed_run = ?", [run_id]
     ).fetchone()[0]
     if n:
+        con.execute(
+            """INSERT INTO ops.forgotten_processing
+               SELECT processed_run, doc_id, processor_version FROM raw.processed_documents WHERE processed_run = ?""",
+            [run_id],
+        )
         con.execute("DELETE FROM raw.processed_documents WHERE processed_run = ?", [run_id])
     return n
+
+
+def restore_processing(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """Undo :func:`forget_processing` for ``run_id`` (the run was accepted): documents whose rows
+    are still that run's count as processed again."""
+    before = con.execute("SELECT count(*) FROM raw.processed_documents").fetchone()[0]
+    con.execute(
+        """INSERT INTO raw.processed_documents
+           SELECT DISTINCT f.doc_id, f.processor_version, f.run_id FROM ops.forgotten_processing AS f
+           WHERE f.run_id = ? AND f.doc_id NOT IN (SELECT doc_id FROM raw.processed_documents)""",
+        [run_id],
+    )
+    con.execute("DELETE FROM ops.forgotten_processing WHERE run_id = ?", [run_id])
+    return con.execute("SELECT count(*) FROM raw.processed_documents").fetchone()[0] - before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from typing import Any
@@ -53,7 +54,7 @@ def open_work_db(paths: Paths, *, bulk: bool = False) -> duckdb.DuckDBPyConnecti
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, paths: Paths, full_refresh: bool) -> None:
-    abandon_stale_runs(con)  # the caller holds the run lock: any 'running' row is a dead run
+    abandon_stale_runs(con, paths)  # the caller holds the run lock: any 'running' row is a dead run
     reconcile_last_publish(con, paths)
     con.execute(
         "INSERT INTO ops.runs (run_id, started_at, status, input_dir, full_refresh) VALUES (?, ?, 'running', ?, ?)",
@@ -75,7 +76,8 @@ def finish_run(
         """
         UPDATE ops.runs SET finished_at = ?, status = ?, files_seen = ?, files_read = ?, documents_new = ?,
             quarantined = ?, documents_processed = ?, articles_written = ?, articles_total = ?,
-            gate_outcome = ?, gate_failures = ?, published_path = ?, message = ?, stage_seconds = ?
+            gate_outcome = ?, gate_failures = ?, published_path = ?, message = ?, stage_seconds = ?,
+            no_topic_share = ?, articles_quarantined = ?
         WHERE run_id = ?
         """,
         [
@@ -93,6 +95,8 @@ def finish_run(
             published,
             _message(summary),
             json.dumps(timings),
+            summary.get("no_topic_share"),
+            summary.get("articles_quarantined"),
             run_id,
         ],
     )
@@ -118,8 +122,44 @@ def record_gate(con: duckdb.DuckDBPyConnection, run_id: str, outcome: Any) -> No
         con.executemany("INSERT INTO ops.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def abandon_stale_runs(con: duckdb.DuckDBPyConnection) -> int:
-    """Runs still 'running' when a new run holds the lock died without cleanup (SIGKILL, power loss)."""
+FAILURE_NOTE = "last_failure.json"
+
+
+def leave_failure_note(
+    paths: Paths, run_id: str, status: str, summary: dict[str, Any], cause: BaseException
+) -> None:
+    """A failed run that could not write its own row (the database refused: invalidated, disk
+    full) leaves its status and error next to the work database; the next run records it
+    instead of calling the run abandoned."""
+    note = {
+        "run_id": run_id,
+        "status": status,
+        "message": f"{_message(summary)}; could not be recorded by the run itself: {type(cause).__name__}: {cause}",
+    }
+    with contextlib.suppress(OSError):  # nowhere to write it either: the next run says 'abandoned'
+        (paths.work_dir / FAILURE_NOTE).write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+
+
+def apply_failure_note(con: duckdb.DuckDBPyConnection, paths: Paths) -> str | None:
+    path = paths.work_dir / FAILURE_NOTE
+    try:
+        note = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    con.execute(
+        "UPDATE ops.runs SET status = ?, finished_at = coalesce(finished_at, ?), message = ? "
+        "WHERE run_id = ? AND status = 'running'",
+        [note["status"], _now(), note["message"], note["run_id"]],
+    )
+    path.unlink(missing_ok=True)
+    return note["run_id"]
+
+
+def abandon_stale_runs(con: duckdb.DuckDBPyConnection, paths: Paths | None = None) -> int:
+    """Runs still 'running' when a new run holds the lock died without cleanup (SIGKILL, power loss),
+    unless they left a note of how they failed (:func:`leave_failure_note`)."""
+    if paths is not None:
+        apply_failure_note(con, paths)
     n = con.execute("SELECT count(*) FROM ops.runs WHERE status = 'running'").fetchone()[0]
     if n:
         con.execute(

@@ -9,6 +9,7 @@ not yet logged are appended as Parquet files under ``<warehouse>/raw_log/``::
     raw_log/supersessions/<run_id>.parquet  (path, version, superseded_run) events
     raw_log/quarantine/<run_id>.parquet     new quarantine rows (original bytes)
 
+The log is owner-only (folders 0700, files 0600): it holds the full text of every input.
 Each file is written to a temporary name and renamed into place, and the
 pipeline never modifies or deletes one: the log is append-only and lives
 outside ``.work/``, so rebuilding the work database never touches it. Rows
@@ -84,18 +85,27 @@ def append_raw_log(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) ->
             con.execute("DROP TABLE _raw_log_rows")
             continue
         folder = paths.raw_backup_dir / table
-        folder.mkdir(parents=True, exist_ok=True)
+        _private_dir(paths.raw_backup_dir)
+        _private_dir(folder)
         target = folder / f"{run_id}.parquet"
         if target.exists():  # a second append in the same run (a retried ingest task)
             target = folder / f"{run_id}-{len(files)}.parquet"
         tmp = folder / f".{target.name}.tmp"
         con.execute("COPY _raw_log_rows TO ? (FORMAT parquet, COMPRESSION zstd)", [str(tmp)])
         con.execute("DROP TABLE _raw_log_rows")
+        os.chmod(tmp, 0o600)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
         written[table] = n
     return written
+
+
+def _private_dir(folder: Path) -> None:
+    """The raw log holds every input's full text, including files only their owner may read:
+    owner-only (0700 folders, 0600 files), whatever the umask."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
 
 
 def verify_work_db(work_db: Path) -> None:
@@ -201,6 +211,11 @@ def rebuild_work_db(paths: Paths) -> dict[str, int]:
             )
         con.execute("COMMIT")
         counts.update(_restore_ops(con, paths))
+        from newsetl.decisions import restore_decisions
+
+        counts["ops.decisions"] = restore_decisions(
+            con, paths
+        )  # operator decisions since the last publish too
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -81,6 +81,20 @@ CREATE TABLE IF NOT EXISTS raw.articles (
     processed_run VARCHAR NOT NULL
 );
 
+-- Articles that failed an article rule (expectations/gate.yml article_rules), replaced with
+-- their document's other processed rows: excluded ones are not in raw.articles, nulled ones are.
+CREATE TABLE IF NOT EXISTS raw.article_quarantine (
+    article_id VARCHAR NOT NULL,
+    doc_id VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    position_in_file INTEGER NOT NULL,
+    rule VARCHAR NOT NULL,
+    value VARCHAR,
+    action VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    processed_run VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS raw.processed_documents (
     doc_id VARCHAR PRIMARY KEY,
     processor_version VARCHAR NOT NULL,
@@ -164,6 +178,28 @@ CREATE TABLE IF NOT EXISTS ops.runs (
     stage_seconds VARCHAR
 );
 
+-- What operators decided (newsetl accept / set-aside): kept forever, shown by newsetl status.
+-- kind: run (a blocked run accepted and published), article or file (set aside: out of the
+-- marts and of the gate's counts until revoked).
+CREATE TABLE IF NOT EXISTS ops.decisions (
+    decision_id VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    target VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    decided_by VARCHAR,
+    decided_at TIMESTAMP NOT NULL,
+    revoked BOOLEAN NOT NULL DEFAULT false,
+    revoked_at TIMESTAMP
+);
+
+-- Documents a failed run had processed, marked unprocessed again (load.forget_processing) so the
+-- next run redoes them; `newsetl accept` of that run restores them instead.
+CREATE TABLE IF NOT EXISTS ops.forgotten_processing (
+    run_id VARCHAR NOT NULL,
+    doc_id VARCHAR NOT NULL,
+    processor_version VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS ops.gate_results (
     run_id VARCHAR NOT NULL,
     suite VARCHAR NOT NULL,
@@ -180,6 +216,8 @@ CREATE TABLE IF NOT EXISTS ops.gate_results (
 # Columns added after a table was first created: applied to existing work databases too.
 MIGRATIONS = """
 ALTER TABLE raw.documents ADD COLUMN IF NOT EXISTS script VARCHAR;
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS no_topic_share DOUBLE;
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS articles_quarantined INTEGER;
 """
 
 

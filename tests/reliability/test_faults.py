@@ -9,7 +9,8 @@ One warehouse, in sequence (pipeline runs cost ~20-30 s each, so they are shared
 3. a normal run completes: published marts == the clean run's marts;
 4. the work DB is corrupted: the next run detects it, rebuilds from raw_log/ and publishes the same marts;
 5. a run with ``NEWSETL_BREAK=empty_bodies`` fails the gate: published file byte-identical,
-   one-line failure message, ``newsetl status`` names the failed expectations.
+   one-line failure message, ``newsetl status`` names the failed expectations;
+6. the next normal run publishes every page of the broken run again (marts == the clean run's).
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ FAULT_SPEC = {"dbt": "dbt:2"}  # dbt is killed 2 s into the build, not before it
 def marts_snapshot(db: Path) -> dict[str, list]:
     """Every marts table's rows, order-independent (what analysts see; file bytes are not stable).
 
-    Run bookkeeping columns (``*_run``, ``*_at``) name the run that wrote a row and differ by design.
+    Run bookkeeping columns (``*_run``, ``*_at``) name the run that wrote a row and differ by design;
+    ``fct_quarantine`` lists this chain's junk file, which the clean run never saw.
     """
     con = duckdb.connect(str(db), read_only=True)
     try:
         tables = [
             r[0]
             for r in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
+                "AND table_name <> 'fct_quarantine' ORDER BY 1"
             ).fetchall()
         ]
         content = "COLUMNS(c -> NOT regexp_matches(c, '(_run|_run_id|_at)$'))"
@@ -164,30 +167,50 @@ def test_corrupted_work_db_is_rebuilt_from_raw_log_and_run_publishes(
     assert_same_marts(wh / "newsetl.duckdb", seeded_run, reference)
 
 
-def test_broken_batch_fails_gate_and_leaves_published_byte_identical(corrupted: dict) -> None:
+@pytest.fixture(scope="module")
+def broken(corrupted: dict) -> dict:
+    """A broken batch (every body empty), then the next normal run."""
     wh = corrupted["warehouse"]
     published = wh / "newsetl.duckdb"
     before = published.read_bytes()
     res = pipeline_run(
         corrupted["warehouse"].parent / "input", wh, "--full-refresh", env={"NEWSETL_BREAK": "empty_bodies"}
     )
+    out = {"result": res, "unchanged": published.read_bytes() == before, "warehouse": wh}
+    out["status"] = json.loads(run_cli("status", "--warehouse", str(wh), "--json").stdout)
+    con = duckdb.connect(str(wh / ".work" / "newsetl.duckdb"), read_only=True)
+    try:
+        out["reasons"] = con.execute(
+            "SELECT DISTINCT reason FROM raw.quarantine WHERE stage = 'records'"
+        ).fetchall()
+        out["processed"] = con.execute("SELECT count(*) FROM raw.processed_documents").fetchone()[0]
+    finally:
+        con.close()
+    out["next"] = pipeline_run(corrupted["warehouse"].parent / "input", wh)
+    return out
+
+
+def test_broken_batch_fails_gate_and_leaves_published_byte_identical(broken: dict) -> None:
+    res = broken["result"]
     assert res.returncode == 1
-    assert published.read_bytes() == before
+    assert broken["unchanged"]
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("newsetl: run FAILED")]
     assert len(lines) == 1, res.stderr[-3000:]
     assert "at quality gate" in lines[0] and "newsetl status" in lines[0] and "Data Docs" in lines[0]
-    status = run_cli("status", "--warehouse", str(wh), "--json")
-    info = json.loads(status.stdout)
+    info = broken["status"]
     assert info["runs"][0]["status"] == "gate_failed"
     failed = {(f["suite"], f["column"]) for f in info["gate_failures"]}
+    assert ("article_rules", "body_present") in failed  # every article failed a rule allowing 10 %
     assert ("batch", "articles") in failed or ("batch", "volume_ratio") in failed
     results = info["gate_results"]["results"]
     assert len(results) >= 25 and any(not r["success"] for r in results)  # every result of the run is shown
-    con = duckdb.connect(str(wh / ".work" / "newsetl.duckdb"), read_only=True)
-    try:
-        reasons = con.execute("SELECT DISTINCT reason FROM raw.quarantine WHERE stage = 'records'").fetchall()
-        unprocessed = con.execute("SELECT count(*) FROM raw.processed_documents").fetchone()[0]
-    finally:
-        con.close()
-    assert ("empty article body",) in reasons  # record level caught every article...
-    assert unprocessed == 0  # ...and the failed run's processing is redone by the next run
+    assert ("empty article body",) in broken["reasons"]  # record level caught every article...
+    assert broken["processed"] == 0  # ...and the failed run's processing is redone by the next run
+
+
+def test_next_normal_run_after_a_broken_batch_publishes_its_pages(
+    broken: dict, reference: dict, seeded_run: RunResult
+) -> None:
+    nxt = broken["next"]
+    assert nxt.returncode == 0, nxt.stderr[-3000:]
+    assert_same_marts(broken["warehouse"] / "newsetl.duckdb", seeded_run, reference)

@@ -331,6 +331,40 @@ def test_published_file_read_only_connection_cannot_write(tmp_path: Path) -> Non
             duckdb.connect(str(dest))
 
 
+def test_sql_shell_cannot_touch_files(tmp_path: Path) -> None:
+    """`newsetl sql` runs as whoever may read the warehouse: read_only guards the database only,
+    so a COPY ... TO the published file replaced it (8 bytes) before file access was switched off."""
+    db = tmp_path / "src.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.t AS SELECT 1 AS x")
+    con.close()
+    dest = tmp_path / "newsetl.duckdb"
+    atomic_copy(db, dest)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "articles.parquet").write_bytes(b"PAR1")
+    before = dest.read_bytes()
+    from newsetl.sqlshell import connect_readonly
+
+    ro = connect_readonly(make_paths(tmp_path, tmp_path))
+    try:
+        for query in (
+            f"COPY (SELECT 1) TO '{dest}' (FORMAT csv)",
+            f"COPY (SELECT 1) TO '{exports / 'articles.parquet'}' (FORMAT parquet)",
+            "SELECT * FROM read_csv('/etc/passwd')",
+            f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
+        ):
+            with pytest.raises(duckdb.Error, match="Permission|file system"):
+                ro.execute(query)
+        with pytest.raises(duckdb.Error, match="Cannot change configuration"):
+            ro.execute("SET enable_external_access = true")
+        assert ro.execute("SELECT x FROM marts.t").fetchall() == [(1,)]
+    finally:
+        ro.close()
+    assert dest.read_bytes() == before
+    assert (exports / "articles.parquet").read_bytes() == b"PAR1"
+
+
 SQL_CALL = re.compile(r"\.(execute|executemany|sql|query)\(\s*f[\"']")
 
 
@@ -482,3 +516,45 @@ def test_gx_never_reads_a_time_out_of_the_run_id(run_id: str) -> None:
     assert name == run_id
     assert abs(rid.run_time - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
     assert stamp.endswith("Z")
+
+
+def test_a_failure_the_run_could_not_record_is_recorded_by_the_next_run(tmp_path: Path) -> None:
+    """DuckDB refused to write (database invalidated, disk full): the run leaves a note, and the
+    next run records the failure as what it was instead of 'abandoned (killed?)'."""
+    from newsetl.warehouse.opsdb import leave_failure_note, start_run
+
+    paths = make_paths(tmp_path / "in", tmp_path / "wh")
+    con = open_work_db(paths)
+    start_run(con, "r1", paths, False)
+    con.close()
+    cause = duckdb.FatalException("Checkpoint failed: database has been invalidated")
+    summary = {"stage": "process", "error": "FatalException: Checkpoint failed"}
+    leave_failure_note(paths, "r1", "failed", summary, cause)
+    con = open_work_db(paths)
+    try:
+        start_run(con, "r2", paths, False)
+        status, message = con.execute("SELECT status, message FROM ops.runs WHERE run_id = 'r1'").fetchone()
+    finally:
+        con.close()
+    assert status == "failed"
+    assert message.startswith("[process] FatalException: Checkpoint failed") and "invalidated" in message
+    assert not (paths.work_dir / "last_failure.json").exists()
+
+
+def test_raw_log_is_owner_only(tmp_path: Path) -> None:
+    """It holds the full text of every input, including files only their owner may read (0600)."""
+    paths = make_paths(tmp_path / "in", tmp_path / "wh")
+    paths.input_dir.mkdir()
+    secret = paths.input_dir / "private.txt"
+    secret.write_text("工业和信息化部召开会议，研究部署中小企业复工复产工作。\n", encoding="utf-8")
+    secret.chmod(0o600)
+    old = os.umask(0o022)
+    try:
+        _ingest(paths, "r1")
+    finally:
+        os.umask(old)
+    log = paths.raw_backup_dir
+    assert log.stat().st_mode & 0o777 == 0o700
+    files = [p for p in log.rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o777 == 0o600 for p in files)
+    assert all(p.stat().st_mode & 0o777 == 0o700 for p in log.rglob("*") if p.is_dir())

@@ -5,7 +5,8 @@
         incremental_strategy='delete+insert',
         post_hook=[
             "delete from {{ this }} where article_id not in (select article_id from {{ ref('stg_raw__articles') }})
-                or doc_id not in (select doc_id from {{ ref('int_current_documents') }})"
+                or doc_id not in (select doc_id from {{ ref('int_current_documents') }})
+                or article_id in (select target from {{ ref('stg_ops__decisions') }} where kind = 'article' and is_active)"
         ]
     )
 }}
@@ -13,6 +14,8 @@
 -- last build (new (article_id, processed_run) pairs, or a document now read under
 -- another path); the post-hook drops articles whose document was superseded or
 -- reprocessed away. The pipeline runs a full refresh whenever the dbt code changes.
+-- Articles an operator set aside (newsetl set-aside) are left out; quality_flags lists the
+-- article rules an article failed and was published anyway (its date nulled).
 -- The body is not copied here (fct_articles reads it from staging): one copy less of the
 -- largest column in the database.
 -- Current articles with their topic and ministry codes gathered into lists,
@@ -44,6 +47,23 @@ topics as (
     from {{ ref('stg_raw__article_topics') }}
     {% if is_incremental() %}
         -- the list aggregation over every article is most of this model's cost
+        where article_id in (select rebuilt.article_id from rebuilt)
+    {% endif %}
+    group by article_id
+),
+
+set_aside as (
+    select decisions.target as article_id
+    from {{ ref('stg_ops__decisions') }} as decisions
+    where decisions.kind = 'article' and decisions.is_active
+),
+
+flags as (
+    select
+        article_id,
+        list(rule order by rule) as quality_flags
+    from {{ ref('stg_raw__article_quarantine') }}
+    {% if is_incremental() %}
         where article_id in (select rebuilt.article_id from rebuilt)
     {% endif %}
     group by article_id
@@ -102,12 +122,15 @@ select
     current_timestamp as built_at,
     coalesce(topics.topic_codes, cast([] as varchar[])) as topic_codes,
     coalesce(ministries.ministry_codes, cast([] as varchar[])) as ministry_codes,
-    coalesce(ministries.ministry_mentions, 0) as ministry_mentions
+    coalesce(ministries.ministry_mentions, 0) as ministry_mentions,
+    coalesce(flags.quality_flags, cast([] as varchar[])) as quality_flags
 from {{ ref('stg_raw__articles') }} as articles
 inner join {{ ref('int_current_documents') }} as docs on articles.doc_id = docs.doc_id
 left join topics on articles.article_id = topics.article_id
 left join ministries on articles.article_id = ministries.article_id
-
-{% if is_incremental() %}
-    where articles.article_id in (select rebuilt.article_id from rebuilt)
-{% endif %}
+left join flags on articles.article_id = flags.article_id
+where
+    articles.article_id not in (select set_aside.article_id from set_aside)
+    {% if is_incremental() %}
+        and articles.article_id in (select rebuilt.article_id from rebuilt)
+    {% endif %}

@@ -1,7 +1,7 @@
 {{ config(materialized='view') }}
 -- Documents that are the latest version of at least one input path.
--- A file that disappeared keeps its last version (history is never deleted);
--- a changed file's old version is superseded and drops out here.
+-- A changed, emptied or deleted file's last version is superseded and drops out here
+-- (history is never deleted); so does a file an operator set aside (newsetl set-aside).
 -- A view: ~10,000 rows at 10,000 pages, cheaper to read live than to rebuild on every run.
 with current_paths as (
     select
@@ -9,7 +9,12 @@ with current_paths as (
         min(path) as source_path,
         count(*) as path_count
     from {{ ref('stg_raw__file_versions') }}
-    where is_current
+    where
+        is_current
+        and path not in (
+            select decisions.target from {{ ref('stg_ops__decisions') }} as decisions
+            where decisions.kind = 'file' and decisions.is_active
+        )
     group by doc_id
 )
 

@@ -43,7 +43,8 @@ select
     enriched.char_count,
     enriched.paragraph_count,
     enriched.joins_repaired,
-    enriched.duplicates_removed
+    enriched.duplicates_removed,
+    enriched.quality_flags
 from {{ ref('int_articles_enriched') }} as enriched
 -- the body is read from staging, not copied through int_articles_enriched
 inner join {{ ref('stg_raw__articles') }} as raw_articles
