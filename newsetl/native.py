@@ -42,6 +42,7 @@ COMPILED = (
     "newsetl.text.furniture",
     "newsetl.text.glued",
     "newsetl.text.headlines",
+    "newsetl.text.linear",
     "newsetl.text.normalize",
     "newsetl.text.pieces",
     "newsetl.text.repair",
@@ -55,6 +56,7 @@ COMPILED = (
     "newsetl.classify.places",
     "newsetl.classify.policy_docs",
     "newsetl.classify.topics",
+    "newsetl.classify.years",
 )
 
 STATUS = "not activated"  # set by activate(): "compiled (...)" or why the sources run

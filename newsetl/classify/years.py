@@ -25,6 +25,7 @@ from newsetl.config import CLASSIFY_MODEL_DIR
 OFFSETS = (-3, -2, -1, 0, 1, 2, 3)  # publication year - mentioned year
 # one more class: a year further away (history, a distant target), spread over FAR_SPAN years
 FAR_SPAN = 40
+SENTENCE_REACH = 200
 _MENTION = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?=年|—|-|－|～|~|至)")
 _SENTENCE = re.compile(r"[。！？!?\n]")
 _CUES = (
@@ -74,9 +75,10 @@ def mention_features(text: str, start: int, end: int) -> list[str]:
     """The context of one year mention ``text[start:end]`` as feature names."""
     after = text[end : end + 3]
     before = text[max(0, start - 2) : start]
-    s0 = max(text.rfind(c, 0, start) for c in "。！？!?\n") + 1
-    m = _SENTENCE.search(text, end)
-    sentence = text[s0 : m.start() if m else len(text)]
+    lo = max(0, start - SENTENCE_REACH)  # a sentence is read up to this far on each side
+    s0 = max(lo - 1, *(text.rfind(c, lo, start) for c in "。！？!?\n")) + 1
+    m = _SENTENCE.search(text, end, end + SENTENCE_REACH)
+    sentence = text[s0 : m.start() if m else min(len(text), end + SENTENCE_REACH)]
     feats = ["bias", f"L2:{before}", f"L1:{before[-1:]}", f"R2:{after[:2]}", f"R3:{after}"]
     feats += [f"S:{c}" for c in _CUES if c in sentence]
     years = {int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", sentence)}
@@ -86,9 +88,14 @@ def mention_features(text: str, start: int, end: int) -> list[str]:
     return feats
 
 
-def mentions(text: str) -> list[tuple[int, list[str]]]:
-    """(year, features) of every year mention in ``text``."""
-    return [(int(m.group(1)), mention_features(text, m.start(1), m.end(1))) for m in _MENTION.finditer(text)]
+def mentions(text: str, limit: int | None = None) -> list[tuple[int, list[str]]]:
+    """(year, features) of the year mentions in ``text``, the first ``limit`` of them (all: None)."""
+    out: list[tuple[int, list[str]]] = []
+    for m in _MENTION.finditer(text):
+        if limit is not None and len(out) >= limit:
+            break
+        out.append((int(m.group(1)), mention_features(text, m.start(1), m.end(1))))
+    return out
 
 
 @functools.cache
@@ -128,7 +135,7 @@ def year_posterior(text: str, model: YearModel | None = None) -> dict[int, float
     model = model or load_year_model()
     past = [
         (y, dist)
-        for y, f in mentions(text)[: model.max_mentions]
+        for y, f in mentions(text, model.max_mentions)
         if not _LOOKS_AHEAD.intersection(f)
         and not _AMBIGUOUS.intersection(f)
         and sum((dist := offset_distribution(f, model))[: OFFSETS.index(0)]) < 0.5
@@ -150,18 +157,25 @@ def year_posterior(text: str, model: YearModel | None = None) -> dict[int, float
 
 
 def latest_past_year(text: str, model: YearModel | None = None) -> int | None:
-    """The latest year ``text`` names as past or present (a lower bound of its publication year)."""
+    """The latest year ``text`` names as past or present (a lower bound of its publication year).
+
+    The articles of a page ask with the page's text: the last answer is kept for the next call."""
+    if _LATEST and _LATEST[0][0] is text:
+        return _LATEST[0][1]
     model = model or load_year_model()
     years = [
         y
-        for y, f in mentions(text)[: model.max_mentions]
+        for y, f in mentions(text, model.max_mentions)
         if not _LOOKS_AHEAD.intersection(f)
         and not _AMBIGUOUS.intersection(f)
         and sum(offset_distribution(f, model)[: OFFSETS.index(0)]) < 0.5
     ]
-    return max(years) if years else None
+    found = max(years) if years else None
+    _LATEST[:] = [(text, found)]
+    return found
 
 
+_LATEST: list[tuple[str, int | None]] = []
 _LAST: list[tuple[str, tuple[int | None, float, dict[int, float]]]] = []
 
 
