@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from newsetl.classify import classify_article
 from newsetl.evaluation.realpages import CorpusPage, as_truth_article
 from newsetl.models import Article, PageContext, Paragraph
+from newsetl.process import _classify_text as classify_text  # the text the pipeline classifies
 from newsetl.text import bylines
 from newsetl.text.degrade import TruthArticle
 from newsetl.text.normalize import clean_line, content_key, strip_heading_marker
@@ -116,8 +117,7 @@ def predict(text: str, file_name: str, segment: Segmenter, with_dates: bool = Tr
     for a in segment(text, file_name):
         year = event = None
         if with_dates:
-            extra = [t for t in (a.subtitle, *a.bylines) if t]
-            d = classify_article(a.title, "\n".join([*extra, a.body]), ctx, a.dateline).date
+            d = classify_article(a.title, classify_text(a), ctx, a.dateline).date
             year, event = d.year, d.event_date
         out.append(Predicted(a.title, tuple(p.text for p in a.paragraphs), year, event))
     return out
