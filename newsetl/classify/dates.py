@@ -21,7 +21,9 @@ counts like an explicit year; phrases of
 lower bound (any COVID-19 wording: 2020 or later). The page's own evidence is added
 at 0.4; candidates below the article's lower bound are dropped, so 2019 statistics
 on a COVID-era page never make it 2019. When only the lower bound is left, it is
-the year, and the evidence says so.
+the cues' year, and the evidence says so. The cues' year, the year model's and the
+latest year the page reports on are candidates that ``years.rank_year`` ranks; the
+best is kept only when the ranker is sure enough (a wrong year is worse than none).
 """
 
 from __future__ import annotations
@@ -38,7 +40,14 @@ from typing import NamedTuple
 import ahocorasick_rs
 
 from newsetl.classify.lexicon import date_anchors
-from newsetl.classify.years import latest_past_year, publication_year
+from newsetl.classify.years import (
+    YearRanker,
+    latest_past_year,
+    load_year_ranker,
+    page_years,
+    publication_year,
+    rank_years,
+)
 from newsetl.models import DateInfo, PageContext
 
 # matched at each 年 (found with str.find) rather than scanned for: a pattern opening
@@ -302,29 +311,62 @@ def _fmt_notes(notes: list[str]) -> str:
     return ", ".join(f"{k}×{v}" if v > 1 else k for k, v in counts.items())
 
 
+class YearCues(NamedTuple):
+    """The weighted cues of an article and its page (``_collect``), and the year they choose."""
+
+    year: int | None
+    note: str | None
+    scores: dict[int, float]  # article, title and page weight per year (after the lower bound)
+    article: dict[int, float]  # the article's and title's own weight per year
+    lower: int | None  # the earliest year the article's wording allows
+
+
 def infer_year(
-    title: str | None, body: str, page_text: str = "", anchors: ArticleAnchors | None = None
+    title: str | None,
+    body: str,
+    page_text: str = "",
+    anchors: ArticleAnchors | None = None,
+    ranker: YearRanker | None = None,
 ) -> tuple[int | None, str | None]:
     """(year, evidence) of the page an article was printed on; (None, None) when nothing says enough.
 
-    The weighted cues of the article and its page (``_cue_year``) decide; when
-    they find none, the year model (``years.publication_year``, learned on real
-    pages) may give one from the page's year mentions, only when it is sure.
+    The weighted cues (``year_cues``) choose a year; the year model speaks where
+    they find nothing or the page reports on a later year (``_cues_year``). On a
+    page naming years often enough, the ranker (``years.rank_years``) then rates
+    every candidate: the year is withdrawn when another candidate is likely or
+    the chosen one is not. Where the page says little, the cues stand.
     """
-    cue_year, note = _cue_year(title, body, page_text, anchors)
-    if cue_year is not None:
-        latest = latest_past_year(page_text or (f"{title}\n{body}" if title else body))
-        if latest is not None and cue_year < latest:
+    cues = year_cues(title, body, page_text, anchors)
+    text = page_text or (f"{title}\n{body}" if title else body)
+    year, note = _cues_year(cues, text)
+    page = page_years(text)
+    ranker = ranker or load_year_ranker()
+    if year is None or len(page.mentioned) < ranker.min_mentions:
+        return year, note
+    probs = rank_years(page, cues.scores, cues.article, cues.year, cues.lower, ranker)
+    if not probs:
+        return year, note
+    best = max(probs, key=lambda y: (probs[y], y))
+    if (best != year and probs[best] >= ranker.veto_other) or probs.get(year, 0.0) < ranker.least_cue:
+        return None, None  # the page's evidence points elsewhere: no year rather than a wrong one
+    return year, f"{note} (ranked p={probs.get(year, 0.0):.2f})"
+
+
+def _cues_year(cues: YearCues, text: str) -> tuple[int | None, str | None]:
+    """The cues' year, the year model's where they find nothing, None where the page reports on a later year."""
+    if cues.year is not None:
+        latest = latest_past_year(text)
+        if latest is not None and cues.year < latest:
             # the page reports on a later year than the cues': their year cannot be its own
-            _y, _p, post = publication_year(page_text or (f"{title}\n{body}" if title else body))
+            _y, _p, post = publication_year(text)
             if post.get(latest, 0.0) >= LATEST_P:
                 return (
                     latest,
                     f"year {latest}: the latest year the page reports on (year model, p={post[latest]:.2f})",
                 )
             return None, None
-        return cue_year, note
-    year, p, _post = publication_year(page_text or (f"{title}\n{body}" if title else body))
+        return cues.year, cues.note
+    year, p, _post = publication_year(text)
     if year is not None:
         return year, f"year {year}: the page's year mentions (year model, p={p:.2f})"
     return None, None
@@ -333,10 +375,10 @@ def infer_year(
 LATEST_P = 0.95  # the year model's least probability for the latest reported year to stand instead
 
 
-def _cue_year(
+def year_cues(
     title: str | None, body: str, page_text: str = "", anchors: ArticleAnchors | None = None
-) -> tuple[int | None, str | None]:
-    """(year, evidence) from weighted cues of the article and its page; (None, None) when nothing says.
+) -> YearCues:
+    """The year weighted cues of the article and its page choose, with the weights behind it.
 
     ``anchors``: the ``date_anchors`` phrases in the title and in the body, if known.
     """
@@ -350,7 +392,7 @@ def _cue_year(
         if t.lower_bound:
             art.lower_bound = max(art.lower_bound or 0, t.lower_bound)
     page = _page_evidence(page_text) if page_text else YearEvidence({}, None, {})
-    lower = art.lower_bound
+    lower: int | None = art.lower_bound
     combined: dict[int, float] = {}
     for src in (art.scores, page.scores):
         for y, s in src.items():
@@ -375,13 +417,16 @@ def _cue_year(
             parts.append(
                 f"ignored {','.join(map(str, dropped))} (before {lower}, the COVID-19 period or a 以来 bound)"
             )
-        return year, f"year {year} from " + "; ".join(parts)
+        return YearCues(year, f"year {year} from " + "; ".join(parts), kept, dict(art.scores), lower)
     if lower is not None:
-        return (
+        return YearCues(
             lower,
             f"year {lower}: earliest year allowed by the article's wording (COVID-19 period or 以来)",
+            kept,
+            dict(art.scores),
+            lower,
         )
-    return None, None
+    return YearCues(None, None, kept, dict(art.scores), lower)
 
 
 _PATH_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})([-_/.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
@@ -534,4 +579,4 @@ def read_manifest(directory: str | Path) -> dict[str, dict[str, str | None]]:
     return out
 
 
-__all__ = ["ArticleAnchors", "infer_date", "infer_year", "read_manifest"]
+__all__ = ["ArticleAnchors", "YearCues", "infer_date", "infer_year", "read_manifest", "year_cues"]

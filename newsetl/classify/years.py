@@ -10,6 +10,12 @@ mention, a distribution over the offset *publication year − mentioned year*
 from the characters around it and the words of its sentence. The page's
 year is the one the mentions agree on; when they do not agree enough
 (``threshold``), there is no year: a wrong year is worse than none.
+
+A page's candidate years (the cues' years, the model's, the latest year it
+reports on and the one after) are then rated by a logistic model over a few
+named features (``data/year_ranker.json``, trained on the tuning days with
+the same tool). It withdraws a year (``dates.infer_year``): on real pages
+the cues' year is right only about six times in ten.
 """
 
 from __future__ import annotations
@@ -61,6 +67,51 @@ _CUES = (
 _LOOKS_AHEAD = frozenset(("L1:到", "L1:至", "L2:力争", "L2:预计", "L2:展望", "L2:计划", "L2:目标"))
 # "2021年是“十四五”开局之年" is written in that year and in the weeks before it: it bounds nothing
 _AMBIGUOUS = frozenset(("R2:年是",))
+
+
+RANK_FEATURES = (
+    "bias",
+    "model_log_p",  # log P(year) from the mention model
+    "model_top",  # the mention model's most likely year
+    "cue_year",  # the year the weighted cues choose
+    "cue_share",  # its share of the cues' weight (article, title and page)
+    "article_share",  # its share of the article's own cue weight
+    "latest",  # the latest year the page reports on as past or present
+    "after_latest",  # the year after it
+    "before_latest",  # earlier than the latest reported year
+    "mentions",  # log(1 + mentions of the year)
+    "mentions_year_before",  # log(1 + mentions of the year before)
+    "mentions_year_after",  # log(1 + mentions of the year after)
+    "share_not_after",  # share of the page's mentions not later than the year
+    "lower_bound",  # the earliest year the article's wording allows (COVID-19, 以来)
+    "no_mentions",  # the page names no year at all
+    "cue_top",  # the year with the most cue weight
+    # in the first quarter a page reports the year just ended: the same evidence means a year later
+    "early_cue_year",
+    "early_latest",
+    "early_after_latest",
+    "early_mentions",
+    "early_mentions_year_before",
+    "no_month",  # the page names no day (``2月10日``) without a year
+)
+
+
+@dataclass(frozen=True)
+class PageYears:
+    """What a page's year mentions say, read once per page."""
+
+    posterior: dict[int, float]  # the mention model's P(publication year)
+    latest: int | None  # latest year named as past or present
+    mentioned: tuple[int, ...]  # the years of the first ``max_mentions`` mentions, in order
+    month: int | None  # the month the page's yearless days (``2月10日``) name most, the latest on ties
+
+
+@dataclass(frozen=True)
+class YearRanker:
+    weights: tuple[float, ...]  # one per RANK_FEATURES
+    min_mentions: int  # fewer year mentions on the page: too little for the ranker, the cues decide
+    veto_other: float  # another candidate this likely: the cues' year is withdrawn
+    least_cue: float  # the cues' year less likely than this: withdrawn
 
 
 @dataclass(frozen=True)
@@ -176,6 +227,7 @@ def latest_past_year(text: str, model: YearModel | None = None) -> int | None:
 
 
 _LATEST: list[tuple[str, int | None]] = []
+_PAGE: list[tuple[str, PageYears]] = []
 _LAST: list[tuple[str, tuple[int | None, float, dict[int, float]]]] = []
 
 
@@ -193,4 +245,118 @@ def publication_year(text: str, model: YearModel | None = None) -> tuple[int | N
         year = max(post, key=lambda y: (post[y], y))
         out = ((year if post[year] >= model.threshold else None), post[year], post)
     _LAST[:] = [(text, out)]
+    return out
+
+
+def page_years(text: str, model: YearModel | None = None) -> PageYears:
+    """The page's mention summary; the articles of a page ask in turn: the last answer is kept."""
+    if _PAGE and _PAGE[0][0] is text:
+        return _PAGE[0][1]
+    model = model or load_year_model()
+    out = PageYears(
+        year_posterior(text, model),
+        latest_past_year(text, model),
+        tuple(y for y, _f in mentions(text, model.max_mentions)),
+        page_month(text),
+    )
+    _PAGE[:] = [(text, out)]
+    return out
+
+
+_DAY = re.compile(r"(?<![年\d])(1[0-2]|0?[1-9])月(?:[1-9]|[12]\d|3[01])日")
+
+
+def page_month(text: str) -> int | None:
+    """The month the page's days without a year (``2月10日``) name most: near the publication."""
+    counts: dict[int, int] = {}
+    for m in _DAY.finditer(text):
+        k = int(m.group(1))
+        counts[k] = counts.get(k, 0) + 1
+    if not counts:
+        return None
+    return max(counts, key=lambda k: (counts[k], k))
+
+
+@functools.cache
+def load_year_ranker() -> YearRanker:
+    data = json.loads((CLASSIFY_MODEL_DIR / "year_ranker.json").read_text(encoding="utf-8"))
+    weights = data["weights"]
+    return YearRanker(
+        tuple(float(weights[k]) for k in RANK_FEATURES),
+        int(data["min_mentions"]),
+        float(data["veto_other"]),
+        float(data["least_cue"]),
+    )
+
+
+def year_candidates(page: PageYears, cue_scores: dict[int, float], cue_year: int | None) -> list[int]:
+    found = set(page.posterior) | set(cue_scores)
+    if cue_year is not None:
+        found.add(cue_year)
+    if page.latest is not None:
+        found |= {page.latest, page.latest + 1}
+    return sorted(y for y in found if 1900 < y < 2100)
+
+
+def candidate_features(
+    year: int,
+    page: PageYears,
+    cue_scores: dict[int, float],
+    article_scores: dict[int, float],
+    cue_year: int | None,
+    lower: int | None,
+) -> list[float]:
+    """The values of RANK_FEATURES for one candidate year."""
+    post = page.posterior
+    cue_total = sum(v for v in cue_scores.values() if v > 0) or 1.0
+    art_total = sum(v for v in article_scores.values() if v > 0) or 1.0
+    n = len(page.mentioned)
+    model_top = max(post, key=lambda y: (post[y], y)) if post else None
+    cue_top = max(cue_scores, key=lambda y: (cue_scores[y], y)) if cue_scores else None
+    latest = page.latest
+    early = float(page.month is not None and page.month <= 3)
+    values = [
+        1.0,
+        math.log(post.get(year, 0.0) + 1e-3),
+        float(year == model_top),
+        float(year == cue_year),
+        max(cue_scores.get(year, 0.0), 0.0) / cue_total,
+        max(article_scores.get(year, 0.0), 0.0) / art_total,
+        float(year == latest),
+        float(latest is not None and year == latest + 1),
+        float(latest is not None and year < latest),
+        math.log1p(page.mentioned.count(year)),
+        math.log1p(page.mentioned.count(year - 1)),
+        math.log1p(page.mentioned.count(year + 1)),
+        sum(1 for y in page.mentioned if y <= year) / n if n else 0.0,
+        float(year == lower),
+        float(n == 0),
+        float(year == cue_top),
+    ]
+    return [
+        *values,
+        early * values[3],
+        early * values[6],
+        early * values[7],
+        early * values[9],
+        early * values[10],
+        float(page.month is None),
+    ]
+
+
+def rank_years(
+    page: PageYears,
+    cue_scores: dict[int, float],
+    article_scores: dict[int, float],
+    cue_year: int | None,
+    lower: int | None,
+    ranker: YearRanker | None = None,
+) -> dict[int, float]:
+    """P(candidate is the publication year) for each candidate year."""
+    ranker = ranker or load_year_ranker()
+    out: dict[int, float] = {}
+    for y in year_candidates(page, cue_scores, cue_year):
+        x = candidate_features(y, page, cue_scores, article_scores, cue_year, lower)
+        z = sum(w * v for w, v in zip(ranker.weights, x, strict=True))
+        out[y] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
     return out

@@ -6,8 +6,15 @@ import datetime as dt
 
 import pytest
 
-from newsetl.classify.dates import date_from_path, infer_date
-from newsetl.classify.years import mentions, publication_year, year_posterior
+from newsetl.classify.dates import date_from_path, infer_date, infer_year, year_cues
+from newsetl.classify.years import (
+    mentions,
+    page_years,
+    publication_year,
+    rank_years,
+    year_candidates,
+    year_posterior,
+)
 from newsetl.models import PageContext
 
 
@@ -62,3 +69,34 @@ def test_a_page_reporting_a_later_year_is_not_dated_by_earlier_mentions() -> Non
     d = infer_date("光伏小县的新春", body, PageContext("page-0001.txt", page_text=body))
     assert d.year != 2015  # the page reports January 2019: 2015 cannot be its year
     assert d.year in (None, 2019)
+
+
+# A February page reviewing the year just ended: every mention is 2018 and reads as finished.
+_REVIEW_PAGE = (
+    "2018年全年，全省规模以上工业增加值同比增长6.2%，比上年提高0.5个百分点。\n"
+    "2018年，全省新增城镇就业人数48万人，全年完成目标任务。\n"
+    "回顾2018年，全省外贸进出口总额同比增长9.7%。\n"
+    "2月12日，省统计局发布2018年国民经济和社会发展统计数据。\n"
+)
+
+
+def test_the_ranker_rates_every_candidate() -> None:
+    cues = year_cues(None, _REVIEW_PAGE, _REVIEW_PAGE)
+    page = page_years(_REVIEW_PAGE)
+    probs = rank_years(page, cues.scores, cues.article, cues.year, cues.lower)
+    assert set(probs) == set(year_candidates(page, cues.scores, cues.year))
+    assert {2018, 2019} <= set(probs)  # the latest year reported on, and the year after it
+    assert all(0.0 < p < 1.0 for p in probs.values())
+    assert page.month == 2
+
+
+def test_a_review_of_the_year_just_ended_gets_no_year_rather_than_that_year() -> None:
+    assert year_cues(None, _REVIEW_PAGE, _REVIEW_PAGE).year == 2018  # what the cues alone would say
+    year, _note = infer_year(None, _REVIEW_PAGE, _REVIEW_PAGE)
+    assert year != 2018
+
+
+def test_a_page_naming_its_year_once_keeps_the_cues_year() -> None:
+    body = "本报讯 10月15日，2021工业互联网大会在沈阳开幕。"
+    year, note = infer_year("2021工业互联网大会开幕", body, body)
+    assert year == 2021 and note and "ranked" not in note
