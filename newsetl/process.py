@@ -61,7 +61,7 @@ class StoredDoc:
     """
 
     doc_id: str
-    file_name: str
+    file_name: str  # the path below the input folder (its folders may carry the publication date)
     data: bytes
     script: str = "hans"  # "hant": processed in Simplified (the lexicons are); raw keeps the original
     publication_date: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from newsetl import process
@@ -17,6 +18,8 @@ from newsetl.process import (
     remote_executor,
 )
 from newsetl.synth import iter_pages
+from newsetl.warehouse.load import fetch_stored_documents
+from newsetl.warehouse.schema import ensure_schema
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +163,23 @@ def test_a_page_failing_either_pass_is_quarantined_in_order(
     assert loaded == {batch[0].doc_id, batch[3].doc_id}
     good = process_batch([batch[0], batch[3]], "run-x")
     assert rows["articles"] == good["articles"] and rows["page_furniture"] == good["page_furniture"]
+
+
+def test_a_date_in_the_folders_of_a_stored_page_dates_its_articles(tmp_path) -> None:
+    """The text workers get the path below the input folder, so ``2020/05/12/p1.txt`` is dated."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(con)
+    page = "工信部召开会议部署工作\n本报讯 会议要求，各地要抓好落实，推动工业经济平稳运行。\n"
+    con.execute(
+        """INSERT INTO raw.documents (doc_id, source_path, file_name, size_bytes, encoding, text, char_count,
+               first_seen_run, last_seen_run, ingested_at)
+           VALUES ('d1', '2020/05/12/p1.txt', 'p1.txt', 1, 'utf-8', ?, 1, 'r1', 'r1', now())""",
+        [page],
+    )
+    (stored,) = fetch_stored_documents(con, ["d1"])
+    con.close()
+    assert stored.file_name == "2020/05/12/p1.txt"
+    rows = process_batch([as_input(stored)], "r1")
+    arts = rows["articles"]
+    assert arts["event_year"] == [2020]
+    assert arts["event_date"] == ["2020-05-12"]

@@ -335,7 +335,7 @@ def fetch_stored_documents(
             "SELECT min(rowid), max(rowid) FROM raw.documents WHERE doc_id IN (SELECT doc_id FROM _ids)"
         ).fetchone()
         rows = con.execute(
-            """SELECT doc_id, file_name, encode(text), script FROM raw.documents
+            """SELECT doc_id, file_name, source_path, encode(text), script FROM raw.documents
                WHERE rowid BETWEEN ? AND ? AND doc_id IN (SELECT doc_id FROM _ids)""",
             [first, last],
         ).fetchall()
@@ -344,7 +344,11 @@ def fetch_stored_documents(
     order = {doc_id: i for i, doc_id in enumerate(doc_ids)}
     rows.sort(key=lambda r: order[r[0]])  # the caller's order (cheaper here than a SQL sort of the texts)
     dates = publication_dates or {}
-    return [StoredDoc(doc_id, name, data, script, dates.get(name)) for doc_id, name, data, script in rows]
+    # the path below the input folder, not the bare name: a date in its folders dates the page
+    return [
+        StoredDoc(doc_id, path or name, data, script, dates.get(name) or dates.get(path))
+        for doc_id, name, path, data, script in rows
+    ]
 
 
 def record_processing_failures(
