@@ -37,7 +37,13 @@ from newsetl.text.normalize import clean_line, content_key, strip_heading_marker
 ANCHOR = 16
 _CREDIT = re.compile(
     r"^(?:[（(][^（）()]{0,30}[）)]|——\s*编\s*者|(?:本报)?(?:记者|通讯员)\s*\S{2,4}(?:\s+\S{2,4})*|"
-    r".{0,20}(?:摄|制图|设计|绘|供图|图片来源\S*|编辑\S*|版式\S*))$"
+    r".{0,20}(?:摄|制图|设计|绘|供图|图片来源\S*|编辑\S*|版式\S*)|"
+    # "本版制图：张丹峰", "本期统筹：…", "采写：本报记者…": a role, a colon, names
+    r"(?:本版|本期)?(?:制图|设计|版式设计|摄影|图片|统筹|编辑|责编|责任编辑|采写|漫画)[:：].{1,60}|"
+    # "刘春燕摄（人民视觉）": a photographer and the agency
+    r".{1,12}摄[（(][^（）()]{1,12}[）)]|"
+    # "（作者为…）", "（综合本报记者…报道）", "（本报记者…整理）": the author's note, however long
+    r"[（(](?:作者|综合|本报记者|记者)[^（）()]*(?:[（(][^（）()]*[）)][^（）()]*)*[）)])$"
 )
 _DATELINE = re.compile(r"(\d{1,2})月(\d{1,2})日")
 
@@ -45,7 +51,7 @@ _DATELINE = re.compile(r"(\d{1,2})月(\d{1,2})日")
 def is_credit(text: str) -> bool:
     """A byline, signature or picture/design credit line (not body text)."""
     t = clean_line(text)
-    return len(t) <= 40 and (
+    return len(t) <= 90 and (
         bylines.top_byline(t) is not None or bylines.end_byline(t) is not None or bool(_CREDIT.match(t))
     )
 
