@@ -98,9 +98,12 @@ _CAPTION_PREFIXES = ("图", "（图", "(图", "上图", "下图")
 # credit lines printed apart from the text: design, drawing, photo and editor credits, the
 # writer's note, a lead label printed on its own line (（本报乌兰巴托电）)
 _CREDIT = re.compile(
-    r"^(?:(?:本版)?(?:制图|版式设计|设计|美编|绘图|绘画|漫画|插图|摄影|图片|数据来源|资料来源|编辑|执笔)[：:]\s*\S.{0,30}"
-    r"|[（(](?:综合)?(?:本报|新华社)?(?:特约)?记者[^（）()]{2,40}(?:报道|采写|整理)[）)]"
-    r"|[（(](?:作者(?:为|系|是)|执笔)[^（）()]{2,40}[）)]"
+    r"^(?:(?:本版|本期)?(?:制图|版式设计|版式|设计|美编|绘图|绘画|漫画|插图|摄影|图片|数据来源|资料来源|编辑|执笔|统筹|采写)"
+    r"[：:]\s*\S.{0,40}"
+    r"|[（(](?:综合)?(?:本报|新华社)?(?:特约)?记者[^（）()]{2,50}(?:报道|采写|整理)[）)]"
+    # the writer's note, one nested parenthesis allowed: （作者为中国第五批赴南苏丹（朱巴）维和步兵营连长）
+    r"|[（(](?:作者(?:为|系|是)|作者单位[：:]|执笔)[^（）()]{2,50}(?:[（(][^（）()]{1,12}[）)][^（）()]{0,30})?[）)]"
+    r"|[（(][\u4e00-\u9fff、·\s]{2,30}采访整理[）)]"
     r"|[\u4e00-\u9fff·]{2,4}(?:[ 、\u3000][\u4e00-\u9fff·]{1,4}){0,3}\s?(?:摄影报道|摄|绘|供图)(?:[（(][^（）()]{2,10}[）)])?)$"
 )
 _LEAD_ALONE = re.compile(
@@ -125,7 +128,7 @@ def furniture_kind(line: str) -> str | None:
         return "source_trailer"
     if first in _EDITOR_FIRST and _EDITOR.match(line):
         return "other"
-    if n <= 48 and _CREDIT.match(line):
+    if n <= 64 and _CREDIT.match(line):
         return "credit"
     if first in "（(" and _LEAD_ALONE.match(line):
         return "source_trailer"

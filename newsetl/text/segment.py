@@ -434,6 +434,8 @@ def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[i
         return True
     if len(group) == 1 and not group[0].md and headlines.is_box_label(group[0].text):
         return False
+    if len(group) == 1 and group[0].text.startswith("——") and _after_text(page, group[0].idx):
+        return False  # "——潘越代表（厦门大学教授）" right under a paragraph: its attribution, not a subtitle
     md = group[0].md
     if md:
         return md == 1
@@ -449,6 +451,15 @@ def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[i
     if TRACE is not None:
         TRACE.append((feats, [g.text for g in group]))
     return _TITLE_MODEL.decide(feats)
+
+
+def _after_text(page: _Page, i: int) -> bool:
+    """The content piece before piece ``i`` is a finished sentence of body text (furniture and
+    duplicates skipped); a short unpunctuated line there is a title the pieces took for text."""
+    for j in range(i - 1, -1, -1):
+        if page.p[j].kind not in ("furniture", "dup"):
+            return page.p[j].kind == "text" and page.p[j].text.endswith(("。", "！", "？", "”", "…"))
+    return False
 
 
 # (features, heading lines) of every scored heading block, when a trainer sets it to a list
