@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from newsetl.text.linear import load_model
 from newsetl.text.repair import cross_word
 
 MAX_HEADING = 40  # longer lines are prose even without punctuation
@@ -91,9 +92,52 @@ _STAT_CALLOUT = re.compile(
 )
 
 
+def head_pair_features(first: str, second: str) -> dict[str, float]:
+    """Two heading lines as named features for the head model: kicker over title, or title over subtitle?
+
+    The shape of each line's ends (``…强调`` leads in, ``…主持`` reports who did what),
+    its length, punctuation and figures, and which line is longer."""
+    f: dict[str, float] = {}
+    for n, x in (("a", first), ("b", second)):
+        f[f"{n}_last:{x[-1:]}"] = 1.0
+        f[f"{n}_last2:{x[-2:]}"] = 1.0
+        f[f"{n}_first:{x[:1]}"] = 1.0
+        f[f"{n}_first2:{x[:2]}"] = 1.0
+        f[f"{n}_len:{min(len(x) // 4, 8)}"] = 1.0
+        if "，" in x or "," in x:
+            f[f"{n}_comma"] = 1.0
+        if any(c.isdigit() for c in x):
+            f[f"{n}_digit"] = 1.0
+        if "“" in x:
+            f[f"{n}_quote"] = 1.0
+        if " " in x:
+            f[f"{n}_space"] = 1.0
+        if _LABEL_END.search(x):
+            f[f"{n}_label"] = 1.0
+        if x[:1] in "（(" and x[-1:] in "）)":
+            f[f"{n}_paren"] = 1.0
+    d = len(first) - len(second)
+    f["a_longer" if d > 0 else "b_longer" if d < 0 else "same_len"] = 1.0
+    if d >= 6:
+        f["a_much_longer"] = 1.0
+    if d <= -6:
+        f["b_much_longer"] = 1.0
+    return f
+
+
+# P(kicker over title) for two heading lines that no decisive layout settles, learned from real
+# two-line heads (``python -m newsetl.evaluation.train_heads``)
+_HEAD_MODEL = load_model("head_model")
+
+
 def is_box_label(line: str) -> bool:
-    """A box label (核心阅读) or a figure printed as a callout (628个): body, never a title."""
-    return line in BOX_LABELS or (line[:1].isdigit() and _STAT_CALLOUT.match(line) is not None)
+    """A box label (核心阅读, letter-spaced 链  接 too) or a figure printed as a callout (628个):
+    body, never a title."""
+    return (
+        line in BOX_LABELS
+        or (" " in line and line.replace(" ", "") in BOX_LABELS)
+        or (line[:1].isdigit() and _STAT_CALLOUT.match(line) is not None)
+    )
 
 
 def is_subtitle(line: str) -> bool:
@@ -114,9 +158,9 @@ def split_heading_block(lines: list[str]) -> tuple[str | None, str | None, str |
     a line ending in a column label (``（人民时评）``) is the title, with a
     kicker above or a subtitle below it; two lines that form a word across
     the break, or a very short first line, are one title printed over two
-    lines; otherwise a newspaper prints kicker then title (on real pages the
-    kicker-title order is four times as common as title-subtitle), and three
-    lines are kicker, title, subtitle.
+    lines; otherwise two lines are kicker then title or title then subtitle as
+    the head model (``data/head_model.json``, learned from real two-line heads)
+    reads them, and three lines are kicker, title, subtitle.
     """
     subtitle_parts = [ln for ln in lines if is_subtitle(ln)]
     main = [ln for ln in lines if not is_subtitle(ln)]
@@ -137,8 +181,17 @@ def split_heading_block(lines: list[str]) -> tuple[str | None, str | None, str |
             main = main[:1]
         elif len(main) >= 3 and subtitle is None:
             kicker, subtitle, main = main[0], " ".join(main[2:]), main[1:2]
-        elif len(main[0]) >= _KICKER_MIN or any(labelled[1:]) or main[0].endswith(_KICKER_VERBS):
+        elif any(labelled[1:]):
             kicker, main = main[0], main[1:]
+        elif len(main[0]) >= _KICKER_MIN or main[0].endswith(_KICKER_VERBS):
+            if (
+                len(main) == 2
+                and subtitle is None
+                and not _HEAD_MODEL.decide(head_pair_features(main[0], main[1]))
+            ):
+                subtitle, main = main[1], main[:1]  # the head model reads title over subtitle
+            else:
+                kicker, main = main[0], main[1:]
     title = main[0]
     for nxt in main[1:]:
         glue = "" if cross_word(title, nxt) or len(title) < 7 or len(nxt) < 7 else " "

@@ -618,6 +618,15 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
                 target = cur or (drafts[-1] if drafts else None)
                 if target is not None and target.source_label is None:
                     target.source_label = trailer_source(x.text) or x.text
+                nxt = page.next_content(x.idx)
+                if (
+                    cur is not None
+                    and cur.last_text_piece() is not None
+                    and nxt is not None
+                    and nxt.kind == "heading"
+                    and not headlines.is_box_label(nxt.text)
+                ):
+                    cur.closed = True  # a source trailer or closing note, then a heading: a new article
             i += 1
             continue
         if k == "dup":
