@@ -39,6 +39,19 @@ from newsetl.text.headlines import split_heading_block
             ["一桌年夜饭", "满满都是情", "——海外侨胞的团圆故事"],
             (None, "一桌年夜饭满满都是情", "——海外侨胞的团圆故事"),
         ),
+        # the head model: who did what, or the figures, under a title; a slogan above one
+        (
+            ["全国工业和信息化工作会议在京召开", "肖亚庆出席并讲话"],
+            (None, "全国工业和信息化工作会议在京召开", "肖亚庆出席并讲话"),
+        ),
+        (
+            ["今年前两月工业生产平稳开局", "规模以上工业增加值同比增长7.5%"],
+            (None, "今年前两月工业生产平稳开局", "规模以上工业增加值同比增长7.5%"),
+        ),
+        (
+            ["坚持创新驱动 推进制造强国建设", "工信部部署今年重点工作"],
+            ("坚持创新驱动 推进制造强国建设", "工信部部署今年重点工作", None),
+        ),
     ],
 )
 def test_split_heading_block(lines: list[str], expected: tuple[str | None, str | None, str | None]) -> None:
@@ -54,6 +67,15 @@ def test_split_heading_block(lines: list[str], expected: tuple[str | None, str |
         ("刘教清 李茂香摄影报道", "credit"),
         ("（作者为中国驻巴布亚新几内亚大使）", "credit"),
         ("（本报乌兰巴托电）", "source_trailer"),
+        ("本版制图：王小明", "credit"),
+        ("版式：李华", "credit"),
+        ("（作者单位：某某大学经济学院）", "credit"),
+        ("（作者为某研究院研究员（特聘））", "credit"),
+        ("（张三采访整理）", "credit"),
+        ("（本报布鲁塞尔、柏林3月4日电）", "source_trailer"),
+        ("（新华社北京3月4日电 记者王五）", "source_trailer"),
+        ("（李四参与采写）", "source_trailer"),
+        ("（本系列评论到此结束）", "source_trailer"),
         ("加强组织领导 凝聚强大合力", None),
         ("工信部介绍工业电子商务发展等情况", None),
     ],

@@ -97,3 +97,23 @@ def test_short_first_paragraph_cut_after_its_lead_is_text_not_a_heading():
     res = segment_page(_page("工信部部署中小企业工作", head, "5G应用试点名单发布", B1, B2, tail, A2, A3), "d")
     assert len(res.articles) == 2 and "中小企业发展促进工作会议" in res.articles[0].body
     assert res.articles[0].title == "工信部部署中小企业工作"
+
+
+def test_a_closing_note_then_a_heading_starts_a_new_article_but_a_box_label_stays() -> None:
+    first = "本报布鲁塞尔3月4日电 欧盟成员国就新一轮产业政策展开讨论，分歧仍然明显。"
+    more = "分析人士认为，围绕补贴规则的争论短期内难以平息，各方仍在寻找妥协方案。"
+    second = "日本央行宣布维持现行货币政策不变，并下调了对今年经济增长的预期。"
+    page = _page(
+        "欧盟产业政策讨论分歧明显",
+        first,
+        more,
+        "（本报布鲁塞尔3月4日电）",
+        "日本央行维持货币政策不变",
+        second,
+        "（本报东京3月4日电）",
+        "链  接",
+        "日本央行成立于1882年，总部设在东京。",
+    )
+    arts = segment_page(page, "d").articles
+    assert [a.title for a in arts] == ["欧盟产业政策讨论分歧明显", "日本央行维持货币政策不变"]
+    assert "日本央行成立于1882年" in arts[1].body  # the box under the closing note is the article's
