@@ -277,7 +277,11 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         for x in p
         if x.kind in ("text", "heading")
         and repair.is_open(x.text)
-        and not (x.kind == "heading" and (headlines.is_subtitle(x.text) or x.text.endswith("——")))
+        and not (
+            x.kind == "heading"
+            # a subtitle, a kicker leading in, a title closed by its column label (…（人民时评）) are whole
+            and (headlines.is_subtitle(x.text) or x.text.endswith("——") or _LABEL_END.search(x.text))
+        )
     ]
     tails = [x.idx for x in p if x.kind == "text" and x.idx > 0]
     if not heads:
