@@ -66,6 +66,7 @@ class _Draft:
     dup_slots: dict[int, int] = field(default_factory=dict)  # kept piece idx -> para slot of its copy
     lines: list[int] = field(default_factory=list)
     raws: dict[int, str] = field(default_factory=dict)
+    summary_first: bool = False  # its first paragraph is a summary between the title and the lead
 
     def text_paras(self) -> list[_Para]:
         return [p for p in self.paras if p.kind == "text"]
@@ -695,11 +696,21 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
         elif cur is None or cur.closed:
             cur = new(i, "lead" if page.leads[i] else "orphan")
         elif page.leads[i] and cur.text_paras():
-            cur = new(i, "lead")
+            if _summary_above(page, cur):
+                cur.summary_first = True
+            else:
+                cur = new(i, "lead")
         _add_text(page, cur, x, head)
         owner[x.idx] = cur
         i += 1
     return drafts, furniture, owner
+
+
+def _summary_above(page: _Page, cur: _Draft) -> bool:
+    """The article so far is a head and one paragraph without a lead: a summary printed between
+    the title and the dateline (习近平：…。塔米姆：…), so the lead below continues it."""
+    paras = cur.text_paras()
+    return bool(cur.heading) and len(paras) == 1 and not page.leads[paras[0].pieces[0]]
 
 
 def _merge_orphans(drafts: list[_Draft], owner: dict[int, _Draft]) -> list[_Draft]:
@@ -753,10 +764,13 @@ def _finish(page: _Page, d: _Draft, position: int, doc_id: str) -> Article | Non
     kicker, title, subtitle = (
         headlines.split_heading_block([g.text for g in d.heading]) if d.heading else (None, None, None)
     )
+    first_text = next((j for j, x in enumerate(paras) if x.kind == "text"), None)
+    if d.summary_first and subtitle is None and first_text is not None:
+        subtitle = paras.pop(first_text).text  # printed as the subtitle: the lead opens the body
+        first_text = next((j for j, x in enumerate(paras) if x.kind == "text"), None)
     source_label = d.source_label
     dateline = None
     names = list(d.bylines)
-    first_text = next((j for j, x in enumerate(paras) if x.kind == "text"), None)
     if first_text is not None:
         rest, label, dl, reporters = bylines.split_lead(paras[first_text].text)
         if label:

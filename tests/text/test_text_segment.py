@@ -117,3 +117,14 @@ def test_a_closing_note_then_a_heading_starts_a_new_article_but_a_box_label_stay
     arts = segment_page(page, "d").articles
     assert [a.title for a in arts] == ["欧盟产业政策讨论分歧明显", "日本央行维持货币政策不变"]
     assert "日本央行成立于1882年" in arts[1].body  # the box under the closing note is the article's
+
+
+def test_a_summary_between_title_and_dateline_is_the_subtitle_not_an_article() -> None:
+    summary = "会议强调，要加快培育专精特新企业，稳住工业经济基本盘，推动制造业高质量发展。"
+    lead = "本报北京3月5日电 工业和信息化部5日召开中小企业发展工作会议，部署今年重点任务。"
+    more = "会议指出，各地要进一步落实惠企政策，帮助中小企业纾困解难，激发市场主体活力。"
+    arts = segment_page(_page("工信部部署中小企业发展工作", summary, lead, more), "d").articles
+    assert len(arts) == 1
+    (a,) = arts
+    assert a.title == "工信部部署中小企业发展工作" and a.subtitle == summary
+    assert a.dateline == "3月5日" and a.paragraphs[-1].text == more
