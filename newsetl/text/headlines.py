@@ -51,13 +51,26 @@ def is_heading_like(line: str, md_level: int = 0) -> bool:
     if not line or len(line) > MAX_HEADING:
         return False
     comma = line.find("，")
-    if 0 <= comma <= 5 or line.count("，") >= 2:
-        return False  # prose cut short (据介绍，… / 2月21日，…): titles rarely open with a short clause
+    if line.count("，") >= 2 or (0 <= comma <= 5 and not _balanced_title(line, comma)):
+        return False  # prose cut short (据介绍，… / 2月21日，…)
     if comma >= 0 and line.endswith("？"):
         return False  # a Q&A question, not a heading
     if _SENTENCE_PUNCT.search(line) or _BAD_END.search(line) or _TURN.match(line):
         return False
     return bool(_CJK.search(line))
+
+
+# how prose opens a sentence with a short clause: 据介绍，… 目前，… 他表示，…
+_PROSE_OPENER = re.compile(
+    r"^(?:[\d一二三四五六七八九十]|据|目前|同时|此外|另外|其中|近日|日前|近年来|今年|去年|对此|为此|因此|但|然而|首先|其次|最后|"
+    r"一方面|另一方面|与此同时|下一步|如今|当前|随后|此前|当天|当日|记者|他|她|我|我们|这)|(?:说|表示|强调|指出|要求|认为|介绍|称|看来|透露|坦言)$"
+)
+
+
+def _balanced_title(line: str, comma: int) -> bool:
+    """``油菜花开，载动如海乡思``: two short clauses, the first no prose opener; a title, not cut prose."""
+    head, tail = line[:comma], line[comma + 1 :]
+    return len(line) <= 20 and len(tail) >= 3 and not _PROSE_OPENER.search(head)
 
 
 # Labels of boxes printed at the top of or inside an article (key points, editor's note, a
