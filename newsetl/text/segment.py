@@ -696,7 +696,7 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
         elif cur is None or cur.closed:
             cur = new(i, "lead" if page.leads[i] else "orphan")
         elif page.leads[i] and cur.text_paras():
-            if _summary_above(page, cur):
+            if _summary_above(page, cur, x.idx):
                 cur.summary_first = True
             else:
                 cur = new(i, "lead")
@@ -706,11 +706,28 @@ def _walk(page: _Page, joins: dict[int, int]) -> tuple[list[_Draft], list[Furnit
     return drafts, furniture, owner
 
 
-def _summary_above(page: _Page, cur: _Draft) -> bool:
-    """The article so far is a head and one paragraph without a lead: a summary printed between
-    the title and the dateline (习近平：…。塔米姆：…), so the lead below continues it."""
+def _summary_above(page: _Page, cur: _Draft, i: int) -> bool:
+    """Piece ``i`` (a lead) comes right under the article's head and one paragraph of at most
+    ``SUMMARY_CHARS`` without a lead: a summary printed between the title and the dateline
+    (习近平：…。塔米姆：…), which the lead continues."""
     paras = cur.text_paras()
-    return bool(cur.heading) and len(paras) == 1 and not page.leads[paras[0].pieces[0]]
+    if not cur.heading or len(paras) != 1 or len(paras[0].pieces) != 1:
+        return False
+    j = paras[0].pieces[0]
+    return (
+        not page.leads[j]
+        and len(page.p[j].text) <= SUMMARY_CHARS
+        and _next_content_idx(page, cur.heading[-1].idx) == j
+        and _next_content_idx(page, j) == i
+    )
+
+
+SUMMARY_CHARS = 160
+
+
+def _next_content_idx(page: _Page, i: int) -> int | None:
+    nxt = page.next_content(i)
+    return None if nxt is None else nxt.idx
 
 
 def _merge_orphans(drafts: list[_Draft], owner: dict[int, _Draft]) -> list[_Draft]:
