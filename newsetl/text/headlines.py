@@ -48,8 +48,8 @@ def is_heading_like(line: str, md_level: int = 0) -> bool:
     if md_level:
         return True
     # every test below can only reject: the string tests run before the regex scans
-    if not line or len(line) > MAX_HEADING:
-        return False
+    if not line or (len(line) > MAX_HEADING and len(line) - _label_len(line) > MAX_HEADING):
+        return False  # a long column label (（总书记的深情牵挂——来自…故事）) does not make prose
     comma = line.find("，")
     if line.count("，") >= 2 or (0 <= comma <= 5 and not _balanced_title(line, comma)):
         return False  # prose cut short (据介绍，… / 2月21日，…)
@@ -58,6 +58,19 @@ def is_heading_like(line: str, md_level: int = 0) -> bool:
     if _SENTENCE_PUNCT.search(line) or _BAD_END.search(line) or _TURN.match(line):
         return False
     return bool(_CJK.search(line))
+
+
+_LONG_LABEL = re.compile(r"[（(][^（）()]{2,30}[）)]$")
+
+
+def _label_len(line: str) -> int:
+    m = _LONG_LABEL.search(line)
+    return len(m.group(0)) if m else 0
+
+
+def is_kicker_line(line: str) -> bool:
+    """A short line leading into the title under it with a dash: ``河北张北县德胜村——``."""
+    return 4 <= len(line) <= 30 and line.endswith("——") and not _SENTENCE_PUNCT.search(line)
 
 
 # how prose opens a sentence with a short clause: 据介绍，… 目前，… 他表示，…

@@ -258,3 +258,8 @@ def _classify(pieces: list[Piece]) -> None:
         p.kind = (
             "heading" if headlines.is_heading_like(t, p.md) and not bylines.starts_with_lead(t) else "text"
         )
+    for i in range(n - 1):
+        p = pieces[i]
+        # "河北张北县德胜村——" over a heading: a kicker leading into it (prose rarely breaks at a dash)
+        if p.kind == "text" and headlines.is_kicker_line(p.text) and pieces[i + 1].kind == "heading":
+            p.kind = "heading"

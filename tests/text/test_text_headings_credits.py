@@ -76,6 +76,10 @@ def test_split_heading_block(lines: list[str], expected: tuple[str | None, str |
         ("（新华社北京3月4日电 记者王五）", "source_trailer"),
         ("（李四参与采写）", "source_trailer"),
         ("（本系列评论到此结束）", "source_trailer"),
+        ("王 闽摄（影像中国）", "credit"),
+        ("新华社发", "credit"),
+        ("（本报记者赵六、钱七、孙八）", "credit"),
+        ("（本报记者赵六）", None),  # one reporter: a byline, not a credit
         ("加强组织领导 凝聚强大合力", None),
         ("工信部介绍工业电子商务发展等情况", None),
     ],

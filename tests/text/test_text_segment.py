@@ -128,3 +128,15 @@ def test_a_summary_between_title_and_dateline_is_the_subtitle_not_an_article() -
     (a,) = arts
     assert a.title == "工信部部署中小企业发展工作" and a.subtitle == summary
     assert a.dateline == "3月5日" and a.paragraphs[-1].text == more
+
+
+def test_a_dash_kicker_over_a_long_labelled_title_opens_the_next_article() -> None:
+    first = "本报讯 工信部近日召开会议，部署中小企业数字化转型工作，要求各地加快推进。"
+    second = "走进城东工业园区，一排排智能产线有序运转，工人们正在调试新上线的设备。"
+    title = "“小巨人”企业跑出加速度 数字化改造见实效（高质量发展调研行——来自制造业一线的报告）"
+    arts = segment_page(
+        _page("工信部部署中小企业数字化转型", first, "某某省某某市——", title, second), "d"
+    ).articles
+    assert len(arts) == 2
+    assert arts[1].kicker == "某某省某某市——" and arts[1].title == title
+    assert arts[1].paragraphs[0].text == second
