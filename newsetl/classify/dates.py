@@ -341,7 +341,18 @@ def infer_year(
     year, note = _cues_year(cues, text)
     page = page_years(text)
     ranker = ranker or load_year_ranker()
-    if year is None or len(page.mentioned) < ranker.min_mentions:
+    if year is None:
+        return None, None
+    if len(page.mentioned) < ranker.min_mentions:
+        if (
+            year == cues.year
+            and cues.article.get(year, 0.0) <= 0.0
+            and year != cues.lower
+            and page.posterior
+            and page.posterior.get(year, 0.0) < PAGE_ONLY_P
+        ):
+            # only the page's other articles name the year, rarely, and the year model doubts it
+            return None, None
         return year, note
     probs = rank_years(page, cues.scores, cues.article, cues.year, cues.lower, ranker)
     if not probs:
@@ -372,6 +383,7 @@ def _cues_year(cues: YearCues, text: str) -> tuple[int | None, str | None]:
     return None, None
 
 
+PAGE_ONLY_P = 0.5  # the year model's least probability for a year only other articles name
 LATEST_P = 0.95  # the year model's least probability for the latest reported year to stand instead
 
 

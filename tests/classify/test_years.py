@@ -100,3 +100,17 @@ def test_a_page_naming_its_year_once_keeps_the_cues_year() -> None:
     body = "本报讯 10月15日，2021工业互联网大会在沈阳开幕。"
     year, note = infer_year("2021工业互联网大会开幕", body, body)
     assert year == 2021 and note and "ranked" not in note
+
+
+_ARTICLE = "本报讯 记者从省工业和信息化厅获悉，全省通信企业全力抢修受损基站，目前已基本恢复。"
+
+
+def test_a_year_only_another_article_names_once_is_dropped_when_the_model_doubts_it() -> None:
+    page = "全省经济运行稳中向好\n本报讯 2018年，全省新增城镇就业48万人。\n" + _ARTICLE
+    assert year_cues("通信保障有力", _ARTICLE, page).year == 2018  # what the page's cue says
+    assert infer_year("通信保障有力", _ARTICLE, page) == (None, None)
+
+
+def test_a_year_another_article_reports_on_as_current_still_dates_the_page() -> None:
+    page = "上半年新建5G基站19万个\n本报讯 2021年上半年，我国新建5G基站19万个。\n" + _ARTICLE
+    assert infer_year("通信保障有力", _ARTICLE, page)[0] == 2021
