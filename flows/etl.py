@@ -256,12 +256,12 @@ def _query_params(query: str, run_id: str) -> dict[str, Any] | None:
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def publish_task(paths: Paths, run_id: str) -> str:
     from newsetl.warehouse.exports import prepare_publication
-    from newsetl.warehouse.publish import publish_database
+    from newsetl.warehouse.publish import publish_release
 
-    # Search index (inside the work DB, so it is published), dbt docs, run report, Parquet exports.
-    extras = prepare_publication(paths, run_id)
+    # Search index (inside the work DB, so it is published), dbt docs, then one release:
+    # database, Parquet exports and run report switched in together.
+    extras = publish_release(paths, run_id, lambda folder: prepare_publication(paths, run_id, folder))
     get_run_logger().info("publish extras: %s", extras.get("timings"))
-    publish_database(paths.work_db, paths.published_db)
     return str(paths.published_db)
 
 
