@@ -337,23 +337,18 @@ def etl(
         except BaseException as exc:
             status = summary["status"] if summary["status"] == "gate_failed" else "failed"
             summary["status"] = status
-            summary["error"] = f"{type(exc).__name__}: {exc}"
+            from newsetl.warehouse.opsdb import describe_failure, record_failure
             from newsetl.warehouse.recovery import is_corruption, mark_corrupt
 
+            summary["error"] = describe_failure(exc, paths)  # a full disk is named as such
             with suppress(Exception):
                 exc.newsetl_stage = summary.get("stage")  # for the CLI's one-line failure message
             if is_corruption(exc):
                 mark_corrupt(paths, summary["error"])  # the next run rebuilds the work DB from raw_log/
             try:
-                with work_connection(paths) as con:
-                    finish_run(con, run_id, status, summary, timings, published=None)
-                    wl.forget_processing(con, run_id)  # a failed run's processing is redone next run
+                record_failure(paths, run_id, status, summary, timings, exc)
             except Exception as inner:  # noqa: BLE001 - report the original failure
-                logger.error("could not record the failed run: %s", inner)
-                from newsetl.warehouse.opsdb import leave_failure_note
-
-                # e.g. DuckDB invalidated the database: the next run records what happened
-                leave_failure_note(paths, run_id, status, summary, inner)
+                logger.error("could not record the failed run (left a note for the next run): %s", inner)
             raise
     summary["timings"] = timings
     summary["peak_rss_mb"] = rss
