@@ -136,11 +136,11 @@ def reserve_space(paths: Paths) -> None:
     path = paths.work_dir / SPACE_RESERVE
     if path.exists():
         return
-    with contextlib.suppress(OSError):  # no room even for this: the run will fail on its own
-        with path.open("wb") as fh:
-            fh.write(b"\0" * SPACE_RESERVE_BYTES)  # real blocks, not a sparse file
-            fh.flush()
-            os.fsync(fh.fileno())
+    # no room even for this: the run will fail on its own
+    with contextlib.suppress(OSError), path.open("wb") as fh:
+        fh.write(b"\0" * SPACE_RESERVE_BYTES)  # real blocks, not a sparse file
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def release_space(paths: Paths) -> bool:
