@@ -406,13 +406,20 @@ def printable_path(rel: str) -> str:
         return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+HIDDEN_FILE = "hidden file (its name starts with '.'): not read; rename it to ingest it"
+HIDDEN_FOLDER = "hidden folder (its name starts with '.'): nothing in it is read; rename it to ingest it"
+
+
 def discover(
     input_dir: Path, unreadable: list[str] | None = None
 ) -> tuple[list[tuple[str, Path]], list[Rejected]]:
     """List candidate files as ``(relative posix path, absolute path)``.
 
-    Hidden files and the manifest are skipped. A symlink whose target lies
-    outside the input folder is refused (quarantined), never followed. No entry
+    The manifest is skipped; hidden files and folders (editors' swap files, ``.git``) are not
+    read but recorded with their path (quarantined, once per path), like every other entry
+    that is not read. A symlink whose target lies outside the input folder is refused
+    (quarantined), never followed. A path too long for the system (ENAMETOOLONG) is
+    recorded as a folder that cannot be listed or a file that cannot be inspected. No entry
     is fatal: a symlink loop, a dangling symlink, a file name that is not UTF-8,
     a FIFO or a socket is quarantined with its path and reason; a folder that
     cannot be listed is added to ``unreadable`` (its files are not taken as deleted).
@@ -431,13 +438,19 @@ def discover(
         refused.append(Rejected(rel_dir, f"cannot list folder: {exc.strerror}", 0, None, b""))
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=walk_error):
+        for name in sorted(d for d in dirnames if d.startswith(".")):
+            rel = printable_path((Path(dirpath) / name).relative_to(root).as_posix())
+            refused.append(Rejected(rel, HIDDEN_FOLDER, 0, None, b""))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith(".") or name == MANIFEST_NAME:
+            if name == MANIFEST_NAME:
                 continue
             path = Path(dirpath) / name
             raw_rel = path.relative_to(root).as_posix()
             rel = printable_path(raw_rel)
+            if name.startswith("."):
+                refused.append(Rejected(rel, HIDDEN_FILE, 0, None, b""))
+                continue
             if rel != raw_rel:
                 refused.append(Rejected(rel, "file name is not valid UTF-8: rename the file", 0, None, b""))
                 continue
@@ -481,6 +494,7 @@ def scan(
         result.unchanged.extend(part.unchanged)
         result.rejected.extend(part.rejected)
         result.deferred.extend(part.deferred)
+        result.unreadable_dirs.extend(part.unreadable_dirs)
         result.bytes_read += part.bytes_read
     return result
 

@@ -375,6 +375,50 @@ def test_no_directory_entry_is_fatal(tmp_path: Path) -> None:
     assert wl.record_ingest(con, "r1", res, {})["quarantined"] == 5  # and they can be stored
 
 
+def _deep_dirs(root: Path, depth: int) -> tuple[str, int]:
+    """Create ``depth`` nested folders of 250-character names under ``root`` (relative to it, so
+    no call ever passes a path over PATH_MAX); return the relative path and an fd of the deepest."""
+    name = "长" * 80 + "d" * 10  # 250 bytes in UTF-8 (NAME_MAX is 255)
+    fd = os.open(root, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir(name, dir_fd=fd)
+        nxt = os.open(name, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = nxt
+    return "/".join([name] * depth), fd
+
+
+def test_hidden_entries_and_too_long_paths_are_recorded_not_dropped(tmp_path: Path) -> None:
+    """Hidden files and folders and paths over PATH_MAX were dropped with no record."""
+    inp = tmp_path / "input"
+    inp.mkdir()
+    (inp / "good.txt").write_bytes(PAGE.encode())
+    (inp / ".draft.txt").write_bytes(PAGE.encode())
+    (inp / ".git").mkdir()
+    (inp / ".git" / "page.txt").write_bytes(PAGE.encode())
+    (inp / "manifest.csv").write_text("file,publication_date\n", encoding="utf-8")
+    rel, fd = _deep_dirs(inp, 17)  # about 4,250 bytes: deeper than PATH_MAX (4,096)
+    try:
+        page = os.open("page.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(page, PAGE.encode())
+        os.close(page)
+    finally:
+        os.close(fd)
+    res = scan(inp, {})
+    assert [d.path for d in res.decoded] == ["good.txt"]
+    reasons = {r.path: r.reason for r in res.rejected}
+    assert reasons[".draft.txt"] == ingest.HIDDEN_FILE
+    assert reasons[".git"] == ingest.HIDDEN_FOLDER
+    too_long = [(p, r) for p, r in reasons.items() if "too long" in r]
+    assert len(too_long) == 1 and rel.startswith(too_long[0][0]), too_long  # recorded with its path
+    assert len(reasons) == 3  # nothing else; the manifest is not a page
+    assert res.unreadable_dirs  # its files are not taken as deleted
+    con = duckdb.connect()
+    ensure_schema(con)
+    assert wl.record_ingest(con, "r1", res, {})["quarantined"] == 3
+    assert wl.record_ingest(con, "r2", scan(inp, {}), {})["quarantined"] == 0  # recorded once
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can list any folder")
 def test_unlistable_folder_is_reported_and_its_files_not_taken_as_deleted(tmp_path: Path) -> None:
     inp = tmp_path / "input"
