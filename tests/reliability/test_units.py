@@ -619,3 +619,43 @@ def test_a_run_that_fills_the_disk_is_recorded_as_disk_full(tiny_disk: Path) -> 
     assert status == "failed", message
     assert message.startswith("[load] disk full"), message
     assert (paths.work_dir / ".space-reserve").stat().st_size > 0  # taken again for the next failure
+
+
+def test_a_bloated_work_database_is_compacted_before_it_is_published(tmp_path: Path) -> None:
+    """DuckDB never gives freed blocks back: after a recovery the published file was 362 MB
+    against 140 MB clean. Past a quarter of free blocks the file is rewritten; same content."""
+    from newsetl.warehouse.publish import compact_if_bloated, publish_database
+
+    paths = make_paths(tmp_path / "in", tmp_path / "wh")
+    con = open_work_db(paths)
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute(
+        "CREATE TABLE raw.big AS SELECT md5(range::VARCHAR) || md5((range + 7)::VARCHAR) AS h FROM range(600000)"
+    )
+    con.execute("CHECKPOINT")
+    con.execute("CREATE TABLE raw.kept AS SELECT range AS i, md5(range::VARCHAR) AS h FROM range(50000)")
+    con.execute("COMMENT ON TABLE raw.kept IS 'kept after compaction'")
+    con.execute("CREATE VIEW staging.kept_view AS SELECT i FROM raw.kept WHERE i % 2 = 0")
+    con.execute("CHECKPOINT")
+    con.execute("DROP TABLE raw.big")  # what a rebuild leaves behind: freed blocks inside the file
+    con.execute("CHECKPOINT")
+    total, free = con.execute("PRAGMA database_size").fetchone()[3:6:2]
+    con.close()
+    assert free > 0.25 * total, (total, free)
+    bloated = paths.work_db.stat().st_size
+    assert compact_if_bloated(paths.work_db, max_free_share=0.99) is None  # under the threshold: untouched
+    assert paths.work_db.stat().st_size == bloated
+    publish_database(paths.work_db, paths.published_db)
+    assert paths.published_db.stat().st_size < 0.7 * bloated
+    assert paths.work_db.stat().st_size == paths.published_db.stat().st_size  # the work file is compact too
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*), sum(i) FROM raw.kept").fetchone() == (50000, sum(range(50000)))
+        assert con.execute("SELECT count(*) FROM staging.kept_view").fetchone()[0] == 25000
+        assert con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = 'kept'").fetchone()[0] == (
+            "kept after compaction"
+        )
+        assert con.execute("SELECT count(*) FROM ops.runs").fetchone()[0] == 0  # the schema came along
+    finally:
+        con.close()
+    assert not list(paths.work_dir.glob(".compact-*"))
