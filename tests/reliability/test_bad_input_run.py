@@ -56,7 +56,7 @@ def build_bad_input(folder: Path, outside: Path) -> dict[str, str]:
         "utf16le.txt": ((PAGE + "\n附：无BOM版。\n").encode("utf-16-le"), "document:utf-16-le"),
         "utf32.txt": ((PAGE + "\n附：UTF-32版。\n").encode("utf-32"), "document:utf-32"),
         "markup.txt": (
-            ("<h1>" + p1.replace("\n\n", "</p>\n\n<p>**", 3) + "</h1>\n附：**标记**版。\n").encode(),
+            ("<h1>" + p1.replace("\n\n", "</p>\n\n<p>", 3) + "</h1>\n附：**标记**版。\n").encode(),
             "document:utf-8",
         ),
         "controls.txt": (

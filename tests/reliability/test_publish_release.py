@@ -118,6 +118,11 @@ def test_publish_killed_at_any_step_leaves_database_exports_and_report_of_one_ru
     assert after["release"] == after["database"] == "r-next" != old_run
     assert after["report"] == ["run-r-next.html"] and after["latest_report_names_run"]
     assert after["articles"][0] == after["articles"][1] == before["articles"][0] - 3
+    from newsetl.config import make_paths
+    from newsetl.status import collect_status
+
+    published = collect_status(make_paths(wh.parent / "input", wh))["published"]
+    assert published["run_id"] == published["database_run_id"] == "r-next"  # `newsetl status` names it
     # the partial folders and the previous release are gone; only the live one is kept
     assert sorted(p.name for p in (wh / ".published").iterdir()) == ["current", "r-next"]
 
