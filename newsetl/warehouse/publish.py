@@ -224,6 +224,8 @@ def ensure_release_layout(warehouse_dir: Path) -> None:
         for name in ("exports", "reports"):
             if (warehouse_dir / name).is_dir():
                 shutil.copytree((warehouse_dir / name).resolve(), staging / name)
+            else:
+                (staging / name).mkdir()  # the link never dangles
         (staging / RELEASE_FILE).write_text(
             json.dumps({"run_id": run_id, "published_at": None, "note": "moved from the earlier layout"}),
             encoding="utf-8",
