@@ -518,29 +518,35 @@ def test_file_rewritten_in_place_while_read_is_never_captured_half_way(tmp_path:
 
 def test_file_still_being_written_is_deferred(tmp_path: Path) -> None:
     """A file growing while it is read is left for the next run (nothing recorded)."""
+    import subprocess
+    import sys
+
     path = write(tmp_path, "growing.txt", PAGE[:1500].encode())
-    stop = threading.Event()
-
-    def append() -> None:
-        chunk = "更多内容。".encode() * 20
-        while not stop.is_set():
-            with path.open("ab") as fh:
-                fh.write(chunk)
-            time.sleep(0.0002)
-
-    thread = threading.Thread(target=append)
-    thread.start()
+    writer = subprocess.Popen(  # another process, so its appends really overlap the reads
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "f = open(sys.argv[1], 'ab', buffering=0)\n"
+            "while True:\n"
+            "    f.write('更多内容。'.encode() * 20)\n"
+            "    time.sleep(0.0002)\n",
+            str(path),
+        ]
+    )
     try:
         deferred = 0
         snapshots = []
-        for _ in range(50):
+        for _ in range(400):
             res = scan(tmp_path, {})
             assert not res.rejected
             snapshots.extend(res.decoded)
             deferred += res.deferred == ["growing.txt"]
+            if deferred >= 3:
+                break
     finally:
-        stop.set()
-        thread.join()
+        writer.kill()
+        writer.wait()
     assert deferred
     final = path.read_bytes()  # every state of the file is a prefix of the last one
     for d in snapshots:  # a read between two appends is a complete state of the file, never a mix
