@@ -146,7 +146,12 @@ def data_docs_path() -> str:
 def failure_line(exc: BaseException, paths: Paths, gate: bool = False) -> str:
     """One line for a failed run: what failed, at which stage, and where to look."""
     stage = "quality gate" if gate else (getattr(exc, "newsetl_stage", None) or "start-up")
-    what = str(exc) if gate else f"{type(exc).__name__}: {exc}"
+    if gate:
+        what = str(exc)
+    else:
+        from newsetl.warehouse.opsdb import describe_failure
+
+        what = describe_failure(exc, paths)  # a full disk is named as such
     what = " ".join(what.split())
     if len(what) > 400:
         what = what[:400] + "..."

@@ -607,6 +607,11 @@ def test_a_run_that_fills_the_disk_is_recorded_as_disk_full(tiny_disk: Path) -> 
         con.close()
     summary = {"stage": "load", "error": describe_failure(failure, paths)}
     assert summary["error"].startswith("disk full")
+    from newsetl.status import failure_line
+
+    assert "FAILED at start-up, nothing published (previous warehouse kept): disk full" in failure_line(
+        failure, paths
+    )
     with contextlib.suppress(Exception):  # the database may refuse: then the note is written
         record_failure(paths, "r1", "failed", summary, {}, failure)
     filler.unlink()  # the operator frees space
