@@ -256,12 +256,12 @@ def _query_params(query: str, run_id: str) -> dict[str, Any] | None:
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def publish_task(paths: Paths, run_id: str) -> str:
     from newsetl.warehouse.exports import prepare_publication
-    from newsetl.warehouse.publish import publish_database
+    from newsetl.warehouse.publish import publish_release
 
-    # Search index (inside the work DB, so it is published), dbt docs, run report, Parquet exports.
-    extras = prepare_publication(paths, run_id)
+    # Search index (inside the work DB, so it is published), dbt docs, then one release:
+    # database, Parquet exports and run report switched in together.
+    extras = publish_release(paths, run_id, lambda folder: prepare_publication(paths, run_id, folder))
     get_run_logger().info("publish extras: %s", extras.get("timings"))
-    publish_database(paths.work_db, paths.published_db)
     return str(paths.published_db)
 
 
@@ -337,23 +337,18 @@ def etl(
         except BaseException as exc:
             status = summary["status"] if summary["status"] == "gate_failed" else "failed"
             summary["status"] = status
-            summary["error"] = f"{type(exc).__name__}: {exc}"
+            from newsetl.warehouse.opsdb import describe_failure, record_failure
             from newsetl.warehouse.recovery import is_corruption, mark_corrupt
 
+            summary["error"] = describe_failure(exc, paths)  # a full disk is named as such
             with suppress(Exception):
                 exc.newsetl_stage = summary.get("stage")  # for the CLI's one-line failure message
             if is_corruption(exc):
                 mark_corrupt(paths, summary["error"])  # the next run rebuilds the work DB from raw_log/
             try:
-                with work_connection(paths) as con:
-                    finish_run(con, run_id, status, summary, timings, published=None)
-                    wl.forget_processing(con, run_id)  # a failed run's processing is redone next run
+                record_failure(paths, run_id, status, summary, timings, exc)
             except Exception as inner:  # noqa: BLE001 - report the original failure
-                logger.error("could not record the failed run: %s", inner)
-                from newsetl.warehouse.opsdb import leave_failure_note
-
-                # e.g. DuckDB invalidated the database: the next run records what happened
-                leave_failure_note(paths, run_id, status, summary, inner)
+                logger.error("could not record the failed run (left a note for the next run): %s", inner)
             raise
     summary["timings"] = timings
     summary["peak_rss_mb"] = rss

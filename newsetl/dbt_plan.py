@@ -99,6 +99,8 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
         "SELECT count(*), max(processed_run) FROM raw.articles",
         "SELECT count(*) FROM raw.documents",
         "SELECT count(*), max(run_id) FROM raw.quarantine",
+        # a deleted file's quarantine row leaves the marts, with no other raw row changed
+        "SELECT count(*), max(run_id), string_agg(path, '/' ORDER BY path) FROM raw.paths_gone",
         # set-asides change what is current and published, with no raw row changed
         "SELECT count(*), count(revoked_at), max(decided_at) FROM ops.decisions WHERE kind <> 'run'",
     ):

@@ -175,7 +175,7 @@ def accept_run(paths: Paths, run_id: str, reason: str) -> str:
     from newsetl.warehouse.exports import prepare_publication
     from newsetl.warehouse.lock import run_lock
     from newsetl.warehouse.opsdb import open_work_db
-    from newsetl.warehouse.publish import publish_database
+    from newsetl.warehouse.publish import publish_release
 
     with run_lock(paths.lock_file):
         con = open_work_db(paths)
@@ -213,8 +213,7 @@ def accept_run(paths: Paths, run_id: str, reason: str) -> str:
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        prepare_publication(paths, run_id)
-        publish_database(paths.work_db, paths.published_db)
+        publish_release(paths, run_id, lambda folder: prepare_publication(paths, run_id, folder))
     return f"run {run_id} accepted (decision {decision_id}) and published: {paths.published_db}"
 
 

@@ -14,8 +14,13 @@
                 inserts, before COMMIT
     dbt         start of ``dbt build`` (``dbt:2`` kills 2 s into the build)
     gate        start of the quality gate
-    publish     in the middle of the atomic copy: the temporary file is written,
-                ``os.replace`` has not happened
+    publish_extras
+                the new release folder holds its exports and report, the
+                database is not copied yet
+    publish     in the middle of the database copy into the new release folder
+    publish_switch
+                the whole release is written, the ``current`` pointer is not
+                switched yet
     ==========  ==============================================================
 
 ``NEWSETL_BREAK=empty_bodies``
@@ -33,7 +38,7 @@ import signal
 import sys
 import threading
 
-STAGES = ("ingest", "process", "load", "dbt", "gate", "publish")
+STAGES = ("ingest", "process", "load", "dbt", "gate", "publish_extras", "publish", "publish_switch")
 FAULT_ENV = "NEWSETL_FAULT"
 BREAK_ENV = "NEWSETL_BREAK"
 

@@ -10,10 +10,15 @@ Prefect inside the workers, so no extra Prefect servers are started).
 from __future__ import annotations
 
 import atexit
+import ctypes
 import gc
 import hashlib
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -341,8 +346,55 @@ _POOL: ProcessPoolExecutor | None = None
 _POOL_WORKERS = 0
 
 
-def _warm() -> None:
-    """Worker initializer: build the lexicon automata once per process, not per batch."""
+PR_SET_PDEATHSIG = 1
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def die_with_parent(run_pid: int) -> None:
+    """Make this text worker end when the run ends, however it ends.
+
+    Workers are children of the pool's fork server, which exits when the run process dies
+    (even by SIGKILL: its end of a pipe closes); ``PR_SET_PDEATHSIG`` makes the kernel
+    SIGKILL the worker then, even in the middle of a page (before, a SIGKILLed run left the
+    fork server's workers busy for 90 s or more). A watchdog thread covers the other
+    platforms and the moment before ``prctl``: once the run is gone, the worker exits.
+    """
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if not _alive(run_pid) or os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while _alive(run_pid) and os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="newsetl-run-watchdog", daemon=True).start()
+
+
+def _warm(run_pid: int | None = None) -> None:
+    """Worker initializer: tie the worker to the run, then build the lexicon automata once
+    per process, not per batch."""
+    if run_pid is not None:
+        die_with_parent(run_pid)
     # One worker per core already: numpy's OpenBLAS threads (started when numpy is first
     # imported, here) would only spin beside the workers, about 1 % of a worker's CPU.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -419,7 +471,9 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
         # warm up (during ingest, see prestart_pool). Preloading it in the fork server too kept
         # ~60 MB more resident for the whole stage (peak RSS of the process tree) for no gain.
         ctx.set_forkserver_preload(["newsetl.process"])
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
+        _POOL = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_warm, initargs=(os.getpid(),)
+        )
         _POOL_WORKERS = workers
         atexit.register(shutdown_pool)
     return _POOL

@@ -4,7 +4,8 @@
 ``<warehouse>/reports/run-<run_id>.html`` plus ``reports/latest.html``. Charts
 are inline SVG drawn here (no JavaScript, no CDN, no fonts to download):
 articles per topic over time, ministry mentions, topics overall, the quality
-gate of the run and the run history, and the quarantined inputs.
+gate of the run and the run history, what is held back now (``marts.fct_quarantine``:
+articles, pages, set-asides) and the quarantined inputs.
 ``newsetl report`` prints (or opens) the latest one.
 
 The page names common Simplified-Chinese fonts in its CSS (Noto Sans CJK SC, Source Han Sans SC,
@@ -235,6 +236,17 @@ def gather(con: duckdb.DuckDBPyConnection, run_id: str | None) -> dict:
            FROM raw.quarantine ORDER BY detected_at DESC, path LIMIT 200"""
     ).fetchall()
     data["quarantine_total"] = con.execute("SELECT count(*) FROM raw.quarantine").fetchone()[0]
+    # what analysts see held back or corrected now: articles by rule, pages, set-asides
+    if _exists(con, "marts", "fct_quarantine"):
+        data["held"] = con.execute(
+            """SELECT level, file, position_in_file, rule, value, action, reason, run_id
+               FROM marts.fct_quarantine ORDER BY run_id DESC, file, position_in_file LIMIT 200"""
+        ).fetchall()
+        data["held_counts"] = con.execute(
+            "SELECT level, rule, action, count(*) FROM marts.fct_quarantine GROUP BY ALL ORDER BY 4 DESC, 2"
+        ).fetchall()
+    else:
+        data["held"], data["held_counts"] = [], []
     if _exists(con, "marts", "fct_articles"):
         data["totals"] = con.execute(
             """SELECT count(*), count(*) FILTER (WHERE is_fragment), count(DISTINCT doc_id),
@@ -367,6 +379,21 @@ def render(data: dict, generated_at: str) -> str:
             ],
             data["runs"],
         ),
+        f"<h2>Held back or corrected now · 当前隔离 ({sum(c[3] for c in data['held_counts'])})</h2>",
+        '<p class="meta">marts.fct_quarantine: articles that failed an article rule (excluded, or '
+        "published with the field nulled), pages held back whole, set-asides. By rule: "
+        + esc(
+            ", ".join(f"{lvl} {rule} ({action}) {n}" for lvl, rule, action, n in data["held_counts"])
+            or "none"
+        )
+        + "</p>",
+        '<div id="article-quarantine">',
+        table(
+            ["level", "file", "position", "rule", "value", "action", "reason", "run"],
+            data["held"],
+            "Nothing held back.",
+        ),
+        "</div>",
         f"<h2>Quarantined inputs · 隔离文件 ({esc(data['quarantine_total'])})</h2>",
         '<div id="quarantine">',
         table(

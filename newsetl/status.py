@@ -23,6 +23,27 @@ def _open_ops(paths: Paths) -> tuple[duckdb.DuckDBPyConnection | None, str]:
     return None, "none"
 
 
+def _release(paths: Paths) -> dict:
+    """Which run is live: the release pointer (database, exports and report switch together)
+    and, as a cross-check, the latest published run the database itself records."""
+    from newsetl.warehouse.publish import current_release
+
+    release = current_release(paths.warehouse_dir) or {}
+    db_run = None
+    try:
+        con = duckdb.connect(str(paths.published_db), read_only=True)
+        try:
+            row = con.execute(
+                "SELECT run_id FROM ops.runs WHERE status = 'published' ORDER BY started_at DESC LIMIT 1"
+            ).fetchone()
+            db_run = row[0] if row else None
+        finally:
+            con.close()
+    except duckdb.Error:
+        pass
+    return {"run_id": release.get("run_id"), "database_run_id": db_run}
+
+
 def collect_status(paths: Paths, limit: int = 10) -> dict:
     info: dict = {"warehouse": str(paths.warehouse_dir), "running_pid": lock_holder(paths.lock_file)}
     if paths.published_db.exists():
@@ -31,6 +52,7 @@ def collect_status(paths: Paths, limit: int = 10) -> dict:
             "path": str(paths.published_db),
             "published_at": mtime.isoformat(timespec="seconds"),
             "age_minutes": round((dt.datetime.now(dt.UTC) - mtime).total_seconds() / 60, 1),
+            **_release(paths),
         }
     con, source = _open_ops(paths)
     info["source"] = source
@@ -124,7 +146,12 @@ def data_docs_path() -> str:
 def failure_line(exc: BaseException, paths: Paths, gate: bool = False) -> str:
     """One line for a failed run: what failed, at which stage, and where to look."""
     stage = "quality gate" if gate else (getattr(exc, "newsetl_stage", None) or "start-up")
-    what = str(exc) if gate else f"{type(exc).__name__}: {exc}"
+    if gate:
+        what = str(exc)
+    else:
+        from newsetl.warehouse.opsdb import describe_failure
+
+        what = describe_failure(exc, paths)  # a full disk is named as such
     what = " ".join(what.split())
     if len(what) > 400:
         what = what[:400] + "..."
@@ -167,7 +194,12 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: s
         return 0
     pub = info.get("published")
     if pub:
-        print(f"published: {pub['path']} (updated {pub['published_at']}, {pub['age_minutes']} min ago)")
+        print(
+            f"published: {pub['path']} (run {pub.get('run_id') or 'unknown'}, database, exports and report; "
+            f"updated {pub['published_at']}, {pub['age_minutes']} min ago)"
+        )
+        if pub.get("run_id") and pub.get("database_run_id") not in (None, pub["run_id"]):
+            print(f"  WARNING: the published database records run {pub['database_run_id']} as its latest")
     else:
         print("published: nothing published yet")
     if info["running_pid"]:

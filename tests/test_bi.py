@@ -83,7 +83,7 @@ def test_sqlalchemy_and_exports_while_a_run_is_in_progress(seeded_run, tmp_path)
     warehouse = tmp_path / "warehouse"
     warehouse.mkdir()
     shutil.copy2(seeded_run.published, warehouse / "newsetl.duckdb")
-    # same layout as a published warehouse: exports -> .exports-<run> (switched atomically by each run)
+    # the layout before releases (exports -> .exports-<run>): the run moves it into a release
     shutil.copytree((seeded_run.warehouse_dir / "exports").resolve(), warehouse / ".exports-seeded")
     (warehouse / "exports").symlink_to(".exports-seeded")
     inputs = copy_seeds(tmp_path / "input")
@@ -120,11 +120,13 @@ def test_sqlalchemy_and_exports_while_a_run_is_in_progress(seeded_run, tmp_path)
 
 
 def test_exports_are_rewritten_only_when_dbt_built_new_marts(tmp_path):
-    """A run whose marts are those of the last export (same dbt build state) writes no Parquet."""
+    """A run whose marts are those of the live release (same dbt build state) writes no Parquet:
+    its release links the same files."""
     import duckdb
 
     from newsetl.config import make_paths
     from newsetl.warehouse.exports import write_exports
+    from newsetl.warehouse.publish import publish_release
 
     paths = make_paths(tmp_path / "in", tmp_path / "wh")
     paths.work_dir.mkdir(parents=True)
@@ -133,18 +135,25 @@ def test_exports_are_rewritten_only_when_dbt_built_new_marts(tmp_path):
     con.execute("CREATE SCHEMA ops; CREATE TABLE ops.dbt_state (key VARCHAR, value VARCHAR)")
     con.execute("INSERT INTO ops.dbt_state VALUES ('data', 'd1'), ('code', 'c1')")
     con.close()
-    write_exports(paths, "run1")
-    first = paths.exports_dir.resolve()
-    write_exports(paths, "run2")
-    assert paths.exports_dir.resolve() == first  # unchanged build: the same folder stays published
+
+    def release(run_id):
+        publish_release(paths, run_id, lambda folder: write_exports(paths, folder))
+        return (paths.exports_dir / "fct_x.parquet").resolve()
+
+    first = release("run1")
+    inode = first.stat().st_ino
+    second = release("run2")
+    assert second.parent.parent.name == "run2" and second.stat().st_ino == inode  # linked, not rewritten
     con = duckdb.connect(str(paths.work_db))
     con.execute("CREATE OR REPLACE TABLE marts.fct_x AS SELECT 2 AS a")
     con.execute("UPDATE ops.dbt_state SET value = 'd2' WHERE key = 'data'")  # what a new dbt build records
     con.close()
-    write_exports(paths, "run3")
-    assert paths.exports_dir.resolve().name == ".exports-run3"
+    third = release("run3")
+    assert third.parent.parent.name == "run3" and third.stat().st_ino != inode
     out = duckdb.connect().execute(
         "SELECT a FROM read_parquet(?)", [str(paths.exports_dir / "fct_x.parquet")]
     )
     assert out.fetchone()[0] == 2
-    assert not first.exists()  # the previous version was removed after the switch
+    assert (
+        not first.parent.exists() and not second.parent.exists()
+    )  # earlier releases removed after the switch

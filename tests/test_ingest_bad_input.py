@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -99,6 +100,91 @@ def test_utf16_decodes(tmp_path: Path, codec: str) -> None:
     item = scan_one(tmp_path, f"{codec}.txt", data)
     assert isinstance(item, Decoded) and item.encoding == "utf-16"
     assert item.text == ingest.normalise_newlines(PAGE)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "utf-32"])
+def test_utf16_without_bom_and_utf32_decode(tmp_path: Path, codec: str) -> None:
+    """Chinese in UTF-16 has NUL bytes only in its ASCII: it was rejected as binary; UTF-32 was misread."""
+    item = scan_one(tmp_path, f"{codec}.txt", PAGE.encode(codec))
+    assert isinstance(item, Decoded), item
+    assert item.encoding == codec and item.text == ingest.normalise_newlines(PAGE)
+
+
+def test_big5_page_is_not_read_as_gb18030(tmp_path: Path) -> None:
+    """Big5 bytes are valid GB18030 too: decoded strictly as GB18030 they give garbage with a topic."""
+    from opencc import OpenCC
+
+    traditional = OpenCC("s2t").convert(PAGE.replace("\ufffd", ""))
+    data = traditional.encode("big5", errors="ignore")
+    data.decode("gb18030")  # the trap: a strict GB18030 decode succeeds
+    item = scan_one(tmp_path, "big5.txt", data)
+    assert isinstance(item, Decoded) and item.encoding == "big5"
+    assert item.text == ingest.normalise_newlines(data.decode("big5"))
+    assert item.script == "hant"  # converted to Simplified for processing
+
+
+def test_bytes_no_chinese_encoding_reads_are_quarantined(tmp_path: Path) -> None:
+    """Random high bytes decode strictly as GB18030 but are not Chinese: quarantined, not published."""
+    import random
+
+    rng = random.Random(7)
+    data = bytes(rng.choice([*range(0x81, 0xFF)]) for _ in range(6000))
+    item = scan_one(tmp_path, "noise.txt", data)
+    assert isinstance(item, Rejected), item
+    assert "no Chinese encoding gives readable text" in item.reason or "binary" in item.reason
+
+
+def test_control_and_bidi_characters_are_removed(tmp_path: Path) -> None:
+    head, tail = PAGE[:3000], PAGE[3000:]
+    dirty = head + "\x00工信部\u202e发布\u202c\u2066通知\u2069\x07\x1b" + tail
+    item = scan_one(tmp_path, "controls.txt", dirty.encode())
+    assert isinstance(item, Decoded)
+    assert item.text == ingest.normalise_newlines(head + "工信部发布通知" + tail)
+    assert "7 control or bidi character(s) removed" in (item.note or "")
+
+
+def test_markup_is_stripped_from_titles_and_bodies(tmp_path: Path) -> None:
+    page = (
+        "# <b>工信部</b>发布**新版**通知\n\n"
+        "<p>本报讯 工业和信息化部&nbsp;日前发布[通知](https://example.com/a)，要求加快`5G`建设。</p>"
+        "<script>alert(1)</script><!-- 注释 -->\n"
+        "> 引用的话语很重要。\n"
+        "![图片](img.png)\n"
+        "---\n"
+        "《中国电子报》记者 张三 a < b 的情况不变。\n"
+    )
+    item = scan_one(tmp_path, "markup.txt", (page + PAGE).encode())
+    assert isinstance(item, Decoded)
+    text = item.text
+    for mark in (
+        "<b>",
+        "</p>",
+        "<script",
+        "alert(1)",
+        "&nbsp;",
+        "**",
+        "](",
+        "![",
+        "`",
+        "<!--",
+        "\n> ",
+        "---",
+    ):
+        assert mark not in text, mark
+    assert text.startswith("# 工信部发布新版通知\n")  # the heading marker stays: the text core reads it
+    assert "工业和信息化部\xa0日前发布通知，要求加快5G建设。" in text
+    assert "引用的话语很重要。" in text and "《中国电子报》记者 张三 a < b 的情况不变。" in text
+    assert "markup removed" in (item.note or "")
+
+
+def test_a_page_without_markup_is_unchanged(tmp_path: Path) -> None:
+    for seed in sorted((ROOT / "seeds").glob("*.txt")):
+        text, encoding, note = ingest.decode_bytes(seed.read_bytes())
+        assert (text, encoding, note) == (
+            ingest.normalise_newlines(seed.read_text(encoding="utf-8")),
+            "utf-8",
+            None,
+        )
 
 
 def test_invalid_utf8_mid_page_is_kept_with_a_note(tmp_path: Path) -> None:
@@ -289,6 +375,50 @@ def test_no_directory_entry_is_fatal(tmp_path: Path) -> None:
     assert wl.record_ingest(con, "r1", res, {})["quarantined"] == 5  # and they can be stored
 
 
+def _deep_dirs(root: Path, depth: int) -> tuple[str, int]:
+    """Create ``depth`` nested folders of 250-character names under ``root`` (relative to it, so
+    no call ever passes a path over PATH_MAX); return the relative path and an fd of the deepest."""
+    name = "长" * 80 + "d" * 10  # 250 bytes in UTF-8 (NAME_MAX is 255)
+    fd = os.open(root, os.O_RDONLY)
+    for _ in range(depth):
+        os.mkdir(name, dir_fd=fd)
+        nxt = os.open(name, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = nxt
+    return "/".join([name] * depth), fd
+
+
+def test_hidden_entries_and_too_long_paths_are_recorded_not_dropped(tmp_path: Path) -> None:
+    """Hidden files and folders and paths over PATH_MAX were dropped with no record."""
+    inp = tmp_path / "input"
+    inp.mkdir()
+    (inp / "good.txt").write_bytes(PAGE.encode())
+    (inp / ".draft.txt").write_bytes(PAGE.encode())
+    (inp / ".git").mkdir()
+    (inp / ".git" / "page.txt").write_bytes(PAGE.encode())
+    (inp / "manifest.csv").write_text("file,publication_date\n", encoding="utf-8")
+    rel, fd = _deep_dirs(inp, 17)  # about 4,250 bytes: deeper than PATH_MAX (4,096)
+    try:
+        page = os.open("page.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(page, PAGE.encode())
+        os.close(page)
+    finally:
+        os.close(fd)
+    res = scan(inp, {})
+    assert [d.path for d in res.decoded] == ["good.txt"]
+    reasons = {r.path: r.reason for r in res.rejected}
+    assert reasons[".draft.txt"] == ingest.HIDDEN_FILE
+    assert reasons[".git"] == ingest.HIDDEN_FOLDER
+    too_long = [(p, r) for p, r in reasons.items() if "too long" in r]
+    assert len(too_long) == 1 and rel.startswith(too_long[0][0]), too_long  # recorded with its path
+    assert len(reasons) == 3  # nothing else; the manifest is not a page
+    assert res.unreadable_dirs  # its files are not taken as deleted
+    con = duckdb.connect()
+    ensure_schema(con)
+    assert wl.record_ingest(con, "r1", res, {})["quarantined"] == 3
+    assert wl.record_ingest(con, "r2", scan(inp, {}), {})["quarantined"] == 0  # recorded once
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can list any folder")
 def test_unlistable_folder_is_reported_and_its_files_not_taken_as_deleted(tmp_path: Path) -> None:
     inp = tmp_path / "input"
@@ -343,22 +473,84 @@ def test_deleted_emptied_and_returning_files(tmp_path: Path, con) -> None:
 # --- still being written -------------------------------------------------------------------------------
 
 
-def test_file_still_being_written_is_deferred(tmp_path: Path, monkeypatch) -> None:
-    """A file whose size changes while it is read is left for the next run (nothing recorded)."""
-    path = write(tmp_path, "growing.txt", PAGE.encode()[:5000])
-    real = Path.read_bytes
+def _writer(path: Path, versions: list[bytes], stop: threading.Event, *, restore_mtime: int) -> None:
+    """Rewrite ``path`` in place with each version in turn (same size), putting its mtime back each time."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        n = 0
+        while not stop.is_set():
+            os.pwrite(fd, versions[n % len(versions)], 0)
+            os.utime(path, ns=(restore_mtime, restore_mtime))
+            n += 1
+    finally:
+        os.close(fd)
 
-    def read_while_writer_appends(self: Path) -> bytes:
-        data = real(self)
-        if self.name == "growing.txt":
-            with self.open("ab") as fh:  # the writer goes on
-                fh.write(PAGE.encode()[5000:8000])
-        return data
 
-    monkeypatch.setattr(Path, "read_bytes", read_while_writer_appends)
-    res = scan(tmp_path, {})
-    assert res.deferred == ["growing.txt"] and not res.decoded and not res.rejected
-    monkeypatch.setattr(Path, "read_bytes", real)
+def test_file_rewritten_in_place_while_read_is_never_captured_half_way(tmp_path: Path) -> None:
+    """Same size, mtime put back after every write: size and mtime checks alone let about one
+    read in 150 through torn (half one version, half the other); only a complete version may be
+    ingested."""
+    one = ("甲" * 60 + "。\n") * 1500  # ~270 KB: a read takes long enough to overlap the writer
+    two = ("乙" * 60 + "。\n") * 1500
+    versions = [one.encode(), two.encode()]
+    path = write(tmp_path, "rewritten.txt", versions[0])
+    st = path.stat()
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_writer, args=(path, versions, stop), kwargs={"restore_mtime": st.st_mtime_ns}
+    )
+    thread.start()
+    outcomes = []
+    try:
+        for _ in range(1000):
+            item = ingest.read_one("rewritten.txt", path, st.st_size, st.st_mtime_ns)
+            outcomes.append(None if item is None else item.text)
+    finally:
+        stop.set()
+        thread.join()
+    assert all(
+        o in (None, ingest.normalise_newlines(one), ingest.normalise_newlines(two)) for o in outcomes
+    ), "a half-rewritten file was ingested"
+    assert None in outcomes  # the writer did overlap reads: they were deferred
+    item = ingest.read_one("rewritten.txt", path, path.stat().st_size, path.stat().st_mtime_ns)
+    assert isinstance(item, Decoded)  # once the writer stops, the next run reads it
+
+
+def test_file_still_being_written_is_deferred(tmp_path: Path) -> None:
+    """A file growing while it is read is left for the next run (nothing recorded)."""
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "growing.txt", PAGE[:1500].encode())
+    writer = subprocess.Popen(  # another process, so its appends really overlap the reads
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "f = open(sys.argv[1], 'ab', buffering=0)\n"
+            "while True:\n"
+            "    f.write('更多内容。'.encode() * 20)\n"
+            "    time.sleep(0.0002)\n",
+            str(path),
+        ]
+    )
+    try:
+        deferred = 0
+        snapshots = []
+        for _ in range(400):
+            res = scan(tmp_path, {})
+            assert not res.rejected
+            snapshots.extend(res.decoded)
+            deferred += res.deferred == ["growing.txt"]
+            if deferred >= 3:
+                break
+    finally:
+        writer.kill()
+        writer.wait()
+    assert deferred
+    final = path.read_bytes()  # every state of the file is a prefix of the last one
+    for d in snapshots:  # a read between two appends is a complete state of the file, never a mix
+        assert d.doc_id == hashlib.sha256(final[: d.size]).hexdigest()
     res = scan(tmp_path, {})  # next run: size is stable
     assert [d.path for d in res.decoded] == ["growing.txt"] and res.decoded[0].size == path.stat().st_size
 

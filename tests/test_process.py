@@ -183,3 +183,54 @@ def test_a_date_in_the_folders_of_a_stored_page_dates_its_articles(tmp_path) -> 
     arts = rows["articles"]
     assert arts["event_year"] == [2020]
     assert arts["event_date"] == ["2020-05-12"]
+
+
+def test_text_workers_die_with_a_sigkilled_run(tmp_path) -> None:
+    """A run SIGKILLed while its text workers are busy leaves none of them behind.
+
+    Before, the pool's fork server and its workers (~105 MB each) went on for 90 s or more:
+    a worker in the middle of a page only notices that the run is gone when it finishes it.
+    """
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    import psutil
+
+    code = textwrap.dedent(
+        """
+        import time
+        from newsetl.process import worker_pool
+        pool = worker_pool(2)
+        busy = [pool.submit(time.sleep, 120) for _ in range(2)]  # a page that takes minutes
+        print("ready", flush=True)
+        time.sleep(600)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 60
+        workers: list[psutil.Process] = []
+        while time.monotonic() < deadline:  # the fork server and two workers, warmed up
+            tree = psutil.Process(proc.pid).children(recursive=True)
+            workers = [p for p in tree if p.ppid() != proc.pid]
+            if len(workers) >= 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) >= 2, tree
+        server = [p for p in tree if p.ppid() == proc.pid]
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        gone, alive = psutil.wait_procs(workers + server, timeout=10)
+        assert not alive, f"left running after the run was killed: {[p.pid for p in alive]}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for p in workers:  # never leave them behind, even when the test fails
+            with contextlib.suppress(psutil.Error):
+                p.kill()

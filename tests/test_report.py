@@ -185,3 +185,30 @@ def png_rgb_rows(data: bytes) -> tuple[int, int, list[bytes]]:
             del rgb[3::4]
         rows.append(bytes(rgb))
     return width, height, rows
+
+
+def test_report_lists_the_article_quarantine(seeded_run, tmp_path):
+    """The report listed raw.quarantine (refused files) only; articles held back by an article
+    rule, or published with a field nulled, are what analysts need to see (marts.fct_quarantine)."""
+    import shutil
+
+    import duckdb
+
+    from newsetl.report import write_report
+
+    db = tmp_path / "newsetl.duckdb"
+    shutil.copyfile(seeded_run.published, db)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(
+            """INSERT INTO marts.fct_quarantine BY NAME SELECT 'article' AS level, 'a1' AS article_id,
+                   'page-0023.txt' AS file, 4 AS position_in_file, 'event_year_plausible' AS rule,
+                   '1972' AS value, 'null_date' AS action, 'event year 1972 before 2000: date nulled' AS reason,
+                   'r-test' AS run_id"""
+        )
+    finally:
+        con.close()
+    html = write_report(db, tmp_path / "reports").read_text(encoding="utf-8")
+    section = html.split('id="article-quarantine"', 1)[1].split("</div>", 1)[0]
+    assert "page-0023.txt" in section and "event_year_plausible" in section and "1972" in section
+    assert "article event_year_plausible (null_date) 1" in html

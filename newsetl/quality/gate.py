@@ -154,15 +154,23 @@ def rule_columns(frame: Any, rules: list[str]) -> Any:
     return out
 
 
-def _resolve_settings(value: Any, values: dict[str, float]) -> Any:
+def _resolve_settings(value: Any, values: dict[str, float], used: dict[str, float]) -> Any:
+    """``setting:<name>`` -> a GX suite parameter, its value supplied to each checkpoint run.
+
+    The stored suites (committed under ``expectations/gx``) name the setting, never its value:
+    an operator's override applies to the runs that have it set and rewrites no file.
+    """
     if isinstance(value, str) and value.startswith("setting:"):
-        return values[value.split(":", 1)[1]]
+        name = value.split(":", 1)[1]
+        used[name] = values[name]
+        return {"$PARAMETER": name}
     return value
 
 
 def load_config(path: Path | None = None) -> dict[str, Any]:
     """Read gate.yml, replacing ``lexicon:<file>`` value sets by the lexicon's codes and
-    ``setting:<name>`` values by the operator settings (newsetl/config.py ``SETTINGS``)."""
+    ``setting:<name>`` values by suite parameters; ``config["parameters"]`` holds their values
+    from the operator settings (newsetl/config.py ``SETTINGS``) for this run."""
     import csv
 
     from newsetl.config import LEXICON_DIR, settings
@@ -171,12 +179,13 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     if config.get("article_rules"):
         config["suites"]["article_rules"] = article_rules_suite(config["article_rules"])
     values = settings()
+    used: dict[str, float] = {}
     for spec in config["suites"].values():
         for exp in spec["expectations"]:
             kwargs = exp.get("kwargs", {})
             for key in ("min_value", "max_value", "mostly"):
                 if key in kwargs:
-                    kwargs[key] = _resolve_settings(kwargs[key], values)
+                    kwargs[key] = _resolve_settings(kwargs[key], values, used)
             value_set = exp.get("kwargs", {}).get("value_set")
             if isinstance(value_set, str) and value_set.startswith("lexicon:"):
                 codes: set[str] = set()
@@ -185,6 +194,7 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
                         rows = list(csv.reader(fh))
                     codes.update(r[0] for r in rows[1:] if r)
                 exp["kwargs"]["value_set"] = sorted(codes)
+    config["parameters"] = used  # the settings' values for this run (run_gate passes them to GX)
     return config
 
 
@@ -323,7 +333,11 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
         if "rules" in spec:
             frames[name] = rule_columns(frames[name], spec["rules"])
         checkpoint = context.checkpoints.get(f"gate_{name}")
-        result = checkpoint.run(batch_parameters={"dataframe": frames[name]}, run_id=gx_run_id(run_name))
+        result = checkpoint.run(
+            batch_parameters={"dataframe": frames[name]},
+            expectation_parameters=dict(config.get("parameters") or {}),
+            run_id=gx_run_id(run_name),
+        )
         new_results.extend(result.run_results)
         for suite_result in result.run_results.values():
             for r in suite_result.results:

@@ -3,9 +3,10 @@
 * ``search``: the Chinese full-text index (newsetl.search) inside the work
   database, so the published copy carries it;
 * ``docs``: ``dbt docs generate --static`` -> ``<warehouse>/docs/index.html``;
-* ``report``: the offline HTML run report -> ``<warehouse>/reports/``;
-* ``exports``: every marts table as Parquet -> ``<warehouse>/exports/`` (a
-  symlink switched atomically to the run's folder), for tools that cannot open DuckDB.
+* ``report``: the offline HTML run report -> ``reports/`` of the release;
+* ``exports``: every marts table as Parquet -> ``exports/`` of the release, for tools
+  that cannot open DuckDB. The release (database, exports, report) is switched in as
+  one (newsetl.warehouse.publish.publish_release).
 
 Everything here is incremental-friendly: only new or changed articles are
 segmented again; the other steps are proportional to the (small) marts.
@@ -25,34 +26,19 @@ from newsetl.config import Paths, duckdb_config
 from newsetl.warehouse.publish import atomic_copy
 
 
-def swap_in_dir(staging: Path, link: Path) -> None:
-    """Make ``link`` (a symlink) point at the freshly written ``staging`` folder in one atomic step.
+def write_exports(paths: Paths, folder: Path) -> list[str]:
+    """Write every marts table to ``<folder>/exports/<table>.parquet``.
 
-    A reader never finds ``link`` missing or half-written: ``os.replace`` of a
-    symlink is atomic, and files of the previous version stay readable by whoever
-    has them open. The previous version's folder is removed afterwards.
+    ``folder`` is the release being published (newsetl.warehouse.publish): ``exports`` in the
+    warehouse is a fixed link into the live release, so BI tools reading the Parquet files
+    during a run never see a missing or partial folder, and the files always belong to the
+    same run as the database beside them. When the marts are those of the live release
+    (same dbt build), its files are hard-linked instead of written again.
     """
-    previous = link.resolve() if link.is_symlink() else None
-    if link.exists() and not link.is_symlink():
-        # first publication after the old layout (a plain folder): move it aside once
-        previous = link.with_name(f".{link.name}.old-{os.getpid()}")
-        os.replace(link, previous)
-    tmp_link = link.with_name(f".{link.name}.link-{os.getpid()}")
-    if tmp_link.is_symlink() or tmp_link.exists():
-        tmp_link.unlink()
-    tmp_link.symlink_to(staging.name)
-    os.replace(tmp_link, link)
-    if previous is not None and previous != staging.resolve() and previous.exists():
-        shutil.rmtree(previous, ignore_errors=True)
-
-
-def write_exports(paths: Paths, run_id: str | None = None) -> list[str]:
-    """Write every marts table to ``<warehouse>/exports/<table>.parquet``.
-
-    ``exports`` is a symlink to ``.exports-<run id>``; it is switched to the new
-    folder atomically, so BI tools reading the Parquet files during a run never
-    see a missing or partial folder.
-    """
+    target_dir = folder / "exports"
+    if target_dir.exists():
+        shutil.rmtree(target_dir)
+    target_dir.mkdir(parents=True)
     # Row order is not part of an export; without it DuckDB's Parquet writer needs ~40 % less memory.
     con = duckdb.connect(
         str(paths.work_db), read_only=True, config={**duckdb_config(), "preserve_insertion_order": "false"}
@@ -65,27 +51,43 @@ def write_exports(paths: Paths, run_id: str | None = None) -> list[str]:
             ).fetchall()
         ]
         fingerprint = _marts_fingerprint(con, tables)
-        stamp = paths.exports_dir / EXPORTS_STAMP
-        if fingerprint and stamp.is_file() and stamp.read_text() == fingerprint:
-            return tables  # the marts are those of the last export (same dbt build): nothing to write
-        suffix = run_id or f"{time.time_ns()}"
-        staging = paths.warehouse_dir / f".exports-{suffix}"
-        if staging.exists():
-            shutil.rmtree(staging)
-        staging.mkdir(parents=True)
+        live = paths.exports_dir
+        stamp = live / EXPORTS_STAMP
+        names = [f"{t}.parquet" for t in tables] + [EXPORTS_STAMP]
+        if (
+            fingerprint
+            and stamp.is_file()
+            and stamp.read_text() == fingerprint
+            and _link_files(live, target_dir, names)
+        ):
+            return tables  # the marts are those of the live release: the same files
         for table in tables:
-            target = staging / f"{table}.parquet"
+            target = target_dir / f"{table}.parquet"
             # table names come from the catalog, the target path is bound as a parameter
             con.execute(
                 f'COPY marts."{table}" TO ? (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 8192)',
                 [str(target)],
             )  # noqa: S608
         if fingerprint:
-            (staging / EXPORTS_STAMP).write_text(fingerprint)  # swapped in with the files it describes
+            (target_dir / EXPORTS_STAMP).write_text(fingerprint)  # published with the files it describes
     finally:
         con.close()
-    swap_in_dir(staging, paths.exports_dir)
     return tables
+
+
+def _link_files(source: Path, target: Path, names: list[str]) -> bool:
+    """Hard-link (else copy) ``names`` from ``source`` into ``target``; False if one is missing."""
+    for name in names:
+        src = source / name
+        if not src.is_file():
+            for done in target.iterdir():
+                done.unlink()
+            return False
+        try:
+            os.link(src.resolve(), target / name)
+        except OSError:
+            shutil.copy2(src, target / name)
+    return True
 
 
 EXPORTS_STAMP = ".dbt-state"
@@ -189,8 +191,9 @@ def generate_dbt_docs(paths: Paths) -> Path:
     return target
 
 
-def prepare_publication(paths: Paths, run_id: str) -> dict[str, object]:
-    """Search index, dbt docs, run report and Parquet exports; call right before publish_database."""
+def prepare_publication(paths: Paths, run_id: str, folder: Path) -> dict[str, object]:
+    """Search index and dbt docs (in the work database and ``docs/``), then the run report and
+    the Parquet exports into ``folder``, the release being published (publish_release)."""
     from newsetl.report import write_report
 
     timings: dict[str, float] = {}
@@ -204,7 +207,7 @@ def prepare_publication(paths: Paths, run_id: str) -> dict[str, object]:
     step("search", build_search, paths)
     if os.environ.get("NEWSETL_SKIP_DBT_DOCS") != "1":
         step("docs", generate_dbt_docs, paths)
-    step("report", write_report, paths.work_db, paths.reports_dir, run_id)
-    step("exports", write_exports, paths, run_id)
+    step("report", write_report, paths.work_db, folder / "reports", run_id)
+    step("exports", write_exports, paths, folder)
     out["timings"] = timings
     return out

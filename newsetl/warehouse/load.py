@@ -264,6 +264,20 @@ def _supersede(con: duckdb.DuckDBPyConnection, paths: Sequence[str], run_id: str
     return n
 
 
+def _record_paths_gone(
+    con: duckdb.DuckDBPyConnection, run_id: str, present: set[str], prefixes: tuple[str, ...]
+) -> None:
+    """Replace raw.paths_gone: paths refused at ingest that this complete scan did not find."""
+    refused = [
+        r[0]
+        for r in con.execute("SELECT DISTINCT path FROM raw.quarantine WHERE stage = 'ingest'").fetchall()
+    ]
+    gone = [p for p in refused if p not in present and not (prefixes and p.startswith(prefixes))]
+    con.execute("DELETE FROM raw.paths_gone")
+    if gone:
+        _insert(con, "raw.paths_gone", {"path": gone, "run_id": [run_id] * len(gone)})
+
+
 def retire_missing(
     con: duckdb.DuckDBPyConnection, run_id: str, present: set[str], unreadable_dirs: Sequence[str] = ()
 ) -> list[str]:
@@ -284,6 +298,7 @@ def retire_missing(
     con.execute("BEGIN TRANSACTION")
     try:
         _supersede(con, gone, run_id)
+        _record_paths_gone(con, run_id, present, prefixes)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
+import os
 from typing import Any
 
 import duckdb
@@ -56,6 +58,7 @@ def open_work_db(paths: Paths, *, bulk: bool = False) -> duckdb.DuckDBPyConnecti
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, paths: Paths, full_refresh: bool) -> None:
     abandon_stale_runs(con, paths)  # the caller holds the run lock: any 'running' row is a dead run
     reconcile_last_publish(con, paths)
+    reserve_space(paths)
     con.execute(
         "INSERT INTO ops.runs (run_id, started_at, status, input_dir, full_refresh) VALUES (?, ?, 'running', ?, ?)",
         [run_id, _now(), str(paths.input_dir), full_refresh],
@@ -123,6 +126,79 @@ def record_gate(con: duckdb.DuckDBPyConnection, run_id: str, outcome: Any) -> No
 
 
 FAILURE_NOTE = "last_failure.json"
+# A little disk space kept free for the record of a failure: a run that fails because the disk
+# is full frees it, so its row (or its note) can still be written, and says "disk full".
+SPACE_RESERVE = ".space-reserve"
+SPACE_RESERVE_BYTES = 1024 * 1024
+
+
+def reserve_space(paths: Paths) -> None:
+    path = paths.work_dir / SPACE_RESERVE
+    if path.exists():
+        return
+    # no room even for this: the run will fail on its own
+    with contextlib.suppress(OSError), path.open("wb") as fh:
+        fh.write(b"\0" * SPACE_RESERVE_BYTES)  # real blocks, not a sparse file
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def release_space(paths: Paths) -> bool:
+    try:
+        (paths.work_dir / SPACE_RESERVE).unlink()
+    except OSError:
+        return False
+    return True
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is a full disk or quota; DuckDB reports one as text."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(exc).lower()
+        if "no space left on device" in text or "disk quota exceeded" in text or "disk full" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def describe_failure(exc: BaseException, paths: Paths) -> str:
+    """The error as ``ops.runs.message`` shows it: a full disk is named as such."""
+    what = f"{type(exc).__name__}: {exc}"
+    if is_disk_full(exc):
+        return f"disk full (no space left on the device of {paths.warehouse_dir}): {what}"
+    return what
+
+
+def record_failure(
+    paths: Paths,
+    run_id: str,
+    status: str,
+    summary: dict[str, Any],
+    timings: dict[str, float],
+    exc: BaseException,
+) -> None:
+    """Record a failed run in ``ops.runs`` (and forget its processing); if the database refuses,
+    leave a note the next run records. A full disk first gives back the reserved space."""
+    from newsetl.warehouse import load as wl
+
+    if is_disk_full(exc):
+        release_space(paths)
+    try:
+        con = open_work_db(paths)
+        try:
+            finish_run(con, run_id, status, summary, timings, published=None)
+            wl.forget_processing(con, run_id)  # a failed run's processing is redone next run
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except Exception as inner:  # noqa: BLE001 - report the original failure
+        # e.g. DuckDB invalidated the database, or no space: the next run records what happened
+        leave_failure_note(paths, run_id, status, summary, inner)
+        raise
 
 
 def leave_failure_note(
@@ -136,8 +212,14 @@ def leave_failure_note(
         "status": status,
         "message": f"{_message(summary)}; could not be recorded by the run itself: {type(cause).__name__}: {cause}",
     }
-    with contextlib.suppress(OSError):  # nowhere to write it either: the next run says 'abandoned'
-        (paths.work_dir / FAILURE_NOTE).write_text(json.dumps(note, ensure_ascii=False), encoding="utf-8")
+    text = json.dumps(note, ensure_ascii=False)
+    try:
+        (paths.work_dir / FAILURE_NOTE).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        if not (is_disk_full(exc) and release_space(paths)):
+            return  # nowhere to write it: the next run says 'abandoned'
+        with contextlib.suppress(OSError):
+            (paths.work_dir / FAILURE_NOTE).write_text(text, encoding="utf-8")
 
 
 def apply_failure_note(con: duckdb.DuckDBPyConnection, paths: Paths) -> str | None:

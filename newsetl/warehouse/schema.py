@@ -53,6 +53,13 @@ CREATE TABLE IF NOT EXISTS raw.quarantine (
     detected_at TIMESTAMP NOT NULL
 );
 
+-- Quarantined input paths that the latest complete scan no longer found (files deleted since):
+-- replaced by every run, so marts.fct_quarantine lists only what is still in the input folder.
+CREATE TABLE IF NOT EXISTS raw.paths_gone (
+    path VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS raw.articles (
     article_id VARCHAR PRIMARY KEY,
     doc_id VARCHAR NOT NULL,

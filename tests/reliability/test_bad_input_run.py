@@ -49,6 +49,22 @@ def build_bad_input(folder: Path, outside: Path) -> dict[str, str]:
         "traditional.txt": (OpenCC("s2t").convert(p1 + "\n附：繁体版。\n").encode(), "document:utf-8"),
         "copy_of_000.txt": (SEED_FILES[0].read_bytes(), "same-content"),
         ODD_NAME: ((p2 + "\n附：怪名字。\n").encode(), "document:utf-8"),
+        "big5.txt": (
+            OpenCC("s2t").convert(p2 + "\n附：五大码版。\n").encode("big5", errors="ignore"),
+            "document:big5",
+        ),
+        "utf16le.txt": ((PAGE + "\n附：无BOM版。\n").encode("utf-16-le"), "document:utf-16-le"),
+        "utf32.txt": ((PAGE + "\n附：UTF-32版。\n").encode("utf-32"), "document:utf-32"),
+        "markup.txt": (
+            ("<h1>" + p1.replace("\n\n", "</p>\n\n<p>", 3) + "</h1>\n附：**标记**版。\n").encode(),
+            "document:utf-8",
+        ),
+        "controls.txt": (
+            ("\u202e" + p2.replace("。", "。\x00", 5) + "\n附：控制符版。\u2066\n").encode(),
+            "document:utf-8",
+        ),
+        "mojibake.txt": (bytes(range(0x81, 0xFF)) * 40, "quarantine:no Chinese encoding"),
+        ".hidden.txt": (PAGE.encode(), "quarantine:hidden file"),
     }
     for name, (data, _) in files.items():
         (folder / name).write_bytes(data)
@@ -127,6 +143,16 @@ def test_each_bad_input_has_its_defined_outcome(bad_run) -> None:
             assert doc_ids[name] == doc_ids[SEED_FILES[0].name]  # one document, two names
     assert docs["traditional.txt"][1] == "hant"
     assert "国务院" in trad_titles or "工业" in trad_titles  # processed in Simplified
+    con = duckdb.connect(str(res.published), read_only=True)
+    try:
+        cleaned = con.execute(
+            """SELECT string_agg(coalesce(title, '') || body, '') FROM marts.fct_articles
+               WHERE source_file IN ('markup.txt', 'controls.txt', 'big5.txt')"""
+        ).fetchone()[0]
+    finally:
+        con.close()
+    for mark in ("<h1>", "</p>", "<p>", "**", "\x00", "\u202e", "\u2066"):
+        assert mark not in cleaned, mark  # markup and control characters never reach the marts
     huge = [r for s, r in quarantine["huge.txt"]][0]
     assert str(50 * 1024 * 1024) in huge or "oversized" in huge
 

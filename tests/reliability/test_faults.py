@@ -81,7 +81,7 @@ def chain(seeded_run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> di
         out["kills"][stage] = {
             "result": res,
             "published_unchanged": digest(published) == before,
-            "partial_files": sorted(p.name for p in wh.glob(".newsetl.duckdb.tmp-*")),
+            "partial_files": sorted(p.name for p in wh.glob(".published/.*.tmp-*/.newsetl.duckdb.tmp-*")),
         }
     out["after"] = pipeline_run(inp, wh)
     return out
@@ -96,7 +96,7 @@ def test_sigkill_during_stage_keeps_published_file(chain: dict, stage: str) -> N
     assert kill["published_unchanged"], f"published file changed by a run killed at {stage}"
     if stage == "publish":
         assert kill["partial_files"], (
-            "the publish kill should leave a partial temporary file, not a partial warehouse"
+            "the publish kill should leave a partial release folder, not a partial warehouse"
         )
 
 
@@ -120,7 +120,7 @@ def test_next_run_after_kills_completes_and_equals_a_clean_run(
     after = chain["after"]
     assert after.returncode == 0, after.stderr[-5000:]
     wh = chain["warehouse"]
-    assert not list(wh.glob(".newsetl.duckdb.tmp-*"))  # the killed publish's leftovers are gone
+    assert not list(wh.glob(".published/.*.tmp-*"))  # the killed publish's leftovers are gone
     con = duckdb.connect(str(wh / "newsetl.duckdb"), read_only=True)
     try:
         statuses = [r[0] for r in con.execute("SELECT status FROM ops.runs ORDER BY started_at").fetchall()]

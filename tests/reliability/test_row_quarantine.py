@@ -125,12 +125,48 @@ def test_batch_thresholds_come_from_settings(monkeypatch: pytest.MonkeyPatch) ->
                 return exp["kwargs"][key]
         raise KeyError(column)
 
-    assert batch_value(gate.load_config(), "no_topic_share", "max_value") == 0.75  # documented default
+    config = gate.load_config()
+    assert batch_value(config, "no_topic_share", "max_value") == {"$PARAMETER": "max_no_topic_share"}
+    assert config["parameters"]["max_no_topic_share"] == 0.75  # documented default
     monkeypatch.setenv("NEWSETL_MAX_NO_TOPIC_SHARE", "0.5")
     monkeypatch.setenv("NEWSETL_MIN_VOLUME_RATIO", "0.2")
     config = gate.load_config()
-    assert batch_value(config, "no_topic_share", "max_value") == 0.5
-    assert batch_value(config, "volume_ratio", "min_value") == 0.2
+    assert config["parameters"]["max_no_topic_share"] == 0.5
+    assert config["parameters"]["min_volume_ratio"] == 0.2
+
+
+def test_a_threshold_override_applies_to_its_run_and_rewrites_no_suite_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An override used to be written into the committed suites under expectations/ (and back)."""
+    batch = pd.DataFrame(
+        {
+            "articles": [100],
+            "fragment_share": [0.1],
+            "no_topic_share": [0.6],
+            "no_topic_share_change": [0.0],
+            "undated_share": [0.1],
+            "volume_ratio": [1.0],
+            "document_quarantine_share": [0.0],
+            "duplicate_article_ids": [0],
+        }
+    )
+
+    def run(name: str):
+        config = gate.load_config()
+        return gate.run_gate(
+            {"batch": batch}, name, {**config, "suites": {"batch": config["suites"]["batch"]}}
+        )
+
+    assert run("unit-default").success  # 0.6 untopical passes the default 0.75
+    suites = gate.gx_root() / "gx" / "expectations"
+    before = {p.name: p.read_bytes() for p in suites.glob("*.json")}
+    monkeypatch.setenv("NEWSETL_MAX_NO_TOPIC_SHARE", "0.5")
+    blocked = run("unit-override")
+    assert [(f.suite, f.column) for f in blocked.failures] == [("batch", "no_topic_share")]
+    monkeypatch.delenv("NEWSETL_MAX_NO_TOPIC_SHARE")
+    assert run("unit-default-again").success
+    assert {p.name: p.read_bytes() for p in suites.glob("*.json")} == before  # no file rewritten
 
 
 # --- bounded cost per page ------------------------------------------------------------------------

@@ -42,11 +42,23 @@ latest_files as (
         stage,
         reason,
         run_id,
+        sha256,
         row_number() over (partition by path order by detected_at desc, reason) as recency
     from {{ ref('stg_raw__quarantine') }}
     where
         stage in ('ingest', 'records', 'process')
         and not contains(path, '#')
+),
+
+-- files deleted since: input paths the latest complete scan did not find
+gone_paths as (
+    select gone.path
+    from {{ source('raw', 'paths_gone') }} as gone
+),
+
+current_doc_ids as (
+    select current_docs.doc_id
+    from {{ ref('int_current_documents') }} as current_docs
 ),
 
 files as (
@@ -66,6 +78,13 @@ files as (
         -- records and process rows name the file, ingest rows the path
         and latest_files.path not in (
             select published.file from published_files as published
+        )
+        and latest_files.path not in (select gone_paths.path from gone_paths)
+        -- a page held back whole whose file was deleted or replaced since is no longer current
+        and (
+            latest_files.stage = 'ingest'
+            or latest_files.sha256 is null
+            or latest_files.sha256 in (select current_doc_ids.doc_id from current_doc_ids)
         )
 ),
 
