@@ -107,6 +107,7 @@ _CREDIT = re.compile(
     # the reporters of a joint report: （本报记者贺勇、乔栋、沈文敏）
     r"|[（(](?:本报|新华社)?(?:特约)?记者[\u4e00-\u9fff·\s]{2,6}(?:、[\u4e00-\u9fff·\s]{2,6})+[）)]"
     r"|(?:新华社|中新社|人民视觉|视觉中国)发"
+    r"|——\s*编\s*者"  # the signature closing an editor's note
     # "耿玉和摄（影像中国）", letter-spaced two-character names too: "王 闽摄（影像中国）"
     r"|[\u4e00-\u9fff·]{1,4}(?:[ 、\u3000]+[\u4e00-\u9fff·]{1,4}){0,3}\s?(?:摄影报道|摄|绘|供图)(?:[（(][^（）()]{2,10}[）)])?)$"
 )

@@ -281,7 +281,12 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         and not (
             x.kind == "heading"
             # a subtitle, a kicker leading in, a title closed by its column label (…（人民时评）) are whole
-            and (headlines.is_subtitle(x.text) or x.text.endswith("——") or _LABEL_END.search(x.text))
+            and (
+                headlines.is_subtitle(x.text)
+                or x.text.endswith("——")
+                or _LABEL_END.search(x.text)
+                or _subtitle_under(page, x.idx)  # a title with its subtitle below
+            )
         )
     ]
     tails = [x.idx for x in p if x.kind == "text" and x.idx > 0]
@@ -456,6 +461,11 @@ def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[i
     if TRACE is not None:
         TRACE.append((feats, [g.text for g in group]))
     return _TITLE_MODEL.decide(feats)
+
+
+def _subtitle_under(page: _Page, i: int) -> bool:
+    nxt = page.next_content(i)
+    return nxt is not None and nxt.kind == "heading" and headlines.is_subtitle(nxt.text)
 
 
 def _after_text(page: _Page, i: int) -> bool:

@@ -78,6 +78,8 @@ def test_split_heading_block(lines: list[str], expected: tuple[str | None, str |
         ("（本系列评论到此结束）", "source_trailer"),
         ("王 闽摄（影像中国）", "credit"),
         ("新华社发", "credit"),
+        ("——编 者", "credit"),
+        ("——访某某公司董事长", None),
         ("（本报记者赵六、钱七、孙八）", "credit"),
         ("（本报记者赵六）", None),  # one reporter: a byline, not a credit
         ("加强组织领导 凝聚强大合力", None),
