@@ -25,6 +25,7 @@ configure_environment()
 import duckdb  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.schemas.objects import State  # noqa: E402
 
 from newsetl import ingest as ingest_mod  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
@@ -362,17 +363,29 @@ def etl(
 
 
 @flow(name="etl", log_prints=True)
-def scheduled_etl() -> dict[str, Any]:
+def scheduled_etl() -> dict[str, Any] | State:
     """What ``newsetl serve`` deploys: :func:`etl` on the folders serve was started with.
 
     No parameters: the Prefect API has no authentication, and anyone on the machine who can
     reach it could otherwise start a run with their own ``input_dir``/``warehouse_dir`` (and
     have a file only they may read ingested into a warehouse others read).
+
+    A scheduled run that finds another run (``newsetl run`` by hand) holding the warehouse
+    ends Cancelled, not Failed: the next tick picks up whatever it would have read, and a
+    collision is no failure to alert on. Two runs of the deployment itself never overlap
+    (``newsetl serve`` gives it a concurrency limit of one that cancels the newcomer).
     """
+    from prefect.states import Cancelled
+
     from newsetl.config import served_paths
+    from newsetl.warehouse.lock import RunInProgress
 
     paths = served_paths()
-    return etl.fn(str(paths.input_dir), str(paths.warehouse_dir))
+    try:
+        return etl.fn(str(paths.input_dir), str(paths.warehouse_dir))
+    except RunInProgress as exc:
+        get_run_logger().warning("skipped: %s", exc)
+        return Cancelled(message=f"skipped: {exc}")
 
 
 class GateBlocked(RuntimeError):

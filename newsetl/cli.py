@@ -100,7 +100,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Exit codes of every command (README "Command line").
+EXIT_OK = 0
+EXIT_FAILED = 1  # the run failed or the quality gate blocked it: nothing published
+EXIT_USAGE = 2  # bad arguments, input folder missing
+EXIT_LOCKED = 3  # another run holds the warehouse
+EXIT_NO_INPUT = 4  # the input folder has no input files: nothing to do, nothing started
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `newsetl status | head -1`: the reader left; that is not an error worth a traceback.
+        # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: list[str] | None) -> int:
     configure_environment()
     args = build_parser().parse_args(argv)
     if args.command == "run":
@@ -145,7 +164,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = make_paths(args.input, args.warehouse)
     if not paths.input_dir.is_dir():
         print(f"newsetl: input folder not found: {paths.input_dir}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    if not has_input_files(paths.input_dir):
+        # Before Prefect and dbt start: an empty folder (often a missing mount) is not a run
+        # that ingests nothing, and it must never retire every published document.
+        kept = (
+            f"{paths.published_db} unchanged"
+            if paths.published_db.exists()
+            else "no warehouse has been published yet"
+        )
+        print(
+            f"newsetl: no input files in {paths.input_dir} (hidden files and manifest.csv do not count); "
+            f"nothing run, {kept}",
+            file=sys.stderr,
+        )
+        return EXIT_NO_INPUT
     from newsetl.warehouse.lock import RunInProgress, run_lock
 
     try:
@@ -178,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 return 1
     except RunInProgress as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_LOCKED
     except Exception as exc:  # noqa: BLE001 - one clear line for the operator
         from newsetl.status import failure_line
 
@@ -186,6 +219,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     print(format_summary(summary))
     return 0
+
+
+def has_input_files(input_dir: Path) -> bool:
+    """True as soon as the folder holds one entry the ingest would look at (stops at the first).
+
+    Same rules as ``newsetl.ingest.discover``: hidden files and folders and the manifest do not
+    count; anything else does, even a file ingest will quarantine (it is reported, not ignored).
+    """
+    from newsetl.ingest import MANIFEST_NAME
+
+    for _dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        if any(not n.startswith(".") and n != MANIFEST_NAME for n in filenames):
+            return True
+    return False
 
 
 def _reuse_prefect_server() -> None:
@@ -239,6 +287,9 @@ def _start_temporary_server():
 
     server = TemporaryServer()
     os.environ["PREFECT_API_URL"] = server.start()
+    # No "View at http://127.0.0.1:<port>/..." line: this server stops with the run, so the
+    # link would lead nowhere (Prefect prints no link when its UI URL is empty).
+    os.environ["PREFECT_UI_URL"] = ""
     # registered before Prefect is imported, so it runs after Prefect's own exit hooks
     # (they flush the run's last logs and events to this server)
     atexit.register(server.stop)

@@ -15,7 +15,7 @@ organisations as (
         arg_max(ministry_code, mentions) filter (where ministry_code is not null) as ministry_code,
         list(distinct matched_name order by matched_name) as aliases,
         count(distinct article_id) as article_count,
-        sum(mentions) as mention_count
+        cast(sum(mentions) as bigint) as mention_count
     from mentions
     group by organisation_id
 )

@@ -9,7 +9,7 @@ with places as (
         any_value(province) as province_zh,
         list(distinct matched_name order by matched_name) as aliases,
         count(distinct article_id) as article_count,
-        sum(mentions) as mention_count
+        cast(sum(mentions) as bigint) as mention_count
     from {{ ref('int_article_places') }}
     group by place_id
 )
