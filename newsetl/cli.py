@@ -110,7 +110,9 @@ EXIT_NO_INPUT = 4  # the input folder has no input files: nothing to do, nothing
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        return _main(argv)
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at interpreter exit, where a closed pipe cannot be handled
+        return code
     except BrokenPipeError:
         # `newsetl status | head -1`: the reader left; that is not an error worth a traceback.
         # Point stdout at /dev/null so the interpreter's final flush does not raise again.

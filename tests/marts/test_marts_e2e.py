@@ -157,18 +157,24 @@ def test_marts_place_coarse_articles_by_their_period_start(published_con):
     days = published_con.execute(
         "SELECT min(event_date), max(event_date) FROM marts.fct_articles WHERE date_precision = 'day'"
     ).fetchone()
-    assert published_con.execute(
-        "SELECT min(first_event_date), max(last_event_date) FROM marts.dim_topics"
-    ).fetchone() == days
+    assert (
+        published_con.execute(
+            "SELECT min(first_event_date), max(last_event_date) FROM marts.dim_topics"
+        ).fetchone()
+        == days
+    )
     invented = published_con.execute(
         """SELECT count(*) FROM marts.mart_policy_documents AS d
            WHERE d.first_seen_date IS NOT NULL AND d.first_seen_date NOT IN (
                SELECT event_date FROM marts.fct_articles WHERE date_precision = 'day')"""
     ).fetchone()[0]
     assert invented == 0
-    assert published_con.execute(
-        "SELECT count(*) FROM marts.mart_policy_documents WHERE first_seen_period_start IS NULL"
-    ).fetchone()[0] == 0
+    assert (
+        published_con.execute(
+            "SELECT count(*) FROM marts.mart_policy_documents WHERE first_seen_period_start IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_topic_mart_is_dense_and_shares_add_up(published_con):
