@@ -28,6 +28,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.objects import State  # noqa: E402
 
 from newsetl import ingest as ingest_mod  # noqa: E402
+from newsetl import progress  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
 from newsetl.faults import fault_point  # noqa: E402
 from newsetl.process import default_workers, even_chunks, prestart_pool, processor_version, relax_gc  # noqa: E402
@@ -220,7 +221,7 @@ def dbt_task(paths: Paths, full_refresh: bool) -> int:
     get_run_logger().info("dbt: %s %s", plan.mode, " ".join(plan.args))
     if plan.skip:
         return 0
-    nodes = run_dbt(plan.args, paths.work_db, paths.work_dir).nodes
+    nodes = run_dbt(plan.args, paths.work_db, paths.work_dir, on_node=progress.dbt_node).nodes
     with work_connection(paths) as con:
         dbt_plan.record(con, plan)
     return nodes
@@ -284,10 +285,12 @@ def etl(
 
     def timed(stage: str, fn, *args):
         summary["stage"] = stage
+        progress.stage_started(stage)
         t0 = time.perf_counter()
         out = fn(*args)
         timings[stage] = round(time.perf_counter() - t0, 3)
         rss[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        progress.stage_finished(stage, timings[stage], progress.describe(stage, out))
         return out
 
     with run_lock(paths.lock_file):
@@ -310,6 +313,7 @@ def etl(
             summary["ingest"] = timed("ingest", ingest_task, paths, run_id, prestart)
             doc_ids = timed("plan", plan_task, paths, full_refresh)
             summary["stage"] = "process"
+            progress.stage_started("process_load")
             t0 = time.perf_counter()
             from newsetl.dask_processing import dask_processing  # --dask: the text work on a Dask cluster
 
@@ -320,6 +324,9 @@ def etl(
             shutdown_pool()  # the text workers' memory is not needed by dbt, the gate or publish
             timings["process_load"] = round(time.perf_counter() - t0, 3)
             rss["process_load"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            progress.stage_finished(
+                "process_load", timings["process_load"], progress.describe("process_load", processed)
+            )
             summary["process"] = processed
             timed("dbt", dbt_task, paths, full_refresh)
             outcome = timed("gate", gate_task, paths, run_id)

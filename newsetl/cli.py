@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, default=None, help="processes for the text work (default: all cores)"
     )
+    run.add_argument("--json", action="store_true", help="print the run summary as JSON (for programs)")
+    run.add_argument(
+        "-v", "--verbose", action="store_true", help="also show Prefect's log lines (task states, timings)"
+    )
     run.add_argument(
         "--dask",
         nargs="?",
@@ -72,7 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser("sql", help="query the published warehouse read-only")
     _add_paths(sql, with_input=False)
-    sql.add_argument("-c", "--command", dest="query", default=None, help="run one query and print the table")
+    sql.add_argument("-c", "--command", dest="query", default=None, help="run one query and print its result")
+    sql.add_argument(
+        "--format",
+        choices=("box", "csv", "json"),
+        default="box",
+        help="-c output: box (a table, at most 100 rows), csv or json (every row)",
+    )
 
     accept = sub.add_parser(
         "accept",
@@ -142,7 +152,7 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "sql":
         from newsetl.sqlshell import run_sql
 
-        return run_sql(make_paths(None, args.warehouse), args.query)
+        return run_sql(make_paths(None, args.warehouse), args.query, args.format)
     if args.command == "accept":
         from newsetl.decisions import main_accept
 
@@ -183,6 +193,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_NO_INPUT
     from newsetl.warehouse.lock import RunInProgress, run_lock
 
+    if not args.verbose:
+        # Prefect's INFO lines (task states, the run summary as JSON) still reach its API and
+        # UI; the terminal gets the stage lines below, warnings and errors.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from newsetl import progress
+
+    progress.set_reporter(progress.ConsoleProgress())
     try:
         # Take the lock before Prefect starts, so a rival run is refused at once.
         with run_lock(paths.lock_file):
@@ -219,8 +236,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         print(failure_line(exc, paths), file=sys.stderr)
         return 1
-    print(format_summary(summary))
-    return 0
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(format_summary(summary))
+    return EXIT_OK
 
 
 def has_input_files(input_dir: Path) -> bool:
@@ -298,10 +318,22 @@ def _start_temporary_server():
     return server
 
 
+TOPICS_SHOWN = 8  # primary topics named in the summary; the rest are counted
+
+
 def format_summary(summary: dict) -> str:
     ingest = summary.get("ingest", {})
     process = summary.get("process", {})
-    topics = ", ".join(f"{k} {v}" for k, v in list(summary.get("topics", {}).items())[:8])
+    all_topics = list(summary.get("topics", {}).items())
+    topics = ", ".join(f"{k} {v}" for k, v in all_topics[:TOPICS_SHOWN])
+    if len(all_topics) > TOPICS_SHOWN:
+        rest = all_topics[TOPICS_SHOWN:]
+        topics += (
+            f", and {len(rest)} more ({sum(v for _, v in rest)} articles; "
+            "all: newsetl sql -c 'FROM marts.dim_topics')"
+        )
+    timings = ", ".join(f"{k} {v:.1f}" for k, v in summary.get("timings", {}).items())
+    rss = ", ".join(f"{k} {v}" for k, v in summary.get("peak_rss_mb", {}).items())
     lines = [
         f"run {summary['run_id']}: {summary['status']}",
         f"  files seen {ingest.get('files_seen', 0)}, read {ingest.get('files_read', 0)}, "
@@ -309,11 +341,11 @@ def format_summary(summary: dict) -> str:
         f"  documents processed {process.get('documents', 0)}, articles written {process.get('articles', 0)}",
         f"  warehouse: {summary.get('documents', 0)} documents, {summary.get('articles', 0)} articles "
         f"({summary.get('fragments', 0)} fragments)",
-        f"  topics: {topics}",
+        f"  primary topics: {topics}",
         f"  quality gate: {summary.get('gate')}",
         f"  published: {summary.get('published')}",
-        f"  stage seconds: {json.dumps(summary.get('timings', {}))}",
-        f"  peak RSS MB after each stage: {json.dumps(summary.get('peak_rss_mb', {}))}",
+        f"  stage seconds: {timings}",
+        f"  peak RSS MB after each stage: {rss}",
     ]
     return "\n".join(lines)
 
