@@ -328,8 +328,9 @@ def format_summary(summary: dict) -> str:
     topics = ", ".join(f"{k} {v}" for k, v in all_topics[:TOPICS_SHOWN])
     if len(all_topics) > TOPICS_SHOWN:
         rest = all_topics[TOPICS_SHOWN:]
+        n_rest = sum(v for _, v in rest)
         topics += (
-            f", and {len(rest)} more ({sum(v for _, v in rest)} articles; "
+            f", and {len(rest)} more ({n_rest} article{'' if n_rest == 1 else 's'}; "
             "all: newsetl sql -c 'FROM marts.dim_topics')"
         )
     timings = ", ".join(f"{k} {v:.1f}" for k, v in summary.get("timings", {}).items())

@@ -125,4 +125,4 @@ def test_status_into_a_closed_pipe(seeded_run) -> None:
 def test_run_prints_no_link_to_its_temporary_server(seeded_run) -> None:
     # the shared run used a temporary Prefect server (like `make run`), gone once it ended
     assert "View at" not in seeded_run.stdout + seeded_run.stderr
-    assert "Beginning flow run" in seeded_run.stdout + seeded_run.stderr  # the log itself is there
+    assert "dbt build" in seeded_run.stderr  # the run's progress itself is there
