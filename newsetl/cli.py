@@ -333,7 +333,7 @@ def format_summary(summary: dict) -> str:
             f", and {len(rest)} more ({n_rest} article{'' if n_rest == 1 else 's'}; "
             "all: newsetl sql -c 'FROM marts.dim_topics')"
         )
-    timings = ", ".join(f"{k} {v:.1f}" for k, v in summary.get("timings", {}).items())
+    timings = ", ".join(f"{k} {v}" for k, v in summary.get("timings", {}).items())
     rss = ", ".join(f"{k} {v}" for k, v in summary.get("peak_rss_mb", {}).items())
     lines = [
         f"run {summary['run_id']}: {summary['status']}",
