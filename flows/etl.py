@@ -209,7 +209,7 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
 
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
-def dbt_task(paths: Paths, full_refresh: bool) -> int:
+def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
     from newsetl import dbt_plan
     from newsetl.dbt_runner import run_dbt
 
@@ -220,11 +220,11 @@ def dbt_task(paths: Paths, full_refresh: bool) -> int:
         plan = dbt_plan.plan(con, full_refresh)
     get_run_logger().info("dbt: %s %s", plan.mode, " ".join(plan.args))
     if plan.skip:
-        return 0
+        return {"mode": plan.mode, "nodes": 0}
     nodes = run_dbt(plan.args, paths.work_db, paths.work_dir, on_node=progress.dbt_node).nodes
     with work_connection(paths) as con:
         dbt_plan.record(con, plan)
-    return nodes
+    return {"mode": plan.mode, "nodes": nodes}
 
 
 @task(name="quality-gate", cache_policy=NO_CACHE)

@@ -28,6 +28,15 @@ LABELS = {
 }
 
 
+# newsetl/dbt_plan.py's build modes, in words
+DBT_MODES = {
+    "full": "full build",
+    "seeds": "lexicons changed: full build",
+    "data": "new data: incremental build",
+    "skip": "nothing changed",
+}
+
+
 def set_reporter(reporter: Reporter | None) -> None:
     global _reporter
     _reporter = reporter
@@ -59,8 +68,9 @@ def describe(stage: str, result: Any) -> str:
         return f"{len(result)} documents to process"
     if stage == "process_load" and isinstance(result, dict):
         return f"{result.get('documents', 0)} documents, {result.get('articles', 0)} articles"
-    if stage == "dbt" and isinstance(result, int):
-        return f"{result} nodes" if result else "nothing changed: skipped"
+    if stage == "dbt" and isinstance(result, dict):
+        why = DBT_MODES.get(result.get("mode", ""), result.get("mode", ""))
+        return f"{why} ({result.get('nodes', 0)} nodes)" if result.get("nodes") else f"{why}: skipped"
     if stage == "gate":
         summary = getattr(result, "summary", None)
         return summary() if callable(summary) else ""

@@ -71,23 +71,37 @@ def test_box_is_capped_and_errors_are_one_line(seeded_run) -> None:
     assert out.stderr.startswith("error: ") and "Traceback" not in out.stderr
 
 
-def _read_until(fd: int, needle: bytes, timeout: float = 60) -> bytes:
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while needle not in seen:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"{needle!r} not seen; output so far:\n{seen.decode(errors='replace')}")
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                raise AssertionError(f"shell ended before {needle!r}:\n{seen.decode(errors='replace')}")
-            seen += chunk
-    return seen
+class _Terminal:
+    """The master side of a pty: read up to a marker, keeping what came after it for the next read."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.pending = b""
+
+    def write(self, data: bytes) -> None:
+        os.write(self.fd, data)
+
+    def read_until(self, needle: bytes, timeout: float = 60) -> bytes:
+        deadline = time.monotonic() + timeout
+        while needle not in self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(
+                    f"{needle!r} not seen; output so far:\n{self.pending.decode(errors='replace')}"
+                )
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError(
+                        f"shell ended before {needle!r}:\n{self.pending.decode(errors='replace')}"
+                    )
+                self.pending += chunk
+        head, _, self.pending = self.pending.partition(needle)
+        return head + needle
 
 
 def test_interactive_shell_on_a_terminal(seeded_run, tmp_path: Path) -> None:
@@ -104,23 +118,24 @@ def test_interactive_shell_on_a_terminal(seeded_run, tmp_path: Path) -> None:
         start_new_session=True,
     )
     os.close(slave)
+    term = _Terminal(master)
     try:
-        _read_until(master, b"newsetl> ")
-        os.write(master, b".tables fct_\r")
-        out = _read_until(master, b"newsetl> ")
+        term.read_until(b"newsetl> ")
+        term.write(b".tables fct_\r")
+        out = term.read_until(b"newsetl> ")
         assert b"marts.fct_articles" in out and b"marts.fct_quarantine" in out
-        os.write(master, b"SELECT 'half typed'")
-        _read_until(master, b"half typed")
+        term.write(b"SELECT 'half typed'")
+        term.read_until(b"half typed")
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends: the line goes, the shell stays
-        _read_until(master, b"^C")
-        _read_until(master, b"newsetl> ")
-        os.write(master, b"SELECT 6 * 7 AS answer;\r")
-        out = _read_until(master, b"newsetl> ")
-        assert b"42" in out and b"half typed" not in out.split(b"answer")[-1]
-        os.write(master, b"\x1b[A\r")  # up-arrow: the previous statement again
-        out = _read_until(master, b"newsetl> ")
-        assert b"42" in out
-        os.write(master, b".quit\r")
+        term.read_until(b"^C")
+        term.read_until(b"newsetl> ")
+        term.write(b"SELECT 6 * 7 AS answer;\r")
+        out = term.read_until(b"newsetl> ")
+        assert b"42" in out and b"half typed" not in out
+        term.write(b"\x1b[A\r")  # up-arrow: the previous statement again
+        out = term.read_until(b"newsetl> ")
+        assert b"SELECT 6 * 7 AS answer;" in out and b"42" in out
+        term.write(b".quit\r")
         assert proc.wait(timeout=30) == 0
     finally:
         if proc.poll() is None:
