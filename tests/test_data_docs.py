@@ -44,13 +44,16 @@ def test_make_offline_rewrites_every_cdn_asset(tmp_path: Path) -> None:
     head += '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>'
     head += '<img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png?d=1&dataContextId=x">'
     (site / "index.html").write_text(head, encoding="utf-8")
-    (site / "validations" / "suite" / "run.html").write_text(head, encoding="utf-8")
+    # GX's own slip: a deeper page's favicon one folder short of static/
+    favicon = '<link rel="shortcut icon" href="../static/images/favicon.ico"/>'
+    (site / "validations" / "suite" / "run.html").write_text(head + favicon, encoding="utf-8")
     assert len(remote_fetches(site)) == 2 * (len(ASSETS) + 2)
     assert make_offline(site) == 2
     assert remote_fetches(site) == []
     nested = (site / "validations" / "suite" / "run.html").read_text(encoding="utf-8")
     assert '"../../static/vendor/jquery-3.7.1.min.js"' in nested
     assert '"../../static/images/logo-long.png"' in nested and "dataContextId" not in nested
+    assert 'href="../../static/images/favicon.ico"' in nested
     for name in set(ASSETS.values()):
         assert (site / "static" / "vendor" / name).is_file(), name
     assert (site / "static" / "vendor" / "webfonts" / "fa-solid-900.woff2").is_file()

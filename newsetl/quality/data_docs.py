@@ -54,6 +54,7 @@ _SRI = re.compile(
         "{VENDOR}", VENDOR
     )
 )
+_STATIC = re.compile(r'((?:src|href)=")(?:\.\.?/)*static/')
 _LOGO = re.compile(r'https://great-expectations-web-assets\.s3\.[^"]*/(logo-long\.png)\?[^"]*')
 # what a page may still fetch from elsewhere once rewritten: nothing (links to read are fine)
 FETCHED = re.compile(r'<(?:script|img|link)\b[^>]*(?:src|href)="(https?:)?//[^"]*"', re.I)
@@ -73,10 +74,13 @@ def make_offline(site: Path) -> int:
     changed = 0
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        if "https://" not in text:
-            continue
         static = Path(os.path.relpath(site / "static", page.parent)).as_posix()
-        new = _DROP.sub("", text)
+        # GX points some deeper pages one folder short of static/ (their favicon): every page
+        # gets the path that resolves from where it is
+        new = _STATIC.sub(r"\g<1>" + static + "/", text)
+        if "https://" not in new and new == text:
+            continue
+        new = _DROP.sub("", new)
         for url, name in ASSETS.items():
             new = new.replace(f'"{url}"', f'"{static}/{VENDOR}/{name}"')
         # a crossorigin file:// load is refused by browsers (no CORS for local files)
