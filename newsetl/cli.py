@@ -227,7 +227,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(
                     failure_line(exc, paths, gate=True), file=sys.stderr
                 )  # one line: what failed, where to look
-                return 1
+                return EXIT_FAILED
     except RunInProgress as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -235,7 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from newsetl.status import failure_line
 
         print(failure_line(exc, paths), file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     else:
