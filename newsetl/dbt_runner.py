@@ -75,7 +75,8 @@ def run_dbt(
     nodes = 0
     results = getattr(res.result, "results", None) or []
     for r in results:
-        nodes += 1
+        # hooks (on-run-end) are results too, not nodes of the build
+        nodes += str(getattr(getattr(r, "node", None), "resource_type", "")) != "operation"
         status = str(getattr(r, "status", ""))
         name = getattr(getattr(r, "node", None), "name", "?")
         if status in ("error", "fail", "runtime error"):
