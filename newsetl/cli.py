@@ -251,11 +251,13 @@ def has_input_files(input_dir: Path) -> bool:
     """
     from newsetl.ingest import MANIFEST_NAME
 
-    for _dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False):
+    unlistable: list[OSError] = []
+    for _dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False, onerror=unlistable.append):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         if any(not n.startswith(".") and n != MANIFEST_NAME for n in filenames):
             return True
-    return False
+    # a folder that cannot be listed is not an empty one: the run reports it (raw.quarantine)
+    return bool(unlistable)
 
 
 def _reuse_prefect_server() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -101,6 +102,36 @@ def test_status_on_a_read_only_warehouse_folder(tmp_path: Path, seeded_run) -> N
     assert "Traceback" not in proc.stderr
     assert proc.stdout.startswith(f"published: {wh / 'newsetl.duckdb'}")
     assert "published" in proc.stdout.splitlines()[2]  # the run's row
+
+
+def test_an_unreadable_input_folder_is_not_called_empty(tmp_path: Path) -> None:
+    inp = tmp_path / "locked"
+    (inp / "pages").mkdir(parents=True)
+    (inp / "pages" / "a.txt").write_text("复工复产", encoding="utf-8")
+    (inp / "pages").chmod(0o000)
+    try:
+        probe = "from pathlib import Path; from newsetl.cli import has_input_files as h; print(h(Path(%r)))"
+        out = subprocess.run(
+            [*_without_file_override(), sys.executable, "-c", probe % str(inp)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        (inp / "pages").chmod(0o755)
+    assert out.stdout.strip() == "True", out.stderr
+    (tmp_path / "empty").mkdir()
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", probe % str(tmp_path / "empty")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.strip()
+        == "False"
+    )
 
 
 def test_status_into_a_closed_pipe(seeded_run) -> None:
