@@ -25,8 +25,10 @@ configure_environment()
 import duckdb  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.schemas.objects import State  # noqa: E402
 
 from newsetl import ingest as ingest_mod  # noqa: E402
+from newsetl import progress  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
 from newsetl.faults import fault_point  # noqa: E402
 from newsetl.process import default_workers, even_chunks, prestart_pool, processor_version, relax_gc  # noqa: E402
@@ -207,7 +209,7 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
 
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
-def dbt_task(paths: Paths, full_refresh: bool) -> int:
+def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
     from newsetl import dbt_plan
     from newsetl.dbt_runner import run_dbt
 
@@ -218,11 +220,11 @@ def dbt_task(paths: Paths, full_refresh: bool) -> int:
         plan = dbt_plan.plan(con, full_refresh)
     get_run_logger().info("dbt: %s %s", plan.mode, " ".join(plan.args))
     if plan.skip:
-        return 0
-    nodes = run_dbt(plan.args, paths.work_db, paths.work_dir).nodes
+        return {"mode": plan.mode, "nodes": 0}
+    nodes = run_dbt(plan.args, paths.work_db, paths.work_dir, on_node=progress.dbt_node).nodes
     with work_connection(paths) as con:
         dbt_plan.record(con, plan)
-    return nodes
+    return {"mode": plan.mode, "nodes": nodes}
 
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
@@ -283,10 +285,12 @@ def etl(
 
     def timed(stage: str, fn, *args):
         summary["stage"] = stage
+        progress.stage_started(stage)
         t0 = time.perf_counter()
         out = fn(*args)
         timings[stage] = round(time.perf_counter() - t0, 3)
         rss[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        progress.stage_finished(stage, timings[stage], progress.describe(stage, out))
         return out
 
     with run_lock(paths.lock_file):
@@ -309,6 +313,7 @@ def etl(
             summary["ingest"] = timed("ingest", ingest_task, paths, run_id, prestart)
             doc_ids = timed("plan", plan_task, paths, full_refresh)
             summary["stage"] = "process"
+            progress.stage_started("process_load")
             t0 = time.perf_counter()
             from newsetl.dask_processing import dask_processing  # --dask: the text work on a Dask cluster
 
@@ -319,6 +324,9 @@ def etl(
             shutdown_pool()  # the text workers' memory is not needed by dbt, the gate or publish
             timings["process_load"] = round(time.perf_counter() - t0, 3)
             rss["process_load"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            progress.stage_finished(
+                "process_load", timings["process_load"], progress.describe("process_load", processed)
+            )
             summary["process"] = processed
             timed("dbt", dbt_task, paths, full_refresh)
             outcome = timed("gate", gate_task, paths, run_id)
@@ -357,17 +365,29 @@ def etl(
 
 
 @flow(name="etl", log_prints=True)
-def scheduled_etl() -> dict[str, Any]:
+def scheduled_etl() -> dict[str, Any] | State:
     """What ``newsetl serve`` deploys: :func:`etl` on the folders serve was started with.
 
     No parameters: the Prefect API has no authentication, and anyone on the machine who can
     reach it could otherwise start a run with their own ``input_dir``/``warehouse_dir`` (and
     have a file only they may read ingested into a warehouse others read).
+
+    A scheduled run that finds another run (``newsetl run`` by hand) holding the warehouse
+    ends Cancelled, not Failed: the next tick picks up whatever it would have read, and a
+    collision is no failure to alert on. Two runs of the deployment itself never overlap
+    (``newsetl serve`` gives it a concurrency limit of one that cancels the newcomer).
     """
+    from prefect.states import Cancelled
+
     from newsetl.config import served_paths
+    from newsetl.warehouse.lock import RunInProgress
 
     paths = served_paths()
-    return etl.fn(str(paths.input_dir), str(paths.warehouse_dir))
+    try:
+        return etl.fn(str(paths.input_dir), str(paths.warehouse_dir))
+    except RunInProgress as exc:
+        get_run_logger().warning("skipped: %s", exc)
+        return Cancelled(message=f"skipped: {exc}")
 
 
 class GateBlocked(RuntimeError):

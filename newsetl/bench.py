@@ -263,6 +263,9 @@ def run_pipeline(
     env = _env(root)
     if api_url:
         env["PREFECT_API_URL"] = api_url
+    # Prefect's INFO lines (dbt plan, publish extras) are parsed below; `newsetl run` hides them
+    # from the terminal unless told otherwise
+    env["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "INFO"
     cmd = [
         sys.executable,
         "-m",
@@ -294,8 +297,7 @@ def run_pipeline(
     text = log.read_text(errors="replace")
     for line in text.splitlines():  # the CLI's summary has every stage, publish included
         if "stage seconds:" in line:
-            with contextlib.suppress(ValueError):
-                out["stages_s"] = json.loads(line.split("stage seconds:", 1)[1])
+            out["stages_s"] = _stage_seconds(line.split("stage seconds:", 1)[1])
         if "publish extras:" in line:
             out["publish_extras"] = line.split("publish extras:", 1)[1].strip()
         if "dbt: " in line and "Task run" in line:
@@ -303,6 +305,16 @@ def run_pipeline(
     if code != 0:
         out["error_tail"] = log.read_text(errors="replace")[-2000:]
     return out
+
+
+def _stage_seconds(text: str) -> dict[str, float] | None:
+    """The summary's stage seconds: ``ingest 0.26, dbt 19.8`` (or JSON, from older versions)."""
+    with contextlib.suppress(ValueError):
+        return json.loads(text)
+    try:
+        return {k: float(v) for k, v in (part.split() for part in text.strip().split(","))}
+    except ValueError:
+        return None
 
 
 def _last_run(warehouse: Path) -> dict[str, Any]:

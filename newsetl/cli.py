@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, default=None, help="processes for the text work (default: all cores)"
     )
+    run.add_argument("--json", action="store_true", help="print the run summary as JSON (for programs)")
+    run.add_argument(
+        "-v", "--verbose", action="store_true", help="also show Prefect's log lines (task states, timings)"
+    )
     run.add_argument(
         "--dask",
         nargs="?",
@@ -72,7 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser("sql", help="query the published warehouse read-only")
     _add_paths(sql, with_input=False)
-    sql.add_argument("-c", "--command", dest="query", default=None, help="run one query and print the table")
+    sql.add_argument("-c", "--command", dest="query", default=None, help="run one query and print its result")
+    sql.add_argument(
+        "--format",
+        choices=("box", "csv", "json"),
+        default="box",
+        help="-c output: box (a table, at most 100 rows), csv or json (every row)",
+    )
 
     accept = sub.add_parser(
         "accept",
@@ -100,7 +110,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Exit codes of every command (README "Command line").
+EXIT_OK = 0
+EXIT_FAILED = 1  # the run failed or the quality gate blocked it: nothing published
+EXIT_USAGE = 2  # bad arguments, input folder missing
+EXIT_LOCKED = 3  # another run holds the warehouse
+EXIT_NO_INPUT = 4  # the input folder has no input files: nothing to do, nothing started
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at interpreter exit, where a closed pipe cannot be handled
+        return code
+    except BrokenPipeError:
+        # `newsetl status | head -1`: the reader left; that is not an error worth a traceback.
+        # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: list[str] | None) -> int:
     configure_environment()
     args = build_parser().parse_args(argv)
     if args.command == "run":
@@ -121,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sql":
         from newsetl.sqlshell import run_sql
 
-        return run_sql(make_paths(None, args.warehouse), args.query)
+        return run_sql(make_paths(None, args.warehouse), args.query, args.format)
     if args.command == "accept":
         from newsetl.decisions import main_accept
 
@@ -145,9 +176,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = make_paths(args.input, args.warehouse)
     if not paths.input_dir.is_dir():
         print(f"newsetl: input folder not found: {paths.input_dir}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    if not has_input_files(paths.input_dir):
+        # Before Prefect and dbt start: an empty folder (often a missing mount) is not a run
+        # that ingests nothing, and it must never retire every published document.
+        kept = (
+            f"{paths.published_db} unchanged"
+            if paths.published_db.exists()
+            else "no warehouse has been published yet"
+        )
+        print(
+            f"newsetl: no input files in {paths.input_dir} (hidden files and manifest.csv do not count); "
+            f"nothing run, {kept}",
+            file=sys.stderr,
+        )
+        return EXIT_NO_INPUT
     from newsetl.warehouse.lock import RunInProgress, run_lock
 
+    if not args.verbose:
+        # Prefect's INFO lines (task states, the run summary as JSON) still reach its API and
+        # UI; the terminal gets the stage lines below, warnings and errors.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from newsetl import progress
+
+    progress.set_reporter(progress.ConsoleProgress())
     try:
         # Take the lock before Prefect starts, so a rival run is refused at once.
         with run_lock(paths.lock_file):
@@ -175,17 +227,37 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(
                     failure_line(exc, paths, gate=True), file=sys.stderr
                 )  # one line: what failed, where to look
-                return 1
+                return EXIT_FAILED
     except RunInProgress as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
-        return 3
+        return EXIT_LOCKED
     except Exception as exc:  # noqa: BLE001 - one clear line for the operator
         from newsetl.status import failure_line
 
         print(failure_line(exc, paths), file=sys.stderr)
-        return 1
-    print(format_summary(summary))
-    return 0
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(format_summary(summary))
+    return EXIT_OK
+
+
+def has_input_files(input_dir: Path) -> bool:
+    """True as soon as the folder holds one entry the ingest would look at (stops at the first).
+
+    Same rules as ``newsetl.ingest.discover``: hidden files and folders and the manifest do not
+    count; anything else does, even a file ingest will quarantine (it is reported, not ignored).
+    """
+    from newsetl.ingest import MANIFEST_NAME
+
+    unlistable: list[OSError] = []
+    for _dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False, onerror=unlistable.append):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        if any(not n.startswith(".") and n != MANIFEST_NAME for n in filenames):
+            return True
+    # a folder that cannot be listed is not an empty one: the run reports it (raw.quarantine)
+    return bool(unlistable)
 
 
 def _reuse_prefect_server() -> None:
@@ -239,16 +311,32 @@ def _start_temporary_server():
 
     server = TemporaryServer()
     os.environ["PREFECT_API_URL"] = server.start()
+    # No "View at http://127.0.0.1:<port>/..." line: this server stops with the run, so the
+    # link would lead nowhere (Prefect prints no link when its UI URL is empty).
+    os.environ["PREFECT_UI_URL"] = ""
     # registered before Prefect is imported, so it runs after Prefect's own exit hooks
     # (they flush the run's last logs and events to this server)
     atexit.register(server.stop)
     return server
 
 
+TOPICS_SHOWN = 8  # primary topics named in the summary; the rest are counted
+
+
 def format_summary(summary: dict) -> str:
     ingest = summary.get("ingest", {})
     process = summary.get("process", {})
-    topics = ", ".join(f"{k} {v}" for k, v in list(summary.get("topics", {}).items())[:8])
+    all_topics = list(summary.get("topics", {}).items())
+    topics = ", ".join(f"{k} {v}" for k, v in all_topics[:TOPICS_SHOWN])
+    if len(all_topics) > TOPICS_SHOWN:
+        rest = all_topics[TOPICS_SHOWN:]
+        n_rest = sum(v for _, v in rest)
+        topics += (
+            f", and {len(rest)} more ({n_rest} article{'' if n_rest == 1 else 's'}; "
+            "all: newsetl sql -c 'FROM marts.dim_topics')"
+        )
+    timings = ", ".join(f"{k} {v}" for k, v in summary.get("timings", {}).items())
+    rss = ", ".join(f"{k} {v}" for k, v in summary.get("peak_rss_mb", {}).items())
     lines = [
         f"run {summary['run_id']}: {summary['status']}",
         f"  files seen {ingest.get('files_seen', 0)}, read {ingest.get('files_read', 0)}, "
@@ -256,11 +344,11 @@ def format_summary(summary: dict) -> str:
         f"  documents processed {process.get('documents', 0)}, articles written {process.get('articles', 0)}",
         f"  warehouse: {summary.get('documents', 0)} documents, {summary.get('articles', 0)} articles "
         f"({summary.get('fragments', 0)} fragments)",
-        f"  topics: {topics}",
+        f"  primary topics: {topics}",
         f"  quality gate: {summary.get('gate')}",
         f"  published: {summary.get('published')}",
-        f"  stage seconds: {json.dumps(summary.get('timings', {}))}",
-        f"  peak RSS MB after each stage: {json.dumps(summary.get('peak_rss_mb', {}))}",
+        f"  stage seconds: {timings}",
+        f"  peak RSS MB after each stage: {rss}",
     ]
     return "\n".join(lines)
 

@@ -79,10 +79,11 @@ def _digest(paths: list[Path], root: Path) -> str:
 
 def code_fingerprint(dbt_dir: Path = DBT_DIR) -> str:
     files = [dbt_dir / "dbt_project.yml", dbt_dir / "profiles.yml", dbt_dir / "packages.yml"]
-    for sub in ("models", "macros", "tests", "snapshots", "analyses"):
+    for sub in ("models", "macros", "macros_overrides", "tests", "snapshots", "analyses"):
         files += [
             p for p in (dbt_dir / sub).rglob("*") if p.suffix in (".sql", ".yml", ".yaml", ".md", ".csv")
         ]
+    files += sorted((dbt_dir / "seeds").glob("*.yml"))  # seed descriptions: code, not lexicon data
     return _digest(files, dbt_dir)
 
 

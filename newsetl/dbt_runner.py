@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +21,32 @@ class DbtOutcome:
     warnings: list[str]
 
 
-def run_dbt(args: list[str], work_db: Path, target_dir: Path) -> DbtOutcome:
-    """Invoke dbt with ``args`` (e.g. ``["build"]``) on ``work_db``; raise on failure."""
+def run_dbt(
+    args: list[str],
+    work_db: Path,
+    target_dir: Path,
+    on_node: Callable[[int, int, str], None] | None = None,
+) -> DbtOutcome:
+    """Invoke dbt with ``args`` (e.g. ``["build"]``) on ``work_db``; raise on failure.
+
+    ``on_node(done, total, node_name)`` is called as each node finishes (dbt's own events,
+    delivered even with ``--quiet``).
+    """
     from dbt.cli.main import dbtRunner
+
+    callbacks = []
+    if on_node is not None:
+        count = {"done": 0, "total": 0}
+
+        def on_event(event) -> None:
+            name = event.info.name
+            if name == "LogStartLine":
+                count["total"] = max(count["total"], int(event.data.total))
+            elif name == "NodeFinished":
+                count["done"] += 1
+                on_node(count["done"], max(count["total"], count["done"]), event.data.node_info.node_name)
+
+        callbacks.append(on_event)
 
     target_dir.mkdir(parents=True, exist_ok=True)
     cli = [
@@ -40,7 +64,7 @@ def run_dbt(args: list[str], work_db: Path, target_dir: Path) -> DbtOutcome:
     saved = os.environ.get("NEWSETL_WORK_DB")
     os.environ["NEWSETL_WORK_DB"] = str(work_db)  # read by dbt/profiles.yml
     try:
-        res = dbtRunner().invoke(cli)
+        res = dbtRunner(callbacks=callbacks).invoke(cli)
     finally:  # no lasting side effect on the caller's environment
         if saved is None:
             os.environ.pop("NEWSETL_WORK_DB", None)
@@ -51,7 +75,8 @@ def run_dbt(args: list[str], work_db: Path, target_dir: Path) -> DbtOutcome:
     nodes = 0
     results = getattr(res.result, "results", None) or []
     for r in results:
-        nodes += 1
+        # hooks (on-run-end) are results too, not nodes of the build
+        nodes += str(getattr(getattr(r, "node", None), "resource_type", "")) != "operation"
         status = str(getattr(r, "status", ""))
         name = getattr(getattr(r, "node", None), "name", "?")
         if status in ("error", "fail", "runtime error"):

@@ -53,6 +53,14 @@ def ensure_server(port: int = 4200, timeout: float = 90.0) -> tuple[str, subproc
     raise RuntimeError(f"Prefect server not healthy after {timeout}s; see {log}")
 
 
+def run_now_command(api_url: str) -> str:
+    """A shell command that starts the served deployment from any terminal of this machine."""
+    import shlex
+
+    prefect = Path(sys.executable).with_name("prefect")
+    return f"PREFECT_API_URL={shlex.quote(api_url)} {shlex.quote(str(prefect))} deployment run 'etl/{DEPLOYMENT_NAME}'"
+
+
 def serve(
     input_dir: str,
     warehouse_dir: str,
@@ -70,14 +78,29 @@ def serve(
     # deployment parameters anyone reaching the API could override.
     os.environ[SERVE_INPUT_ENV] = str(Path(input_dir).resolve())
     os.environ[SERVE_WAREHOUSE_ENV] = str(Path(warehouse_dir).resolve())
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+
+    # One run of the deployment at a time: a tick that comes while the previous run is still
+    # going is cancelled (the next tick reads the same folder), never queued up or Failed.
+    options = {
+        "name": DEPLOYMENT_NAME,
+        "pause_on_shutdown": False,
+        "global_limit": ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+        ),
+        # Prefect's own banner names `prefect deployment run` without the server it needs
+        "print_starting_message": False,
+    }
     try:
         if interval:
             print(f"newsetl serve: deployment etl/{DEPLOYMENT_NAME} every {interval:g}s", flush=True)
-            scheduled_etl.serve(name=DEPLOYMENT_NAME, interval=interval, pause_on_shutdown=False)
+            options["interval"] = interval
         else:
             cron = cron or os.environ.get("NEWSETL_CRON") or DEFAULT_CRON
             print(f"newsetl serve: deployment etl/{DEPLOYMENT_NAME} on cron '{cron}'", flush=True)
-            scheduled_etl.serve(name=DEPLOYMENT_NAME, cron=cron, pause_on_shutdown=False)
+            options["cron"] = cron
+        print(f"newsetl serve: start a run now with\n  {run_now_command(api_url)}", flush=True)
+        scheduled_etl.serve(**options)
     finally:
         if server is not None:
             server.terminate()

@@ -363,8 +363,23 @@ def pa_table(columns: dict[str, list]):
     return pa.table({k: pa.array(v, type=pa.string()) for k, v in columns.items()})
 
 
-MACROS_SQL = f"""
-CREATE OR REPLACE MACRO search.query_terms(q) AS TABLE
+def _in_catalog(table: str) -> str:
+    """A table of the warehouse the macro is called on, whatever that catalog is named.
+
+    DuckDB binds a macro's body in the caller's catalog, not the macro's: with a plain
+    ``fts_search_article_text.dict`` the macros broke in a renamed copy of the file and under
+    ``ATTACH ... AS wh``. ``query_table`` takes the name as a string built at call time: the
+    macro's ``db`` argument (the ATTACH alias) or else the caller's current database (the file
+    itself when it is opened directly, or after ``USE wh``).
+    """
+    schema, name = table.split(".")
+    return (
+        "query_table('\"' || replace(coalesce(db, current_database()), '\"', '\"\"') || "
+        f'\'"."{schema}"."{name}"\')'
+    )
+
+
+_QUERY_TERMS_BODY = f"""
 WITH chunks AS (
     SELECT DISTINCT lower(chunk) AS chunk
     FROM (SELECT unnest(string_split_regex(trim(q), '\\s+')) AS chunk)
@@ -372,7 +387,7 @@ WITH chunks AS (
 ),
 hits AS (
     SELECT DISTINCT dict.term
-    FROM {FTS_SCHEMA}.dict AS dict, chunks
+    FROM {_in_catalog(FTS_SCHEMA + ".dict")} AS dict, chunks
     WHERE dict.term = chunks.chunk
        OR (length(dict.term) >= 2 AND contains(chunks.chunk, dict.term))
 )
@@ -382,17 +397,23 @@ WHERE NOT EXISTS (
     SELECT 1 FROM hits AS longer
     WHERE length(longer.term) > length(hits.term) AND contains(longer.term, hits.term)
 )
+"""  # noqa: S608 - constant identifiers
+
+MACROS_SQL = f"""
+CREATE OR REPLACE MACRO search.query_terms(q, db := NULL) AS TABLE
+{_QUERY_TERMS_BODY}
 ORDER BY length(hits.term) DESC, hits.term;
 
-CREATE OR REPLACE MACRO search.articles(q, k := 1.2, b := 0.75) AS TABLE
-WITH qterms AS (
+CREATE OR REPLACE MACRO search.articles(q, k := 1.2, b := 0.75, db := NULL) AS TABLE
+WITH query_terms AS ({_QUERY_TERMS_BODY}),
+qterms AS (
     SELECT dict.termid, dict.term, dict.df
-    FROM {FTS_SCHEMA}.dict AS dict
-    WHERE dict.term IN (SELECT term FROM search.query_terms(q))
+    FROM {_in_catalog(FTS_SCHEMA + ".dict")} AS dict
+    WHERE dict.term IN (SELECT term FROM query_terms)
 ),
 tf AS (
     SELECT terms.docid, terms.termid, count(*) AS tf
-    FROM {FTS_SCHEMA}.terms AS terms
+    FROM {_in_catalog(FTS_SCHEMA + ".terms")} AS terms
     WHERE terms.termid IN (SELECT termid FROM qterms)
     GROUP BY terms.docid, terms.termid
 ),
@@ -406,8 +427,8 @@ scores AS (
         list(qterms.term ORDER BY length(qterms.term) DESC, qterms.term) AS matched_terms
     FROM tf
     JOIN qterms ON tf.termid = qterms.termid
-    JOIN {FTS_SCHEMA}.docs AS docs ON tf.docid = docs.docid
-    CROSS JOIN {FTS_SCHEMA}.stats AS stats
+    JOIN {_in_catalog(FTS_SCHEMA + ".docs")} AS docs ON tf.docid = docs.docid
+    CROSS JOIN {_in_catalog(FTS_SCHEMA + ".stats")} AS stats
     GROUP BY tf.docid
 )
 SELECT
@@ -416,6 +437,7 @@ SELECT
     scores.matched_terms,
     a.title,
     a.event_date,
+    a.event_period_start,
     a.date_precision,
     a.primary_topic,
     a.source_file,
@@ -423,8 +445,8 @@ SELECT
         substr(a.body, greatest(1, instr(lower(a.body), scores.matched_terms[1]) - 30), 90)
     ELSE left(a.body, 90) END AS snippet
 FROM scores
-JOIN {FTS_SCHEMA}.docs AS docs ON scores.docid = docs.docid
-JOIN marts.fct_articles AS a ON a.article_id = docs.name
+JOIN {_in_catalog(FTS_SCHEMA + ".docs")} AS docs ON scores.docid = docs.docid
+JOIN {_in_catalog("marts.fct_articles")} AS a ON a.article_id = docs.name
 ORDER BY scores.score DESC, docs.name;
 """  # noqa: S608 - constant identifiers, values bound as parameters
 

@@ -158,7 +158,12 @@ def failure_line(exc: BaseException, paths: Paths, gate: bool = False) -> str:
     where = f"details: newsetl status --warehouse {paths.warehouse_dir}"
     if gate:
         where += f"; Data Docs: {data_docs_path()}"
-    return f"newsetl: run FAILED at {stage}, nothing published (previous warehouse kept): {what}; {where}"
+    kept = (
+        f"{paths.published_db} unchanged"
+        if paths.published_db.exists()
+        else "no warehouse has been published yet"
+    )
+    return f"newsetl: run FAILED at {stage}, nothing published ({kept}): {what}; {where}"
 
 
 def gate_results(paths: Paths, run_id: str | None = None) -> tuple[str | None, list[dict]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,31 @@ def test_seeded_run_prints_summary(seeded_run: RunResult) -> None:
     # the temporary Prefect server outlives Prefect's exit hooks: the last logs reach it
     both = seeded_run.stdout + seeded_run.stderr
     assert "Error logging to API" not in both and "Traceback" not in both, seeded_run.stderr[-3000:]
+
+
+def test_run_shows_progress_and_a_readable_summary(seeded_run: RunResult) -> None:
+    """Stage lines and dbt's node count on stderr; the summary on stdout, no JSON, no Prefect INFO lines."""
+    err = seeded_run.stderr
+    for label in ("ingest", "text core + load", "dbt build", "quality gate", "publish"):
+        assert re.search(rf"^{re.escape(label)} +\d+\.\d s\b", err, re.M), label
+    counts = re.findall(r"dbt build: (\d+)/(\d+) nodes", err)
+    assert counts and counts[-1][0] == counts[-1][1] and int(counts[-1][1]) > 30
+    assert "Finished in state" not in err  # Prefect's INFO lines need --verbose
+    out = seeded_run.stdout
+    assert out.startswith("run ") and "{" not in out
+    assert "stage seconds: ingest" in out
+
+
+def test_summary_counts_the_topics_it_does_not_name() -> None:
+    from newsetl.cli import TOPICS_SHOWN, format_summary
+
+    topics = {f"topic_{i:02d}": 20 - i for i in range(TOPICS_SHOWN + 3)}
+    text = format_summary({"run_id": "r", "status": "published", "topics": topics, "timings": {"dbt": 1.25}})
+    line = next(ln for ln in text.splitlines() if "primary topics:" in ln)
+    assert "topic_07 13" in line and "topic_08" not in line
+    assert "and 3 more (33 articles" in line  # 12 + 11 + 10
+    few = format_summary({"run_id": "r", "status": "published", "topics": {"a": 2, "b": 1}})
+    assert "more" not in few
 
 
 def test_exact_schemas_and_marts(published_con: duckdb.DuckDBPyConnection) -> None:
@@ -118,6 +144,63 @@ def test_descriptions_are_duckdb_comments(published_con: duckdb.DuckDBPyConnecti
            WHERE schema_name = 'marts' AND table_name = 'fct_articles' AND comment IS NULL"""
     ).fetchall()
     assert missing == []
+
+
+def test_raw_and_ops_columns_are_documented(published_con: duckdb.DuckDBPyConnection) -> None:
+    """Python-written tables (dbt sources) and the lexicon seeds carry comments like the models."""
+    missing = published_con.execute(
+        """SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns()
+           WHERE schema_name IN ('raw', 'ops') AND (comment IS NULL OR comment = '')"""
+    ).fetchall()
+    assert missing == []
+    tables = published_con.execute(
+        """SELECT schema_name || '.' || table_name FROM duckdb_tables()
+           WHERE schema_name IN ('raw', 'ops') AND (comment IS NULL OR comment = '')"""
+    ).fetchall()
+    assert tables == []
+    comment = published_con.execute(
+        """SELECT comment FROM duckdb_columns()
+           WHERE schema_name = 'raw' AND table_name = 'articles' AND column_name = 'event_date'"""
+    ).fetchone()[0]
+    assert "date_precision" in comment
+
+
+def test_counts_are_bigint_in_the_marts_and_int64_in_parquet(seeded_run: RunResult, published_con) -> None:
+    wide = published_con.execute(
+        """SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns()
+           WHERE schema_name IN ('staging', 'intermediate', 'marts') AND data_type IN ('HUGEINT', 'UHUGEINT')"""
+    ).fetchall()
+    assert wide == []
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    exports = sorted((seeded_run.warehouse_dir / "exports").glob("*.parquet"))
+    assert len(exports) >= 15
+    summed = 0
+    for path in exports:
+        for field in pq.read_schema(path):
+            if field.name in (
+                "articles",
+                "mentions",
+                "mention_count",
+                "cumulative_articles",
+                "article_count",
+            ):
+                # whole numbers stay whole numbers (HUGEINT used to arrive as DOUBLE)
+                assert pa.types.is_integer(field.type), f"{path.name}.{field.name}: {field.type}"
+            if field.name in ("mention_count", "cumulative_articles") or (
+                path.stem.startswith("mart_") and field.name == "mentions"
+            ):
+                assert field.type == pa.int64(), f"{path.name}.{field.name}: {field.type}"
+                summed += 1
+    assert summed >= 5
+
+
+def test_json_summary(archive: dict) -> None:
+    summary = json.loads(archive["second"].stdout)
+    assert summary["status"] == "published"
+    assert summary["ingest"]["documents_new"] == 0
+    assert set(summary["timings"]) >= {"ingest", "dbt", "gate", "publish"}
 
 
 def test_ops_runs_records_the_run(published_con: duckdb.DuckDBPyConnection) -> None:
@@ -197,7 +280,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory, seeded_run: RunResult) -> 
     state["first_hash"] = _content_hash(first.published)
     state["first_counts"] = _articles_per_file(first.published)
 
-    second = pipeline_run(inp, wh)
+    second = pipeline_run(inp, wh, "--json")  # the summary as JSON (test_json_summary)
     assert second.returncode == 0, second.stderr[-3000:]
     state["second"] = second
     state["second_hash"] = _content_hash(second.published)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -124,6 +125,43 @@ def test_scheduled_runs_publish_new_pages(tmp_path: Path) -> None:
             proc,
             log,
         )
+        # one run of the deployment at a time; a colliding tick is cancelled, not queued or Failed
+        assert deployment["global_concurrency_limit"]["limit"] == 1
+        assert deployment["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
+        # The command serve prints starts a run from another terminal; a run that finds the
+        # warehouse held by another (here: this test, as a manual `newsetl run` would) is
+        # skipped: Cancelled, not Failed.
+        command = next(
+            line.strip() for line in log.read_text().splitlines() if "deployment run 'etl/" in line
+        )
+        assert command.startswith(f"PREFECT_API_URL=http://127.0.0.1:{port}/api ")
+        from newsetl.warehouse.lock import run_lock
+
+        with run_lock(wh / ".newsetl.lock"):
+            started = subprocess.run(
+                ["bash", "-c", command],
+                cwd="/",
+                env={k: v for k, v in env.items() if k != "PREFECT_API_URL"},
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert started.returncode == 0, started.stdout + started.stderr
+            run_id = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout).group(1)
+
+            def final_state() -> str | None:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/flow_runs/{run_id}", timeout=5
+                ) as r:
+                    state = json.load(r)["state"]
+                return (
+                    state["type"]
+                    if state and state["type"] not in ("SCHEDULED", "PENDING", "RUNNING")
+                    else None
+                )
+
+            _wait_for(lambda: final_state() is not None, 180, "the colliding run to end", proc, log)
+            assert final_state() == "CANCELLED"
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

@@ -107,11 +107,11 @@ def _fake_marts(con: duckdb.DuckDBPyConnection, articles: dict[str, str]) -> Non
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.execute(
         "CREATE OR REPLACE TABLE marts.fct_articles (article_id VARCHAR, kicker VARCHAR, title VARCHAR, "
-        "subtitle VARCHAR, body VARCHAR, event_date DATE, date_precision VARCHAR, primary_topic VARCHAR, "
-        "source_file VARCHAR)"
+        "subtitle VARCHAR, body VARCHAR, event_date DATE, event_period_start DATE, date_precision VARCHAR, "
+        "primary_topic VARCHAR, source_file VARCHAR)"
     )
     con.executemany(
-        "INSERT INTO marts.fct_articles VALUES (?, NULL, ?, NULL, ?, NULL, NULL, NULL, 'page.txt')",
+        "INSERT INTO marts.fct_articles VALUES (?, NULL, ?, NULL, ?, NULL, NULL, NULL, NULL, 'page.txt')",
         [(aid, text.split("。")[0][:20], text) for aid, text in articles.items()],
     )
 

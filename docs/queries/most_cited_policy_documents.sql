@@ -6,6 +6,9 @@ select
     documents.doc_type_en,
     documents.citing_articles,
     documents.mentions,
+    -- first seen as a period (2020-01-01 + 'year' = some time in 2020), and as a day where one is known
+    documents.first_seen_period_start,
+    documents.first_seen_precision,
     documents.first_seen_date,
     documents.last_seen_date,
     list(articles.title order by articles.article_id) as citing_titles

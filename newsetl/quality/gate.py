@@ -358,6 +358,9 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
                 )
     prune_validation_results(gx_root())
     context.build_data_docs(resource_identifiers=new_results)  # this run's pages and the index only
-    site = gx_root() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    outcome.data_docs = str(site) if site.exists() else None
+    from newsetl.quality.data_docs import make_offline
+
+    site = gx_root() / "gx" / "uncommitted" / "data_docs" / "local_site"
+    make_offline(site)  # CSS and JS from the site itself, not CDNs: readable offline
+    outcome.data_docs = str(site / "index.html") if (site / "index.html").exists() else None
     return outcome

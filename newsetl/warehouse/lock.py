@@ -51,7 +51,12 @@ def lock_holder(lock_file: Path) -> str | None:
     """PID of the run holding the lock, or None when no run is active."""
     if not lock_file.exists():
         return None
-    fd = os.open(lock_file, os.O_RDWR)
+    # read-only: `newsetl status` must work on a warehouse folder it may not write to
+    # (flock does not need write access to the file)
+    try:
+        fd = os.open(lock_file, os.O_RDONLY)
+    except PermissionError:
+        return None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -40,6 +40,8 @@ HEADERS = {
     "date_anchors.csv": ["phrase", "year", "kind"],
     "place_stoplist.csv": ["surface", "reason"],
     "topic_neutral_phrases.csv": ["phrase", "topic_code", "reason"],
+    "organisation_names_en.csv": ["canonical_name", "name_en"],
+    "place_names_en.csv": ["adcode", "name_zh", "name_en"],
 }
 
 
@@ -61,6 +63,25 @@ def test_seed_files_have_header_and_clean_rows(name: str) -> None:
     if name != "topic_terms.csv":
         assert len(first) == len(set(first)), f"{name}: duplicate keys"
     assert all(v == v.strip() for r in body for v in r), f"{name}: stray spaces"
+
+
+def test_english_names_cover_the_lexicon_and_the_gazetteer() -> None:
+    from newsetl.classify.places import gazetteer
+
+    canonical = {r[2] for r in _rows("organisations.csv")[1:]}
+    named = {r[0]: r[1] for r in _rows("organisation_names_en.csv")[1:]}
+    assert set(named) == canonical
+    places = {(r[0], r[1]): r[2] for r in _rows("place_names_en.csv")[1:]}
+    cities = [
+        p
+        for p in gazetteer()
+        if p.level == "city" and not p.adcode.startswith(("81", "82")) and "直辖" not in p.full_name
+    ]
+    assert cities and all((p.adcode, p.full_name) in places for p in cities)
+    assert places[("440300", "深圳市")] == "Shenzhen"
+    assert places[("610100", "西安市")] == "Xi'an"
+    assert places[("431129", "江华瑶族自治县")] == "Jianghua Autonomous County"
+    assert places[("310114", "嘉定区")] == "Jiading District"
 
 
 def test_taxonomy_codes_are_exactly_the_issue_lists() -> None:

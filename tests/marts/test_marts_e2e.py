@@ -118,6 +118,65 @@ def test_year_only_articles_are_not_in_january(published_con):
     assert month_total == month_dated
 
 
+def test_event_date_is_a_day_only_when_the_day_is_known(published_con):
+    rows = published_con.execute(
+        """SELECT date_precision, count(*), count(event_date), count(event_period_start),
+                  count(*) FILTER (WHERE event_period_start <> CASE date_precision
+                        WHEN 'day' THEN event_period_start
+                        WHEN 'month' THEN date_trunc('month', event_period_start)
+                        WHEN 'quarter' THEN date_trunc('quarter', event_period_start)
+                        WHEN 'year' THEN make_date(event_year, 1, 1) END),
+                  count(*) FILTER (WHERE date_precision = 'day' AND event_date <> event_period_start)
+           FROM marts.fct_articles GROUP BY ALL"""
+    ).fetchall()
+    by_precision = {r[0]: r[1:] for r in rows}
+    # the seed pages have articles dated to the day and articles dated only to the year
+    assert {"day", "year"} <= set(by_precision)
+    for precision, (n, with_day, with_period, period_not_its_start, day_moved) in by_precision.items():
+        assert with_day == (n if precision == "day" else 0), precision
+        assert with_period == (n if precision else 0), precision
+        assert period_not_its_start == 0 and day_moved == 0, precision
+
+
+def test_marts_place_coarse_articles_by_their_period_start(published_con):
+    """Month/quarter/year rows of the period marts equal the articles grouped by event_period_start."""
+    expected = published_con.execute(
+        """SELECT 'year', make_date(event_year, 1, 1), count(*) FROM marts.fct_articles
+           WHERE date_precision IS NOT NULL GROUP BY ALL
+           UNION ALL
+           SELECT 'month', date_trunc('month', event_period_start)::DATE, count(*) FROM marts.fct_articles
+           WHERE date_precision IN ('day', 'month') GROUP BY ALL
+           ORDER BY 1, 2"""
+    ).fetchall()
+    got = published_con.execute(
+        """SELECT grain, period_start, articles FROM marts.mart_articles_by_date
+           WHERE grain IN ('year', 'month') ORDER BY 1, 2"""
+    ).fetchall()
+    assert got == expected
+    # a year-only article has no day anywhere: the dimensions' first/last days come from days only
+    days = published_con.execute(
+        "SELECT min(event_date), max(event_date) FROM marts.fct_articles WHERE date_precision = 'day'"
+    ).fetchone()
+    assert (
+        published_con.execute(
+            "SELECT min(first_event_date), max(last_event_date) FROM marts.dim_topics"
+        ).fetchone()
+        == days
+    )
+    invented = published_con.execute(
+        """SELECT count(*) FROM marts.mart_policy_documents AS d
+           WHERE d.first_seen_date IS NOT NULL AND d.first_seen_date NOT IN (
+               SELECT event_date FROM marts.fct_articles WHERE date_precision = 'day')"""
+    ).fetchone()[0]
+    assert invented == 0
+    assert (
+        published_con.execute(
+            "SELECT count(*) FROM marts.mart_policy_documents WHERE first_seen_period_start IS NULL"
+        ).fetchone()[0]
+        == 0
+    )
+
+
 def test_topic_mart_is_dense_and_shares_add_up(published_con):
     per_period = published_con.execute(
         """SELECT grain, count(DISTINCT topic_code), count(*) FROM marts.mart_articles_by_topic GROUP BY grain"""

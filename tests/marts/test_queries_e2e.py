@@ -64,6 +64,9 @@ def test_most_cited_policy_documents(published_con):
     rows = run(published_con, "most_cited_policy_documents.sql")
     assert rows[0]["citing_articles"] >= 2
     assert rows[0]["doc_type_en"] and rows[0]["doc_type_zh"]
+    # every document has a first period; a first day only when a citing article is dated to the day
+    assert all(r["first_seen_period_start"] and r["first_seen_precision"] for r in rows)
+    assert all((r["first_seen_date"] is None) == (r["last_seen_date"] is None) for r in rows)
 
 
 def test_places_by_province(published_con):

@@ -73,7 +73,7 @@ ministries as (
     select
         article_id,
         list(ministry_code order by mentions desc, ministry_code) as ministry_codes,
-        sum(mentions) as ministry_mentions
+        cast(sum(mentions) as bigint) as ministry_mentions
     from {{ ref('stg_raw__article_ministries') }}
     {% if is_incremental() %}
         where article_id in (select rebuilt.article_id from rebuilt)
@@ -100,15 +100,16 @@ select
     articles.joins_repaired,
     articles.duplicates_removed,
     articles.event_date,
+    articles.event_period_start,
     articles.date_precision,
     articles.event_year,
     case
         when articles.date_precision in ('day', 'month')
-            then cast(date_trunc('month', articles.event_date) as date)
+            then cast(date_trunc('month', articles.event_period_start) as date)
     end as event_month,
     case
         when articles.date_precision in ('day', 'month', 'quarter')
-            then cast(date_trunc('quarter', articles.event_date) as date)
+            then cast(date_trunc('quarter', articles.event_period_start) as date)
     end as event_quarter,
     case
         when articles.event_year is not null then make_date(articles.event_year, 1, 1)

@@ -13,7 +13,7 @@ select
     article_id,
     place_id,
     list(distinct matched_name order by matched_name) as matched_names,
-    sum(mentions) as mentions
+    cast(sum(mentions) as bigint) as mentions
 from {{ ref('int_article_places') }}
 {% if is_incremental() %}
     where {{ in_latest_article_build('article_id') }}

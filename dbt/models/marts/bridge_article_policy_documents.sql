@@ -12,7 +12,7 @@
 select
     article_id,
     policy_document_id,
-    sum(mentions) as mentions
+    cast(sum(mentions) as bigint) as mentions
 from {{ ref('int_article_policy_documents') }}
 {% if is_incremental() %}
     where {{ in_latest_article_build('article_id') }}

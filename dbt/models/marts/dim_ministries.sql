@@ -3,9 +3,9 @@ with counts as (
     select
         bridge.ministry_code,
         count(*) as article_count,
-        sum(bridge.mentions) as mention_count,
-        min(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as first_event_date,
-        max(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as last_event_date
+        cast(sum(bridge.mentions) as bigint) as mention_count,
+        min(articles.event_date) as first_event_date,
+        max(articles.event_date) as last_event_date
     from {{ ref('bridge_article_ministries') }} as bridge
     inner join {{ ref('int_articles_enriched') }} as articles on bridge.article_id = articles.article_id
     group by bridge.ministry_code

@@ -15,7 +15,7 @@ organisations as (
         arg_max(ministry_code, mentions) filter (where ministry_code is not null) as ministry_code,
         list(distinct matched_name order by matched_name) as aliases,
         count(distinct article_id) as article_count,
-        sum(mentions) as mention_count
+        cast(sum(mentions) as bigint) as mention_count
     from mentions
     group by organisation_id
 )
@@ -23,9 +23,13 @@ organisations as (
 select
     organisations.organisation_id,
     organisations.name_zh,
-    case when organisations.name_zh = ministries.name_zh then ministries.name_en end as name_en,
     coalesce(
         case when organisations.name_zh = ministries.name_zh then ministries.name_en end,
+        names_en.name_en
+    ) as name_en,
+    coalesce(
+        case when organisations.name_zh = ministries.name_zh then ministries.name_en end,
+        names_en.name_en,
         organisations.name_zh || ' (' || coalesce(kinds.label_en, organisations.organisation_kind) || ')'
     ) as label_en,
     organisations.organisation_kind,
@@ -42,6 +46,8 @@ select
     organisations.article_count,
     organisations.mention_count
 from organisations
+left join {{ ref('stg_lexicon__organisation_names_en') }} as names_en
+    on organisations.name_zh = names_en.canonical_name
 left join {{ ref('int_code_labels') }} as kinds
     on kinds.code_list = 'organisation_kind' and organisations.organisation_kind = kinds.code
 left join {{ ref('int_code_labels') }} as levels

@@ -9,7 +9,7 @@ with places as (
         any_value(province) as province_zh,
         list(distinct matched_name order by matched_name) as aliases,
         count(distinct article_id) as article_count,
-        sum(mentions) as mention_count
+        cast(sum(mentions) as bigint) as mention_count
     from {{ ref('int_article_places') }}
     group by place_id
 )
@@ -18,9 +18,10 @@ select
     places.place_id,
     places.adcode,
     places.name_zh,
-    case when places.place_level = 'province' then provinces.name_en end as name_en,
+    case when places.place_level = 'province' then provinces.name_en else names_en.name_en end as name_en,
     case
         when places.place_level = 'province' then provinces.name_en
+        when names_en.name_en is not null then names_en.name_en || coalesce(' (' || provinces.name_en || ')', '')
         else places.name_zh || ' (' || coalesce(levels.label_en, places.place_level)
             || coalesce(', ' || provinces.name_en, '') || ')'
     end as label_en,
@@ -33,6 +34,8 @@ select
     places.article_count,
     places.mention_count
 from places
+left join {{ ref('stg_lexicon__place_names_en') }} as names_en
+    on places.adcode = names_en.adcode and places.name_zh = names_en.name_zh
 left join {{ ref('int_code_labels') }} as levels
     on levels.code_list = 'place_level' and places.place_level = levels.code
 left join {{ ref('int_provinces') }} as provinces

@@ -4,8 +4,8 @@ with counts as (
         bridge.topic_code,
         count(*) as article_count,
         count(*) filter (where bridge.is_primary) as primary_article_count,
-        min(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as first_event_date,
-        max(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as last_event_date
+        min(articles.event_date) as first_event_date,
+        max(articles.event_date) as last_event_date
     from {{ ref('bridge_article_topics') }} as bridge
     inner join {{ ref('int_articles_enriched') }} as articles on bridge.article_id = articles.article_id
     group by bridge.topic_code

@@ -25,6 +25,7 @@ select
     enriched.is_fragment,
     enriched.missing_part,
     enriched.event_date,
+    enriched.event_period_start,
     enriched.date_precision,
     enriched.event_year,
     enriched.event_month,

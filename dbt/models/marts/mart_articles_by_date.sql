@@ -103,7 +103,8 @@ select
     totals.period_end,
     totals.articles,
     totals.fragments,
-    sum(totals.articles) over (partition by totals.grain order by totals.period_start) as cumulative_articles,
+    cast(sum(totals.articles) over (partition by totals.grain order by totals.period_start) as bigint)
+        as cumulative_articles,
     mix.topic_mix,
     mix.leading_topic,
     topics.name_zh as leading_topic_zh,

@@ -89,7 +89,7 @@ monthly as (
         period_start,
         ministry_code,
         count(distinct article_id) as articles,
-        sum(mentions) as mentions
+        sum(mentions)::bigint as mentions
     from mentions
     group by grain, period_start, ministry_code
 )

@@ -15,9 +15,9 @@ co as (
         pairs.topic_code,
         pairs.ministry_code,
         count(*) as co_articles,
-        sum(pairs.mentions) as ministry_mentions,
-        min(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as first_event_date,
-        max(articles.event_date) filter (where articles.date_precision in ('day', 'month')) as last_event_date
+        cast(sum(pairs.mentions) as bigint) as ministry_mentions,
+        min(articles.event_date) as first_event_date,
+        max(articles.event_date) as last_event_date
     from pairs
     inner join {{ ref('int_articles_enriched') }} as articles on pairs.article_id = articles.article_id
     group by pairs.topic_code, pairs.ministry_code

@@ -17,7 +17,10 @@ select
     joins_repaired,
     duplicates_removed,
     char_count,
-    event_date,
+    -- raw.articles.event_date is the first day of the article's period whatever its precision;
+    -- analysts get a day only when the day is known, and the period start otherwise
+    case when date_precision = 'day' then event_date end as event_date,
+    event_date as event_period_start,
     date_precision,
     event_year,
     date_evidence,
