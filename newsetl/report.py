@@ -448,6 +448,7 @@ CHART_RC: dict[str, Any] = {
     "legend.fontsize": 8.5,
 }
 WIDE = 12.0  # inches: full-width charts; the page scales the SVG to its column
+HALF = 7.0  # inches: the charts two to a row
 _fonts_registered = False
 
 
@@ -691,13 +692,42 @@ def chart_ministries_over_time(m: dict, c: Charts) -> str:
     return _svg(fig)
 
 
+def label_inches(labels: Iterable[str], size: float = 9) -> float:
+    """Width of the widest label in inches, estimated: CJK one em, other characters 0.55 em.
+
+    Enough to set a chart's margins without a layout pass (which would double its drawing time).
+    """
+    return (
+        max((sum(size if ord(ch) >= 0x2E80 else 0.55 * size for ch in text) for text in labels), default=0)
+        / 72
+    )
+
+
+def _fixed_margins(fig: Any, left: float, right: float, top: float, bottom: float) -> None:
+    """Margins in inches."""
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h, bottom=bottom / h)
+
+
 def chart_topic_ministry(m: dict, c: Charts) -> str:
     import numpy as np
 
     rows, cols = c.heat_rows, c.top_ministries
-    fig = m["Figure"](figsize=(WIDE, 1.9 + 0.3 * len(rows)), layout="constrained")
+    row_labels = [c.topic_label(k) for k in rows]
+    col_labels = [c.ministry_label(k) for k in cols]
+    bottom = label_inches(col_labels) * 0.5 + 0.3  # labels turned 30 degrees
+    fig = m["Figure"](figsize=(WIDE, 0.5 + 0.3 * len(rows) + bottom))
+    _fixed_margins(fig, label_inches(row_labels) + 0.2, 0.1, 0.45, bottom)
     ax = fig.subplots()
-    ax.set_title("Primary topic × ministry mentioned · 主题 × 部委 (articles)")
+    fig.suptitle(
+        "Primary topic × ministry mentioned · 主题 × 部委 (articles)",
+        x=0.01,
+        y=1 - 0.08 / fig.get_size_inches()[1],
+        ha="left",
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+    )
     values = np.array(c.heat, dtype=float)
     ax.imshow(values, cmap="Blues", aspect="auto", vmin=0, vmax=max(1.0, float(values.max())))
     top = values.max() or 1
@@ -715,8 +745,8 @@ def chart_topic_ministry(m: dict, c: Charts) -> str:
             swatch.set_url(f"#topic-{rows[i]}")
         ax.add_patch(swatch)
     ax.set_xlim(-1.0, len(cols) - 0.5)
-    ax.set_yticks(range(len(rows)), [c.topic_label(k) for k in rows])
-    ax.set_xticks(range(len(cols)), [c.ministry_label(k) for k in cols], rotation=30, ha="right")
+    ax.set_yticks(range(len(rows)), row_labels)
+    ax.set_xticks(range(len(cols)), col_labels, rotation=30, ha="right", rotation_mode="anchor")
     ax.grid(False)
     for side in ax.spines.values():
         side.set_visible(False)
@@ -733,9 +763,19 @@ def chart_hbars(
 ) -> str:
     """Horizontal bars: ``items`` = (key, label, [(series name, value, colour), ...]), drawn overlapping
     (the first, widest value behind), biggest at the top; ``legend``: (name, colour) entries."""
-    fig = m["Figure"](figsize=(WIDE / 2, 1.0 + 0.26 * len(items)), layout="constrained")
+    bottom = 0.35 + (0.3 if legend else 0)
+    fig = m["Figure"](figsize=(HALF, 0.45 + 0.26 * len(items) + bottom))
+    _fixed_margins(fig, label_inches(label for _, label, _ in items) + 0.15, 0.45, 0.45, bottom)
     ax = fig.subplots()
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.suptitle(
+        title,
+        x=0.01,
+        y=1 - 0.08 / fig.get_size_inches()[1],
+        ha="left",
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+    )
     ys = list(range(len(items)))[::-1]
     for y, (key, _, bars) in zip(ys, items, strict=True):
         for k, (_, value, colour) in enumerate(bars):
@@ -750,13 +790,13 @@ def chart_hbars(
             fontsize=8,
         )
     ax.set_yticks(ys, [label for _, label, _ in items])
-    ax.xaxis.set_major_locator(m["ticker"].MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(m["ticker"].MaxNLocator(nbins=4, integer=True))
     ax.grid(True, axis="x")
     ax.grid(False, axis="y")
     ax.tick_params(axis="y", length=0)
     if legend:
         handles = [m["Rectangle"]((0, 0), 1, 1, facecolor=colour) for _, colour in legend]
-        fig.legend(handles, [name for name, _ in legend], loc="outside lower center", ncols=len(legend))
+        fig.legend(handles, [name for name, _ in legend], loc="lower center", ncols=len(legend))
     return _svg(fig)
 
 
@@ -861,7 +901,7 @@ padding-bottom: 4px; margin-top: 28px; }} h3 {{ font-size: 14px; margin: 14px 0 
 .ok {{ color: #1a7f37; }} .bad {{ color: #c62828; }}
 .chart svg {{ width: 100%; max-width: 1180px; height: auto; }}
 .grid {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 16px; }}
-.grid .chart svg {{ max-width: 660px; }}
+.grid .chart svg {{ max-width: 680px; }}
 table {{ border-collapse: collapse; font-size: 12px; margin: 8px 0; }}
 th, td {{ border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #f5f5f5; }} .empty {{ color: #888; font-style: italic; }}
