@@ -821,10 +821,7 @@ def render_charts(data: dict) -> dict[str, str]:
                 out["chart-ministries-time"] = chart_ministries_over_time(m, c)
                 if c.top_ministries and c.heat_rows:
                     out["chart-topic-ministry"] = chart_topic_ministry(m, c)
-                colours = c.colours
-                names = c
-            else:
-                colours, names = topic_colours([]), None
+            colours = c.colours if c else topic_colours([])
             if data["ministries"]:
                 ministry_colour = {
                     code: MINISTRY_PALETTE[i % len(MINISTRY_PALETTE)]
@@ -836,7 +833,7 @@ def render_charts(data: dict) -> dict[str, str]:
                     [
                         (
                             code,
-                            names.ministry_label(code) if names else code,
+                            c.ministry_label(code) if c else code,
                             [("mentions", n, ministry_colour.get(code, OTHER_COLOUR))],
                         )
                         for code, n, _ in data["ministries"]
@@ -850,7 +847,7 @@ def render_charts(data: dict) -> dict[str, str]:
                     [
                         (
                             code,
-                            names.topic_label(code) if names else code,
+                            c.topic_label(code) if c else code,
                             [
                                 (
                                     "labelled with the topic · 含该主题",
