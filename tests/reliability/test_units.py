@@ -609,7 +609,7 @@ def test_a_run_that_fills_the_disk_is_recorded_as_disk_full(tiny_disk: Path) -> 
     assert summary["error"].startswith("disk full")
     from newsetl.status import failure_line
 
-    assert "FAILED at start-up, nothing published (previous warehouse kept): disk full" in failure_line(
+    assert "FAILED at start-up, nothing published (no warehouse has been published yet): disk full" in failure_line(
         failure, paths
     )
     with contextlib.suppress(Exception):  # the database may refuse: then the note is written
