@@ -233,7 +233,7 @@ def _index_slice(
             {stored[0]}
             WHERE a.rowid BETWEEN ? AND ?""",  # noqa: S608 - constant identifiers, values bound as parameters
         [*stored[1], first_row, last_row],
-    ).fetch_arrow_table()
+    ).to_arrow_table()
     tokens = todo.column("tokens")
     missing = tokens.null_count
     if missing:
