@@ -229,10 +229,10 @@ def _pages_for_search(n_synthetic: int) -> list:
 
 @pytest.fixture(scope="module")
 def processed_rows():
-    """The text core's rows for the seed pages and 300 synthetic ones (one process, ~5 s)."""
+    """The text core's rows for the seed pages and 200 synthetic ones (one process, ~2 s)."""
     from newsetl.process import process_batch
 
-    return process_batch(_pages_for_search(300), "run-1")
+    return process_batch(_pages_for_search(200), "run-1")
 
 
 def _warehouse(rows, stored_tokens: bool) -> duckdb.DuckDBPyConnection:
@@ -303,7 +303,7 @@ def test_text_workers_make_the_tokens_publishing_would(processed_rows):
     from newsetl.search_tokens import content_hash, dictionary_version, search_text, segment_texts
 
     arts, search = processed_rows["articles"], processed_rows["article_search"]
-    assert len(arts["article_id"]) > 600
+    assert len(arts["article_id"]) > 400
     assert search["article_id"] == arts["article_id"]
     fields = list(zip(arts["kicker"], arts["title"], arts["subtitle"], arts["body"], strict=True))
     con = _warehouse(processed_rows, stored_tokens=False)
