@@ -183,14 +183,7 @@ def year_posterior(text: str, model: YearModel | None = None) -> dict[int, float
     before it say how far it lies back (``2018年全年`` once 2018 is over,
     ``今年…2019年`` the year itself). Empty when the text names no such year.
     """
-    model = model or load_year_model()
-    past = [
-        (y, dist)
-        for y, f in mentions(text, model.max_mentions)
-        if not _LOOKS_AHEAD.intersection(f)
-        and not _AMBIGUOUS.intersection(f)
-        and sum((dist := offset_distribution(f, model))[: OFFSETS.index(0)]) < 0.5
-    ]
+    past = _past_mentions(text, model or load_year_model())
     if not past:
         return {}
     top = max(y for y, _ in past)
@@ -211,22 +204,35 @@ def latest_past_year(text: str, model: YearModel | None = None) -> int | None:
     """The latest year ``text`` names as past or present (a lower bound of its publication year).
 
     The articles of a page ask with the page's text: the last answer is kept for the next call."""
-    if _LATEST and _LATEST[0][0] is text:
-        return _LATEST[0][1]
-    model = model or load_year_model()
-    years = [
-        y
-        for y, f in mentions(text, model.max_mentions)
+    past = _past_mentions(text, model or load_year_model())
+    return max(y for y, _d in past) if past else None
+
+
+def _past_mentions(text: str, model: YearModel) -> list[tuple[int, list[float]]]:
+    """(year, P(offset)) of the mentions the model reads as past or present (looking ahead and
+    "2021年是…" left out)."""
+    return _read_mentions(text, model)[1]
+
+
+def _read_mentions(text: str, model: YearModel) -> tuple[tuple[int, ...], list[tuple[int, list[float]]]]:
+    """(the years of the first ``max_mentions`` mentions, the past or present ones with P(offset)):
+    one reading per page, its articles ask in turn, so the last page's answer is kept."""
+    if _PAST and _PAST[0][0] is text and _PAST[0][1] is model:
+        return _PAST[0][2]
+    found = mentions(text, model.max_mentions)
+    past = [
+        (y, dist)
+        for y, f in found
         if not _LOOKS_AHEAD.intersection(f)
         and not _AMBIGUOUS.intersection(f)
-        and sum(offset_distribution(f, model)[: OFFSETS.index(0)]) < 0.5
+        and sum((dist := offset_distribution(f, model))[: OFFSETS.index(0)]) < 0.5
     ]
-    found = max(years) if years else None
-    _LATEST[:] = [(text, found)]
-    return found
+    out = (tuple(y for y, _f in found), past)
+    _PAST[:] = [(text, model, out)]
+    return out
 
 
-_LATEST: list[tuple[str, int | None]] = []
+_PAST: list[tuple[str, YearModel, tuple[tuple[int, ...], list[tuple[int, list[float]]]]]] = []
 _PAGE: list[tuple[str, PageYears]] = []
 _LAST: list[tuple[str, tuple[int | None, float, dict[int, float]]]] = []
 
@@ -256,7 +262,7 @@ def page_years(text: str, model: YearModel | None = None) -> PageYears:
     out = PageYears(
         year_posterior(text, model),
         latest_past_year(text, model),
-        tuple(y for y, _f in mentions(text, model.max_mentions)),
+        _read_mentions(text, model)[0],
         page_month(text),
     )
     _PAGE[:] = [(text, out)]
