@@ -42,6 +42,7 @@ ARTICLE_CHILD_TABLES = (
     "article_people",
     "article_places",
     "article_policy_documents",
+    "article_search",
 )
 # article_quarantine: articles that failed an article rule (filled by the record checks)
 TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine", "quarantine")
@@ -113,7 +114,8 @@ def processor_version() -> str:
     files += sorted(
         p for p in (root.parent / "dbt" / "seeds").glob("*.csv") if not p.name.endswith("_names_en.csv")
     )
-    files += [Path(__file__), root / "windows.py"]
+    # search_tokens: the search tokens are processed rows too (raw.article_search)
+    files += [Path(__file__), root / "windows.py", root / "search_tokens.py"]
     digest = hashlib.sha256()
     for path in files:
         if path.is_file():
@@ -188,9 +190,35 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
             )
         for art, cls in classified:
             _add_article(records, doc, art, cls, version, run_id)
+    records["article_search"] = _search_records(records["articles"])
     for table, recs in records.items():
         _extend(rows, table, recs)
     return rows
+
+
+def _search_records(articles: list[tuple]) -> list[tuple]:
+    """The full-text search tokens of the batch's articles (records of ``raw.article_search``).
+
+    Segmented here, in the text worker, while the text is at hand: publishing then builds the
+    index from these stored tokens instead of reading and segmenting every article again.
+    Each record carries the hash of the text it was made from and the dictionary version, so
+    the index uses it only for that very text and dictionary.
+    """
+    if not articles:
+        return []
+    from newsetl.search_tokens import cached_segmenter, content_hash, search_text, seed_terms
+
+    seg = cached_segmenter(seed_terms())
+    aid, kicker, title, subtitle, body = _SEARCH_FIELDS
+    return [
+        (
+            rec[aid],
+            content_hash(rec[kicker], rec[title], rec[subtitle], rec[body]),
+            seg.version,
+            seg.segment(search_text(rec[kicker], rec[title], rec[subtitle], rec[body])),
+        )
+        for rec in articles
+    ]
 
 
 def _failure(exc: Exception) -> tuple[str, str]:
@@ -220,7 +248,12 @@ _ARTICLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "article_people": ("article_id", "name", "role", "organisation"),
     "article_places": ("article_id", "name", "full_name", "adcode", "level", "province", "mentions"),
     "article_policy_documents": ("article_id", "title", "doc_type", "mentions"),
+    "article_search": ("article_id", "content_hash", "dictionary_version", "tokens"),
 }  # fmt: skip
+# where the indexed fields are in an articles record
+_SEARCH_FIELDS = tuple(
+    _ARTICLE_COLUMNS["articles"].index(c) for c in ("article_id", "kicker", "title", "subtitle", "body")
+)
 
 
 def _extend(rows: Rows, table: str, records: list[tuple]) -> None:

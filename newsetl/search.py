@@ -2,13 +2,18 @@
 
 How it works
 ------------
-* At publish time :func:`build_search_index` segments every current article
-  (kicker, title - counted twice, so headline matches rank higher - subtitle, body) with rjieba in *search mode* plus a user
-  dictionary of the lexicon terms (topic terms, ministry names and aliases,
-  organisations), so 工业和信息化部, 复工复产 or 工业互联网 stay whole tokens while
-  their parts (工业, 复工 ...) are indexed too (``newsetl.search_tokens``, on all
-  cores). Only new, changed or removed articles are touched; ``search.article_text``
-  records what is indexed (content hash, dictionary version).
+* Every article's text (kicker, title - counted twice, so headline matches rank higher -
+  subtitle, body) is segmented with rjieba in *search mode* plus a user dictionary of the
+  lexicon terms (topic terms, ministry names and aliases, organisations), so 工业和信息化部,
+  复工复产 or 工业互联网 stay whole tokens while their parts (工业, 复工 ...) are indexed too
+  (``newsetl.search_tokens``). The text workers do it in the same pass as the rest of the
+  text core and store the tokens in ``raw.article_search`` with the hash of the text and the
+  dictionary version they were made with.
+* At publish time :func:`build_search_index` adds those stored tokens to the index; only an
+  article without tokens for its current text and dictionary (a warehouse from before the
+  stored tokens, a lexicon that differs from the seed CSVs) is segmented here, on all cores.
+  Only new, changed or removed articles are touched; ``search.article_text`` records what is
+  indexed (content hash, dictionary version).
 * The index is DuckDB's fts extension layout (from the pip package
   ``duckdb-extension-fts``, never downloaded) in schema ``fts_search_article_text``:
   ``PRAGMA create_fts_index`` creates it once (``stemmer='none', stopwords='none'``,
@@ -38,22 +43,16 @@ from pathlib import Path
 
 import duckdb
 
-from newsetl.search_tokens import Segmenter, dictionary_version, segment_texts
+from newsetl.search_tokens import DICTIONARY_SOURCES, Segmenter, dictionary_version, segment_texts
 
 INDEX_TABLE = "search.article_text"
 FTS_SCHEMA = "fts_search_article_text"
 SLICE_ARTICLES = 1000  # articles segmented and indexed per step: their token rows bound the memory of a step
 
-# Lexicon columns whose values become user-dictionary words (table, column) - all from dbt seeds in raw.
-_DICTIONARY_SOURCES = (
-    ("raw.topic_terms", "term"),
-    ("raw.topics", "name_zh"),
-    ("raw.ministries", "name_zh"),
-    ("raw.ministries", "abbreviation"),
-    ("raw.ministry_aliases", "alias"),
-    ("raw.organisations", "name"),
-    ("raw.organisations", "canonical_name"),
-)
+# Lexicon columns whose values become user-dictionary words (table, column): the seed tables in raw.
+_DICTIONARY_SOURCES = tuple((f"raw.{table}", column) for table, column in DICTIONARY_SOURCES)
+# Tokens the text workers made (newsetl.process), indexed as they are when text and dictionary match.
+STORED_TOKENS = "raw.article_search"
 
 
 def fts_extension_path() -> Path:
@@ -165,54 +164,97 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ]
     if removed_ids:
         _remove_documents(con, removed_ids)
+    stored, stored_params = _stored_tokens_join(con, version)
     # rowids, not ids: a slice is then fetched by a rowid range, which DuckDB answers by
     # reading only the row groups of that range instead of scanning every article body
-    todo_rows = [
-        r[0]
-        for r in con.execute(
-            f"""SELECT a.rowid FROM marts.fct_articles AS a
-                ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id ORDER BY a.rowid"""  # noqa: S608 - constant identifiers
-        ).fetchall()
-    ]
-    with _segmentation_pool(len(todo_rows)) as pool:
+    todo = con.execute(
+        f"""SELECT a.rowid, s.tokens IS NULL FROM marts.fct_articles AS a
+            ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id
+            {stored}
+            ORDER BY a.rowid""",  # noqa: S608 - constant identifiers, values bound as parameters
+        stored_params,
+    ).fetchall()
+    todo_rows = [r[0] for r in todo]
+    segmented = 0
+    # the text workers made the tokens of almost every article: a pool only for what they did not
+    with _segmentation_pool(sum(1 for r in todo if r[1])) as pool:
         for i in range(0, len(todo_rows), SLICE_ARTICLES):
             rows = todo_rows[i : i + SLICE_ARTICLES]
-            _index_slice(con, terms, version, rows[0], rows[-1], pool)
+            segmented += _index_slice(con, terms, version, rows[0], rows[-1], pool, (stored, stored_params))
     if removed_ids or todo_rows:
         _refresh_stats(con)
     create_search_macros(con)
     indexed = con.execute(f"SELECT count(*) FROM {INDEX_TABLE}").fetchone()[0]  # noqa: S608 - constant identifiers
     return {
-        "segmented": len(todo_rows),
+        "indexed_new": len(todo_rows),
+        "segmented": segmented,
         "removed": len(removed_ids),
         "indexed": indexed,
         "dictionary_terms": len(terms),
     }
 
 
+def _stored_tokens_join(con: duckdb.DuckDBPyConnection, version: str) -> tuple[str, list[str]]:
+    """SQL (and its parameters) joining ``marts.fct_articles AS a`` to the tokens the text workers
+    stored for its very text and dictionary ``version``; ``s.tokens`` is NULL where there are none.
+    A warehouse from before the stored tokens has no such table: every ``s.tokens`` is NULL."""
+    schema, table = STORED_TOKENS.split(".")
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
+    ).fetchone()[0]
+    if not exists:
+        return "CROSS JOIN (SELECT NULL::VARCHAR AS tokens) AS s", []
+    return (
+        f"LEFT JOIN {STORED_TOKENS} AS s ON s.article_id = a.article_id "
+        f"AND s.content_hash = {_content_hash_sql('a')} AND s.dictionary_version = ?",
+        [version],
+    )
+
+
 def _index_slice(
-    con: duckdb.DuckDBPyConnection, terms: list[str], version: str, first_row: int, last_row: int, pool
-) -> None:
-    """Segment and add the not yet indexed articles whose rowid is in ``first_row``..``last_row``."""
+    con: duckdb.DuckDBPyConnection,
+    terms: list[str],
+    version: str,
+    first_row: int,
+    last_row: int,
+    pool,
+    stored: tuple[str, list[str]],
+) -> int:
+    """Add the not yet indexed articles whose rowid is in ``first_row``..``last_row``; return how
+    many had to be segmented here (no stored tokens for their text and dictionary)."""
     import pyarrow as pa
 
     todo = con.execute(
-        f"""SELECT a.article_id, {_content_hash_sql("a")} AS content_hash,
-               concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body) AS text
+        f"""SELECT a.article_id, {_content_hash_sql("a")} AS content_hash, s.tokens,
+               CASE WHEN s.tokens IS NULL THEN concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body)
+               END AS text
             FROM marts.fct_articles AS a
             ANTI JOIN {INDEX_TABLE} AS t ON a.article_id = t.article_id
+            {stored[0]}
             WHERE a.rowid BETWEEN ? AND ?""",  # noqa: S608 - constant identifiers, values bound as parameters
-        [first_row, last_row],
-    ).fetchall()
+        [*stored[1], first_row, last_row],
+    ).to_arrow_table()
+    tokens = todo.column("tokens")
+    missing = tokens.null_count
+    if missing:
+        texts = todo.column("text").to_pylist()
+        values = tokens.to_pylist()
+        todo_idx = [i for i, t in enumerate(values) if t is None]
+        for i, toks in zip(
+            todo_idx, _segment_parallel(terms, [texts[i] for i in todo_idx], pool), strict=True
+        ):
+            values[i] = toks
+        tokens = pa.array(values, pa.string())
     batch = pa.table(
         {
-            "article_id": pa.array([r[0] for r in todo], pa.string()),
-            "content_hash": pa.array([r[1] for r in todo], pa.string()),
-            "tokens": pa.array(_segment_parallel(terms, [r[2] for r in todo], pool), pa.string()),
+            "article_id": todo.column("article_id"),
+            "content_hash": todo.column("content_hash"),
+            "tokens": tokens,
         }
     )
     del todo
     _add_documents(con, batch, version)
+    return missing
 
 
 def _fts_exists(con: duckdb.DuckDBPyConnection) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 # Bump when the tokenisation rules change: every article is then indexed again.
 TOKENIZER_VERSION = "2"
@@ -65,17 +66,83 @@ class Segmenter:
         return self.segment(text).split()
 
 
+# The lexicon columns whose values become user-dictionary words, as (seed CSV, column): the
+# seeds dbt loads into schema raw (newsetl.search reads the same columns from those tables).
+DICTIONARY_SOURCES = (
+    ("topic_terms", "term"),
+    ("topics", "name_zh"),
+    ("ministries", "name_zh"),
+    ("ministries", "abbreviation"),
+    ("ministry_aliases", "alias"),
+    ("organisations", "name"),
+    ("organisations", "canonical_name"),
+)
+
+
+def normalise_terms(values: Iterable[str | None]) -> list[str]:
+    """Distinct, sorted dictionary words: trimmed of spaces, at least two characters."""
+    return sorted({v.strip(" ") for v in values if v is not None and len(v.strip(" ")) >= 2})
+
+
+@lru_cache(maxsize=1)
+def seed_terms() -> tuple[str, ...]:
+    """The user-dictionary words read from the seed CSVs, for the text workers.
+
+    The workers cannot read the warehouse (one writer), and on a cold run the seeds are not
+    loaded yet when the text is processed; the CSVs are what dbt loads, so the words (and the
+    dictionary version) are the ones the publish step reads back from the seed tables. Should
+    they ever differ, the stored tokens carry the other version and publishing segments again.
+    """
+    from newsetl.classify.lexicon import read_csv
+
+    return tuple(
+        normalise_terms(
+            row.get(column) for table, column in DICTIONARY_SOURCES for row in read_csv(f"{table}.csv")
+        )
+    )
+
+
+def search_text(kicker: str | None, title: str | None, subtitle: str | None, body: str) -> str:
+    """The text an article is indexed by: the title twice, so headline matches rank higher.
+
+    The same as SQL ``concat_ws(chr(10), kicker, title, title, subtitle, body)`` (NULLs skipped).
+    """
+    return "\n".join(t for t in (kicker, title, title, subtitle, body) if t is not None)
+
+
+def content_hash(kicker: str | None, title: str | None, subtitle: str | None, body: str) -> str:
+    """What the index records an article's text by; SQL: ``md5(concat_ws(chr(10), coalesce(kicker, ''),
+    coalesce(title, ''), coalesce(subtitle, ''), body))``."""
+    text = "\n".join((kicker or "", title or "", subtitle or "", body))
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
 _CACHED: tuple[str, Segmenter] | None = None
 
 
 def segment_texts(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
     """Worker entry point: segment a batch with a segmenter built once per process and dictionary."""
+    seg = cached_segmenter(terms)
+    return [seg.segment(t) for t in texts]
+
+
+def cached_segmenter(terms: Sequence[str]) -> Segmenter:
+    """A segmenter for ``terms``, built once per process and dictionary (rjieba's set-up costs ~0.5 s)."""
     global _CACHED
     version = dictionary_version(terms)
     if _CACHED is None or _CACHED[0] != version:
         _CACHED = (version, Segmenter(terms))
-    seg = _CACHED[1]
-    return [seg.segment(t) for t in texts]
+    return _CACHED[1]
 
 
-__all__ = ["Segmenter", "dictionary_version", "segment_texts"]
+__all__ = [
+    "DICTIONARY_SOURCES",
+    "Segmenter",
+    "cached_segmenter",
+    "content_hash",
+    "dictionary_version",
+    "normalise_terms",
+    "search_text",
+    "seed_terms",
+    "segment_texts",
+]

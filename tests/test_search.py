@@ -167,7 +167,7 @@ def test_incremental_index_scores_equal_a_full_rebuild(monkeypatch, slice_articl
     del current["a002"]
     _fake_marts(con, current)
     second = build_search_index(con)
-    assert second == {"segmented": 13, "removed": 2, "indexed": 23, "dictionary_terms": 0}
+    assert second == {"indexed_new": 13, "segmented": 13, "removed": 2, "indexed": 23, "dictionary_terms": 0}
     assert build_search_index(con)["segmented"] == 0  # nothing changed: nothing segmented
     for query in ("工业", "企业", "工业互联网"):
         got = dict(con.execute("SELECT article_id, score FROM search.articles(?)", [query]).fetchall())
@@ -193,10 +193,193 @@ def test_search_build_is_skipped_while_the_marts_are_unchanged(tmp_path):
     con.execute("INSERT INTO ops.dbt_state VALUES ('data', 'd1'), ('code', 'c1')")
     con.close()
     assert build_search(paths)["segmented"] == 6
-    assert build_search(paths) == {"segmented": 0, "removed": 0, "indexed": 6, "unchanged": 1}
+    assert build_search(paths) == {
+        "indexed_new": 0,
+        "segmented": 0,
+        "removed": 0,
+        "indexed": 6,
+        "unchanged": 1,
+    }
     con = duckdb.connect(str(paths.work_db))
     con.execute("UPDATE marts.fct_articles SET body = body || '工业互联网。' WHERE article_id = 'a1'")
     con.execute("UPDATE ops.dbt_state SET value = 'd2' WHERE key = 'data'")  # what a new dbt build records
     con.close()
     second = build_search(paths)
     assert (second["segmented"], second["removed"], second["indexed"]) == (1, 1, 6)
+
+
+# --------------------------------------------------------------------------- tokens made by the text workers
+
+
+def _pages_for_search(n_synthetic: int) -> list:
+    """The seed pages and ``n_synthetic`` synthetic ones, as the text core's input."""
+    from newsetl.ingest import decode_bytes
+    from newsetl.process import DocInput
+    from newsetl.synth import iter_pages
+
+    docs = [
+        DocInput(p.stem, p.name, p.read_text(encoding="utf-8"))
+        for p in sorted((PROJECT_ROOT / "seeds").glob("*.txt"))
+    ]
+    docs += [
+        DocInput(f"synth-{p.index}", p.file_name, decode_bytes(p.data)[0]) for p in iter_pages(n_synthetic)
+    ]
+    return docs
+
+
+@pytest.fixture(scope="module")
+def processed_rows():
+    """The text core's rows for the seed pages and 200 synthetic ones (one process, ~2 s)."""
+    from newsetl.process import process_batch
+
+    return process_batch(_pages_for_search(200), "run-1")
+
+
+def _warehouse(rows, stored_tokens: bool) -> duckdb.DuckDBPyConnection:
+    """An in-memory work database as publishing sees it: the lexicon seed tables, the articles
+    of ``rows`` as marts.fct_articles, and (``stored_tokens``) raw.article_search."""
+    import pyarrow as pa
+
+    from newsetl.config import LEXICON_DIR
+    from newsetl.search_tokens import DICTIONARY_SOURCES
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA marts")
+    for table in sorted({t for t, _ in DICTIONARY_SOURCES}):
+        con.execute(
+            f"CREATE TABLE raw.{table} AS SELECT * FROM read_csv(?, header = true, all_varchar = true)",  # noqa: S608
+            [str(LEXICON_DIR / f"{table}.csv")],
+        )
+    arts = rows["articles"]
+    con.register(
+        "_arts",
+        pa.table(
+            {
+                k: arts[k]
+                for k in (
+                    "article_id",
+                    "kicker",
+                    "title",
+                    "subtitle",
+                    "body",
+                    "event_date",
+                    "date_precision",
+                    "primary_topic",
+                )
+            }
+        ),
+    )
+    con.execute(
+        """CREATE TABLE marts.fct_articles AS
+           SELECT article_id, kicker, title, subtitle, body, event_date, event_date AS event_period_start,
+                  date_precision, primary_topic, 'page.txt' AS source_file FROM _arts"""
+    )
+    if stored_tokens:
+        from newsetl.warehouse.schema import ensure_schema
+
+        ensure_schema(con)  # raw.article_search as the pipeline declares it
+        con.register("_search", pa.table(rows["article_search"]))
+        con.execute("INSERT INTO raw.article_search SELECT * FROM _search")
+    return con
+
+
+def _index_contents(con: duckdb.DuckDBPyConnection) -> tuple:
+    """The fts index as documents and terms (its internal docid/termid numbering left aside)."""
+    s = "fts_search_article_text"
+    docs = con.execute(f"SELECT name, len FROM {s}.docs ORDER BY name").fetchall()  # noqa: S608
+    dict_ = con.execute(f"SELECT term, df FROM {s}.dict ORDER BY term").fetchall()  # noqa: S608
+    terms = con.execute(
+        f"""SELECT d.name, t.term, count(*) FROM {s}.terms AS x JOIN {s}.docs AS d USING (docid)
+            JOIN {s}.dict AS t USING (termid) GROUP BY ALL ORDER BY ALL"""  # noqa: S608
+    ).fetchall()
+    stats = con.execute(f"SELECT num_docs, avgdl FROM {s}.stats").fetchall()  # noqa: S608
+    return docs, dict_, terms, stats
+
+
+def test_text_workers_make_the_tokens_publishing_would(processed_rows):
+    """process_batch stores, per article, the tokens of exactly the text the index reads, made
+    with the dictionary publishing reads back from the seed tables."""
+    from newsetl.search import dictionary_terms
+    from newsetl.search_tokens import content_hash, dictionary_version, search_text, segment_texts
+
+    arts, search = processed_rows["articles"], processed_rows["article_search"]
+    assert len(arts["article_id"]) > 400
+    assert search["article_id"] == arts["article_id"]
+    fields = list(zip(arts["kicker"], arts["title"], arts["subtitle"], arts["body"], strict=True))
+    con = _warehouse(processed_rows, stored_tokens=False)
+    terms = dictionary_terms(con)
+    assert len(terms) > 500
+    assert set(search["dictionary_version"]) == {dictionary_version(terms)}
+    assert search["tokens"] == segment_texts(terms, [search_text(*f) for f in fields])
+    # the hash SQL computes at publish time from the same columns
+    sql_hashes = dict(
+        con.execute(
+            """SELECT article_id, md5(concat_ws(chr(10), coalesce(kicker, ''), coalesce(title, ''),
+               coalesce(subtitle, ''), body)) FROM marts.fct_articles"""
+        ).fetchall()
+    )
+    assert search["content_hash"] == [sql_hashes[a] for a in arts["article_id"]]
+    assert search["content_hash"] == [content_hash(*f) for f in fields]
+
+
+def test_index_from_stored_tokens_equals_the_index_publishing_segmented(processed_rows):
+    """Same index, same search results, whether publishing segments the articles (as before the
+    text workers stored tokens) or takes the stored tokens; stale tokens are never used."""
+    from newsetl.search import build_search_index
+
+    n = len(processed_rows["articles"]["article_id"])
+    segmented = _warehouse(processed_rows, stored_tokens=False)
+    stored = _warehouse(processed_rows, stored_tokens=True)
+    before, after = build_search_index(segmented), build_search_index(stored)
+    assert (before["segmented"], before["indexed"]) == (n, n)
+    assert (after["segmented"], after["indexed_new"], after["indexed"]) == (0, n, n)
+    assert _index_contents(stored) == _index_contents(segmented)
+    for query in (
+        "复工复产",
+        "工业互联网",
+        "中小企业 专精特新",
+        "工业和信息化部",
+        "疫情防控",
+        "5G基站",
+        "新能源汽车",
+    ):
+        sql = "SELECT * FROM search.articles(?)"
+        want = segmented.execute(sql, [query]).fetchall()
+        assert want, query
+        assert stored.execute(sql, [query]).fetchall() == want, query
+    # an article whose text changed after it was processed: its stored tokens are not used
+    changed = processed_rows["articles"]["article_id"][3]
+    for con in (segmented, stored):
+        con.execute(
+            "UPDATE marts.fct_articles SET body = body || '工业互联网平台。' WHERE article_id = ?", [changed]
+        )
+    assert build_search_index(stored)["segmented"] == 1
+    build_search_index(segmented)
+    assert _index_contents(stored) == _index_contents(segmented)
+
+
+@pytest.mark.e2e
+def test_the_pipeline_indexes_the_tokens_its_workers_stored(published_con):
+    """In a real run every article's tokens come from the text workers (the seeds dbt loaded give
+    the same dictionary as the CSVs the workers read), and the index holds what segmenting the
+    published text gives."""
+    from newsetl.search import dictionary_terms
+    from newsetl.search_tokens import dictionary_version, seed_terms, segment_texts
+
+    terms = dictionary_terms(published_con)
+    assert dictionary_version(seed_terms()) == dictionary_version(terms)
+    rows = published_con.execute(
+        """SELECT a.article_id, s.dictionary_version, d.len,
+                  concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body)
+           FROM marts.fct_articles AS a
+           LEFT JOIN raw.article_search AS s
+             ON s.article_id = a.article_id
+            AND s.content_hash = md5(concat_ws(chr(10), coalesce(a.kicker, ''), coalesce(a.title, ''),
+                                               coalesce(a.subtitle, ''), a.body))
+           LEFT JOIN fts_search_article_text.docs AS d ON d.name = a.article_id
+           ORDER BY a.article_id"""
+    ).fetchall()
+    assert len(rows) >= 10
+    assert {r[1] for r in rows} == {dictionary_version(terms)}
+    lengths = [len(t.split()) for t in segment_texts(terms, [r[3] for r in rows])]
+    assert [r[2] for r in rows] == lengths

@@ -123,7 +123,7 @@ def build_search(paths: Paths) -> dict[str, int]:
         fingerprint = _marts_fingerprint(con, ["search", TOKENIZER_VERSION])
         if fingerprint and _search_state(con) == fingerprint:
             indexed = con.execute("SELECT count(*) FROM search.article_text").fetchone()[0]
-            return {"segmented": 0, "removed": 0, "indexed": indexed, "unchanged": 1}
+            return {"indexed_new": 0, "segmented": 0, "removed": 0, "indexed": indexed, "unchanged": 1}
         stats = build_search_index(con)
         if fingerprint:
             con.execute(
