@@ -609,8 +609,9 @@ def test_a_run_that_fills_the_disk_is_recorded_as_disk_full(tiny_disk: Path) -> 
     assert summary["error"].startswith("disk full")
     from newsetl.status import failure_line
 
-    assert "FAILED at start-up, nothing published (no warehouse has been published yet): disk full" in failure_line(
-        failure, paths
+    assert (
+        "FAILED at start-up, nothing published (no warehouse has been published yet): disk full"
+        in failure_line(failure, paths)
     )
     with contextlib.suppress(Exception):  # the database may refuse: then the note is written
         record_failure(paths, "r1", "failed", summary, {}, failure)
