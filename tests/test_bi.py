@@ -75,6 +75,7 @@ def test_exports_cover_every_mart(seeded_run):
         con.close()
 
 
+@pytest.mark.long  # a pipeline run of its own with a reader held open: make test-long
 def test_sqlalchemy_and_exports_while_a_run_is_in_progress(seeded_run, tmp_path):
     """The one extra pipeline run: a full rebuild next to a published warehouse that BI keeps reading."""
     import sqlalchemy as sa

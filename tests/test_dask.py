@@ -13,6 +13,9 @@ import pytest
 
 from tests.conftest import RunResult, copy_seeds, pipeline_run
 
+# its own pipeline runs (several minutes): make test-long, not make test
+pytestmark = pytest.mark.long
+
 RUN_SPECIFIC = ("_run", "_at", "run_id")
 
 

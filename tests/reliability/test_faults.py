@@ -26,6 +26,9 @@ import pytest
 
 from tests.conftest import SEEDS, RunResult, pipeline_run, run_cli
 
+# its own pipeline runs (several minutes): make test-long, not make test
+pytestmark = pytest.mark.long
+
 STAGES = ["ingest", "process", "load", "dbt", "gate", "publish"]
 FAULT_SPEC = {"dbt": "dbt:2"}  # dbt is killed 2 s into the build, not before it starts
 
