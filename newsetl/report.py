@@ -576,7 +576,7 @@ def _time_figure(m: dict, title: str, timeline: Timeline, note: str, n_legend: i
         left=0.055, right=0.99, top=1 - 0.75 / height, bottom=(legend_h + 0.35) / height, wspace=0.14
     )
     ax_m, ax_y = fig.subplots(1, 2, width_ratios=[4, 1])
-    fig.suptitle(title, x=0.01, y=1 - 0.08 / height, ha="left", va="top", fontsize=11, fontweight="bold")
+    _chart_title(fig, title)
     ax_m.set_title(f"by month · 按月 ({note})", fontsize=9, fontweight="normal")
     ax_y.set_title("by year · 按年 (every dated article)", fontsize=9, fontweight="normal", loc="right")
     ax_m.set_ylabel("articles · 文章")
@@ -705,6 +705,19 @@ def label_inches(labels: Iterable[str], size: float = 9) -> float:
     )
 
 
+def _chart_title(fig: Any, title: str) -> None:
+    """The chart's title, bold at the top left, 0.08 inch below the figure's edge."""
+    fig.suptitle(
+        title,
+        x=0.01,
+        y=1 - 0.08 / fig.get_size_inches()[1],
+        ha="left",
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+    )
+
+
 def _fixed_margins(fig: Any, left: float, right: float, top: float, bottom: float) -> None:
     """Margins in inches."""
     w, h = fig.get_size_inches()
@@ -721,15 +734,7 @@ def chart_topic_ministry(m: dict, c: Charts) -> str:
     fig = m["Figure"](figsize=(WIDE, 0.5 + 0.3 * len(rows) + bottom))
     _fixed_margins(fig, label_inches(row_labels) + 0.2, 0.1, 0.45, bottom)
     ax = fig.subplots()
-    fig.suptitle(
-        "Primary topic × ministry mentioned · 主题 × 部委 (articles)",
-        x=0.01,
-        y=1 - 0.08 / fig.get_size_inches()[1],
-        ha="left",
-        va="top",
-        fontsize=11,
-        fontweight="bold",
-    )
+    _chart_title(fig, "Primary topic × ministry mentioned · 主题 × 部委 (articles)")
     values = np.array(c.heat, dtype=float)
     ax.imshow(values, cmap="Blues", aspect="auto", vmin=0, vmax=max(1.0, float(values.max())))
     top = values.max() or 1
@@ -769,15 +774,7 @@ def chart_hbars(
     fig = m["Figure"](figsize=(HALF, 0.45 + 0.26 * len(items) + bottom))
     _fixed_margins(fig, label_inches(label for _, label, _ in items) + 0.15, 0.45, 0.45, bottom)
     ax = fig.subplots()
-    fig.suptitle(
-        title,
-        x=0.01,
-        y=1 - 0.08 / fig.get_size_inches()[1],
-        ha="left",
-        va="top",
-        fontsize=11,
-        fontweight="bold",
-    )
+    _chart_title(fig, title)
     ys = list(range(len(items)))[::-1]
     for y, (key, _, bars) in zip(ys, items, strict=True):
         for k, (_, value, colour) in enumerate(bars):
