@@ -47,6 +47,7 @@ from newsetl.classify.years import (
     page_years,
     publication_year,
     rank_years,
+    reads_as_past,
 )
 from newsetl.models import DateInfo, PageContext
 
@@ -235,6 +236,8 @@ def _collect(
                 add(y, 0.5 * weight, f"{y}年 (statistics)", pos)
         elif after.startswith(("是", "，是", ",是")):
             add(y, 0.5 * weight, f"{y}年是… (may look ahead)", pos)
+        elif reads_as_past(text, m.start(1), m.end(1), load_year_ranker().plain_least_p0):
+            continue  # a plain mention the year model reads as an earlier year is no cue
         else:
             add(y, weight, f"{y}年", pos)
     for m in _event_year_matches(text):

@@ -112,6 +112,7 @@ class YearRanker:
     min_mentions: int  # fewer year mentions on the page: too little for the ranker, the cues decide
     veto_other: float  # another candidate this likely: the cues' year is withdrawn
     least_cue: float  # the cues' year less likely than this: withdrawn
+    plain_least_p0: float = 0.0  # a plain "2014年" the mention model gives P(this year) below this: no cue
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,17 @@ def load_year_ranker() -> YearRanker:
         int(data["min_mentions"]),
         float(data["veto_other"]),
         float(data["least_cue"]),
+        float(data.get("plain_least_p0", 0.0)),
     )
+
+
+def reads_as_past(text: str, start: int, end: int, least_p0: float, model: YearModel | None = None) -> bool:
+    """Whether the mention model reads the year ``text[start:end]`` as an earlier year than the
+    publication's (P(offset 0) under ``least_p0``): ``2014年7月上线运行`` tells of the past."""
+    if least_p0 <= 0.0:
+        return False
+    dist = offset_distribution(mention_features(text, start, end), model or load_year_model())
+    return dist[OFFSETS.index(0)] < least_p0
 
 
 def year_candidates(page: PageYears, cue_scores: dict[int, float], cue_year: int | None) -> list[int]:

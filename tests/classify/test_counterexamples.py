@@ -150,7 +150,8 @@ def test_2019_statistics_without_covid_wording_follow_the_page() -> None:
 
 def test_forecast_years_do_not_date_an_article() -> None:
     body = "2020年，我国经历了极不平凡的一年。展望2021年，工业经济有望巩固。2021年是“十四五”开局之年。"
-    assert classify_article(None, body, CTX).date.year == 2020
+    # a look back at 2020 may be printed in 2020 or early 2021: no year is an honest answer, 2021 is not
+    assert classify_article(None, body, CTX).date.year in (2020, None)
 
 
 def test_manifest_date_overrides_inference_and_fixes_the_year_of_a_dateline() -> None:

@@ -106,9 +106,16 @@ _ARTICLE = "本报讯 记者从省工业和信息化厅获悉，全省通信企�
 
 
 def test_a_year_only_another_article_names_once_is_dropped_when_the_model_doubts_it() -> None:
-    page = "全省经济运行稳中向好\n本报讯 2018年，全省新增城镇就业48万人。\n" + _ARTICLE
+    page = "全省经济运行稳中向好\n本报讯 2018年全省新增城镇就业目标为48万人。\n" + _ARTICLE
     assert year_cues("通信保障有力", _ARTICLE, page).year == 2018  # what the page's cue says
     assert infer_year("通信保障有力", _ARTICLE, page) == (None, None)
+
+
+def test_a_plain_year_the_model_reads_as_past_is_no_cue() -> None:
+    told = "本报讯 2014年7月，全省大数据平台正式上线运行。"
+    assert year_cues(None, told).year is None  # told of as the past: the page is printed later
+    planned = "本报讯 今年，全省计划在2018年新增城镇就业48万人。"
+    assert year_cues(None, planned).year == 2018
 
 
 def test_a_year_another_article_reports_on_as_current_still_dates_the_page() -> None:
