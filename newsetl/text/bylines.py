@@ -62,7 +62,7 @@ _ORG_LINE_PUNCT = re.compile(r"[，。：]")
 _NAME_LINE = re.compile(rf"^{_NAME}(?:\s+{_NAME}){{0,5}}$")
 _ORG_NAMES = re.compile(rf"^(\S{{4,30}})\s+({_NAME}(?:\s+{_NAME}){{0,5}})$")
 _LEAD = re.compile(
-    r"^(本报讯|(?:新华社|人民网|中新社|本报)[\u4e00-\u9fff]{0,8}(?:\d{1,2}月\d{1,2}日)?电)"
+    r"^(本报讯|据?(?:新华社|人民网|中新社|本报)[\u4e00-\u9fff]{0,8}(?:\d{1,2}月\d{1,2}日)?电)"
     r"\s*(?:[（(]\s*(?:记者|通讯员)\s*([^）)]{2,20})[）)])?"
     r"\s*(\d{1,2}月\d{1,2}日(?:电)?)?\s*[，,]?\s*"
     r"(?:[（(]\s*(?:记者|通讯员)\s*([^）)]{2,20})[）)])?\s*"
@@ -70,7 +70,7 @@ _LEAD = re.compile(
 _DATELINE_IN_LABEL = re.compile(r"(\d{1,2}月\d{1,2}日)电$")
 # first characters the anchored patterns can start with (a set test skips the regex call)
 _TOP_FIRST = frozenset("本特通新记实文作")  # of _ROLE's alternatives
-_LEAD_FIRST = frozenset("本新人中")  # of _LEAD's label
+_LEAD_FIRST = frozenset("本新人中据")  # of _LEAD's label
 
 
 def _names(s: str) -> list[str]:

@@ -92,6 +92,17 @@ def _ends_sentence(text: str) -> bool:
     return len(core) < len(text) and bool(core) and core[-1] in _TERMINAL_BEFORE_CLOSER
 
 
+def compound_at_cut(word: str, head_end: str, tail_start: str) -> bool:
+    """Whether ``word``, found across the cut between ``head_end`` and ``tail_start``, is two
+    dictionary words meeting at the cut (疫情|报告 in 疫情报告): whole words on both sides
+    are what two unrelated lines give, a cut inside a word is what a column break gives."""
+    for k in range(2, len(word) - 1):
+        left, right = word[:k], word[k:]
+        if head_end.endswith(left) and tail_start.startswith(right):
+            return rjieba.has_word(left) and rjieba.has_word(right)
+    return False
+
+
 def cross_word(head_end: str, tail_start: str) -> str | None:
     """A dictionary word that spans the cut between two pieces, if any.
 

@@ -341,6 +341,13 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         adjacent = nxt is not None and nxt.idx == t
         sh = shape[t]
         cw = cross.get((h, t))
+        if (
+            cw is not None
+            and t < h
+            and hp.kind == "heading"
+            and repair.compound_at_cut(cw, hp.text, p[t].text)
+        ):
+            cw = None  # a title ending in a word, a paragraph above opening with one: no cut shows
         strong = (cw is not None and len(cw) >= 3) or sh >= 3.0
         if hp.kind == "heading" and not strong and not (h in loose and (cw or sh > 0)):
             return None

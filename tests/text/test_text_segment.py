@@ -140,3 +140,15 @@ def test_a_dash_kicker_over_a_long_labelled_title_opens_the_next_article() -> No
     assert len(arts) == 2
     assert arts[1].kicker == "某某省某某市——" and arts[1].title == title
     assert arts[1].paragraphs[0].text == second
+
+
+def test_a_title_is_not_joined_to_a_paragraph_above_by_a_compound_word_across_them() -> None:
+    lead = "本报日内瓦5月9日电 世界卫生组织发布年度评估，呼吁各国加强公共卫生体系建设。"
+    report = "报告指出，多数国家的监测能力有所提升，但基层医疗资源依然不足，需要持续投入。"
+    more = "世卫组织官员表示，各国应加强信息共享，共同提升应对突发公共卫生事件的能力。"
+    second = "据新华社新德里5月9日电 印度政府宣布延长封锁措施两周，以遏制病例增长势头。"
+    page = _page("世卫呼吁加强公共卫生体系", lead, report, more, "印度延长封锁措施应对疫情", second)
+    arts = segment_page(page, "d").articles
+    # 疫情|报告 makes the word 疫情报告 across title and paragraph: two words meeting, not a cut
+    assert [a.title for a in arts] == ["世卫呼吁加强公共卫生体系", "印度延长封锁措施应对疫情"]
+    assert report in arts[0].body

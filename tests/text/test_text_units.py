@@ -103,6 +103,10 @@ def test_lead_label_and_dateline_lifted():
     )
     rest, label, date, names = bylines.split_lead("新华社北京3月2日电（记者 张辛欣）工信部今天表示。")
     assert (rest, label, date, names) == ("工信部今天表示。", "新华社北京3月2日电", "3月2日", ["张辛欣"])
+    # a wire story reprinted: 据新华社…电 opens an article as 新华社…电 does
+    rest, label, date, names = bylines.split_lead("据新华社日内瓦5月9日电（记者 刘曲）世卫组织9日表示。")
+    assert (rest, label, date, names) == ("世卫组织9日表示。", "据新华社日内瓦5月9日电", "5月9日", ["刘曲"])
+    assert not bylines.starts_with_lead("据了解，新华社记者日前走访了多家企业。")
 
 
 # headlines -------------------------------------------------------------
