@@ -16,7 +16,9 @@ from newsetl.text.repair import cross_word
 
 MAX_HEADING = 40  # longer lines are prose even without punctuation
 _SENTENCE_PUNCT = re.compile(r"[。；]|[！？](?!$)")
-_BAD_END = re.compile(r"[，、：:,（(“《—]$")
+# punctuation that leads on, and 的, which no heading of the real-page corpus ends with
+# (0 of 6,382 titles, kickers and subtitles): a line ending so is cut prose
+_BAD_END = re.compile(r"[，、：:,（(“《—的]$")
 _SUBTITLE = re.compile(r"^(?:——|—|－－|--)\s*")
 _TURN = re.compile(r"^(?:记者|问|答|主持人)：")
 _CJK = re.compile(r"[\u4e00-\u9fff]")

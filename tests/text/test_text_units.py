@@ -115,6 +115,7 @@ def test_heading_like_and_heading_block():
     assert headlines.is_heading_like("谈工业运行：基本回归正轨 向好势头巩固")
     assert not headlines.is_heading_like("记者：工业经济恢复情况怎样，下半年回升势头能否延续？")
     assert not headlines.is_heading_like("定相应的支持政策，激活市场活力。")
+    assert not headlines.is_heading_like("工业园区里很早就有智能产线的")  # a column cut after 的
     assert headlines.split_heading_block(
         ["稳“链”纾困强实体", "筑牢工业经济基本盘", "——访工信部副部长辛国斌"]
     ) == (None, "稳“链”纾困强实体 筑牢工业经济基本盘", "——访工信部副部长辛国斌")
