@@ -152,3 +152,14 @@ def test_a_title_is_not_joined_to_a_paragraph_above_by_a_compound_word_across_th
     # 疫情|报告 makes the word 疫情报告 across title and paragraph: two words meeting, not a cut
     assert [a.title for a in arts] == ["世卫呼吁加强公共卫生体系", "印度延长封锁措施应对疫情"]
     assert report in arts[0].body
+
+
+@pytest.mark.parametrize("label", ["内容提要", "开栏的话", "引子"])
+def test_a_box_label_under_the_title_opens_the_body_not_the_subtitle(label: str) -> None:
+    summary = "推动制造业高质量发展，需要把创新摆在突出位置，加快关键核心技术攻关，提升产业链现代化水平。"
+    more = "近年来，我国制造业规模持续扩大，但大而不强的问题依然存在，需要在提质增效上下功夫。"
+    arts = segment_page(_page("以创新引领制造业高质量发展（专家视角）", label, summary, more), "d").articles
+    assert len(arts) == 1
+    (a,) = arts
+    assert a.subtitle is None and a.paragraphs[0].text == label
+    assert a.paragraphs[1].text == summary
