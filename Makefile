@@ -59,4 +59,4 @@ bench: $(STAMP) native
 	$(BIN)/python -m newsetl.bench
 
 clean:
-	rm -rf warehouse/*.duckdb warehouse/.work warehouse/exports warehouse/.exports-* warehouse/reports warehouse/.published warehouse/docs .prefect dbt/target dbt/logs
+	rm -rf warehouse/*.duckdb warehouse/.work warehouse/exports warehouse/.exports-* warehouse/reports warehouse/.published warehouse/docs warehouse/.gx .prefect dbt/target dbt/logs

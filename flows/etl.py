@@ -240,7 +240,7 @@ def gate_task(paths: Paths, run_id: str):
             name: con.execute(spec["query"], _query_params(spec["query"], run_id)).df()
             for name, spec in config["suites"].items()
         }
-    outcome = run_gate(frames, run_id, config)
+    outcome = run_gate(frames, run_id, config, paths.warehouse_dir)
     with work_connection(paths) as con:
         record_gate(con, run_id, outcome)
     return outcome

@@ -209,6 +209,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             from flows.etl import GateBlocked, etl
 
+            if not args.verbose:
+                _quiet_run_tracebacks()
             if server is not None:
                 server.wait_ready(
                     float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60"))
@@ -241,6 +243,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(format_summary(summary))
     return EXIT_OK
+
+
+def _quiet_run_tracebacks() -> None:
+    """On the terminal a failed run is the one line the CLI prints (stage, reason, where to look);
+    the flow engine's error record with its traceback still reaches Prefect's API and UI."""
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not (record.exc_info and record.name.startswith(("prefect.flow_runs", "prefect.task_runs")))
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler):
+            handler.addFilter(keep)
 
 
 def has_input_files(input_dir: Path) -> bool:

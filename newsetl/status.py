@@ -137,10 +137,11 @@ def _decisions(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ]
 
 
-def data_docs_path() -> str:
-    from newsetl.quality.gate import gx_root
+def data_docs_path(paths: Paths) -> str:
+    """The index of this warehouse's great-expectations Data Docs site."""
+    from newsetl.quality.gate import quality_dirs
 
-    return str(gx_root() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html")
+    return str(quality_dirs(paths.warehouse_dir).index)
 
 
 def failure_line(exc: BaseException, paths: Paths, gate: bool = False) -> str:
@@ -157,7 +158,7 @@ def failure_line(exc: BaseException, paths: Paths, gate: bool = False) -> str:
         what = what[:400] + "..."
     where = f"details: newsetl status --warehouse {paths.warehouse_dir}"
     if gate:
-        where += f"; Data Docs: {data_docs_path()}"
+        where += f"; Data Docs: {data_docs_path(paths)}"
     kept = (
         f"{paths.published_db} unchanged"
         if paths.published_db.exists()
@@ -235,7 +236,7 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: s
             f"  decision {d['decided_at'][:19]} {d['kind']} {d['target']}{state} by {d['decided_by']}: {d['reason']}"
         )
     if results:
-        print(f"gate results of run {gate_run} (all {len(results)}; Data Docs: {data_docs_path()}):")
+        print(f"gate results of run {gate_run} (all {len(results)}; Data Docs: {data_docs_path(paths)}):")
         for r in results:
             mark = "ok  " if r["success"] else ("FAIL" if r["severity"] == "batch" else "warn")
             print(

@@ -15,9 +15,11 @@ LOCAL = re.compile(r'<(?:script|img|link)\b[^>]*(?:src|href)="([^"#?]+)', re.I)
 
 
 def test_the_gate_writes_offline_data_docs(seeded_run) -> None:
+    from newsetl.config import make_paths
     from newsetl.status import data_docs_path
 
-    index = Path(data_docs_path())
+    index = Path(data_docs_path(make_paths(seeded_run.input_dir, seeded_run.warehouse_dir)))
+    assert index == seeded_run.warehouse_dir / "docs" / "data_docs" / "index.html"
     site = index.parent
     assert index.exists()
     assert remote_fetches(site) == []
@@ -64,13 +66,14 @@ def test_data_docs_index_renders_in_a_browser_without_network(seeded_run, tmp_pa
     """The index table is filled in by bootstrap-table: with every host name unresolvable it still is."""
     import subprocess
 
+    from newsetl.config import make_paths
     from newsetl.report import find_chromium
     from newsetl.status import data_docs_path
 
     browser = find_chromium()
     if browser is None:
         pytest.skip("chromium not installed (apt-get install -y chromium)")
-    index = Path(data_docs_path())
+    index = Path(data_docs_path(make_paths(seeded_run.input_dir, seeded_run.warehouse_dir)))
     dom = subprocess.run(
         [
             browser,
@@ -93,3 +96,32 @@ def test_data_docs_index_renders_in_a_browser_without_network(seeded_run, tmp_pa
     # rows rendered by bootstrap-table from the page's data: one per validation result
     assert len(re.findall(r'data-index="\d+"', dom)) >= 5, dom[-2000:]
     assert "newsetl_batch" in dom
+
+
+def test_each_warehouse_has_its_own_data_docs_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two warehouses gated one after the other: each site lists its own runs, never the other's."""
+    import pandas as pd
+
+    from newsetl.quality import gate
+
+    monkeypatch.setenv("NEWSETL_GX_ROOT", str(tmp_path / "context"))  # the committed context stays as is
+    config = {"suites": {"article_rules": gate.article_rules_suite({"body_present": {"max_count": 2}})}}
+    frame = pd.DataFrame({"article_id": ["a1", "a2"], "failed_rules": [[], []]})
+    sites = {}
+    for name in ("north", "south"):
+        warehouse = tmp_path / name
+        for run in range(2):
+            outcome = gate.run_gate({"article_rules": frame.copy()}, f"{name}-run-{run}", config, warehouse)
+            assert outcome.success
+        sites[name] = gate.quality_dirs(warehouse)
+        assert outcome.data_docs == str(warehouse / "docs" / "data_docs" / "index.html")
+    for name, other in (("north", "south"), ("south", "north")):
+        dirs = sites[name]
+        results = sorted(p.relative_to(dirs.results).parts[1] for p in dirs.results.rglob("*.json"))
+        assert results == [f"{name}-run-0", f"{name}-run-1"]
+        pages = "".join(p.read_text(encoding="utf-8") for p in dirs.site.rglob("*.html"))
+        assert f"{name}-run-1" in dirs.index.read_text(encoding="utf-8")
+        assert f"{other}-run" not in pages
+        assert remote_fetches(dirs.site) == []
+    project = (tmp_path / "context" / "gx" / "great_expectations.yml").read_text(encoding="utf-8")
+    assert "${NEWSETL_GX_SITE_DIR}" in project and str(tmp_path / "north") not in project

@@ -400,6 +400,7 @@ def test_failed_gate_publishes_nothing_and_status_says_why(archive: dict, tmp_pa
     result = pipeline_run(archive["input"], archive["warehouse"], env=env)
     assert result.returncode == 1
     assert "quality gate" in result.stderr and "articles" in result.stderr
+    assert "Traceback" not in result.stderr  # the reason in one line, not the flow engine's stack
     assert published.read_bytes() == before
     status = run_cli("status", "--warehouse", str(archive["warehouse"]), "--json")
     info = json.loads(status.stdout)

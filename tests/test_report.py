@@ -114,6 +114,30 @@ def test_topic_stacks_equal_the_article_counts_and_every_month_is_on_the_axis(mi
     )
 
 
+def test_charts_are_drawn_again_only_when_what_they_show_changed(mini_marts, tmp_path, monkeypatch):
+    """The charts of the last report are kept with a digest of their inputs: a run that changed
+    none of them reuses them (no matplotlib), any change draws them again."""
+    from newsetl import report
+
+    data = {"charts": report.gather_charts(mini_marts), "ministries": [], "topics": [], "gate_by_suite": []}
+    cache = tmp_path / "report-charts.json"
+    drawn = report.cached_charts(data, cache)
+    assert "chart-topics-time" in drawn and cache.exists()
+
+    def must_not_draw(_data: dict) -> dict[str, str]:
+        raise AssertionError("charts drawn again although their inputs did not change")
+
+    monkeypatch.setattr(report, "render_charts", must_not_draw)
+    assert report.cached_charts(data, cache) == drawn
+    calls: list[dict] = []
+    monkeypatch.setattr(report, "render_charts", lambda d: calls.append(d) or {"chart-gate": "<svg/>"})
+    changed = {**data, "gate_by_suite": [("batch", 5, 1)]}
+    assert report.cached_charts(changed, cache) == {"chart-gate": "<svg/>"} and len(calls) == 1
+    assert report.cached_charts(changed, cache) == {"chart-gate": "<svg/>"} and len(calls) == 1
+    cache.write_text("{not json", encoding="utf-8")  # a damaged cache is drawn over, not an error
+    assert report.cached_charts(changed, cache) == {"chart-gate": "<svg/>"} and len(calls) == 2
+
+
 def by_month_total(con, precision: str) -> int:
     return con.execute(
         "SELECT count(*) FROM marts.fct_articles WHERE date_precision = ?", [precision]

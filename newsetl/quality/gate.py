@@ -5,7 +5,8 @@ place, each with a short why). They are synced into the GX file context in
 ``expectations/gx`` only when the YAML changes, so the committed suite files
 stay stable. Each suite's query is read through DuckDB into pandas and
 validated by a checkpoint (the GX SQL datasource cannot validate DuckDB).
-Data Docs are rebuilt by every checkpoint run.
+Validation results and the Data Docs site belong to the warehouse being checked
+(:func:`quality_dirs`); every gate run adds its pages to that site.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,36 @@ def gate_config_path() -> Path:
 def gx_root() -> Path:
     """Folder of the GX file context; NEWSETL_GX_ROOT points a custom gate at its own context."""
     return Path(os.environ.get("NEWSETL_GX_ROOT") or EXPECTATIONS_DIR)
+
+
+# great_expectations.yml names these for the validation results store and the Data Docs site
+RESULTS_VAR = "NEWSETL_GX_RESULTS_DIR"
+SITE_VAR = "NEWSETL_GX_SITE_DIR"
+
+
+@dataclass(frozen=True)
+class QualityDirs:
+    """Where one warehouse's GX validation results and Data Docs site live."""
+
+    results: Path
+    site: Path
+
+    @property
+    def index(self) -> Path:
+        return self.site / "index.html"
+
+
+def quality_dirs(warehouse_dir: Path | None = None) -> QualityDirs:
+    """``<warehouse>/docs/data_docs`` (beside the dbt docs) and ``<warehouse>/.gx/validations``.
+
+    One site per warehouse: the site index lists every result in its store, so a shared store
+    showed one warehouse's runs in another's Data Docs. Without a warehouse (unit tests of the
+    gate alone) both stay in the context's own ``uncommitted`` folder.
+    """
+    if warehouse_dir is None:
+        base = gx_root() / "gx" / "uncommitted"
+        return QualityDirs(base / "validations", base / "data_docs" / "local_site")
+    return QualityDirs(warehouse_dir / ".gx" / "validations", warehouse_dir / "docs" / "data_docs")
 
 
 DATASOURCE = "newsetl_frames"
@@ -202,13 +234,24 @@ def _class_name(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
 
 
-def _context():
+def _context(dirs: QualityDirs):
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="file", project_root_dir=str(gx_root()))
+    project_file = gx_root() / "gx" / "great_expectations.yml"
+    if not project_file.exists():
+        # a context of its own (NEWSETL_GX_ROOT) starts from the committed project file, so its
+        # results and site go to the warehouse too; its suites are written by sync_suites
+        project_file.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(EXPECTATIONS_DIR / "gx" / "great_expectations.yml", project_file)
+    context = gx.get_context(
+        mode="file",
+        project_root_dir=str(gx_root()),
+        # GX's own variable substitution: the project file stays as committed
+        runtime_environment={RESULTS_VAR: f"{dirs.results}/", SITE_VAR: f"{dirs.site}/"},
+    )
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
 
@@ -274,15 +317,15 @@ def _has_current_checkpoint(context, name: str) -> bool:
     return not checkpoint.actions  # older layout: a Data Docs rebuild per suite
 
 
-def prune_validation_results(root: Path, keep: int = KEEP_VALIDATIONS) -> int:
+def prune_validation_results(dirs: QualityDirs, keep: int = KEEP_VALIDATIONS) -> int:
     """Keep the newest ``keep`` stored validation results per suite (and their Data Docs pages).
 
     GX keeps every result forever and re-reads all of them to render the Data Docs index:
     the gate grew slower with every run (8 s after a few hundred). The full history of
     every gate result stays in ``ops.gate_results``; GX keeps the recent ones for browsing.
     """
-    store = root / "gx" / "uncommitted" / "validations"
-    site = root / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations"
+    store = dirs.results
+    site = dirs.site / "validations"
     removed = 0
     if not store.is_dir():
         return 0
@@ -320,10 +363,19 @@ def gx_run_id(run_name: str) -> Any:
     return RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
 
 
-def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | None = None) -> GateOutcome:
-    """Validate one DataFrame per configured suite; return every expectation's outcome."""
+def run_gate(
+    frames: dict[str, Any],
+    run_name: str,
+    config: dict[str, Any] | None = None,
+    warehouse_dir: Path | None = None,
+) -> GateOutcome:
+    """Validate one DataFrame per configured suite; return every expectation's outcome.
+
+    Results and Data Docs pages go to ``warehouse_dir``'s own folders (:func:`quality_dirs`).
+    """
     config = config or load_config()
-    context = _context()
+    dirs = quality_dirs(warehouse_dir)
+    context = _context(dirs)
     sync_suites(context, config)
     outcome = GateOutcome()
     new_results: list = []
@@ -356,11 +408,10 @@ def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | Non
                         why=meta.get("why", ""),
                     )
                 )
-    prune_validation_results(gx_root())
+    prune_validation_results(dirs)
     context.build_data_docs(resource_identifiers=new_results)  # this run's pages and the index only
     from newsetl.quality.data_docs import make_offline
 
-    site = gx_root() / "gx" / "uncommitted" / "data_docs" / "local_site"
-    make_offline(site)  # CSS and JS from the site itself, not CDNs: readable offline
-    outcome.data_docs = str(site / "index.html") if (site / "index.html").exists() else None
+    make_offline(dirs.site)  # CSS and JS from the site itself, not CDNs: readable offline
+    outcome.data_docs = str(dirs.index) if dirs.index.exists() else None
     return outcome

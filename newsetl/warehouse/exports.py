@@ -194,7 +194,7 @@ def generate_dbt_docs(paths: Paths) -> Path:
 def prepare_publication(paths: Paths, run_id: str, folder: Path) -> dict[str, object]:
     """Search index and dbt docs (in the work database and ``docs/``), then the run report and
     the Parquet exports into ``folder``, the release being published (publish_release)."""
-    from newsetl.report import write_report
+    from newsetl.report import chart_cache_path, write_report
 
     timings: dict[str, float] = {}
     out: dict[str, object] = {}
@@ -207,7 +207,7 @@ def prepare_publication(paths: Paths, run_id: str, folder: Path) -> dict[str, ob
     step("search", build_search, paths)
     if os.environ.get("NEWSETL_SKIP_DBT_DOCS") != "1":
         step("docs", generate_dbt_docs, paths)
-    step("report", write_report, paths.work_db, folder / "reports", run_id)
+    step("report", write_report, paths.work_db, folder / "reports", run_id, chart_cache_path(paths))
     step("exports", write_exports, paths, folder)
     out["timings"] = timings
     return out

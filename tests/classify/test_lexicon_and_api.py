@@ -59,7 +59,8 @@ def test_seed_files_have_header_and_clean_rows(name: str) -> None:
     body = rows[1:]
     assert body, name
     assert all(len(r) == len(rows[0]) for r in body), name
-    first = [r[0] for r in body]
+    # place names: Hong Kong's and Macao's districts share their region's code
+    first = [tuple(r[:2]) if name == "place_names_en.csv" else r[0] for r in body]
     if name != "topic_terms.csv":
         assert len(first) == len(set(first)), f"{name}: duplicate keys"
     assert all(v == v.strip() for r in body for v in r), f"{name}: stray spaces"
@@ -82,6 +83,21 @@ def test_english_names_cover_the_lexicon_and_the_gazetteer() -> None:
     assert places[("610100", "西安市")] == "Xi'an"
     assert places[("431129", "江华瑶族自治县")] == "Jianghua Autonomous County"
     assert places[("310114", "嘉定区")] == "Jiading District"
+
+
+def test_hong_kong_districts_and_macao_parishes_have_english_names() -> None:
+    from newsetl.classify.places import gazetteer
+    from newsetl.place_names import HONG_KONG_MACAO
+
+    places = {(r[0], r[1]): r[2] for r in _rows("place_names_en.csv")[1:]}
+    local = [p for p in gazetteer() if p.adcode in ("810000", "820000") and p.level != "province"]
+    assert len([p for p in local if p.adcode == "810000"]) == 18
+    assert {(p.adcode, p.full_name) for p in local} == set(HONG_KONG_MACAO)
+    assert all(places[(p.adcode, p.full_name)] == HONG_KONG_MACAO[(p.adcode, p.full_name)] for p in local)
+    assert places[("810000", "元朗区")] == "Yuen Long District"
+    assert places[("810000", "中西区")] == "Central and Western District"
+    assert places[("820000", "大堂区")] == "Cathedral Parish"
+    assert places[("820000", "路氹城")] == "Cotai"
 
 
 def test_taxonomy_codes_are_exactly_the_issue_lists() -> None:

@@ -422,10 +422,11 @@ def test_gx_validation_history_is_bounded(tmp_path: Path) -> None:
     """Old GX results (and their Data Docs pages) are pruned; the newest ones stay."""
     import os
 
-    from newsetl.quality.gate import prune_validation_results
+    from newsetl.quality.gate import prune_validation_results, quality_dirs
 
-    store = tmp_path / "gx" / "uncommitted" / "validations" / "newsetl_batch"
-    site = tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "validations" / "newsetl_batch"
+    dirs = quality_dirs(tmp_path)
+    store = dirs.results / "newsetl_batch"
+    site = dirs.site / "validations" / "newsetl_batch"
     for i in range(7):
         result = store / f"run-{i}" / "20260101T000000Z" / "batch.json"
         page = site / f"run-{i}" / "20260101T000000Z" / "batch.html"
@@ -433,7 +434,7 @@ def test_gx_validation_history_is_bounded(tmp_path: Path) -> None:
             f.parent.mkdir(parents=True)
             f.write_text("{}")
         os.utime(result, ns=(i * 10**9, i * 10**9))
-    assert prune_validation_results(tmp_path, keep=3) == 4
+    assert prune_validation_results(dirs, keep=3) == 4
     assert sorted(p.parts[-3] for p in store.rglob("*.json")) == ["run-4", "run-5", "run-6"]
     assert sorted(p.parts[-3] for p in site.rglob("*.html")) == ["run-4", "run-5", "run-6"]
     assert not (store / "run-0").exists()  # emptied folders go too

@@ -6,12 +6,18 @@
     )
 }}
 -- Place mentions of current articles with a place key: the administrative code,
--- or 'name:<full name>' for the rare place without one.
+-- or 'name:<full name>' for the rare place without one. The gazetteer gives every
+-- Hong Kong and Macao district its region's code (810000, 820000): a district's key
+-- is that code and its name, so districts and their region stay apart.
 -- Incremental by article (macros/article_incremental.sql): only the articles of
 -- int_articles_enriched's latest build are (re)computed.
 select
     places.article_id,
-    coalesce(places.adcode, 'name:' || places.place_name) as place_id,
+    case
+        when places.adcode in ('810000', '820000') and places.place_level != 'province'
+            then places.adcode || ':' || places.place_name
+        else coalesce(places.adcode, 'name:' || places.place_name)
+    end as place_id,
     places.adcode,
     places.place_name,
     places.matched_name,
