@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
@@ -659,8 +659,3 @@ def submit_documents(
         return merge_rows(p[0] for p in parts), [r for p in parts for r in p[1]]
 
     return wait
-
-
-def manifest_dates(manifest: Mapping[str, Mapping[str, str | None]], file_name: str) -> str | None:
-    entry = manifest.get(file_name)
-    return (entry or {}).get("publication_date") or None

@@ -77,12 +77,6 @@ class GateOutcome:
         return f"FAILED {len(self.failures)} of {len(self.results)}: {named}"
 
 
-class GateFailed(RuntimeError):
-    def __init__(self, outcome: GateOutcome):
-        super().__init__(f"quality gate {outcome.summary()}; Data Docs: {outcome.data_docs}")
-        self.outcome = outcome
-
-
 # This run's articles (loaded or excluded), each with the article rules it failed. Articles and
 # files an operator set aside (``newsetl set-aside``) are not counted.
 ARTICLE_RULES_QUERY = """
