@@ -24,7 +24,9 @@ VOLATILE = {"built_at"}  # when the row was built: differs between any two build
 RUN_COLUMNS = {"run_id", "processed_run", "first_seen_run", "last_seen_run"}
 
 
-def table_checksums(db: Path, schema: str = "marts", without_runs: bool = False) -> dict[str, tuple[int, int]]:
+def table_checksums(
+    db: Path, schema: str = "marts", without_runs: bool = False
+) -> dict[str, tuple[int, int]]:
     """{table: (rows, sum of row hashes)} for every table of ``schema`` in ``db``."""
     skip = VOLATILE | (RUN_COLUMNS if without_runs else set())
     con = duckdb.connect(str(db), read_only=True)
