@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import gc
-import hashlib
 import multiprocessing
 import os
 import signal
@@ -26,9 +25,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, TypeVar
 
+from newsetl.fingerprint import processing_fingerprint
 from newsetl.models import Article, Classification, PageContext, PageResult
 
 T = TypeVar("T")
@@ -96,32 +95,12 @@ Rows = dict[str, dict[str, list]]
 
 @lru_cache(maxsize=1)
 def processor_version() -> str:
-    """Hash of the code and lexicons that shape processed rows.
+    """The fingerprint of the processing code and lexicons (:mod:`newsetl.fingerprint`), once a process.
 
     Stored with every article: when it changes, documents are reprocessed on
     the next run without a manual full refresh.
     """
-    root = Path(__file__).resolve().parent
-    files = sorted(
-        [
-            *root.glob("text/*.py"),
-            *root.glob("text/data/*"),
-            *root.glob("classify/*.py"),
-            *root.glob("classify/data/*"),
-        ]
-    )
-    # the English display names (*_names_en.csv) are read by dbt only: they shape no processed row
-    files += sorted(
-        p for p in (root.parent / "dbt" / "seeds").glob("*.csv") if not p.name.endswith("_names_en.csv")
-    )
-    # search_tokens: the search tokens are processed rows too (raw.article_search)
-    files += [Path(__file__), root / "windows.py", root / "search_tokens.py"]
-    digest = hashlib.sha256()
-    for path in files:
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return processing_fingerprint()
 
 
 def empty_rows() -> Rows:
