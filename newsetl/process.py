@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from newsetl.config import environment
 from newsetl.fingerprint import processing_fingerprint
 from newsetl.models import Article, Classification, PageContext, PageResult
 
@@ -344,7 +345,7 @@ def even_chunks(items: Sequence[T], most: int) -> list[Sequence[T]]:
 
 
 def default_workers() -> int:
-    env = os.environ.get("NEWSETL_WORKERS")
+    env = environment().workers
     if env:
         return max(1, int(env))
     return max(1, os.cpu_count() or 1)
