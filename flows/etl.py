@@ -123,7 +123,7 @@ class ScanTotals:
 @task(name="plan-processing", cache_policy=NO_CACHE)
 def plan_task(paths: Paths, full_refresh: bool) -> list[str]:
     with work_connection(paths) as con:
-        return wl.documents_to_process(con, processor_version(), full_refresh, ids_only=True)
+        return wl.documents_to_process(con, processor_version(), full_refresh)
 
 
 @task(name="process-and-load", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)

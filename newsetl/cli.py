@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from newsetl.config import DEFAULT_INPUT, DEFAULT_WAREHOUSE, configure_environment, make_paths
+from newsetl.config import DEFAULT_INPUT, DEFAULT_WAREHOUSE, configure_environment, environment, make_paths
 
 
 def _add_paths(p: argparse.ArgumentParser, with_input: bool = True) -> None:
@@ -287,7 +287,7 @@ def _reuse_prefect_server() -> None:
     """
     import os
 
-    choice = os.environ.get("NEWSETL_PREFECT_SERVER", "").strip()
+    choice = environment().prefect_server
     if not choice or os.environ.get("PREFECT_API_URL"):
         return
     from newsetl.schedule import _healthy
@@ -303,7 +303,7 @@ def _exit_now(code: int) -> int:
     Everything a run leaves behind is already committed and closed; the exit hooks (Prefect's
     log and event flush, then the temporary server's stop) still run, in their usual order.
     """
-    if os.environ.get("NEWSETL_FAST_EXIT", "1") != "1":
+    if not environment().fast_exit:
         return code
     import atexit
 

@@ -8,6 +8,7 @@ imported (offline switches, project-local state) is set in
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,61 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEFAULT_INPUT = PROJECT_ROOT / "seeds"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse"
 PUBLISHED_NAME = "newsetl.duckdb"
+SERVE_INPUT_ENV = "NEWSETL_SERVE_INPUT"  # set by `newsetl serve`, read by its flow runs
+SERVE_WAREHOUSE_ENV = "NEWSETL_SERVE_WAREHOUSE"
+FAULT_ENV = "NEWSETL_FAULT"  # tests only (newsetl/faults.py)
+BREAK_ENV = "NEWSETL_BREAK"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Every ``NEWSETL_*`` environment variable, read in one place (:func:`environment`).
+
+    docs/settings.md lists them, with the operator thresholds of :data:`SETTINGS`. A blank
+    value counts as unset. Read at call time, not at import: tests, ``newsetl serve`` and the
+    fault-injection runs set variables after this module is imported.
+    """
+
+    duckdb_memory: str  # memory limit of every pipeline and dbt DuckDB connection
+    workers: str | None  # text-worker processes (default: all cores)
+    dask_address: str | None  # run the text work on this Dask cluster
+    native: bool  # use the compiled text core when it is current
+    prefect_server: str | None  # "auto" or a URL: a running Prefect server instead of a temporary one
+    fast_exit: bool  # end `newsetl run` without the interpreter's teardown
+    cron: str | None  # schedule of `newsetl serve`
+    serve_input: str | None  # set by `newsetl serve` for its flow runs
+    serve_warehouse: str | None  # set by `newsetl serve` for its flow runs
+    gate_config: str | None  # another gate.yml (e.g. a stricter gate for a test)
+    gx_root: str | None  # the GX file context of that gate
+    skip_dbt_docs: bool  # publish without generating the dbt docs site
+    sql_history: str | None  # history file of `newsetl sql`
+    fault: str | None  # tests only: SIGKILL the run at a stage
+    break_rows: str | None  # tests only: simulate a processing regression
+
+
+def environment(env: Mapping[str, str] = os.environ) -> Environment:
+    """The ``NEWSETL_*`` variables of ``env`` (the process environment by default)."""
+
+    def get(name: str) -> str | None:
+        return env.get(name, "").strip() or None
+
+    return Environment(
+        duckdb_memory=get("NEWSETL_DUCKDB_MEMORY") or "300MB",
+        workers=get("NEWSETL_WORKERS"),
+        dask_address=get("NEWSETL_DASK_ADDRESS"),
+        native=get("NEWSETL_NATIVE") != "0",
+        prefect_server=get("NEWSETL_PREFECT_SERVER"),
+        fast_exit=get("NEWSETL_FAST_EXIT") in (None, "1"),
+        cron=get("NEWSETL_CRON"),
+        serve_input=get(SERVE_INPUT_ENV),
+        serve_warehouse=get(SERVE_WAREHOUSE_ENV),
+        gate_config=get("NEWSETL_GATE_CONFIG"),
+        gx_root=get("NEWSETL_GX_ROOT"),
+        skip_dbt_docs=get("NEWSETL_SKIP_DBT_DOCS") == "1",
+        sql_history=get("NEWSETL_SQL_HISTORY"),
+        fault=get(FAULT_ENV),
+        break_rows=get(BREAK_ENV),
+    )
 
 
 def duckdb_config() -> dict[str, str]:
@@ -32,14 +88,14 @@ def duckdb_config() -> dict[str, str]:
     goes back to the system sooner (a low allocator flush threshold).
     """
     return {
-        "memory_limit": os.environ.get("NEWSETL_DUCKDB_MEMORY", "300MB"),
+        "memory_limit": environment().duckdb_memory,
         "allocator_flush_threshold": "16MB",
     }
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One operator setting: its environment variable, default and why (docs/reliability.md lists them)."""
+    """One operator setting: its environment variable, default and why (docs/settings.md lists them)."""
 
     env: str
     default: float
@@ -161,14 +217,11 @@ class Paths:
         return self.warehouse_dir / "raw_log"
 
 
-SERVE_INPUT_ENV = "NEWSETL_SERVE_INPUT"
-SERVE_WAREHOUSE_ENV = "NEWSETL_SERVE_WAREHOUSE"
-
-
 def served_paths() -> Paths:
     """The folders ``newsetl serve`` was started with (set in its own environment, inherited by
     its flow runs): the scheduled deployment takes no parameters from the Prefect API."""
-    inp, wh = os.environ.get(SERVE_INPUT_ENV), os.environ.get(SERVE_WAREHOUSE_ENV)
+    env = environment()
+    inp, wh = env.serve_input, env.serve_warehouse
     if not inp or not wh:
         raise RuntimeError(f"{SERVE_INPUT_ENV} and {SERVE_WAREHOUSE_ENV} are set by `newsetl serve` only")
     return make_paths(inp, wh)

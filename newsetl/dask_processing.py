@@ -27,15 +27,13 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from newsetl.config import environment
 from newsetl.process import DocInput, Rows, default_workers, process_batch, remote_executor
-
-ADDRESS_ENV = "NEWSETL_DASK_ADDRESS"
 
 
 def resolve_address(option: str | None) -> str | None:
     """``--dask`` value (``local`` for a temporary LocalCluster) or the environment's default."""
-    value = option or os.environ.get(ADDRESS_ENV) or None
-    return value or None
+    return option or environment().dask_address
 
 
 @task(name="process-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)

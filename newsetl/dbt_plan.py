@@ -160,9 +160,3 @@ def record(con: duckdb.DuckDBPyConnection, built: DbtPlan) -> None:
     con.execute(f"DELETE FROM {STATE_TABLE}")  # noqa: S608
     con.executemany(f"INSERT INTO {STATE_TABLE} VALUES (?, ?)", sorted(state.items()))  # noqa: S608
     con.execute("COMMIT")
-
-
-def forget(con: duckdb.DuckDBPyConnection) -> None:
-    """A failed build: the next run builds everything again."""
-    _ensure_table(con)
-    con.execute(f"DELETE FROM {STATE_TABLE}")  # noqa: S608

@@ -38,13 +38,13 @@ import signal
 import sys
 import threading
 
+from newsetl.config import BREAK_ENV, FAULT_ENV, environment
+
 STAGES = ("ingest", "process", "load", "dbt", "gate", "publish_extras", "publish", "publish_switch")
-FAULT_ENV = "NEWSETL_FAULT"
-BREAK_ENV = "NEWSETL_BREAK"
 
 
 def _spec() -> tuple[str, float] | None:
-    raw = os.environ.get(FAULT_ENV, "").strip()
+    raw = environment().fault
     if not raw:
         return None
     stage, _, delay = raw.partition(":")
@@ -54,7 +54,7 @@ def _spec() -> tuple[str, float] | None:
 def _die() -> None:
     """SIGKILL this process and everything it started (e.g. Prefect's temporary API server),
     as the OOM killer or a machine crash would: no handler, no ``finally`` runs."""
-    sys.stderr.write(f"newsetl: {FAULT_ENV}={os.environ.get(FAULT_ENV)}: SIGKILL now\n")
+    sys.stderr.write(f"newsetl: {FAULT_ENV}={environment().fault}: SIGKILL now\n")
     sys.stderr.flush()
     try:
         import psutil
@@ -81,13 +81,16 @@ def fault_point(stage: str) -> None:
 
 def active() -> str | None:
     """A one-line description of the hooks set in the environment, if any."""
-    parts = [f"{name}={os.environ[name]}" for name in (FAULT_ENV, BREAK_ENV) if os.environ.get(name)]
+    env = environment()
+    parts = [
+        f"{name}={value}" for name, value in ((FAULT_ENV, env.fault), (BREAK_ENV, env.break_rows)) if value
+    ]
     return ", ".join(parts) or None
 
 
 def sabotage_rows(rows: dict) -> dict:
     """Apply ``NEWSETL_BREAK`` to processed rows (a test-only simulated regression)."""
-    if os.environ.get(BREAK_ENV) == "empty_bodies":
+    if environment().break_rows == "empty_bodies":
         arts = rows.get("articles") or {}
         if arts.get("body"):
             arts["body"] = ["" for _ in arts["body"]]

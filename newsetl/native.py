@@ -11,7 +11,8 @@ still matches the source tree, the interpreter is the one they were built for, a
 output, slower. A stale build is never used, so editing the text core needs no
 rebuild to be correct, only to be fast again (``make`` rebuilds when a source changed).
 
-Standard library only: ``newsetl/__init__.py`` imports this module first, everywhere.
+Standard library and :mod:`newsetl.config` (itself standard library only): ``newsetl/__init__.py``
+imports this module first, everywhere.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
-import os
 import sys
 import sysconfig
 from pathlib import Path
 from types import ModuleType
+
+from newsetl.config import environment
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
@@ -118,7 +120,7 @@ def check_build(build_dir: Path = BUILD_DIR, root: Path = PROJECT_ROOT) -> tuple
 def activate(build_dir: Path = BUILD_DIR) -> str:
     """Load the compiled modules from ``build_dir`` from now on, if the build is current."""
     global STATUS
-    if os.environ.get("NEWSETL_NATIVE", "1") == "0":
+    if not environment().native:
         STATUS = "sources (NEWSETL_NATIVE=0)"
         return STATUS
     if any(isinstance(f, CompiledFinder) for f in sys.meta_path):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import gc
-import hashlib
 import multiprocessing
 import os
 import signal
@@ -20,15 +19,16 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, TypeVar
 
+from newsetl.config import environment
+from newsetl.fingerprint import processing_fingerprint
 from newsetl.models import Article, Classification, PageContext, PageResult
 
 T = TypeVar("T")
@@ -96,32 +96,12 @@ Rows = dict[str, dict[str, list]]
 
 @lru_cache(maxsize=1)
 def processor_version() -> str:
-    """Hash of the code and lexicons that shape processed rows.
+    """The fingerprint of the processing code and lexicons (:mod:`newsetl.fingerprint`), once a process.
 
     Stored with every article: when it changes, documents are reprocessed on
     the next run without a manual full refresh.
     """
-    root = Path(__file__).resolve().parent
-    files = sorted(
-        [
-            *root.glob("text/*.py"),
-            *root.glob("text/data/*"),
-            *root.glob("classify/*.py"),
-            *root.glob("classify/data/*"),
-        ]
-    )
-    # the English display names (*_names_en.csv) are read by dbt only: they shape no processed row
-    files += sorted(
-        p for p in (root.parent / "dbt" / "seeds").glob("*.csv") if not p.name.endswith("_names_en.csv")
-    )
-    # search_tokens: the search tokens are processed rows too (raw.article_search)
-    files += [Path(__file__), root / "windows.py", root / "search_tokens.py"]
-    digest = hashlib.sha256()
-    for path in files:
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+    return processing_fingerprint()
 
 
 def empty_rows() -> Rows:
@@ -365,7 +345,7 @@ def even_chunks(items: Sequence[T], most: int) -> list[Sequence[T]]:
 
 
 def default_workers() -> int:
-    env = os.environ.get("NEWSETL_WORKERS")
+    env = environment().workers
     if env:
         return max(1, int(env))
     return max(1, os.cpu_count() or 1)
@@ -659,8 +639,3 @@ def submit_documents(
         return merge_rows(p[0] for p in parts), [r for p in parts for r in p[1]]
 
     return wait
-
-
-def manifest_dates(manifest: Mapping[str, Mapping[str, str | None]], file_name: str) -> str | None:
-    entry = manifest.get(file_name)
-    return (entry or {}).get("publication_date") or None

@@ -14,6 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from newsetl.config import SERVE_INPUT_ENV, SERVE_WAREHOUSE_ENV, environment
+
 DEFAULT_CRON = "0 * * * *"
 DEPLOYMENT_NAME = "newsetl-scheduled"
 
@@ -72,7 +74,6 @@ def serve(
     os.environ["PREFECT_API_URL"] = api_url
     print(f"newsetl serve: Prefect API {api_url} (UI: {api_url.removesuffix('/api')})", flush=True)
     from flows.etl import scheduled_etl
-    from newsetl.config import SERVE_INPUT_ENV, SERVE_WAREHOUSE_ENV
 
     # The folders travel in this process's environment (inherited by its flow runs), not as
     # deployment parameters anyone reaching the API could override.
@@ -96,7 +97,7 @@ def serve(
             print(f"newsetl serve: deployment etl/{DEPLOYMENT_NAME} every {interval:g}s", flush=True)
             options["interval"] = interval
         else:
-            cron = cron or os.environ.get("NEWSETL_CRON") or DEFAULT_CRON
+            cron = cron or environment().cron or DEFAULT_CRON
             print(f"newsetl serve: deployment etl/{DEPLOYMENT_NAME} on cron '{cron}'", flush=True)
             options["cron"] = cron
         print(f"newsetl serve: start a run now with\n  {run_now_command(api_url)}", flush=True)

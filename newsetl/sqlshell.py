@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import decimal
 import json
-import os
 import sys
 import uuid
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any, TextIO
 
 import duckdb
 
-from newsetl.config import Paths
+from newsetl.config import Paths, environment
 
 FORMATS = ("box", "csv", "json")
 BOX_ROWS = 100  # rows a box shows; csv and json print every row
@@ -64,7 +63,7 @@ def run_sql(paths: Paths, query: str | None, fmt: str = "box") -> int:
 
 
 def history_file() -> Path:
-    return Path(os.environ.get("NEWSETL_SQL_HISTORY") or Path.home() / ".newsetl_sql_history")
+    return Path(environment().sql_history or Path.home() / ".newsetl_sql_history")
 
 
 def _setup_readline() -> Any:

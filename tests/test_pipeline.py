@@ -1,4 +1,4 @@
-"""End-to-end behaviour of the backbone (issue 2) on the real stack.
+"""End-to-end behaviour of the pipeline on the real stack.
 
 One shared seeded run answers the read-only questions; one private warehouse
 walks through the incremental life of an archive: first load, a no-change

@@ -1,4 +1,4 @@
-{#- Incremental models keyed by article (issue 7): rows are a pure function of one article's
+{#- Incremental models keyed by article: rows are a pure function of one article's
     raw rows, and an article's raw rows only change with a new processed_run, which makes
     int_articles_enriched rebuild it (new built_at). So on an incremental build a model
       1. deletes (pre-hook) the rows of every article that is gone from int_articles_enriched

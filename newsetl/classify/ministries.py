@@ -335,7 +335,3 @@ def ministry_hits(mentions: list[GovMention]) -> list[MinistryHit]:
             hits[m.ministry_code] = [m.surface, 0]
         hits[m.ministry_code][1] += 1
     return [MinistryHit(code, alias, n) for code, (alias, n) in hits.items()]
-
-
-def extract_ministries(text: str) -> list[MinistryHit]:
-    return ministry_hits(find_government_mentions(text))

@@ -88,11 +88,3 @@ def extract_policy_docs(text: str) -> list[PolicyDocHit]:
         if full in docs:  # 《数据安全法》 and 《中华人民共和国数据安全法》: one law
             docs[full][1] += docs.pop(short)[1]
     return [PolicyDocHit(t, k, n) for t, (k, n) in docs.items()]
-
-
-def extract_publications(text: str) -> list[str]:
-    seen: list[str] = []
-    for _s, _e, title in find_titles(text):
-        if title and is_publication(title) and title not in seen:
-            seen.append(title)
-    return seen

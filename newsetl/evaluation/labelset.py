@@ -1,4 +1,4 @@
-"""The hand-labelled real-article set for topics and ministries (issue 16).
+"""The hand-labelled real-article set for topics and ministries.
 
 ``python -m newsetl.evaluation.labelset select --archive DIR ... [--out FILE]``
     chooses the articles to label (deterministic) and writes their keys;

@@ -23,19 +23,19 @@ from typing import Any
 
 import yaml
 
-from newsetl.config import EXPECTATIONS_DIR
+from newsetl.config import EXPECTATIONS_DIR, environment
 
 GATE_CONFIG = EXPECTATIONS_DIR / "gate.yml"
 
 
 def gate_config_path() -> Path:
     """gate.yml, or another file named by NEWSETL_GATE_CONFIG (e.g. a stricter gate for a test)."""
-    return Path(os.environ.get("NEWSETL_GATE_CONFIG") or GATE_CONFIG)
+    return Path(environment().gate_config or GATE_CONFIG)
 
 
 def gx_root() -> Path:
     """Folder of the GX file context; NEWSETL_GX_ROOT points a custom gate at its own context."""
-    return Path(os.environ.get("NEWSETL_GX_ROOT") or EXPECTATIONS_DIR)
+    return Path(environment().gx_root or EXPECTATIONS_DIR)
 
 
 # great_expectations.yml names these for the validation results store and the Data Docs site
@@ -107,12 +107,6 @@ class GateOutcome:
             f"{f.suite}.{f.expectation}({f.column or ''}) observed {f.observed}" for f in self.failures
         )
         return f"FAILED {len(self.failures)} of {len(self.results)}: {named}"
-
-
-class GateFailed(RuntimeError):
-    def __init__(self, outcome: GateOutcome):
-        super().__init__(f"quality gate {outcome.summary()}; Data Docs: {outcome.data_docs}")
-        self.outcome = outcome
 
 
 # This run's articles (loaded or excluded), each with the article rules it failed. Articles and

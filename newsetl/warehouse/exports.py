@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from newsetl.config import Paths, duckdb_config
+from newsetl.config import Paths, duckdb_config, environment
 from newsetl.warehouse.publish import atomic_copy
 
 
@@ -205,7 +205,7 @@ def prepare_publication(paths: Paths, run_id: str, folder: Path) -> dict[str, ob
         timings[name] = round(time.perf_counter() - t0, 3)
 
     step("search", build_search, paths)
-    if os.environ.get("NEWSETL_SKIP_DBT_DOCS") != "1":
+    if not environment().skip_dbt_docs:
         step("docs", generate_dbt_docs, paths)
     step("report", write_report, paths.work_db, folder / "reports", run_id, chart_cache_path(paths))
     step("exports", write_exports, paths, folder)

@@ -306,9 +306,7 @@ def retire_missing(
     return gone
 
 
-def documents_to_process(
-    con: duckdb.DuckDBPyConnection, version: str, full_refresh: bool, ids_only: bool = True
-) -> list[str]:
+def documents_to_process(con: duckdb.DuckDBPyConnection, version: str, full_refresh: bool) -> list[str]:
     """Ids of current documents not yet processed by this processor version (all on a full refresh).
 
     Files an operator set aside (``newsetl set-aside --file``) are not processed."""

@@ -1,4 +1,4 @@
-"""Rules added for real newspaper text (issue 16), on sentences written for these tests.
+"""Rules added for real newspaper text, on sentences written for these tests.
 
 The measured effect is in docs/topic-evaluation.md (``python -m newsetl.evaluation.labelset
 score``); no archive text is copied here.

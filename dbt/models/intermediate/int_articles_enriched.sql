@@ -10,7 +10,7 @@
         ]
     )
 }}
--- Incremental (issue 7): a run adds or replaces only the articles processed since the
+-- Incremental: a run adds or replaces only the articles processed since the
 -- last build (new (article_id, processed_run) pairs, or a document now read under
 -- another path); the post-hook drops articles whose document was superseded or
 -- reprocessed away. The pipeline runs a full refresh whenever the dbt code changes.

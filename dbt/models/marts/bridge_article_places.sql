@@ -7,15 +7,4 @@
 }}
 -- Article x place: places mentioned in a current article (see dim_places).
 -- depends_on: {{ ref('int_articles_enriched') }}
--- Incremental by article (macros/article_incremental.sql): only the articles of
--- int_articles_enriched's latest build are (re)computed.
-select
-    article_id,
-    place_id,
-    list(distinct matched_name order by matched_name) as matched_names,
-    cast(sum(mentions) as bigint) as mentions
-from {{ ref('int_article_places') }}
-{% if is_incremental() %}
-    where {{ in_latest_article_build('article_id') }}
-{% endif %}
-group by article_id, place_id
+{{ article_bridge(ref('int_article_places'), 'place_id') }}

@@ -53,7 +53,7 @@ inner join {{ ref('stg_raw__articles') }} as raw_articles
         enriched.article_id = raw_articles.article_id
         and enriched.processed_run = raw_articles.processed_run
 {% if is_incremental() %}
-    -- only the rows of int_articles_enriched's latest build (issue 7)
+    -- only the rows of int_articles_enriched's latest build (macros/article_incremental.sql)
     where
         enriched.built_at = {{ latest_article_build() }}
         -- same rows; lets DuckDB decompress only the bodies of those runs (0.03 s instead of 0.5 s)

@@ -1,6 +1,7 @@
 -- Timeline of dated articles at day, week, month, quarter and year grain, with the
 -- primary-topic mix of each period. An article appears at a grain only if its date is
--- at least that precise (a year-only article is in the year row, not in January).
+-- at least that precise (a year-only article is in the year row, not in January;
+-- macros/article_periods.sql).
 with dated as (
     select
         article_id,
@@ -16,54 +17,9 @@ with dated as (
 ),
 
 periods as (
-    select
-        'day' as grain,
-        event_date as period_start,
-        event_date as period_end,
-        article_id,
-        is_fragment,
-        primary_topic
-    from dated
-    where date_precision = 'day'
-    union all
-    select
-        'week' as grain,
-        cast(date_trunc('week', event_date) as date) as period_start,
-        cast(date_trunc('week', event_date) + interval 6 day as date) as period_end,
-        article_id,
-        is_fragment,
-        primary_topic
-    from dated
-    where date_precision = 'day'
-    union all
-    select
-        'month' as grain,
-        event_month as period_start,
-        cast(last_day(event_month) as date) as period_end,
-        article_id,
-        is_fragment,
-        primary_topic
-    from dated
-    where event_month is not null
-    union all
-    select
-        'quarter' as grain,
-        event_quarter as period_start,
-        cast(event_quarter + interval 3 month - interval 1 day as date) as period_end,
-        article_id,
-        is_fragment,
-        primary_topic
-    from dated
-    where event_quarter is not null
-    union all
-    select
-        'year' as grain,
-        event_year_start as period_start,
-        cast(event_year_start + interval 1 year - interval 1 day as date) as period_end,
-        article_id,
-        is_fragment,
-        primary_topic
-    from dated
+    {{ article_periods(
+        'dated', ['article_id', 'is_fragment', 'primary_topic'], grains=['day', 'week', 'month', 'quarter', 'year']
+    ) }}
 ),
 
 topic_counts as (

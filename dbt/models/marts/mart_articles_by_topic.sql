@@ -2,31 +2,9 @@
 -- change against the previous calendar period. Dense: every taxonomy topic has a row for
 -- every period between the first and last dated period, zero when nothing was published,
 -- so "previous period" is always the previous calendar month/quarter/year.
--- An article counts at a grain only if its date is at least that precise.
+-- An article counts at a grain only if its date is at least that precise (macros/article_periods.sql).
 with article_periods as (
-    select
-        'month' as grain,
-        event_month as period_start,
-        article_id,
-        topic_codes
-    from {{ ref('int_articles_enriched') }}
-    where event_month is not null
-    union all
-    select
-        'quarter' as grain,
-        event_quarter as period_start,
-        article_id,
-        topic_codes
-    from {{ ref('int_articles_enriched') }}
-    where event_quarter is not null
-    union all
-    select
-        'year' as grain,
-        event_year_start as period_start,
-        article_id,
-        topic_codes
-    from {{ ref('int_articles_enriched') }}
-    where event_year_start is not null
+    {{ article_periods(ref('int_articles_enriched'), ['article_id', 'topic_codes']) }}
 ),
 
 period_totals as (
