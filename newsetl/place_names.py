@@ -3,9 +3,14 @@
 The standard English name of a Chinese place is the Hanyu Pinyin of its name without the
 administrative suffix, followed by the English word for that suffix (深圳市 -> Shenzhen,
 江华瑶族自治县 -> Jianghua Autonomous County, 嘉定区 -> Jiading District). The file is versioned
-data, regenerated only when the gazetteer changes (``pip install pypinyin==0.55.0``, then
-``python -m newsetl.place_names``); the pipeline never needs pypinyin. Provinces have hand-checked
-names in ``int_provinces``.
+data, regenerated only when the gazetteer or the overrides change (``pip install
+pypinyin==0.55.0``, then ``python -m newsetl.place_names``); the pipeline never needs pypinyin.
+Provinces have hand-checked names in ``int_provinces``.
+
+Pypinyin reads a polyphonic character by its commonest word (朝 as zhao in 朝阳, 长 as zhang in
+长治): the readings of place names are pinned by :data:`OVERRIDES`, a versioned CSV of phrase ->
+Pinyin (one syllable per character) loaded into pypinyin's phrase dictionary, so a phrase is
+read the same in every name holding it (朝阳区, 朝阳县, 朝阳市).
 
 Hong Kong and Macao names are not Pinyin (Yuen Long, not Yuanlang; Portuguese-derived parish
 names in Macao): their districts and parishes take the official English names from
@@ -15,11 +20,15 @@ names in Macao): their districts and parishes take the official English names fr
 from __future__ import annotations
 
 import csv
+import functools
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 from newsetl.config import DBT_DIR
 
 OUT = DBT_DIR / "seeds" / "place_names_en.csv"
+OVERRIDES = Path(__file__).with_name("place_names_overrides.csv")
 
 # The 18 districts of Hong Kong (names of the District Councils) and the parishes and reclaimed
 # area of Macao, as the gazetteer names them. The gazetteer shares one code per region
@@ -70,21 +79,55 @@ SUFFIXES = (
 )
 
 
-def romanise(name: str) -> str:
-    from pypinyin import Style, lazy_pinyin
+def read_overrides(path: Path = OVERRIDES) -> dict[str, list[str]]:
+    """Phrase -> its syllables, from the ``phrase,pinyin,reason`` CSV."""
+    out: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            phrase, syllables = row["phrase"], row["pinyin"].split()
+            # a syllable count off the character count is a typo: pypinyin would misalign it silently
+            if len(syllables) != len(phrase) or phrase in out:
+                raise ValueError(f"{path.name}: bad or repeated row for {phrase!r}")
+            out[phrase] = syllables
+    return out
 
-    syllables = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
+
+@functools.cache
+def _pinyin() -> Callable[[str], list[str]]:
+    """pypinyin's ``lazy_pinyin`` with the place-name readings of :data:`OVERRIDES` loaded (once)."""
+    from pypinyin import Style, lazy_pinyin, load_phrases_dict
+
+    load_phrases_dict({p: [[s] for s in syls] for p, syls in read_overrides().items()})
+    return functools.partial(lazy_pinyin, style=Style.NORMAL, errors="ignore")
+
+
+def romanise(name: str) -> str:
+    syllables = _pinyin()(name)
     out = ""
     for i, syl in enumerate(s.replace("ü", "u").replace("v", "u") for s in syllables):
         out += ("'" if i and syl[:1] in "aeo" else "") + syl
     return out[:1].upper() + out[1:]
 
 
+def _short_name(full_name: str, alias: str) -> str:
+    """The gazetteer's short name when it is one (江华 for 江华瑶族自治县), else "".
+
+    Some aliases are the full name itself (朝阳县, as the city took 朝阳; 吉林市, 阿里地区)."""
+    return alias if 0 < len(alias) < len(full_name) and full_name.startswith(alias) else ""
+
+
 def english_name(full_name: str, alias: str) -> str:
+    short = _short_name(full_name, alias)
     for suffix, word in SUFFIXES:
-        if full_name.endswith(suffix):
-            stem = alias if alias and full_name.startswith(alias) else full_name[: -len(suffix)]
-            return f"{romanise(stem)} {word}".strip()
+        if not full_name.endswith(suffix):
+            continue
+        stem = full_name[: -len(suffix)]
+        if len(short) > len(stem):  # the short name takes a character of the suffix
+            if suffix in ("林区", "新区"):
+                continue  # 北林区, 清新区: a 区 whose name ends in 林 or 新
+            short = stem  # 六枝特 for 六枝特区: a bad alias
+        # a one-character name keeps its 县 or 市 (歙县 Shexian County)
+        return f"{romanise(short or (stem if len(stem) > 1 else full_name))} {word}".strip()
     return romanise(alias or full_name)
 
 

@@ -43,6 +43,9 @@ from newsetl.models import PlaceHit
 LEVELS = ("province", "city", "county")
 _LEVEL_RANK = {"province": 0, "city": 1, "county": 2}
 _SKIP_NAMES = ("开发区", "工业园", "管委会", "高新技术", "新加坡", "市辖区", "直辖县")
+# wrong short names in jionlp's dictionary, by (code, full name): 九龙 (Kowloon) is the part of
+# Hong Kong holding five districts, not 九龙城区 (Kowloon City) alone; it made 九龙区 a surface
+_ALIAS_FIXES = {("810000", "九龙城区"): "九龙城"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def gazetteer() -> tuple[Place, ...]:
         if len(parts) != 3:
             continue
         name, code, alias = parts
+        alias = _ALIAS_FIXES.get((code, name), alias)
         if depth == 0:
             province, city = name, None
             places.append(Place(name, code, "province", name, None, alias))

@@ -85,6 +85,48 @@ def test_english_names_cover_the_lexicon_and_the_gazetteer() -> None:
     assert places[("310114", "嘉定区")] == "Jiading District"
 
 
+def test_place_names_read_polyphonic_characters_as_place_names() -> None:
+    """pypinyin's commonest reading is wrong in these names: place_names_overrides.csv pins them."""
+    places = {(r[0], r[1]): r[2] for r in _rows("place_names_en.csv")[1:]}
+    assert places[("110105", "朝阳区")] == "Chaoyang District"
+    assert places[("211321", "朝阳县")] == "Chaoyang County"  # the gazetteer's alias is 朝阳县 itself
+    assert places[("430100", "长沙市")] == "Changsha"
+    assert places[("140400", "长治市")] == "Changzhi"
+    assert places[("220100", "长春市")] == "Changchun"
+    assert places[("350200", "厦门市")] == "Xiamen"
+    assert places[("341500", "六安市")] == "Lu'an"
+    assert places[("340300", "蚌埠市")] == "Bengbu"
+    assert places[("510100", "成都市")] == "Chengdu"
+    assert places[("510117", "郫都区")] == "Pidu District"
+    assert places[("310112", "闵行区")] == "Minhang District"
+    assert places[("141024", "洪洞县")] == "Hongtong County"
+    assert places[("371722", "单县")] == "Shanxian County"
+    assert places[("411100", "漯河市")] == "Luohe"
+    # a name ending in 林 or 新 is a 区, not a 林区 or 新区
+    assert places[("231202", "北林区")] == "Beilin District"
+    assert places[("429021", "神农架林区")] == "Shennongjia Forestry District"
+
+
+def test_place_name_overrides_give_one_syllable_per_character() -> None:
+    from newsetl.place_names import read_overrides
+
+    overrides = read_overrides()  # raises on a bad row
+    assert overrides["朝阳"] == ["chao", "yang"]
+    assert all(s.isascii() and s.islower() for syls in overrides.values() for s in syls)
+
+
+def test_kowloon_city_is_not_kowloon() -> None:
+    """九龙 (Kowloon) holds five districts: jionlp's alias 九龙 for 九龙城区 made 九龙区 a surface."""
+    from newsetl.classify.places import gazetteer, place_entries
+
+    (kowloon_city,) = [p for p in gazetteer() if p.full_name == "九龙城区"]
+    assert kowloon_city.alias == "九龙城"
+    entries = {k: [p.full_name for p in v] for k, v in place_entries().items() if isinstance(v, tuple)}
+    assert "九龙区" not in entries and "九龙" not in entries
+    assert entries["九龙城"] == ["九龙城区"]
+    assert entries["九龙县"] == ["九龙县"]  # Jiulong County, Sichuan
+
+
 def test_hong_kong_districts_and_macao_parishes_have_english_names() -> None:
     from newsetl.classify.places import gazetteer
     from newsetl.place_names import HONG_KONG_MACAO
