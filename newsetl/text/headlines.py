@@ -23,6 +23,9 @@ _SUBTITLE = re.compile(r"^(?:——|—|－－|--)\s*")
 _TURN = re.compile(r"^(?:记者|问|答|主持人)：")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _KICKER_MIN = 10  # a first line this long that forms no word with the next is a kicker
+# or a short one this much shorter than the next (中国银联 over 发挥科技优势 助力复工复产); halves of
+# like length (一桌年夜饭 / 满满都是情) are one title printed over two lines
+_KICKER_SHORTER = 6
 _LABEL_END = re.compile(r"[（(][^（）()]{2,20}[）)]$")
 _LEADS_IN = ("——", "—", "：", ":")
 _SUBTITLE_VERBS = ("出席", "主持", "主持并讲话", "参加", "会见", "讲话", "致辞", "出席并讲话")
@@ -215,7 +218,11 @@ def split_heading_block(lines: list[str]) -> tuple[str | None, str | None, str |
             kicker, subtitle, main = main[0], " ".join(main[2:]), main[1:2]
         elif any(labelled[1:]):
             kicker, main = main[0], main[1:]
-        elif len(main[0]) >= _KICKER_MIN or main[0].endswith(_KICKER_VERBS):
+        elif (
+            len(main[0]) >= _KICKER_MIN
+            or main[0].endswith(_KICKER_VERBS)
+            or len(main[1]) - len(main[0]) >= _KICKER_SHORTER
+        ):
             if (
                 len(main) == 2
                 and subtitle is None

@@ -116,6 +116,13 @@ def test_heading_like_and_heading_block():
     assert not headlines.is_heading_like("记者：工业经济恢复情况怎样，下半年回升势头能否延续？")
     assert not headlines.is_heading_like("定相应的支持政策，激活市场活力。")
     assert not headlines.is_heading_like("工业园区里很早就有智能产线的")  # a column cut after 的
+    # a short line far shorter than the next is a kicker; halves of like length are one title
+    assert headlines.split_heading_block(["生态环境部", "渤海综合治理严防“一刀切”"]) == (
+        "生态环境部",
+        "渤海综合治理严防“一刀切”",
+        None,
+    )
+    assert headlines.split_heading_block(["一桌年夜饭", "满满都是情"]) == (None, "一桌年夜饭满满都是情", None)
     assert headlines.split_heading_block(
         ["稳“链”纾困强实体", "筑牢工业经济基本盘", "——访工信部副部长辛国斌"]
     ) == (None, "稳“链”纾困强实体 筑牢工业经济基本盘", "——访工信部副部长辛国斌")
