@@ -31,12 +31,21 @@ from newsetl import ingest as ingest_mod  # noqa: E402
 from newsetl import progress  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
 from newsetl.faults import fault_point  # noqa: E402
-from newsetl.process import default_workers, even_chunks, prestart_pool, processor_version, relax_gc  # noqa: E402
+from newsetl.process import (  # noqa: E402
+    default_workers,
+    even_chunks,
+    prestart_pool,
+    processor_version,
+    relax_gc,
+    uses_local_pool,
+    worker_pool,
+)
 from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
 
 CHUNK_DOCS = 400  # documents per process+load round: bounds memory whatever the archive size
+BYTES_PER_CHAR = 3  # UTF-8 Chinese: what a file's size says of its characters
 
 
 @contextmanager
@@ -63,9 +72,19 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
     present: set[str] = set()  # every path the scan found, to tell deleted files
     unreadable: list[str] = []
 
+    def read_pool(nbytes: int):
+        """The text workers read and decode the files when there is enough to read: ingest is
+        pure Python on one core otherwise, while they would wait for the processing stage."""
+        nonlocal started
+        if not prestart_workers or not uses_local_pool(nbytes // BYTES_PER_CHAR, prestart_workers):
+            return None
+        started = prestart_pool(prestart_workers)
+        get_run_logger().info("text workers (%d) read the new files and warm up", prestart_workers)
+        return worker_pool(prestart_workers)
+
     def parts():
         nonlocal new_chars, started
-        for part in ingest_mod.iter_scan(paths.input_dir, known):
+        for part in ingest_mod.iter_scan(paths.input_dir, known, executor_for=read_pool):
             present.update(d.path for d in part.decoded)
             present.update(part.unchanged)
             present.update(part.deferred)
