@@ -45,7 +45,9 @@ from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
 
 CHUNK_DOCS = 400  # documents per process+load round: bounds memory whatever the archive size
-BYTES_PER_CHAR = 3  # UTF-8 Chinese: what a file's size says of its characters
+# Below this much to read, ingest reads in this process: the workers build their lexicon automata
+# before their first task, which cost more than reading 15 MB saved (A/B, docs/performance.md).
+READ_POOL_MIN_BYTES = 64 * 1024 * 1024
 
 
 @contextmanager
@@ -76,7 +78,11 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
         """The text workers read and decode the files when there is enough to read: ingest is
         pure Python on one core otherwise, while they would wait for the processing stage."""
         nonlocal started
-        if not prestart_workers or not uses_local_pool(nbytes // BYTES_PER_CHAR, prestart_workers):
+        if (
+            not prestart_workers
+            or nbytes < READ_POOL_MIN_BYTES
+            or not uses_local_pool(nbytes, prestart_workers)
+        ):
             return None
         started = prestart_pool(prestart_workers)
         get_run_logger().info("text workers (%d) read the new files and warm up", prestart_workers)
