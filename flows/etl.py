@@ -44,6 +44,7 @@ from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
 
+GATE_CACHE = "last-gate.json"  # the last passing gate's outcome and fingerprint (quality/gate.py)
 CHUNK_DOCS = 400  # documents per process+load round: bounds memory whatever the archive size
 # Below this much to read, ingest reads in this process: the workers build their lexicon automata
 # before their first task, which cost more than reading 15 MB saved (A/B, docs/performance.md).
@@ -254,7 +255,7 @@ def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
 def gate_task(paths: Paths, run_id: str):
-    from newsetl.quality.gate import load_config, run_gate
+    from newsetl.quality.gate import cached_outcome, gate_fingerprint, load_config, run_gate, store_outcome
 
     fault_point("gate")
     config = load_config()
@@ -265,7 +266,14 @@ def gate_task(paths: Paths, run_id: str):
             name: con.execute(spec["query"], _query_params(spec["query"], run_id)).df()
             for name, spec in config["suites"].items()
         }
-    outcome = run_gate(frames, run_id, config)
+    cache = paths.work_dir / GATE_CACHE
+    fingerprint = gate_fingerprint(frames, config)
+    outcome = cached_outcome(cache, fingerprint)
+    if outcome is not None:
+        get_run_logger().info("quality gate: same data as the last passing gate, its outcome reused")
+    else:
+        outcome = run_gate(frames, run_id, config)
+        store_outcome(cache, fingerprint, outcome)
     with work_connection(paths) as con:
         record_gate(con, run_id, outcome)
     return outcome

@@ -205,7 +205,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         with run_lock(paths.lock_file):
             _reuse_prefect_server()
             server = _start_temporary_server()  # stopped by an exit hook, after Prefect's
-            import great_expectations  # noqa: F401 - the quality gate; imported while the server boots
+            if server is not None:
+                # the quality gate's library, imported while the server boots; with a running
+                # server the gate imports it only if it validates (quality/gate.py cached_outcome)
+                import great_expectations  # noqa: F401
 
             from flows.etl import GateBlocked, etl
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -318,6 +319,62 @@ def gx_run_id(run_name: str) -> Any:
     from great_expectations.core.run_identifier import RunIdentifier
 
     return RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+
+
+# ------------------------------------------------------------------ the last passing gate
+# Importing great-expectations costs seconds (the largest import of a run) and a re-run with no
+# new files validates the same frames as the run before it. The outcome of a passing gate is
+# kept with a fingerprint of what decided it (suite config, GX version, every frame's content);
+# frames with the same fingerprint get the same outcome without GX.
+
+
+def gate_fingerprint(frames: dict[str, Any], config: dict[str, Any]) -> str:
+    """What a gate's outcome depends on: the resolved config, the GX version and the frames."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    digest.update(json.dumps(config, sort_keys=True, default=str).encode())
+    digest.update(version("great_expectations").encode())
+    for name in sorted(frames):
+        frame = frames[name]
+        digest.update(name.encode())
+        digest.update(repr(list(zip(frame.columns, map(str, frame.dtypes), strict=True))).encode())
+        # to_json, not hash_pandas_object: the frames hold lists (unhashable cells)
+        digest.update(
+            frame.to_json(orient="split", index=False, date_format="iso", default_handler=str).encode()
+        )
+    return digest.hexdigest()
+
+
+def cached_outcome(cache: Path, fingerprint: str) -> GateOutcome | None:
+    """The outcome stored for ``fingerprint`` by the last passing gate, or None."""
+    try:
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stored.get("fingerprint") != fingerprint:
+        return None
+    try:
+        results = [ExpectationOutcome(**r) for r in stored["results"]]
+    except (KeyError, TypeError):
+        return None
+    return GateOutcome(results=results, data_docs=stored.get("data_docs"))
+
+
+def store_outcome(cache: Path, fingerprint: str, outcome: GateOutcome) -> None:
+    """Keep a passing outcome for :func:`cached_outcome`; a failing one is validated again each run
+    (with fresh Data Docs for whoever looks into it)."""
+    if not outcome.success:
+        cache.unlink(missing_ok=True)
+        return
+    payload = {
+        "fingerprint": fingerprint,
+        "results": [asdict(r) for r in outcome.results],
+        "data_docs": outcome.data_docs,
+    }
+    tmp = cache.with_name(cache.name + ".tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, cache)
 
 
 def run_gate(frames: dict[str, Any], run_name: str, config: dict[str, Any] | None = None) -> GateOutcome:
