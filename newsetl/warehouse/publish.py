@@ -130,6 +130,8 @@ def _copy_database(work_db: Path, fresh: Path, skip: frozenset[str] = WORK_ONLY_
         con.execute(f"ATTACH '{dst}' AS published (STORAGE_VERSION '{PUBLISHED_STORAGE}')")  # noqa: S608
         con.execute(f"COPY FROM DATABASE {CATALOG} TO published (SCHEMA)")  # noqa: S608 - module constant
         fault_point("publish")  # NEWSETL_FAULT=publish: die with a partial temporary file
+        for schema, view in _views_reading(con, "published", skip):  # dbt's staging view of the tokens
+            con.execute(f'DROP VIEW published."{schema}"."{view}"')  # noqa: S608 - names from the catalog
         tables = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1, 2",
             [CATALOG],
@@ -193,6 +195,22 @@ def compact_if_bloated(work_db: Path, max_free_share: float = MAX_FREE_SHARE) ->
     os.replace(fresh, work_db)
     _fsync_dir(work_db.parent)
     return {"bytes_before": before, "bytes_after": work_db.stat().st_size}
+
+
+def _views_reading(con, catalog: str, tables: frozenset[str]) -> list[tuple[str, str]]:
+    """Views of ``catalog`` whose SQL names one of ``tables`` (``schema.table``, quoted or not):
+    they would fail in a file without those tables."""
+    import re
+
+    patterns = [
+        re.compile(rf'(?<![\w"])"?{re.escape(s)}"?\s*\.\s*"?{re.escape(t)}"?(?![\w"])', re.IGNORECASE)
+        for s, t in (name.split(".") for name in tables)
+    ]
+    views = con.execute(
+        "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE database_name = ? AND NOT internal",
+        [catalog],
+    ).fetchall()
+    return [(schema, view) for schema, view, sql in views if any(p.search(sql or "") for p in patterns)]
 
 
 # ------------------------------------------------------------------ releases

@@ -407,6 +407,12 @@ def test_the_published_copy_leaves_out_the_work_only_tables_and_lands_whole(tmp_
     con.execute("CREATE TABLE raw.kept AS SELECT range AS i FROM range(1000)")
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.execute("CREATE VIEW marts.kept_view AS SELECT i FROM raw.kept WHERE i < 10")
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute(
+        "CREATE VIEW staging.tokens AS SELECT tokens FROM raw.article_search"
+    )  # as dbt's staging view
+    con.execute('CREATE VIEW staging.tokens_quoted AS SELECT tokens FROM "raw"."article_search"')
+    con.execute("CREATE VIEW staging.not_tokens AS SELECT 1 AS article_search_rows")
     con.execute("CHECKPOINT")
     con.close()
     paths.published_db.parent.mkdir(parents=True, exist_ok=True)
@@ -432,6 +438,11 @@ def test_the_published_copy_leaves_out_the_work_only_tables_and_lands_whole(tmp_
         }
         assert "raw.article_search" not in tables and {"raw.kept", "raw.documents", "ops.runs"} <= tables
         assert con.execute("SELECT count(*) FROM marts.kept_view").fetchone() == (10,)
+        views = {
+            r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
+        assert "kept_view" in views and "not_tokens" in views
+        assert not {"tokens", "tokens_quoted"} & views  # they read a table left out: dropped with it
     finally:
         con.close()
 
