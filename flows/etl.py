@@ -44,7 +44,6 @@ from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
 
-GATE_CACHE = "last-gate.json"  # the last passing gate's outcome and fingerprint (quality/gate.py)
 CHUNK_DOCS = 400  # documents per process+load round: bounds memory whatever the archive size
 # Below this much to read, ingest reads in this process: the workers build their lexicon automata
 # before their first task, which cost more than reading 15 MB saved (A/B, docs/performance.md).
@@ -255,7 +254,14 @@ def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
 def gate_task(paths: Paths, run_id: str):
-    from newsetl.quality.gate import cached_outcome, gate_fingerprint, load_config, run_gate, store_outcome
+    from newsetl.quality.gate import (
+        GATE_CACHE,
+        cached_outcome,
+        gate_fingerprint,
+        load_config,
+        run_gate,
+        store_outcome,
+    )
 
     fault_point("gate")
     config = load_config()

@@ -52,3 +52,25 @@ def test_a_failing_outcome_is_not_kept(tmp_path: Path) -> None:
     assert cached_outcome(cache, key) is None
     cache.write_text("not json", encoding="utf-8")
     assert cached_outcome(cache, key) is None
+
+
+def test_the_cli_imports_great_expectations_unless_the_input_is_unchanged(tmp_path: Path) -> None:
+    import os
+
+    from newsetl.cli import _gate_may_validate
+    from newsetl.config import make_paths
+
+    paths = make_paths(tmp_path / "in", tmp_path / "wh")
+    (tmp_path / "in").mkdir()
+    page = tmp_path / "in" / "a.txt"
+    page.write_text("一", encoding="utf-8")
+    assert _gate_may_validate(paths)  # no stored outcome
+    paths.work_dir.mkdir(parents=True)
+    cache = paths.work_dir / "last-gate.json"
+    cache.write_text("{}", encoding="utf-8")
+    later = page.stat().st_mtime_ns + 10**9
+    os.utime(cache, ns=(later, later))
+    assert not _gate_may_validate(paths)
+    (tmp_path / "in" / "b.txt").write_text("二", encoding="utf-8")  # a new page: the folder changed
+    os.utime(tmp_path / "in" / "b.txt", ns=(later + 1, later + 1))
+    assert _gate_may_validate(paths)

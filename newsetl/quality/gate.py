@@ -326,6 +326,7 @@ def gx_run_id(run_name: str) -> Any:
 # new files validates the same frames as the run before it. The outcome of a passing gate is
 # kept with a fingerprint of what decided it (suite config, GX version, every frame's content);
 # frames with the same fingerprint get the same outcome without GX.
+GATE_CACHE = "last-gate.json"  # in the warehouse's work folder
 
 
 def gate_fingerprint(frames: dict[str, Any], config: dict[str, Any]) -> str:
