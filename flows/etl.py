@@ -254,14 +254,7 @@ def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
 def gate_task(paths: Paths, run_id: str):
-    from newsetl.quality.gate import (
-        GATE_CACHE,
-        cached_outcome,
-        gate_fingerprint,
-        load_config,
-        run_gate,
-        store_outcome,
-    )
+    from newsetl.quality.gate import GATE_CACHE, load_config, run_gate_reusing
 
     fault_point("gate")
     config = load_config()
@@ -272,14 +265,11 @@ def gate_task(paths: Paths, run_id: str):
             name: con.execute(spec["query"], _query_params(spec["query"], run_id)).df()
             for name, spec in config["suites"].items()
         }
-    cache = paths.work_dir / GATE_CACHE
-    fingerprint = gate_fingerprint(frames, config)
-    outcome = cached_outcome(cache, fingerprint)
-    if outcome is not None:
-        get_run_logger().info("quality gate: same data as the last passing gate, its outcome reused")
-    else:
-        outcome = run_gate(frames, run_id, config)
-        store_outcome(cache, fingerprint, outcome)
+    outcome, reused = run_gate_reusing(frames, run_id, config, paths.work_dir / GATE_CACHE)
+    if reused:
+        get_run_logger().info(
+            "quality gate: %d of %d suites had known data, their results reused", reused, len(frames)
+        )
     with work_connection(paths) as con:
         record_gate(con, run_id, outcome)
     return outcome
