@@ -41,7 +41,7 @@ DEFAULT_SIZES = (100, 1000, 10000)
 DEFAULT_OUT = PROJECT_ROOT / "docs" / "benchmarks"
 PERF_DOC = PROJECT_ROOT / "docs" / "performance.md"
 STAGES = ("ingest", "plan", "process_load", "dbt", "gate", "publish")
-# What the benchmark must show (issue "cold 10,000 pages in 40 s on two cores").
+# What the benchmark must show: 10,000 pages cold in 40 s on two cores, small runs in seconds.
 TARGETS = {
     "cold_10000_s": 40.0,
     "cold_vs_rjieba": 7.0,  # cold wall / one rjieba pass over the same text, at most
