@@ -31,12 +31,23 @@ from newsetl import ingest as ingest_mod  # noqa: E402
 from newsetl import progress  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
 from newsetl.faults import fault_point  # noqa: E402
-from newsetl.process import default_workers, even_chunks, prestart_pool, processor_version, relax_gc  # noqa: E402
+from newsetl.process import (  # noqa: E402
+    default_workers,
+    even_chunks,
+    prestart_pool,
+    processor_version,
+    relax_gc,
+    uses_local_pool,
+    worker_pool,
+)
 from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
 
 CHUNK_DOCS = 400  # documents per process+load round: bounds memory whatever the archive size
+# Below this much to read, ingest reads in this process: the workers build their lexicon automata
+# before their first task, which cost more than reading 15 MB saved (A/B, docs/performance.md).
+READ_POOL_MIN_BYTES = 64 * 1024 * 1024
 
 
 @contextmanager
@@ -63,9 +74,23 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
     present: set[str] = set()  # every path the scan found, to tell deleted files
     unreadable: list[str] = []
 
+    def read_pool(nbytes: int):
+        """The text workers read and decode the files when there is enough to read: ingest is
+        pure Python on one core otherwise, while they would wait for the processing stage."""
+        nonlocal started
+        if (
+            not prestart_workers
+            or nbytes < READ_POOL_MIN_BYTES
+            or not uses_local_pool(nbytes, prestart_workers)
+        ):
+            return None
+        started = prestart_pool(prestart_workers)
+        get_run_logger().info("text workers (%d) read the new files and warm up", prestart_workers)
+        return worker_pool(prestart_workers)
+
     def parts():
         nonlocal new_chars, started
-        for part in ingest_mod.iter_scan(paths.input_dir, known):
+        for part in ingest_mod.iter_scan(paths.input_dir, known, executor_for=read_pool):
             present.update(d.path for d in part.decoded)
             present.update(part.unchanged)
             present.update(part.deferred)
@@ -229,7 +254,7 @@ def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
 def gate_task(paths: Paths, run_id: str):
-    from newsetl.quality.gate import load_config, run_gate
+    from newsetl.quality.gate import GATE_CACHE, load_config, run_gate_reusing
 
     fault_point("gate")
     config = load_config()
@@ -240,7 +265,13 @@ def gate_task(paths: Paths, run_id: str):
             name: con.execute(spec["query"], _query_params(spec["query"], run_id)).df()
             for name, spec in config["suites"].items()
         }
-    outcome = run_gate(frames, run_id, config, paths.warehouse_dir)
+    outcome, reused = run_gate_reusing(
+        frames, run_id, config, paths.work_dir / GATE_CACHE, paths.warehouse_dir
+    )
+    if reused:
+        get_run_logger().info(
+            "quality gate: %d of %d suites had known data, their results reused", reused, len(frames)
+        )
     with work_connection(paths) as con:
         record_gate(con, run_id, outcome)
     return outcome

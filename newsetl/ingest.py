@@ -13,9 +13,12 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -507,14 +510,20 @@ def iter_scan(
     now: float | None = None,
     max_file_bytes: int | None = None,
     chunk_bytes: int = 32 * 1024 * 1024,
+    executor_for: Callable[[int], Executor | None] | None = None,
 ) -> Iterator[ScanResult]:
-    """:func:`scan` in parts of about ``chunk_bytes`` read, so a cold archive is never all in memory."""
+    """:func:`scan` in parts of about ``chunk_bytes`` read, so a cold archive is never all in memory.
+
+    ``executor_for(bytes to read)`` may return a process pool: the files are then read, hashed
+    and decoded there (pure Python, one core otherwise) while the caller writes the parts.
+    """
     if max_file_bytes is None:
         max_file_bytes = _configured_max_bytes()
     result = ScanResult()
     files, refused = discover(input_dir, result.unreadable_dirs)
     result.rejected.extend(refused)
     now = time.time() if now is None else now
+    todo: list[tuple[str, Path, int, int]] = []
     for rel, path in files:
         try:
             st = path.stat()
@@ -528,7 +537,11 @@ def iter_scan(
         if settle_seconds > 0 and now - st.st_mtime < settle_seconds:
             result.deferred.append(rel)  # still being written; picked up next run
             continue
-        result_item = read_one(rel, path, st.st_size, st.st_mtime_ns, max_file_bytes)
+        todo.append((rel, path, st.st_size, st.st_mtime_ns))
+    executor = executor_for(sum(item[2] for item in todo)) if executor_for and todo else None
+    for (rel, _path, size, _mtime), result_item in zip(
+        todo, _read_all(todo, max_file_bytes, executor, chunk_bytes), strict=True
+    ):
         if result_item is None:
             result.deferred.append(rel)
             continue
@@ -536,11 +549,49 @@ def iter_scan(
             result.decoded.append(result_item)
         else:
             result.rejected.append(result_item)
-        result.bytes_read += st.st_size
+        result.bytes_read += size
         if result.bytes_read >= chunk_bytes:
             yield result
             result = ScanResult()
     yield result
+
+
+READ_BATCH_BYTES = 1024 * 1024  # files per pool task: pickling and task overhead stay small
+
+
+def read_batch(
+    items: list[tuple[str, Path, int, int]], max_file_bytes: int
+) -> list[Decoded | Rejected | None]:
+    """:func:`read_one` over ``(rel, path, size, mtime_ns)`` items: one task of a pool worker."""
+    return [read_one(rel, path, size, mtime_ns, max_file_bytes) for rel, path, size, mtime_ns in items]
+
+
+def _read_all(
+    todo: list[tuple[str, Path, int, int]], max_file_bytes: int, executor: Executor | None, chunk_bytes: int
+) -> Iterator[Decoded | Rejected | None]:
+    """:func:`read_one` for each item, in order; on ``executor`` with about two parts in flight
+    (memory stays bounded by the parts, not the archive)."""
+    if executor is None:
+        for rel, path, size, mtime_ns in todo:
+            yield read_one(rel, path, size, mtime_ns, max_file_bytes)
+        return
+    batches: list[list[tuple[str, Path, int, int]]] = [[]]
+    filled = 0
+    for item in todo:
+        if filled >= READ_BATCH_BYTES:
+            batches.append([])
+            filled = 0
+        batches[-1].append(item)
+        filled += item[2]
+    in_flight = max(4, 2 * chunk_bytes // READ_BATCH_BYTES)
+    queue = iter(batches)
+    pending = deque(executor.submit(read_batch, b, max_file_bytes) for b in islice(queue, in_flight))
+    while pending:
+        done = pending.popleft().result()
+        nxt = next(queue, None)
+        if nxt is not None:
+            pending.append(executor.submit(read_batch, nxt, max_file_bytes))
+        yield from done
 
 
 def _configured_max_bytes() -> int:

@@ -359,26 +359,37 @@ def test_index_from_stored_tokens_equals_the_index_publishing_segmented(processe
 
 
 @pytest.mark.e2e
-def test_the_pipeline_indexes_the_tokens_its_workers_stored(published_con):
+def test_the_pipeline_indexes_the_tokens_its_workers_stored(seeded_run):
     """In a real run every article's tokens come from the text workers (the seeds dbt loaded give
     the same dictionary as the CSVs the workers read), and the index holds what segmenting the
-    published text gives."""
+    published text gives. The tokens stay in the work database: the published file has the index only."""
     from newsetl.search import dictionary_terms
     from newsetl.search_tokens import dictionary_version, seed_terms, segment_texts
 
-    terms = dictionary_terms(published_con)
+    published = duckdb.connect(str(seeded_run.published), read_only=True)
+    try:
+        assert published.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'article_search'"
+        ).fetchone() == (0,)
+    finally:
+        published.close()
+    con = duckdb.connect(str(seeded_run.warehouse_dir / ".work" / "newsetl.duckdb"), read_only=True)
+    try:
+        terms = dictionary_terms(con)
+        rows = con.execute(
+            """SELECT a.article_id, s.dictionary_version, d.len,
+                      concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body)
+               FROM marts.fct_articles AS a
+               LEFT JOIN raw.article_search AS s
+                 ON s.article_id = a.article_id
+                AND s.content_hash = md5(concat_ws(chr(10), coalesce(a.kicker, ''), coalesce(a.title, ''),
+                                                   coalesce(a.subtitle, ''), a.body))
+               LEFT JOIN fts_search_article_text.docs AS d ON d.name = a.article_id
+               ORDER BY a.article_id"""
+        ).fetchall()
+    finally:
+        con.close()
     assert dictionary_version(seed_terms()) == dictionary_version(terms)
-    rows = published_con.execute(
-        """SELECT a.article_id, s.dictionary_version, d.len,
-                  concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body)
-           FROM marts.fct_articles AS a
-           LEFT JOIN raw.article_search AS s
-             ON s.article_id = a.article_id
-            AND s.content_hash = md5(concat_ws(chr(10), coalesce(a.kicker, ''), coalesce(a.title, ''),
-                                               coalesce(a.subtitle, ''), a.body))
-           LEFT JOIN fts_search_article_text.docs AS d ON d.name = a.article_id
-           ORDER BY a.article_id"""
-    ).fetchall()
     assert len(rows) >= 10
     assert {r[1] for r in rows} == {dictionary_version(terms)}
     lengths = [len(t.split()) for t in segment_texts(terms, [r[3] for r in rows])]

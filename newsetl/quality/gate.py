@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -355,6 +356,102 @@ def gx_run_id(run_name: str) -> Any:
     from great_expectations.core.run_identifier import RunIdentifier
 
     return RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+
+
+# ------------------------------------------------------------------ outcomes reused
+# Importing great-expectations costs seconds (the largest import of a run) and a re-run with no
+# new files validates the same frames as an earlier run. Each suite's results of a passing gate
+# are kept with a fingerprint of what decided them (the resolved config, the GX version, the
+# suite's frame); a frame with a known fingerprint gets the same results without GX. A few are
+# kept per suite: the first re-run after new pages validates an empty "this run's articles"
+# frame, which an earlier re-run saw.
+GATE_CACHE = "last-gate.json"  # in the warehouse's work folder
+KEEP_PER_SUITE = 4
+
+
+def suite_fingerprints(frames: dict[str, Any], config: dict[str, Any]) -> dict[str, str]:
+    """Per suite, what its results depend on: the resolved config, the GX version and its frame."""
+    from importlib.metadata import version
+
+    base = hashlib.sha256()
+    base.update(json.dumps(config, sort_keys=True, default=str).encode())
+    base.update(version("great_expectations").encode())
+    out = {}
+    for name, frame in frames.items():
+        digest = base.copy()
+        digest.update(name.encode())
+        digest.update(repr(list(zip(frame.columns, map(str, frame.dtypes), strict=True))).encode())
+        # to_json, not hash_pandas_object: the frames hold lists (unhashable cells)
+        digest.update(
+            frame.to_json(orient="split", index=False, date_format="iso", default_handler=str).encode()
+        )
+        out[name] = digest.hexdigest()
+    return out
+
+
+def _read_cache(cache: Path) -> dict[str, Any]:
+    try:
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stored if isinstance(stored, dict) and isinstance(stored.get("suites"), dict) else {}
+
+
+def cached_results(
+    cache: Path, fingerprints: dict[str, str]
+) -> tuple[dict[str, list[ExpectationOutcome]], str | None]:
+    """The stored results of every suite whose fingerprint is known, and the Data Docs they came with."""
+    stored = _read_cache(cache)
+    hits: dict[str, list[ExpectationOutcome]] = {}
+    for name, fingerprint in fingerprints.items():
+        for entry in stored.get("suites", {}).get(name, []):
+            if entry.get("fingerprint") == fingerprint:
+                with contextlib.suppress(KeyError, TypeError):
+                    hits[name] = [ExpectationOutcome(**r) for r in entry["results"]]
+                break
+    return hits, stored.get("data_docs")
+
+
+def store_results(cache: Path, fingerprints: dict[str, str], outcome: GateOutcome) -> None:
+    """Keep a passing gate's results per suite for :func:`cached_results`; a failing gate clears
+    them (it is validated again each run, with fresh Data Docs for whoever looks into it)."""
+    if not outcome.success:
+        cache.unlink(missing_ok=True)
+        return
+    suites = _read_cache(cache).get("suites", {})
+    for name, fingerprint in fingerprints.items():
+        results = [asdict(r) for r in outcome.results if r.suite == name]
+        kept = [e for e in suites.get(name, []) if e.get("fingerprint") != fingerprint]
+        suites[name] = [{"fingerprint": fingerprint, "results": results}, *kept][:KEEP_PER_SUITE]
+    payload = {"suites": suites, "data_docs": outcome.data_docs}
+    tmp = cache.with_name(cache.name + ".tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, cache)
+
+
+def run_gate_reusing(
+    frames: dict[str, Any],
+    run_name: str,
+    config: dict[str, Any],
+    cache: Path,
+    warehouse_dir: Path | None = None,
+) -> tuple[GateOutcome, int]:
+    """:func:`run_gate` for the suites whose frame has no stored results; the others' results are
+    reused (no great-expectations import when none is left). Returns the outcome and the number
+    of suites reused."""
+    fingerprints = suite_fingerprints(frames, config)
+    hits, docs = cached_results(cache, fingerprints)
+    todo = {name: frame for name, frame in frames.items() if name not in hits}
+    fresh = run_gate(todo, run_name, config, warehouse_dir) if todo else GateOutcome(data_docs=docs)
+    results = [
+        r
+        for name in config["suites"]
+        if name in frames
+        for r in (hits.get(name) or [x for x in fresh.results if x.suite == name])
+    ]
+    outcome = GateOutcome(results=results, data_docs=fresh.data_docs)
+    store_results(cache, fingerprints, outcome)
+    return outcome, len(hits)
 
 
 def run_gate(
