@@ -32,7 +32,7 @@ def _result(suite: str, success: bool = True) -> ExpectationOutcome:
 
 
 def _fake_gate(calls: list):
-    def run(frames, run_name, config):
+    def run(frames, run_name, config, warehouse_dir=None):
         calls.append(sorted(frames))
         return GateOutcome([_result(name) for name in frames], data_docs=f"/site/{run_name}.html")
 
