@@ -107,6 +107,17 @@ def settings() -> dict[str, float]:
     return {name: setting(name) for name in SETTINGS}
 
 
+BACKEND_ENV = "NEWSETL_BACKEND"  # duckdb (one published file, the default) or ducklake
+CATALOG_ENV = "NEWSETL_CATALOG"  # a DuckLake catalog: postgresql://..., sqlite:PATH or ducklake:...
+
+
+def backend_settings() -> tuple[str | None, str | None]:
+    """The warehouse backend and DuckLake catalog from the environment (None: not set)."""
+    kind = os.environ.get(BACKEND_ENV, "").strip().lower() or None
+    catalog = os.environ.get(CATALOG_ENV, "").strip() or None
+    return kind, catalog
+
+
 def configure_environment() -> None:
     """Offline, telemetry-free, project-local settings for the whole stack."""
     os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / ".prefect"))

@@ -21,6 +21,8 @@
     publish_switch
                 the whole release is written, the ``current`` pointer is not
                 switched yet
+    lake_commit the DuckLake publish wrote every table, its transaction is not
+                committed yet
     ==========  ==============================================================
 
 ``NEWSETL_BREAK=empty_bodies``
@@ -38,7 +40,17 @@ import signal
 import sys
 import threading
 
-STAGES = ("ingest", "process", "load", "dbt", "gate", "publish_extras", "publish", "publish_switch")
+STAGES = (
+    "ingest",
+    "process",
+    "load",
+    "dbt",
+    "gate",
+    "publish_extras",
+    "publish",
+    "publish_switch",
+    "lake_commit",
+)
 FAULT_ENV = "NEWSETL_FAULT"
 BREAK_ENV = "NEWSETL_BREAK"
 

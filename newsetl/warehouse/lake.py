@@ -1,0 +1,175 @@
+"""The DuckLake backend: the published warehouse as a catalog database plus Parquet files.
+
+The run still builds in its work DuckDB file (ingest, processing, dbt, gate: unchanged).
+Publishing copies the work database's tables into the lake in **one catalog transaction**:
+readers attached to the lake see the previous snapshot until the commit and the whole new
+one after it; a run that fails or is killed before the commit leaves the catalog as it was
+(the Parquet files it had written are unreferenced, removed by ``ducklake_cleanup_old_files``).
+Every commit is a snapshot carrying the run id, so analysts can read an earlier publication
+with ``AT (VERSION => n)``.
+
+Extensions come from their pip packages (``duckdb-extension-ducklake``,
+``duckdb-extension-sqlite-scanner``, ``duckdb-extension-postgres-scanner``) at the project's
+DuckDB version: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from pathlib import Path
+
+import duckdb
+
+from newsetl.config import PUBLISHED_NAME, duckdb_config
+from newsetl.faults import fault_point
+from newsetl.warehouse.backend import Backend
+
+ALIAS = "lake"  # the name readers and the README use: lake.marts.fct_articles
+WORK = PUBLISHED_NAME.removesuffix(".duckdb")  # the work database's catalog (views name it)
+AUTHOR = "newsetl"
+
+_EXTENSIONS = {  # extension -> pip package module that ships it
+    "ducklake": "duckdb_extension_ducklake",
+    "sqlite_scanner": "duckdb_extension_sqlite_scanner",
+    "postgres_scanner": "duckdb_extension_postgres_scanner",
+}
+
+
+def extension_path(name: str) -> Path:
+    """The extension binary shipped by its pip package for this DuckDB version."""
+    module = importlib.import_module(_EXTENSIONS[name])
+    base = Path(module.__file__).resolve().parent / "extensions"
+    path = base / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.exists():
+        raise RuntimeError(
+            f"{name} extension for duckdb {duckdb.__version__} not found under {base}: "
+            f"pip install {_EXTENSIONS[name].replace('_', '-')}=={duckdb.__version__}"
+        )
+    return path
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """LOAD ducklake and the scanner its catalog database needs (by path: no download)."""
+    con.load_extension(str(extension_path("ducklake")))
+    kind = catalog.removeprefix("ducklake:").split(":", 1)[0]
+    if kind == "sqlite":
+        con.load_extension(str(extension_path("sqlite_scanner")))
+    elif kind in ("postgres", "postgresql"):
+        con.load_extension(str(extension_path("postgres_scanner")))
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def attach(
+    con: duckdb.DuckDBPyConnection, backend: Backend, alias: str = ALIAS, read_only: bool = False
+) -> None:
+    """ATTACH the lake (ATTACH binds no parameters: quoted literals)."""
+    assert backend.catalog, "a DuckLake backend has a catalog"
+    load_extensions(con, backend.catalog)
+    options = []
+    if backend.data_path and not read_only:
+        if "://" not in backend.data_path:  # a local folder (s3:// and the like need none)
+            Path(backend.data_path).mkdir(parents=True, exist_ok=True)
+        options.append(f"DATA_PATH {_quote(backend.data_path)}")
+    if read_only:
+        options.append("READ_ONLY")
+    opts = f" ({', '.join(options)})" if options else ""
+    con.execute(f"ATTACH {_quote(backend.catalog)} AS {alias}{opts}")  # noqa: S608 - quoted literal, fixed alias
+
+
+def connect_reader(backend: Backend) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the lake attached read-only and selected (``FROM marts.x`` works)."""
+    con = duckdb.connect(config=duckdb_config())
+    attach(con, backend, ALIAS, read_only=True)
+    con.execute(f"USE {ALIAS}")
+    return con
+
+
+def _work_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Every base table of the work database (views, macros and indexes stay behind: see docs/scaling.md)."""
+    return con.execute(
+        """SELECT schema_name, table_name FROM duckdb_tables()
+           WHERE database_name = ? AND NOT internal AND NOT temporary ORDER BY 1, 2""",
+        [WORK],
+    ).fetchall()
+
+
+def _lake_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1, 2",
+        [ALIAS],
+    ).fetchall()
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
+    """Write every table of ``work_db`` into the lake in one transaction; return the new snapshot.
+
+    Tables are replaced whole (a new set of Parquet files each); tables gone from the work
+    database are dropped. Nothing is visible to readers before ``COMMIT``.
+    """
+    t0 = time.perf_counter()
+    con = duckdb.connect(config=duckdb_config())
+    try:
+        con.execute(f"ATTACH {_quote(str(work_db))} AS {WORK} (READ_ONLY)")  # noqa: S608 - quoted literal
+        attach(con, backend)
+        tables = _work_tables(con)
+        wanted = set(tables)
+        con.execute("BEGIN")
+        for schema in sorted({s for s, _ in tables}):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_ident(schema)}")  # noqa: S608 - quoted identifier
+        dropped = [t for t in _lake_tables(con) if t not in wanted]
+        for schema, table in dropped:
+            con.execute(f"DROP TABLE {ALIAS}.{_ident(schema)}.{_ident(table)}")  # noqa: S608 - quoted identifiers
+        rows = 0
+        for schema, table in tables:
+            name = f"{_ident(schema)}.{_ident(table)}"
+            con.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{name} AS FROM {WORK}.{name}")  # noqa: S608 - quoted identifiers
+            rows += con.execute(f"SELECT count(*) FROM {ALIAS}.{name}").fetchone()[0]  # noqa: S608
+        info = {"run_id": run_id, "tables": len(tables), "rows": rows}
+        con.execute(
+            f"CALL {ALIAS}.set_commit_message(?, ?, extra_info => ?)",  # noqa: S608 - fixed alias
+            [AUTHOR, f"publish run {run_id}", json.dumps(info)],
+        )
+        fault_point("lake_commit")  # NEWSETL_FAULT=lake_commit: die with the transaction open
+        con.execute("COMMIT")
+        snapshot = con.execute(f"FROM {ALIAS}.current_snapshot()").fetchone()[0]  # noqa: S608
+    except BaseException:
+        con.close()  # an open transaction is rolled back: the catalog keeps the previous snapshot
+        raise
+    con.close()
+    return {
+        "snapshot": snapshot,
+        "tables": len(tables),
+        "dropped": len(dropped),
+        "rows": rows,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def snapshots(backend: Backend, limit: int = 10) -> list[dict[str, object]]:
+    """The lake's latest snapshots, newest first: id, time, and the run that committed it."""
+    con = connect_reader(backend)
+    try:
+        rows = con.execute(
+            f"""SELECT snapshot_id, CAST(snapshot_time AS VARCHAR), commit_message, commit_extra_info
+                FROM {ALIAS}.snapshots() ORDER BY snapshot_id DESC LIMIT ?""",  # noqa: S608 - fixed alias
+            [limit],
+        ).fetchall()
+    finally:
+        con.close()
+    out = []
+    for snapshot_id, at, message, extra in rows:
+        try:
+            run_id = json.loads(extra).get("run_id") if extra else None
+        except ValueError:
+            run_id = None
+        out.append({"snapshot_id": snapshot_id, "time": at, "run_id": run_id, "message": message})
+    return out
