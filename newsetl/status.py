@@ -44,13 +44,19 @@ def _lake_status(paths: Paths, limit: int) -> dict | None:
     backend = _lake(paths)
     if backend is None:
         return None
-    from newsetl.warehouse.lake import snapshots
+    from newsetl.warehouse.lake import attach_statements, snapshots
 
+    # what an analyst's DuckDB (CLI, Python, SQLAlchemy) runs to read the lake: README "DuckLake"
+    info = {
+        "catalog": backend.catalog,
+        "data_path": backend.data_path,
+        "attach_sql": attach_statements(backend),
+    }
     try:
-        snaps = snapshots(backend, limit)
+        info["snapshots"] = snapshots(backend, limit)
     except duckdb.Error as exc:
-        return {"catalog": backend.catalog, "error": " ".join(str(exc).split())[:300], "snapshots": []}
-    return {"catalog": backend.catalog, "data_path": backend.data_path, "snapshots": snaps}
+        info.update(error=" ".join(str(exc).split())[:300], snapshots=[])
+    return info
 
 
 def _release(paths: Paths) -> dict:
@@ -300,6 +306,7 @@ def _print_lake(lake: dict, pub: dict | None) -> None:
         print(f"published: nothing published yet to DuckLake {lake['catalog']}")
     if lake.get("error"):
         print(f"  the lake could not be read: {lake['error']}")
+    print(f"  attach read-only from any DuckDB {duckdb.__version__}: {'; '.join(lake['attach_sql'])};")
     if lake["snapshots"]:
         print(f"{'snapshot':>8}  {'time (UTC)':26} run (time travel: FROM lake.marts.x AT (VERSION => n))")
         for s in lake["snapshots"]:

@@ -122,6 +122,7 @@ def test_reader_attached_during_a_write_sees_the_previous_snapshot(tmp_path: Pat
         writer.close()
 
 
+@pytest.mark.long  # ~15 s with its extra processes and publishes: outside make test's budget
 def test_a_publish_killed_before_its_commit_leaves_the_last_snapshot(tmp_path: Path) -> None:
     backend = default_lake(tmp_path)
     work = _work_db(tmp_path, 7)
@@ -166,3 +167,26 @@ def test_catalog_spellings() -> None:
     assert catalog_attach_string("sqlite:/x/c.sqlite") == "ducklake:sqlite:/x/c.sqlite"
     assert catalog_attach_string("ducklake:sqlite:/x/c.sqlite") == "ducklake:sqlite:/x/c.sqlite"
     assert catalog_attach_string("/x/c.sqlite") == "ducklake:sqlite:/x/c.sqlite"
+
+
+@pytest.mark.long  # ~15 s with its extra processes and publishes: outside make test's budget
+def test_sqlalchemy_reads_the_lake_and_an_earlier_snapshot(tmp_path: Path) -> None:
+    """README: duckdb-engine with the attach statements `newsetl status` prints."""
+    import sqlalchemy
+
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 4)
+    first = lake.publish(work, backend, "run-1")["snapshot"]
+    _work_db(tmp_path, 9)
+    lake.publish(work, backend, "run-2")
+    statements = lake.attach_statements(backend)
+    engine = sqlalchemy.create_engine("duckdb:///:memory:")
+    sqlalchemy.event.listen(engine, "connect", lambda dbapi, _: [dbapi.execute(s) for s in statements])
+    with engine.connect() as con:
+        now = con.execute(sqlalchemy.text("SELECT count(*) FROM lake.marts.fct_articles")).scalar()
+        then = con.execute(
+            sqlalchemy.text(f"SELECT count(*) FROM lake.marts.fct_articles AT (VERSION => {first})")  # noqa: S608 - an int
+        ).scalar()
+    assert (now, then) == (9, 4)
+    with engine.connect() as con, pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"):
+        con.execute(sqlalchemy.text("DELETE FROM lake.marts.fct_articles"))

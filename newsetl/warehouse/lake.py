@@ -50,35 +50,43 @@ def extension_path(name: str) -> Path:
     return path
 
 
-def load_extensions(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
-    """LOAD ducklake and the scanner its catalog database needs (by path: no download)."""
-    con.load_extension(str(extension_path("ducklake")))
-    kind = catalog.removeprefix("ducklake:").split(":", 1)[0]
-    if kind == "sqlite":
-        con.load_extension(str(extension_path("sqlite_scanner")))
-    elif kind in ("postgres", "postgresql"):
-        con.load_extension(str(extension_path("postgres_scanner")))
+def _catalog_kind(catalog: str) -> str:
+    return catalog.removeprefix("ducklake:").split(":", 1)[0]
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def attach(
-    con: duckdb.DuckDBPyConnection, backend: Backend, alias: str = ALIAS, read_only: bool = False
-) -> None:
-    """ATTACH the lake (ATTACH binds no parameters: quoted literals)."""
+def attach_statements(backend: Backend, alias: str = ALIAS, read_only: bool = True) -> list[str]:
+    """The SQL that attaches the lake in any DuckDB 1.5.5 (CLI, Python, SQLAlchemy): LOAD of the
+    extensions from their pip packages by path (nothing downloaded), then ATTACH.
+    ATTACH binds no parameters: paths and the catalog are quoted literals."""
     assert backend.catalog, "a DuckLake backend has a catalog"
-    load_extensions(con, backend.catalog)
+    names = ["ducklake"]
+    kind = _catalog_kind(backend.catalog)
+    if kind == "sqlite":
+        names.append("sqlite_scanner")
+    elif kind in ("postgres", "postgresql"):
+        names.append("postgres_scanner")
     options = []
     if backend.data_path and not read_only:
-        if "://" not in backend.data_path:  # a local folder (s3:// and the like need none)
-            Path(backend.data_path).mkdir(parents=True, exist_ok=True)
         options.append(f"DATA_PATH {_quote(backend.data_path)}")
     if read_only:
         options.append("READ_ONLY")
     opts = f" ({', '.join(options)})" if options else ""
-    con.execute(f"ATTACH {_quote(backend.catalog)} AS {alias}{opts}")  # noqa: S608 - quoted literal, fixed alias
+    return [f"LOAD {_quote(str(extension_path(n)))}" for n in names] + [
+        f"ATTACH {_quote(backend.catalog)} AS {alias}{opts}"
+    ]
+
+
+def attach(
+    con: duckdb.DuckDBPyConnection, backend: Backend, alias: str = ALIAS, read_only: bool = False
+) -> None:
+    if backend.data_path and not read_only and "://" not in backend.data_path:
+        Path(backend.data_path).mkdir(parents=True, exist_ok=True)  # a local folder (s3:// needs none)
+    for statement in attach_statements(backend, alias, read_only):
+        con.execute(statement)
 
 
 def connect_reader(backend: Backend) -> duckdb.DuckDBPyConnection:
