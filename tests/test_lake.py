@@ -72,7 +72,8 @@ def test_publish_is_one_snapshot_per_run_with_its_run_id(tmp_path: Path) -> None
     first = lake.publish(work, backend, "run-1")
     _work_db(tmp_path, 12)
     second = lake.publish(work, backend, "run-2")
-    assert second["snapshot"] == first["snapshot"] + 1  # every table replaced, one commit
+    assert second["snapshot"] == first["snapshot"] + 1  # one commit
+    assert (first["written"], second["written"]) == (2, 1)  # ops.runs did not change: not written again
     snaps = lake.snapshots(backend)
     assert [s["run_id"] for s in snaps[:2]] == ["run-2", "run-1"]
     assert _count_in_reader_process(tmp_path) == 12

@@ -15,6 +15,7 @@ DuckDB version: nothing is downloaded.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import time
@@ -117,11 +118,46 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
-    """Write every table of ``work_db`` into the lake in one transaction; return the new snapshot.
+def _fingerprints(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> dict[str, str]:
+    """Per work table: row count, an order-independent hash of its rows and of its column types.
 
-    Tables are replaced whole (a new set of Parquet files each); tables gone from the work
-    database are dropped. Nothing is visible to readers before ``COMMIT``.
+    A scan of the local work file (milliseconds per 100,000 rows): far cheaper than writing a
+    table into the lake, where each table costs catalog rows and Parquet files at the commit.
+    """
+    out = {}
+    for schema, table in tables:
+        name = f"{_ident(schema)}.{_ident(table)}"
+        query = f"SELECT count(*), sum(hash(t))::VARCHAR FROM {WORK}.{name} AS t"  # noqa: S608 - quoted identifiers
+        count, rows = con.execute(query).fetchone()
+        (columns,) = con.execute(
+            """SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
+               FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? AND table_name = ?""",
+            [WORK, schema, table],
+        ).fetchone()
+        out[f"{schema}.{table}"] = f"{count}:{rows}:{hashlib.sha256(columns.encode()).hexdigest()[:12]}"
+    return out
+
+
+def _published_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The fingerprints the latest newsetl snapshot recorded (empty: a new lake, or none recorded)."""
+    row = con.execute(
+        f"""SELECT commit_extra_info FROM {ALIAS}.snapshots()
+            WHERE author = ? ORDER BY snapshot_id DESC LIMIT 1""",  # noqa: S608 - fixed alias
+        [AUTHOR],
+    ).fetchone()
+    try:
+        return dict(json.loads(row[0]).get("fingerprints") or {}) if row and row[0] else {}
+    except (ValueError, AttributeError):
+        return {}
+
+
+def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
+    """Write the tables of ``work_db`` that changed since the last publish into the lake, in one
+    transaction; return the new snapshot.
+
+    A changed table is replaced whole (new Parquet files); an unchanged one (same rows, same
+    columns, by fingerprint) is left as it is; tables gone from the work database are dropped.
+    Nothing is visible to readers before ``COMMIT``.
     """
     t0 = time.perf_counter()
     con = duckdb.connect(config=duckdb_config())
@@ -130,18 +166,25 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
         attach(con, backend)
         tables = _work_tables(con)
         wanted = set(tables)
+        fingerprints = _fingerprints(con, tables)
         con.execute("BEGIN")
+        before = _published_fingerprints(con)
+        present = set(_lake_tables(con))
         for schema in sorted({s for s, _ in tables}):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_ident(schema)}")  # noqa: S608 - quoted identifier
-        dropped = [t for t in _lake_tables(con) if t not in wanted]
+        dropped = [t for t in present if t not in wanted]
         for schema, table in dropped:
             con.execute(f"DROP TABLE {ALIAS}.{_ident(schema)}.{_ident(table)}")  # noqa: S608 - quoted identifiers
-        rows = 0
+        written = []
         for schema, table in tables:
+            key = f"{schema}.{table}"
+            if (schema, table) in present and before.get(key) == fingerprints[key]:
+                continue
             name = f"{_ident(schema)}.{_ident(table)}"
             con.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{name} AS FROM {WORK}.{name}")  # noqa: S608 - quoted identifiers
-            rows += con.execute(f"SELECT count(*) FROM {ALIAS}.{name}").fetchone()[0]  # noqa: S608
-        info = {"run_id": run_id, "tables": len(tables), "rows": rows}
+            written.append(key)
+        rows = sum(int(fingerprints[k].split(":", 1)[0]) for k in written)
+        info = {"run_id": run_id, "written": len(written), "rows_written": rows, "fingerprints": fingerprints}
         con.execute(
             f"CALL {ALIAS}.set_commit_message(?, ?, extra_info => ?)",  # noqa: S608 - fixed alias
             [AUTHOR, f"publish run {run_id}", json.dumps(info)],
@@ -156,8 +199,9 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
     return {
         "snapshot": snapshot,
         "tables": len(tables),
+        "written": len(written),
         "dropped": len(dropped),
-        "rows": rows,
+        "rows_written": rows,
         "seconds": round(time.perf_counter() - t0, 3),
     }
 
