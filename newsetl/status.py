@@ -207,11 +207,13 @@ def failure_line(exc: BaseException, paths: Paths, gate: bool = False) -> str:
     where = f"details: newsetl status --warehouse {paths.warehouse_dir}"
     if gate:
         where += f"; Data Docs: {data_docs_path(paths)}"
-    kept = (
-        f"{paths.published_db} unchanged"
-        if paths.published_db.exists()
-        else "no warehouse has been published yet"
-    )
+    lake = _lake(paths)
+    if lake is not None:
+        kept = f"the DuckLake {lake.catalog} keeps its last snapshot"
+    elif paths.published_db.exists():
+        kept = f"{paths.published_db} unchanged"
+    else:
+        kept = "no warehouse has been published yet"
     return f"newsetl: run FAILED at {stage}, nothing published ({kept}): {what}; {where}"
 
 
