@@ -93,3 +93,77 @@ def test_failed_gate_leaves_the_lake_snapshot_unchanged(lake_run: RunResult, tmp
     info = json.loads(run_cli("status", "--warehouse", str(lake_run.warehouse_dir), "--json").stdout)
     assert info["runs"][0]["status"] == "gate_failed"
     assert info["runs"][1]["status"] == "published"  # the lake's run is not taken for an abandoned one
+
+
+@pytest.fixture()
+def postgres_url():
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (Debian's binaries); stopped afterwards."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    if not shutil.which("initdb") or not shutil.which("pg_ctl"):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not installed")
+    # not under tmp_path: pytest's base folder is private to this user, and as root the
+    # server runs as nobody (PostgreSQL refuses to run as root)
+    folder = Path(tempfile.mkdtemp(prefix="newsetl-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "nobody")
+        as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = folder / "data"
+    run = {"cwd": folder, "check": True, "capture_output": True}
+    subprocess.run(
+        [*as_user, "initdb", "-D", str(data), "-U", "newsetl", "--auth=trust", "--no-locale", "-E", "UTF8"],
+        **run,
+    )
+    opts = f"-h 127.0.0.1 -p {port} -k {folder}"
+    subprocess.run(
+        [*as_user, "pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o", opts, "start"], **run
+    )
+    try:
+        subprocess.run(
+            [
+                *as_user,
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "newsetl",
+                "-d",
+                "postgres",
+                "-c",
+                "CREATE DATABASE lake",
+            ],
+            **run,
+        )
+        yield f"postgresql://newsetl@127.0.0.1:{port}/lake"
+    finally:
+        subprocess.run(
+            [*as_user, "pg_ctl", "-D", str(data), "-m", "immediate", "stop"], cwd=folder, capture_output=True
+        )
+
+
+def test_postgresql_catalog_publishes_the_same_marts(
+    seeded_run: RunResult, postgres_url: str, tmp_path: Path
+) -> None:
+    result = pipeline_run(copy_seeds(tmp_path / "input"), tmp_path / "warehouse", "--catalog", postgres_url)
+    assert result.returncode == 0, result.stderr[-5000:]
+    backend = remembered(tmp_path / "warehouse")
+    assert backend.catalog == f"ducklake:postgres:{postgres_url}"
+    info = json.loads(run_cli("status", "--warehouse", str(tmp_path / "warehouse"), "--json").stdout)
+    assert info["lake"]["snapshots"][0]["run_id"] == info["runs"][0]["run_id"]
+    single = duckdb.connect(str(seeded_run.published), read_only=True)
+    reader = lake.connect_reader(backend)
+    try:
+        assert mart_checksums(reader, "lake") == mart_checksums(single, "newsetl")
+    finally:
+        single.close()
+        reader.close()

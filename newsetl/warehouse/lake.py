@@ -151,12 +151,32 @@ def _published_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         return {}
 
 
+def _columns_of(fingerprint: str) -> str:
+    return fingerprint.rsplit(":", 1)[-1]
+
+
+def _append_if_only_added(con: duckdb.DuckDBPyConnection, name: str) -> int | None:
+    """If the work table holds every row the lake's table holds (as a multiset) plus some, insert
+    just those and return how many; None when rows were removed or changed (then the caller
+    replaces the table). Keyless, so it fits every table: the raw tables, the search index and
+    most marts only gain rows when pages are added, and new Parquet files then hold only the
+    new rows instead of the whole table again."""
+    lake_t, work_t = f"{ALIAS}.{name}", f"{WORK}.{name}"
+    gone = con.execute(f"SELECT count(*) FROM (FROM {lake_t} EXCEPT ALL FROM {work_t})").fetchone()[0]  # noqa: S608 - quoted identifiers
+    if gone:
+        return None
+    before = con.execute(f"SELECT count(*) FROM {lake_t}").fetchone()[0]  # noqa: S608 - quoted identifiers
+    con.execute(f"INSERT INTO {lake_t} FROM {work_t} EXCEPT ALL FROM {lake_t}")  # noqa: S608 - quoted identifiers
+    return con.execute(f"SELECT count(*) FROM {lake_t}").fetchone()[0] - before  # noqa: S608 - quoted identifiers
+
+
 def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
     """Write the tables of ``work_db`` that changed since the last publish into the lake, in one
     transaction; return the new snapshot.
 
-    A changed table is replaced whole (new Parquet files); an unchanged one (same rows, same
-    columns, by fingerprint) is left as it is; tables gone from the work database are dropped.
+    An unchanged table (same rows, same columns, by fingerprint) is left as it is; a table that
+    only gained rows gets just those appended; any other changed table is replaced whole (new
+    Parquet files); tables gone from the work database are dropped.
     Nothing is visible to readers before ``COMMIT``.
     """
     t0 = time.perf_counter()
@@ -175,16 +195,30 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
         dropped = [t for t in present if t not in wanted]
         for schema, table in dropped:
             con.execute(f"DROP TABLE {ALIAS}.{_ident(schema)}.{_ident(table)}")  # noqa: S608 - quoted identifiers
-        written = []
+        written, appended, rows = [], [], 0
         for schema, table in tables:
             key = f"{schema}.{table}"
-            if (schema, table) in present and before.get(key) == fingerprints[key]:
+            old = before.get(key)
+            if (schema, table) in present and old == fingerprints[key]:
                 continue
             name = f"{_ident(schema)}.{_ident(table)}"
-            con.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{name} AS FROM {WORK}.{name}")  # noqa: S608 - quoted identifiers
-            written.append(key)
-        rows = sum(int(fingerprints[k].split(":", 1)[0]) for k in written)
-        info = {"run_id": run_id, "written": len(written), "rows_written": rows, "fingerprints": fingerprints}
+            added = None
+            if (schema, table) in present and old and _columns_of(old) == _columns_of(fingerprints[key]):
+                added = _append_if_only_added(con, name)
+            if added is None:
+                con.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{name} AS FROM {WORK}.{name}")  # noqa: S608 - quoted identifiers
+                rows += int(fingerprints[key].split(":", 1)[0])
+                written.append(key)
+            else:
+                rows += added
+                appended.append(key)
+        info = {
+            "run_id": run_id,
+            "replaced": len(written),
+            "appended": len(appended),
+            "rows_written": rows,
+            "fingerprints": fingerprints,
+        }
         con.execute(
             f"CALL {ALIAS}.set_commit_message(?, ?, extra_info => ?)",  # noqa: S608 - fixed alias
             [AUTHOR, f"publish run {run_id}", json.dumps(info)],
@@ -199,7 +233,8 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
     return {
         "snapshot": snapshot,
         "tables": len(tables),
-        "written": len(written),
+        "written": len(written) + len(appended),
+        "appended": len(appended),
         "dropped": len(dropped),
         "rows_written": rows,
         "seconds": round(time.perf_counter() - t0, 3),
