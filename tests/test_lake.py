@@ -81,34 +81,6 @@ def test_publish_is_one_snapshot_per_run_with_its_run_id(tmp_path: Path) -> None
     assert (tmp_path / "lake.sqlite").exists()  # small tables are inlined there, no Parquet file
 
 
-def test_a_table_that_only_gained_rows_gets_just_those_appended(tmp_path: Path) -> None:
-    backend = default_lake(tmp_path)
-    work = _work_db(tmp_path, 10)
-    lake.publish(work, backend, "run-1")
-    con = duckdb.connect(str(work))
-    con.execute(
-        "INSERT INTO marts.fct_articles VALUES (10, '新', [10, 1]), (3, '标题3', [3, 1])"
-    )  # a duplicate too
-    con.close()
-    appended = lake.publish(work, backend, "run-2")
-    assert (appended["appended"], appended["rows_written"]) == (1, 2)
-    con = duckdb.connect(str(work))
-    con.execute("UPDATE marts.fct_articles SET title = '改' WHERE article_id = 0")
-    con.close()
-    replaced = lake.publish(work, backend, "run-3")
-    assert (replaced["appended"], replaced["rows_written"]) == (0, 12)
-    reader = lake.connect_reader(backend)
-    try:
-        assert reader.execute(
-            "SELECT count(*), count(*) FILTER (title = '改') FROM marts.fct_articles"
-        ).fetchone() == (12, 1)
-        assert (
-            reader.execute("SELECT count(*) FROM marts.fct_articles WHERE article_id = 3").fetchone()[0] == 2
-        )
-    finally:
-        reader.close()
-
-
 def test_tables_gone_from_the_work_database_are_dropped(tmp_path: Path) -> None:
     backend = default_lake(tmp_path)
     work = _work_db(tmp_path, 3)
