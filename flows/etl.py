@@ -260,17 +260,10 @@ def _query_params(query: str, run_id: str) -> dict[str, Any] | None:
 
 @task(name="publish-lake", cache_policy=NO_CACHE)
 def publish_lake_task(paths: Paths, run_id: str, backend: Backend) -> dict[str, Any]:
-    """DuckLake: the search index into the work database, then every table into the lake in one
-    catalog transaction (newsetl/warehouse/lake.py). The lake's tables are Parquet already: no
-    exports; the report and dbt docs stay with the single-file backend for now."""
+    """DuckLake: one catalog transaction (newsetl/warehouse/lake.py ``publish_run``)."""
     from newsetl.warehouse import lake
-    from newsetl.warehouse.exports import build_search
 
-    t0 = time.perf_counter()
-    search = build_search(paths)
-    out = lake.publish(paths.work_db, backend, run_id)
-    out["search"] = search
-    out["search_seconds"] = round(time.perf_counter() - t0 - float(out["seconds"]), 3)
+    out = lake.publish_run(paths, backend, run_id)
     get_run_logger().info("published to the lake: %s", out)
     return out
 

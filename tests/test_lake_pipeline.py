@@ -77,7 +77,9 @@ def test_status_lists_the_run_snapshot_and_sql_reads_the_lake(lake_run: RunResul
     assert out.returncode == 0 and int(out.stdout.split()[-1]) > 0
 
 
-def test_failed_gate_leaves_the_lake_snapshot_unchanged(lake_run: RunResult, tmp_path: Path) -> None:
+def test_failed_gate_leaves_the_lake_snapshot_unchanged_and_accept_publishes(
+    lake_run: RunResult, tmp_path: Path
+) -> None:
     backend = remembered(lake_run.warehouse_dir)
     before = lake.snapshots(backend)
     strict = yaml.safe_load((ROOT / "expectations" / "gate.yml").read_text(encoding="utf-8"))
@@ -93,6 +95,12 @@ def test_failed_gate_leaves_the_lake_snapshot_unchanged(lake_run: RunResult, tmp
     info = json.loads(run_cli("status", "--warehouse", str(lake_run.warehouse_dir), "--json").stdout)
     assert info["runs"][0]["status"] == "gate_failed"
     assert info["runs"][1]["status"] == "published"  # the lake's run is not taken for an abandoned one
+    blocked = info["runs"][0]["run_id"]
+    accepted = run_cli(
+        "accept", blocked, "--reason", "checked by hand", "--warehouse", str(lake_run.warehouse_dir)
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert lake.snapshots(backend)[0]["run_id"] == blocked  # newsetl accept publishes into the lake
 
 
 @pytest.fixture()
