@@ -123,7 +123,7 @@ def test_reader_attached_during_a_write_sees_the_previous_snapshot(tmp_path: Pat
         writer.close()
 
 
-@pytest.mark.long  # ~15 s with its extra processes and publishes: outside make test's budget
+@pytest.mark.long  # 5-18 s (a killed process, three publishes): outside make test's budget
 def test_a_publish_killed_before_its_commit_leaves_the_last_snapshot(tmp_path: Path) -> None:
     backend = default_lake(tmp_path)
     work = _work_db(tmp_path, 7)
@@ -170,7 +170,6 @@ def test_catalog_spellings() -> None:
     assert catalog_attach_string("/x/c.sqlite") == "ducklake:sqlite:/x/c.sqlite"
 
 
-@pytest.mark.long  # ~15 s with its extra processes and publishes: outside make test's budget
 def test_sqlalchemy_reads_the_lake_and_an_earlier_snapshot(tmp_path: Path) -> None:
     """README: duckdb-engine with the attach statements `newsetl status` prints."""
     import sqlalchemy
