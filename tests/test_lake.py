@@ -163,6 +163,15 @@ def test_backend_is_remembered_and_options_cannot_switch_it(tmp_path: Path, monk
     assert resolve(tmp_path / "other").catalog == "ducklake:postgres:postgresql://u@127.0.0.1:5/db"
 
 
+def test_a_warehouse_published_before_backend_json_stays_a_single_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("NEWSETL_BACKEND", raising=False)
+    monkeypatch.delenv("NEWSETL_CATALOG", raising=False)
+    (tmp_path / "newsetl.duckdb").write_bytes(b"")
+    assert resolve(tmp_path).kind == "duckdb"
+    with pytest.raises(BackendMismatch):
+        resolve(tmp_path, "ducklake")
+
+
 def test_catalog_spellings() -> None:
     assert catalog_attach_string("postgresql://u@h/db") == "ducklake:postgres:postgresql://u@h/db"
     assert catalog_attach_string("sqlite:/x/c.sqlite") == "ducklake:sqlite:/x/c.sqlite"

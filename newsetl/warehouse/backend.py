@@ -55,10 +55,14 @@ def default_lake(warehouse_dir: Path) -> Backend:
 
 
 def remembered(warehouse_dir: Path) -> Backend | None:
+    """The folder's backend; a warehouse published before ``backend.json`` existed is a single file."""
     try:
         data = json.loads((warehouse_dir / BACKEND_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return None
+        from newsetl.config import PUBLISHED_NAME
+
+        published = (warehouse_dir / PUBLISHED_NAME).exists() or (warehouse_dir / ".published").is_dir()
+        return Backend() if published else None
     return Backend(**{k: data.get(k) for k in ("kind", "catalog", "data_path")})
 
 
