@@ -155,8 +155,9 @@ def postgres_url():
         yield f"postgresql://newsetl@127.0.0.1:{port}/lake"
     finally:
         subprocess.run(
-            [*as_user, "pg_ctl", "-D", str(data), "-m", "immediate", "stop"], cwd=folder, capture_output=True
+            [*as_user, "pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"], cwd=folder, capture_output=True
         )
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_postgresql_catalog_publishes_the_same_marts(
