@@ -41,6 +41,9 @@ from newsetl.process import (  # noqa: E402
     worker_pool,
 )
 from newsetl.warehouse import load as wl  # noqa: E402
+from newsetl.warehouse.backend import Backend  # noqa: E402
+from newsetl.warehouse.backend import remember as remember_backend  # noqa: E402
+from newsetl.warehouse.backend import resolve as resolve_backend  # noqa: E402
 from newsetl.warehouse.lock import run_lock  # noqa: E402
 from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
 
@@ -286,6 +289,16 @@ def _query_params(query: str, run_id: str) -> dict[str, Any] | None:
     return params or None
 
 
+@task(name="publish-lake", cache_policy=NO_CACHE)
+def publish_lake_task(paths: Paths, run_id: str, backend: Backend) -> dict[str, Any]:
+    """DuckLake: one catalog transaction (newsetl/warehouse/lake.py ``publish_run``)."""
+    from newsetl.warehouse import lake
+
+    out = lake.publish_run(paths, backend, run_id)
+    get_run_logger().info("published to the lake: %s", out)
+    return out
+
+
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def publish_task(paths: Paths, run_id: str) -> str:
     from newsetl.warehouse.exports import prepare_publication
@@ -305,10 +318,17 @@ def etl(
     full_refresh: bool = False,
     workers: int | None = None,
     dask_address: str | None = None,
+    backend: str | None = None,
+    catalog: str | None = None,
 ) -> dict[str, Any]:
-    """Run the whole pipeline once; publish only if every gate passes."""
+    """Run the whole pipeline once; publish only if every gate passes.
+
+    ``backend``/``catalog``: where to publish (newsetl/warehouse/backend.py); default: what the
+    warehouse folder remembers, else ``NEWSETL_BACKEND``/``NEWSETL_CATALOG``, else one DuckDB file.
+    """
     logger = get_run_logger()
     paths = make_paths(input_dir, warehouse_dir)
+    target = resolve_backend(paths.warehouse_dir, backend, catalog)
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
     summary: dict[str, Any] = {"run_id": run_id, "input": str(paths.input_dir), "status": "running"}
     timings: dict[str, float] = {}
@@ -325,6 +345,8 @@ def etl(
         return out
 
     with run_lock(paths.lock_file):
+        remember_backend(paths.warehouse_dir, target)  # status and sql find the lake without options
+        summary["backend"] = target.kind
         from newsetl.warehouse.recovery import ensure_work_db
 
         summary["recovered"] = ensure_work_db(paths)  # damaged or missing work DB: rebuilt from raw_log/
@@ -366,13 +388,17 @@ def etl(
             if not outcome.success:
                 summary["status"] = "gate_failed"
                 raise GateBlocked(outcome.summary())
+            published = target.catalog if target.is_lake else str(paths.published_db)
             with work_connection(paths) as con:
                 counts = _counts(con)
                 summary.update(counts)
-                finish_run(con, run_id, "published", summary, timings, published=str(paths.published_db))
-            timed("publish", publish_task, paths, run_id)
+                finish_run(con, run_id, "published", summary, timings, published=published)
+            if target.is_lake:
+                summary["lake"] = timed("publish", publish_lake_task, paths, run_id, target)
+            else:
+                timed("publish", publish_task, paths, run_id)
             summary["status"] = "published"
-            summary["published"] = str(paths.published_db)
+            summary["published"] = published
         except BaseException as exc:
             status = summary["status"] if summary["status"] == "gate_failed" else "failed"
             summary["status"] = status

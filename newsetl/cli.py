@@ -35,6 +35,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=int, default=None, help="processes for the text work (default: all cores)"
     )
+    run.add_argument(
+        "--backend",
+        choices=("duckdb", "ducklake"),
+        default=None,
+        help="publish to one DuckDB file (duckdb) or a DuckLake (ducklake); default from NEWSETL_BACKEND, "
+        "else what the warehouse folder already uses, else duckdb",
+    )
+    run.add_argument(
+        "--catalog",
+        default=None,
+        help="DuckLake catalog: postgresql://... or a SQLite file (default from NEWSETL_CATALOG, "
+        "else <warehouse>/lake.sqlite)",
+    )
     run.add_argument("--json", action="store_true", help="print the run summary as JSON (for programs)")
     run.add_argument(
         "-v", "--verbose", action="store_true", help="also show Prefect's log lines (task states, timings)"
@@ -191,6 +204,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_NO_INPUT
+    from newsetl.warehouse.backend import BackendMismatch, resolve
+
+    try:  # before Prefect starts: a wrong backend or catalog is a usage error
+        resolve(paths.warehouse_dir, args.backend, args.catalog)
+    except (BackendMismatch, ValueError) as exc:
+        print(f"newsetl: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     from newsetl.warehouse.lock import RunInProgress, run_lock
 
     if not args.verbose:
@@ -226,6 +246,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                     args.full_refresh,
                     args.workers,
                     dask_address=args.dask,
+                    backend=args.backend,
+                    catalog=args.catalog,
                 )
             except GateBlocked as exc:
                 from newsetl.status import failure_line

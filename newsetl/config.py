@@ -27,6 +27,10 @@ FAULT_ENV = "NEWSETL_FAULT"  # tests only (newsetl/faults.py)
 BREAK_ENV = "NEWSETL_BREAK"
 
 
+BACKEND_ENV = "NEWSETL_BACKEND"  # duckdb (one published file, the default) or ducklake
+CATALOG_ENV = "NEWSETL_CATALOG"  # a DuckLake catalog: postgresql://..., sqlite:PATH or ducklake:...
+
+
 @dataclass(frozen=True)
 class Environment:
     """Every ``NEWSETL_*`` environment variable, read in one place (:func:`environment`).
@@ -51,6 +55,8 @@ class Environment:
     sql_history: str | None  # history file of `newsetl sql`
     fault: str | None  # tests only: SIGKILL the run at a stage
     break_rows: str | None  # tests only: simulate a processing regression
+    backend: str | None  # duckdb (one published file) or ducklake
+    catalog: str | None  # the DuckLake catalog: postgresql://..., sqlite:PATH or ducklake:...
 
 
 def environment(env: Mapping[str, str] = os.environ) -> Environment:
@@ -75,6 +81,8 @@ def environment(env: Mapping[str, str] = os.environ) -> Environment:
         sql_history=get("NEWSETL_SQL_HISTORY"),
         fault=get(FAULT_ENV),
         break_rows=get(BREAK_ENV),
+        backend=(get(BACKEND_ENV) or "").lower() or None,
+        catalog=get(CATALOG_ENV),
     )
 
 
@@ -161,6 +169,12 @@ def setting(name: str) -> float:
 
 def settings() -> dict[str, float]:
     return {name: setting(name) for name in SETTINGS}
+
+
+def backend_settings() -> tuple[str | None, str | None]:
+    """The warehouse backend and DuckLake catalog from the environment (None: not set)."""
+    env = environment()
+    return env.backend, env.catalog
 
 
 def configure_environment() -> None:

@@ -172,11 +172,14 @@ def set_aside(paths: Paths, kind: str, target: str, reason: str, undo: bool = Fa
 def accept_run(paths: Paths, run_id: str, reason: str) -> str:
     """Publish the latest run although its gate blocked it; see the module docstring."""
     from newsetl.warehouse import load as wl
+    from newsetl.warehouse.backend import remembered
     from newsetl.warehouse.exports import prepare_publication
     from newsetl.warehouse.lock import run_lock
     from newsetl.warehouse.opsdb import open_work_db
     from newsetl.warehouse.publish import publish_release
 
+    backend = remembered(paths.warehouse_dir)
+    published = backend.catalog if backend is not None and backend.is_lake else str(paths.published_db)
     with run_lock(paths.lock_file):
         con = open_work_db(paths)
         try:
@@ -203,7 +206,7 @@ def accept_run(paths: Paths, run_id: str, reason: str) -> str:
                        no_topic_share = ?,
                        message = concat_ws('; ', message, ?) WHERE run_id = ?""",
                 [
-                    str(paths.published_db),
+                    published,
                     articles,
                     no_topic,
                     f"accepted by {_user()} ({decision_id}): {reason.strip()}",
@@ -213,8 +216,13 @@ def accept_run(paths: Paths, run_id: str, reason: str) -> str:
             con.execute("CHECKPOINT")
         finally:
             con.close()
-        publish_release(paths, run_id, lambda folder: prepare_publication(paths, run_id, folder))
-    return f"run {run_id} accepted (decision {decision_id}) and published: {paths.published_db}"
+        if backend is not None and backend.is_lake:
+            from newsetl.warehouse.lake import publish_run
+
+            publish_run(paths, backend, run_id)
+        else:
+            publish_release(paths, run_id, lambda folder: prepare_publication(paths, run_id, folder))
+    return f"run {run_id} accepted (decision {decision_id}) and published: {published}"
 
 
 def main_accept(paths: Paths, run_id: str, reason: str) -> int:

@@ -21,6 +21,8 @@
     publish_switch
                 the whole release is written, the ``current`` pointer is not
                 switched yet
+    lake_commit the DuckLake publish wrote every table, its transaction is not
+                committed yet
     ==========  ==============================================================
 
 ``NEWSETL_BREAK=empty_bodies``
@@ -40,7 +42,17 @@ import threading
 
 from newsetl.config import BREAK_ENV, FAULT_ENV, environment
 
-STAGES = ("ingest", "process", "load", "dbt", "gate", "publish_extras", "publish", "publish_switch")
+STAGES = (
+    "ingest",
+    "process",
+    "load",
+    "dbt",
+    "gate",
+    "publish_extras",
+    "publish",
+    "publish_switch",
+    "lake_commit",
+)
 
 
 def _spec() -> tuple[str, float] | None:

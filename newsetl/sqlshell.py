@@ -34,10 +34,22 @@ HELP = """\
 End SQL statements with ';'. Ctrl-C abandons the current line or cancels a running query."""
 
 
-def connect_readonly(paths: Paths) -> duckdb.DuckDBPyConnection:
+def _connect(paths: Paths) -> duckdb.DuckDBPyConnection:
+    """The published file, or the warehouse's DuckLake attached read-only (its latest snapshot)."""
+    from newsetl.warehouse.backend import remembered
+
+    backend = remembered(paths.warehouse_dir)
+    if backend is not None and backend.is_lake:
+        from newsetl.warehouse.lake import connect_reader
+
+        return connect_reader(backend)
     if not paths.published_db.exists():
         raise SystemExit(f"newsetl: nothing published yet at {paths.published_db}; run `newsetl run` first")
-    con = duckdb.connect(str(paths.published_db), read_only=True)
+    return duckdb.connect(str(paths.published_db), read_only=True)
+
+
+def connect_readonly(paths: Paths) -> duckdb.DuckDBPyConnection:
+    con = _connect(paths)
     try:  # fts from its pip package: fts_search_article_text.match_bm25(...) works too (search.* macros need nothing)
         from newsetl.search import load_fts
 

@@ -12,7 +12,8 @@ from newsetl.warehouse.lock import lock_holder
 
 
 def _open_ops(paths: Paths) -> tuple[duckdb.DuckDBPyConnection | None, str]:
-    """Prefer the work database (it has failed runs too); fall back to the published file while a run holds it."""
+    """Prefer the work database (it has failed runs too); fall back to the published file (or the
+    lake's latest snapshot) while a run holds it."""
     for path, label in ((paths.work_db, "work"), (paths.published_db, "published")):
         if not path.exists():
             continue
@@ -20,7 +21,42 @@ def _open_ops(paths: Paths) -> tuple[duckdb.DuckDBPyConnection | None, str]:
             return duckdb.connect(str(path), read_only=True), label
         except duckdb.IOException:
             continue
+    lake = _lake(paths)
+    if lake is not None:
+        from newsetl.warehouse.lake import connect_reader
+
+        try:
+            return connect_reader(lake), "lake"
+        except duckdb.Error:
+            pass
     return None, "none"
+
+
+def _lake(paths: Paths):
+    from newsetl.warehouse.backend import remembered
+
+    backend = remembered(paths.warehouse_dir)
+    return backend if backend is not None and backend.is_lake else None
+
+
+def _lake_status(paths: Paths, limit: int) -> dict | None:
+    """The DuckLake's snapshots, newest first (each publish is one), or None for a single-file warehouse."""
+    backend = _lake(paths)
+    if backend is None:
+        return None
+    from newsetl.warehouse.lake import attach_statements, snapshots
+
+    # what an analyst's DuckDB (CLI, Python, SQLAlchemy) runs to read the lake: README "DuckLake"
+    info = {
+        "catalog": backend.catalog,
+        "data_path": backend.data_path,
+        "attach_sql": attach_statements(backend),
+    }
+    try:
+        info["snapshots"] = snapshots(backend, limit)
+    except duckdb.Error as exc:
+        info.update(error=" ".join(str(exc).split())[:300], snapshots=[])
+    return info
 
 
 def _release(paths: Paths) -> dict:
@@ -46,6 +82,18 @@ def _release(paths: Paths) -> dict:
 
 def collect_status(paths: Paths, limit: int = 10) -> dict:
     info: dict = {"warehouse": str(paths.warehouse_dir), "running_pid": lock_holder(paths.lock_file)}
+    lake = _lake_status(paths, limit)
+    info["backend"] = "ducklake" if lake is not None else "duckdb"
+    if lake is not None:
+        info["lake"] = lake
+        published = [s for s in lake["snapshots"] if s.get("run_id")]
+        if published:
+            info["published"] = {
+                "path": lake["catalog"],
+                "snapshot_id": published[0]["snapshot_id"],
+                "published_at": published[0]["time"],
+                "run_id": published[0]["run_id"],
+            }
     if paths.published_db.exists():
         mtime = dt.datetime.fromtimestamp(paths.published_db.stat().st_mtime, dt.UTC)
         info["published"] = {
@@ -159,11 +207,13 @@ def failure_line(exc: BaseException, paths: Paths, gate: bool = False) -> str:
     where = f"details: newsetl status --warehouse {paths.warehouse_dir}"
     if gate:
         where += f"; Data Docs: {data_docs_path(paths)}"
-    kept = (
-        f"{paths.published_db} unchanged"
-        if paths.published_db.exists()
-        else "no warehouse has been published yet"
-    )
+    lake = _lake(paths)
+    if lake is not None:
+        kept = f"the DuckLake {lake.catalog} keeps its last snapshot"
+    elif paths.published_db.exists():
+        kept = f"{paths.published_db} unchanged"
+    else:
+        kept = "no warehouse has been published yet"
     return f"newsetl: run FAILED at {stage}, nothing published ({kept}): {what}; {where}"
 
 
@@ -199,7 +249,10 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: s
         print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
         return 0
     pub = info.get("published")
-    if pub:
+    lake = info.get("lake")
+    if lake is not None:
+        _print_lake(lake, pub)
+    elif pub:
         print(
             f"published: {pub['path']} (run {pub.get('run_id') or 'unknown'}, database, exports and report; "
             f"updated {pub['published_at']}, {pub['age_minutes']} min ago)"
@@ -243,6 +296,23 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: s
                 f"  {mark} {r['severity']:5} {r['suite']}.{r['expectation']}({r['column'] or ''}) observed {(r['observed'] or '')[:80]}"
             )
     return 0
+
+
+def _print_lake(lake: dict, pub: dict | None) -> None:
+    if pub:
+        print(
+            f"published: DuckLake {lake['catalog']} (snapshot {pub['snapshot_id']}, run {pub['run_id']}, "
+            f"at {pub['published_at']})"
+        )
+    else:
+        print(f"published: nothing published yet to DuckLake {lake['catalog']}")
+    if lake.get("error"):
+        print(f"  the lake could not be read: {lake['error']}")
+    print(f"  attach read-only from any DuckDB {duckdb.__version__}: {'; '.join(lake['attach_sql'])};")
+    if lake["snapshots"]:
+        print(f"{'snapshot':>8}  {'time (UTC)':26} run (time travel: FROM lake.marts.x AT (VERSION => n))")
+        for s in lake["snapshots"]:
+            print(f"{s['snapshot_id']:>8}  {str(s['time'])[:26]:26} {s['run_id'] or s['message'] or ''}")
 
 
 def _print_quarantine(q: dict) -> None:

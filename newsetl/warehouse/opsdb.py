@@ -253,6 +253,34 @@ def abandon_stale_runs(con: duckdb.DuckDBPyConnection, paths: Paths | None = Non
     return n
 
 
+def _lake_has_run(paths: Paths, run_id: str) -> bool | None:
+    """Whether the DuckLake this warehouse publishes to records ``run_id`` as published
+    (None: the lake cannot be read)."""
+    from newsetl.warehouse.backend import remembered
+    from newsetl.warehouse.lake import connect_reader
+
+    backend = remembered(paths.warehouse_dir)
+    assert backend is not None
+
+    try:
+        con = connect_reader(backend)
+    except duckdb.Error:
+        return None
+    try:
+        return (
+            con.execute(
+                "SELECT count(*) FROM ops.runs WHERE run_id = ? AND status = 'published'", [run_id]
+            ).fetchone()[0]
+            > 0
+        )
+    except duckdb.CatalogException:
+        return False  # attached, nothing published yet
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
 def reconcile_last_publish(con: duckdb.DuckDBPyConnection, paths: Paths) -> str | None:
     """A run is marked 'published' just before its file is copied (so the published file holds its own
     record). If the process died during the copy, the published file does not know that run: mark it
@@ -264,7 +292,15 @@ def reconcile_last_publish(con: duckdb.DuckDBPyConnection, paths: Paths) -> str 
         return None
     run_id = row[0]
     published = False
-    if paths.published_db.exists():
+    from newsetl.warehouse.backend import remembered
+
+    backend = remembered(paths.warehouse_dir)
+    if backend is not None and backend.is_lake:
+        in_lake = _lake_has_run(paths, run_id)
+        if in_lake is None:
+            return None  # unreadable: do not guess
+        published = in_lake
+    elif paths.published_db.exists():
         try:
             pub = duckdb.connect(str(paths.published_db), read_only=True)
         except duckdb.Error:

@@ -1,0 +1,201 @@
+"""The DuckLake backend's publish (newsetl/warehouse/lake.py) on a small work database.
+
+No pipeline run: a hand-made work database is published into a SQLite-catalog lake, as a
+run's publish step does. The pipeline runs of both backends are in tests/test_lake_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from newsetl.warehouse import lake
+from newsetl.warehouse.backend import (
+    BACKEND_FILE,
+    BackendMismatch,
+    catalog_attach_string,
+    default_lake,
+    remember,
+    resolve,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _work_db(folder: Path, articles: int) -> Path:
+    path = folder / ".work" / "newsetl.duckdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+        con.execute(
+            "CREATE OR REPLACE TABLE marts.fct_articles AS "
+            "SELECT range AS article_id, '标题' || range AS title, [range, 1] AS ids FROM range(?)",
+            [articles],
+        )
+        con.execute("CREATE OR REPLACE TABLE ops.runs AS SELECT 'r' AS run_id, 'published' AS status")
+    finally:
+        con.close()
+    return path
+
+
+def _count_in_reader_process(warehouse: Path, version: int | None = None) -> int:
+    """Count fct_articles from another process attached read-only, as an analyst's tool would."""
+    code = (
+        "import sys; from pathlib import Path; from newsetl.warehouse import lake; "
+        "from newsetl.warehouse.backend import default_lake; "
+        "con = lake.connect_reader(default_lake(Path(sys.argv[1]))); "
+        "at = ' AT (VERSION => ' + sys.argv[2] + ')' if sys.argv[2] else ''; "
+        "print(con.execute('SELECT count(*) FROM marts.fct_articles' + at).fetchone()[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(warehouse), str(version or "")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip())
+
+
+def test_publish_is_one_snapshot_per_run_with_its_run_id(tmp_path: Path) -> None:
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 10)
+    first = lake.publish(work, backend, "run-1")
+    _work_db(tmp_path, 12)
+    second = lake.publish(work, backend, "run-2")
+    assert second["snapshot"] == first["snapshot"] + 1  # one commit
+    assert (first["written"], second["written"]) == (2, 1)  # ops.runs did not change: not written again
+    snaps = lake.snapshots(backend)
+    assert [s["run_id"] for s in snaps[:2]] == ["run-2", "run-1"]
+    assert _count_in_reader_process(tmp_path) == 12
+    assert _count_in_reader_process(tmp_path, version=first["snapshot"]) == 10  # time travel
+    assert (tmp_path / "lake.sqlite").exists()  # small tables are inlined there, no Parquet file
+
+
+def test_tables_gone_from_the_work_database_are_dropped(tmp_path: Path) -> None:
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 3)
+    con = duckdb.connect(str(work))
+    con.execute("CREATE TABLE marts.old_mart AS SELECT 1 AS x")
+    con.close()
+    lake.publish(work, backend, "run-1")
+    con = duckdb.connect(str(work))
+    con.execute("DROP TABLE marts.old_mart")
+    con.close()
+    assert lake.publish(work, backend, "run-2")["dropped"] == 1
+    reader = lake.connect_reader(backend)
+    try:
+        names = {
+            r[0]
+            for r in reader.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake'"
+            ).fetchall()
+        }
+    finally:
+        reader.close()
+    assert names == {"fct_articles", "runs"}
+
+
+def test_reader_attached_during_a_write_sees_the_previous_snapshot(tmp_path: Path) -> None:
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 5)
+    lake.publish(work, backend, "run-1")
+    writer = duckdb.connect()
+    lake.attach(writer, backend)
+    writer.execute("BEGIN")
+    writer.execute(
+        "CREATE OR REPLACE TABLE lake.marts.fct_articles AS SELECT range AS article_id FROM range(50)"
+    )
+    try:
+        assert _count_in_reader_process(tmp_path) == 5  # written, not committed: the old snapshot
+        writer.execute("COMMIT")
+        assert _count_in_reader_process(tmp_path) == 50
+    finally:
+        writer.close()
+
+
+@pytest.mark.long  # 5-18 s (a killed process, three publishes): outside make test's budget
+def test_a_publish_killed_before_its_commit_leaves_the_last_snapshot(tmp_path: Path) -> None:
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 7)
+    kept = lake.publish(work, backend, "run-1")["snapshot"]
+    _work_db(tmp_path, 70)
+    code = (
+        "import sys; from pathlib import Path; from newsetl.warehouse import lake; "
+        "from newsetl.warehouse.backend import default_lake; "
+        "lake.publish(Path(sys.argv[1]), default_lake(Path(sys.argv[2])), 'run-killed')"
+    )
+    env = {**os.environ, "NEWSETL_FAULT": "lake_commit"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(work), str(tmp_path)], cwd=ROOT, env=env, capture_output=True
+    )
+    assert proc.returncode == -signal.SIGKILL
+    assert lake.snapshots(backend)[0]["snapshot_id"] == kept
+    assert _count_in_reader_process(tmp_path) == 7
+    assert lake.publish(work, backend, "run-2")["snapshot"] == kept + 1  # the next publish completes
+    assert _count_in_reader_process(tmp_path) == 70
+
+
+def test_backend_is_remembered_and_options_cannot_switch_it(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("NEWSETL_BACKEND", raising=False)
+    monkeypatch.delenv("NEWSETL_CATALOG", raising=False)
+    assert resolve(tmp_path).kind == "duckdb"  # the default
+    chosen = resolve(tmp_path, "ducklake")
+    assert chosen == default_lake(tmp_path)
+    remember(tmp_path, chosen)
+    assert json.loads((tmp_path / BACKEND_FILE).read_text())["kind"] == "ducklake"
+    assert resolve(tmp_path) == chosen  # status, sql: no options needed
+    with pytest.raises(BackendMismatch):
+        resolve(tmp_path, "duckdb")
+    monkeypatch.setenv("NEWSETL_CATALOG", "postgresql://u@127.0.0.1:5/db")
+    with pytest.raises(BackendMismatch):
+        resolve(tmp_path)
+    monkeypatch.setenv("NEWSETL_BACKEND", "ducklake")
+    assert resolve(tmp_path / "other").catalog == "ducklake:postgres:postgresql://u@127.0.0.1:5/db"
+
+
+def test_a_warehouse_published_before_backend_json_stays_a_single_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("NEWSETL_BACKEND", raising=False)
+    monkeypatch.delenv("NEWSETL_CATALOG", raising=False)
+    (tmp_path / "newsetl.duckdb").write_bytes(b"")
+    assert resolve(tmp_path).kind == "duckdb"
+    with pytest.raises(BackendMismatch):
+        resolve(tmp_path, "ducklake")
+
+
+def test_catalog_spellings() -> None:
+    assert catalog_attach_string("postgresql://u@h/db") == "ducklake:postgres:postgresql://u@h/db"
+    assert catalog_attach_string("sqlite:/x/c.sqlite") == "ducklake:sqlite:/x/c.sqlite"
+    assert catalog_attach_string("ducklake:sqlite:/x/c.sqlite") == "ducklake:sqlite:/x/c.sqlite"
+    assert catalog_attach_string("/x/c.sqlite") == "ducklake:sqlite:/x/c.sqlite"
+
+
+def test_sqlalchemy_reads_the_lake_and_an_earlier_snapshot(tmp_path: Path) -> None:
+    """README: duckdb-engine with the attach statements `newsetl status` prints."""
+    import sqlalchemy
+
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 4)
+    first = lake.publish(work, backend, "run-1")["snapshot"]
+    _work_db(tmp_path, 9)
+    lake.publish(work, backend, "run-2")
+    statements = lake.attach_statements(backend)
+    engine = sqlalchemy.create_engine("duckdb:///:memory:")
+    sqlalchemy.event.listen(engine, "connect", lambda dbapi, _: [dbapi.execute(s) for s in statements])
+    with engine.connect() as con:
+        now = con.execute(sqlalchemy.text("SELECT count(*) FROM lake.marts.fct_articles")).scalar()
+        then = con.execute(
+            sqlalchemy.text(f"SELECT count(*) FROM lake.marts.fct_articles AT (VERSION => {first})")  # noqa: S608 - an int
+        ).scalar()
+    assert (now, then) == (9, 4)
+    with engine.connect() as con, pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"):
+        con.execute(sqlalchemy.text("DELETE FROM lake.marts.fct_articles"))

@@ -1,0 +1,178 @@
+"""The whole pipeline with the DuckLake backend: the same marts as the single file, a failed gate
+commits nothing. Pipeline runs of their own (make test-long)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from newsetl.warehouse import lake
+from newsetl.warehouse.backend import remembered
+from tests.conftest import ROOT, RunResult, copy_seeds, pipeline_run, run_cli
+
+pytestmark = pytest.mark.long
+
+
+def mart_checksums(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, tuple]:
+    """Per mart table: its row count and an order-independent hash sum of every column.
+
+    Columns naming a run (``first_seen_run``, ``run_id``) differ between two runs by design.
+    """
+    out: dict[str, tuple] = {}
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'marts' ORDER BY 1",
+        [catalog],
+    ).fetchall()
+    for (table,) in tables:
+        cols = [
+            c
+            for (c,) in con.execute(
+                """SELECT column_name FROM duckdb_columns()
+                   WHERE database_name = ? AND schema_name = 'marts' AND table_name = ? ORDER BY column_index""",
+                [catalog, table],
+            ).fetchall()
+            if not (c == "run_id" or c.endswith("_run"))
+        ]
+        sums = ", ".join(f'sum(hash("{c}"))::HUGEINT' for c in cols)
+        row = con.execute(f'SELECT count(*), {sums} FROM {catalog}.marts."{table}"').fetchone()  # noqa: S608 - names from the catalog
+        out[table] = (row[0], dict(zip(cols, row[1:], strict=True)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def lake_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    base = tmp_path_factory.mktemp("lake")
+    result = pipeline_run(copy_seeds(base / "input"), base / "warehouse", "--backend", "ducklake")
+    assert result.returncode == 0, result.stderr[-5000:]
+    return result
+
+
+def test_both_backends_publish_the_same_marts(seeded_run: RunResult, lake_run: RunResult) -> None:
+    single = duckdb.connect(str(seeded_run.published), read_only=True)
+    reader = lake.connect_reader(remembered(lake_run.warehouse_dir))
+    try:
+        expected = mart_checksums(single, "newsetl")
+        got = mart_checksums(reader, "lake")
+    finally:
+        single.close()
+        reader.close()
+    assert len(expected) >= 15
+    assert got == expected
+
+
+def test_status_lists_the_run_snapshot_and_sql_reads_the_lake(lake_run: RunResult) -> None:
+    wh = str(lake_run.warehouse_dir)
+    info = json.loads(run_cli("status", "--warehouse", wh, "--json").stdout)
+    assert info["backend"] == "ducklake"
+    run_id = info["runs"][0]["run_id"]
+    assert info["lake"]["snapshots"][0]["run_id"] == run_id
+    assert info["published"]["run_id"] == run_id
+    out = run_cli(
+        "sql", "--warehouse", wh, "-c", "SELECT count(*) AS n FROM marts.fct_articles", "--format", "csv"
+    )
+    assert out.returncode == 0 and int(out.stdout.split()[-1]) > 0
+
+
+def test_failed_gate_leaves_the_lake_snapshot_unchanged_and_accept_publishes(
+    lake_run: RunResult, tmp_path: Path
+) -> None:
+    backend = remembered(lake_run.warehouse_dir)
+    before = lake.snapshots(backend)
+    strict = yaml.safe_load((ROOT / "expectations" / "gate.yml").read_text(encoding="utf-8"))
+    strict["suites"]["batch"]["expectations"][0]["kwargs"]["min_value"] = 1_000_000
+    cfg = tmp_path / "strict_gate.yml"
+    cfg.write_text(yaml.safe_dump(strict, allow_unicode=True), encoding="utf-8")
+    gx_root = tmp_path / "gx_context"
+    gx_root.mkdir()
+    env = {"NEWSETL_GATE_CONFIG": str(cfg), "NEWSETL_GX_ROOT": str(gx_root)}
+    result = pipeline_run(lake_run.input_dir, lake_run.warehouse_dir, "--full-refresh", env=env)
+    assert result.returncode == 1 and "quality gate" in result.stderr
+    assert lake.snapshots(backend) == before  # nothing committed
+    info = json.loads(run_cli("status", "--warehouse", str(lake_run.warehouse_dir), "--json").stdout)
+    assert info["runs"][0]["status"] == "gate_failed"
+    assert info["runs"][1]["status"] == "published"  # the lake's run is not taken for an abandoned one
+    blocked = info["runs"][0]["run_id"]
+    accepted = run_cli(
+        "accept", blocked, "--reason", "checked by hand", "--warehouse", str(lake_run.warehouse_dir)
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert lake.snapshots(backend)[0]["run_id"] == blocked  # newsetl accept publishes into the lake
+
+
+@pytest.fixture()
+def postgres_url():
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (Debian's binaries); stopped afterwards."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    if not shutil.which("initdb") or not shutil.which("pg_ctl"):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not installed")
+    # not under tmp_path: pytest's base folder is private to this user, and as root the
+    # server runs as nobody (PostgreSQL refuses to run as root)
+    folder = Path(tempfile.mkdtemp(prefix="newsetl-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(folder, "nobody")
+        as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = folder / "data"
+    run = {"cwd": folder, "check": True, "capture_output": True}
+    subprocess.run(
+        [*as_user, "initdb", "-D", str(data), "-U", "newsetl", "--auth=trust", "--no-locale", "-E", "UTF8"],
+        **run,
+    )
+    opts = f"-h 127.0.0.1 -p {port} -k {folder}"
+    subprocess.run(
+        [*as_user, "pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o", opts, "start"], **run
+    )
+    try:
+        subprocess.run(
+            [
+                *as_user,
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "newsetl",
+                "-d",
+                "postgres",
+                "-c",
+                "CREATE DATABASE lake",
+            ],
+            **run,
+        )
+        yield f"postgresql://newsetl@127.0.0.1:{port}/lake"
+    finally:
+        subprocess.run(
+            [*as_user, "pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"], cwd=folder, capture_output=True
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_postgresql_catalog_publishes_the_same_marts(
+    seeded_run: RunResult, postgres_url: str, tmp_path: Path
+) -> None:
+    result = pipeline_run(copy_seeds(tmp_path / "input"), tmp_path / "warehouse", "--catalog", postgres_url)
+    assert result.returncode == 0, result.stderr[-5000:]
+    backend = remembered(tmp_path / "warehouse")
+    assert backend.catalog == f"ducklake:postgres:{postgres_url}"
+    info = json.loads(run_cli("status", "--warehouse", str(tmp_path / "warehouse"), "--json").stdout)
+    assert info["lake"]["snapshots"][0]["run_id"] == info["runs"][0]["run_id"]
+    single = duckdb.connect(str(seeded_run.published), read_only=True)
+    reader = lake.connect_reader(backend)
+    try:
+        assert mart_checksums(reader, "lake") == mart_checksums(single, "newsetl")
+    finally:
+        single.close()
+        reader.close()
