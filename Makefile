@@ -42,7 +42,7 @@ run: $(STAMP) native
 	$(BIN)/newsetl run
 
 test: $(STAMP) native
-	$(BIN)/pytest -q -m "not long"
+	$(BIN)/pytest -q -m "not long" --durations=15
 
 # the fault-injection chain (SIGKILL at every stage, a corrupted work database, a broken batch),
 # the Dask path and a reader held open through a run: their own pipeline runs, about 3 minutes
