@@ -48,6 +48,9 @@ def test_furniture_kinds():
     assert furniture.furniture_kind("2019年11月—2020年11月规模以上工业增加值同比增长速度") == "chart_title"
     assert furniture.furniture_kind("（上接第1版）") == "continuation"
     assert furniture.furniture_kind("（下转第3版）") == "continuation"
+    # a reprinted wire story's closing label and a roundup's reporters, never a title
+    assert furniture.furniture_kind("（据新华社日内瓦电 记者刘曲、王其）") == "source_trailer"
+    assert furniture.furniture_kind("（综合王明、李华、张强报道）") == "credit"
     # headlines and subheads are not furniture
     for line in (
         "三大模式推动精准扶贫",
