@@ -280,9 +280,11 @@ def _choose_joins(page: _Page) -> dict[int, int]:
         and repair.is_open(x.text)
         and not (
             x.kind == "heading"
-            # a subtitle, a kicker leading in, a title closed by its column label (…（人民时评）) are whole
+            # a subtitle, a kicker leading in, a title closed by its column label (…（人民时评）) and a
+            # line marked as a heading (markdown) are whole
             and (
-                headlines.is_subtitle(x.text)
+                x.md > 0
+                or headlines.is_subtitle(x.text)
                 or x.text.endswith("——")
                 or _LABEL_END.search(x.text)
                 or _subtitle_under(page, x.idx)  # a title with its subtitle below

@@ -163,3 +163,15 @@ def test_a_box_label_under_the_title_opens_the_body_not_the_subtitle(label: str)
     (a,) = arts
     assert a.subtitle is None and a.paragraphs[0].text == label
     assert a.paragraphs[1].text == summary
+
+
+def test_a_markdown_heading_is_never_a_cut_paragraph() -> None:
+    first = "本报讯 工信部近日召开会议，部署中小企业数字化转型工作，要求各地加快推进。"
+    lead = "本报杭州5月9日电 第二届数字经济大会9日开幕，展示了一批数字化转型成果。"
+    tail = "、智能制造等领域的最新进展，吸引了众多企业参加。"
+    page = (
+        "\n\n".join(["# 工信部部署中小企业数字化转型", first, "# 第二届数字经济大会在杭州开幕", lead, tail])
+        + "\n"
+    )
+    arts = segment_page(page, "d").articles
+    assert [a.title for a in arts][:2] == ["工信部部署中小企业数字化转型", "第二届数字经济大会在杭州开幕"]
