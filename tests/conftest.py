@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -80,6 +81,17 @@ def copy_seeds(dest: Path) -> Path:
     for page in sorted(SEEDS.glob("*.txt")):
         shutil.copy2(page, dest / page.name)
     return dest
+
+
+def strict_gate_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for a run whose gate fails: the batch suite demands a million articles."""
+    strict = yaml.safe_load((ROOT / "expectations" / "gate.yml").read_text(encoding="utf-8"))
+    strict["suites"]["batch"]["expectations"][0]["kwargs"]["min_value"] = 1_000_000
+    cfg = tmp_path / "strict_gate.yml"
+    cfg.write_text(yaml.safe_dump(strict, allow_unicode=True), encoding="utf-8")
+    gx_root = tmp_path / "gx_context"
+    gx_root.mkdir()
+    return {"NEWSETL_GATE_CONFIG": str(cfg), "NEWSETL_GX_ROOT": str(gx_root)}
 
 
 def _free_port() -> int:

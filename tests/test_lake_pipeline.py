@@ -8,11 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 from newsetl.warehouse import lake
 from newsetl.warehouse.backend import remembered
-from tests.conftest import ROOT, RunResult, copy_seeds, pipeline_run, run_cli
+from tests.conftest import RunResult, copy_seeds, pipeline_run, run_cli, strict_gate_env
 
 pytestmark = pytest.mark.long
 
@@ -82,13 +81,7 @@ def test_failed_gate_leaves_the_lake_snapshot_unchanged_and_accept_publishes(
 ) -> None:
     backend = remembered(lake_run.warehouse_dir)
     before = lake.snapshots(backend)
-    strict = yaml.safe_load((ROOT / "expectations" / "gate.yml").read_text(encoding="utf-8"))
-    strict["suites"]["batch"]["expectations"][0]["kwargs"]["min_value"] = 1_000_000
-    cfg = tmp_path / "strict_gate.yml"
-    cfg.write_text(yaml.safe_dump(strict, allow_unicode=True), encoding="utf-8")
-    gx_root = tmp_path / "gx_context"
-    gx_root.mkdir()
-    env = {"NEWSETL_GATE_CONFIG": str(cfg), "NEWSETL_GX_ROOT": str(gx_root)}
+    env = strict_gate_env(tmp_path)
     result = pipeline_run(lake_run.input_dir, lake_run.warehouse_dir, "--full-refresh", env=env)
     assert result.returncode == 1 and "quality gate" in result.stderr
     assert lake.snapshots(backend) == before  # nothing committed

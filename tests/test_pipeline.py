@@ -19,10 +19,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 from newsetl.warehouse.lock import lock_holder
-from tests.conftest import ROOT, SEEDS, RunResult, pipeline_run, run_cli
+from tests.conftest import ROOT, SEEDS, RunResult, pipeline_run, run_cli, strict_gate_env
 
 pytestmark = pytest.mark.e2e
 
@@ -390,13 +389,7 @@ def test_changed_file_supersedes_old_version(archive: dict) -> None:
 def test_failed_gate_publishes_nothing_and_status_says_why(archive: dict, tmp_path: Path) -> None:
     published = archive["warehouse"] / "newsetl.duckdb"
     before = published.read_bytes()
-    strict = yaml.safe_load((ROOT / "expectations" / "gate.yml").read_text(encoding="utf-8"))
-    strict["suites"]["batch"]["expectations"][0]["kwargs"]["min_value"] = 1_000_000
-    cfg = tmp_path / "strict_gate.yml"
-    cfg.write_text(yaml.safe_dump(strict, allow_unicode=True), encoding="utf-8")
-    gx_root = tmp_path / "gx_context"
-    gx_root.mkdir()
-    env = {"NEWSETL_GATE_CONFIG": str(cfg), "NEWSETL_GX_ROOT": str(gx_root)}
+    env = strict_gate_env(tmp_path)
     result = pipeline_run(archive["input"], archive["warehouse"], env=env)
     assert result.returncode == 1
     assert "quality gate" in result.stderr and "articles" in result.stderr

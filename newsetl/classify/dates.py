@@ -207,6 +207,7 @@ def _collect(
         notes.setdefault(y, []).append(note)
         first.setdefault(y, pos)
 
+    least_p0 = load_year_ranker().plain_least_p0
     for m in _year_matches(text):
         y = int(m.group(1))
         before = text[max(0, m.start() - 12) : m.start()]
@@ -236,7 +237,7 @@ def _collect(
                 add(y, 0.5 * weight, f"{y}年 (statistics)", pos)
         elif after.startswith(("是", "，是", ",是")):
             add(y, 0.5 * weight, f"{y}年是… (may look ahead)", pos)
-        elif reads_as_past(text, m.start(1), m.end(1), load_year_ranker().plain_least_p0):
+        elif reads_as_past(text, m.start(1), m.end(1), least_p0):
             continue  # a plain mention the year model reads as an earlier year is no cue
         else:
             add(y, weight, f"{y}年", pos)
