@@ -105,6 +105,7 @@ class YearEvidence:
     lower_bound: int | None
     notes: dict[int, list[str]]
     first: dict[int, int] = field(default_factory=dict)  # position of the first evidence per year
+    anchored: set[int] = field(default_factory=set)  # years a ``date_anchors`` phrase names
 
 
 def _year_matches(text: str) -> Iterator[re.Match[str]]:
@@ -248,6 +249,7 @@ def _collect(
         else:
             add(y, weight, f"{y} naming an event", m.start())
     present = _anchors_in(text) if anchors is None else anchors
+    anchored: set[int] = set()
     if not present:
         return YearEvidence(scores, lower, notes, first)
     rows = _anchor_rows()
@@ -262,7 +264,8 @@ def _collect(
             n -= len(_explicit_anchor_year(y, phrase).findall(text))
         if n > 0:
             add(y, min(n, 2) * weight, phrase, pos)
-    return YearEvidence(scores, lower, notes, first)
+            anchored.add(y)
+    return YearEvidence(scores, lower, notes, first, anchored)
 
 
 @functools.cache
@@ -323,6 +326,7 @@ class YearCues(NamedTuple):
     scores: dict[int, float]  # article, title and page weight per year (after the lower bound)
     article: dict[int, float]  # the article's and title's own weight per year
     lower: int | None  # the earliest year the article's wording allows
+    anchored: bool = False  # a ``date_anchors`` phrase of the article or its page names the year
 
 
 def infer_year(
@@ -362,7 +366,8 @@ def infer_year(
     if not probs:
         return year, note
     best = max(probs, key=lambda y: (probs[y], y))
-    if (best != year and probs[best] >= ranker.veto_other) or probs.get(year, 0.0) < ranker.least_cue:
+    unlikely = probs.get(year, 0.0) < ranker.least_cue and not (cues.anchored and year == cues.year)
+    if (best != year and probs[best] >= ranker.veto_other) or unlikely:
         return None, None  # the page's evidence points elsewhere: no year rather than a wrong one
     return year, f"{note} (ranked p={probs.get(year, 0.0):.2f})"
 
@@ -405,6 +410,7 @@ def year_cues(
             art.scores[y] = art.scores.get(y, 0.0) + s
             art.notes.setdefault(y, []).extend(t.notes[y])
             art.first[y] = -1
+        art.anchored |= t.anchored
         if t.lower_bound:
             art.lower_bound = max(art.lower_bound or 0, t.lower_bound)
     page = _page_evidence(page_text) if page_text else YearEvidence({}, None, {})
@@ -433,7 +439,10 @@ def year_cues(
             parts.append(
                 f"ignored {','.join(map(str, dropped))} (before {lower}, the COVID-19 period or a 以来 bound)"
             )
-        return YearCues(year, f"year {year} from " + "; ".join(parts), kept, dict(art.scores), lower)
+        anchored = year in art.anchored or year in page.anchored
+        return YearCues(
+            year, f"year {year} from " + "; ".join(parts), kept, dict(art.scores), lower, anchored
+        )
     if lower is not None:
         return YearCues(
             lower,
