@@ -121,6 +121,10 @@ BOX_LABELS = frozenset(
         "图解",
     }
 )
+# the labels of a sidebar printed after an article's text (a reporter's notebook, further reading):
+# marking a heading (…（记者手记）), they make it a subhead of that article, where column labels
+# (…（人民时评）) make a title
+SIDEBAR_LABELS = frozenset({"记者手记", "延伸阅读", "相关链接", "链接", "背景链接", "知识链接"})
 # a figure printed big at the head of a paragraph (7.9% / 628个 / 100.97亿美元)
 _STAT_CALLOUT = re.compile(
     r"^\d[\d.,，]*\s*(?:%|％|[万亿千百]*(?:美元|元|个|人次|人|家|项|次|件|户|座|台|吨|公里|千米|米|倍)?)(?:以上|以下|左右|多)?(?:\s.{0,16})?$"
@@ -173,6 +177,12 @@ def is_box_label(line: str) -> bool:
         or (" " in line and line.replace(" ", "") in BOX_LABELS)
         or (line[:1].isdigit() and _STAT_CALLOUT.match(line) is not None)
     )
+
+
+def ends_in_box_label(line: str) -> bool:
+    """``用事实和数据说话（记者手记）``: a heading marked as a box of the article above it."""
+    m = _LABEL_END.search(line)
+    return m is not None and m.start() > 0 and line[m.start() + 1 : -1] in SIDEBAR_LABELS
 
 
 def is_subtitle(line: str) -> bool:

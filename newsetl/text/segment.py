@@ -453,6 +453,8 @@ def _is_title(page: _Page, cur: _Draft | None, group: list[Piece], joins: dict[i
         return True
     if len(group) == 1 and not group[0].md and headlines.is_box_label(group[0].text):
         return False
+    if len(group) == 1 and headlines.ends_in_box_label(group[0].text):
+        return False
     if len(group) == 1 and group[0].text.startswith("——") and _after_text(page, group[0].idx):
         return False  # "——潘越代表（厦门大学教授）" right under a paragraph: its attribution, not a subtitle
     md = group[0].md

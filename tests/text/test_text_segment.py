@@ -175,3 +175,19 @@ def test_a_markdown_heading_is_never_a_cut_paragraph() -> None:
     )
     arts = segment_page(page, "d").articles
     assert [a.title for a in arts][:2] == ["工信部部署中小企业数字化转型", "第二届数字经济大会在杭州开幕"]
+
+
+def test_a_heading_marked_as_a_reporters_notebook_stays_in_the_article_above() -> None:
+    lead = "本报合肥5月9日电 合肥一家新能源汽车工厂9日投产，首批整车当天下线。"
+    more = "工厂负责人介绍，新工厂年产能30万辆，零部件本地配套率超过六成。"
+    notebook = "走进车间，机器人手臂往来穿梭，一辆辆整车有序下线，工人们正忙着做最后的检查。"
+    arts = segment_page(
+        _page("新能源汽车工厂投产", lead, more, "产线上的新气象（记者手记）", notebook), "d"
+    ).articles
+    assert [a.title for a in arts] == ["新能源汽车工厂投产"]
+    assert arts[0].paragraphs[-1].text == notebook
+    # a column label makes a title: the same heading marked （人民时评） opens an article
+    arts = segment_page(
+        _page("新能源汽车工厂投产", lead, more, "产线上的新气象（人民时评）", notebook), "d"
+    ).articles
+    assert [a.title for a in arts] == ["新能源汽车工厂投产", "产线上的新气象（人民时评）"]
