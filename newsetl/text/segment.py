@@ -38,6 +38,8 @@ DISTANT_THRESHOLD = 0.2  # a text head with no terminal punctuation is a cut: a 
 VOCAB_W = 12.0  # weight of the vocabulary advantage (bigram cosine difference, typically -0.15..0.2)
 VOCAB_CAP = VOCAB_W * 0.2
 POS_BONUS = 0.5
+ADJACENT_BONUS = 2.5  # a tail right under its head
+CROSS_BONUS = 2.5  # a dictionary word across the cut (2.5 of 1-4.5 best on the tuning pages)
 NO_EVIDENCE = 0.0
 CTX_CHARS = 400  # article text before a head compared with a tail (400-600 measured best)
 BLOCK_CHARS = 200  # text from a tail on
@@ -363,14 +365,14 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             return None  # a heading ends a phrase: a 3-character word across it (建设司) is chance
         if not adjacent and t in opener and not (cw or sh >= 3.0):
             return None
-        s = sh + (3.5 if cw else 0.0)
+        s = sh + (CROSS_BONUS if cw else 0.0)
         if adjacent:
-            s += 2.5
+            s += ADJACENT_BONUS
             return s if s >= JOIN_THRESHOLD else None
         if t < h:
             # a tail above its head: only on strong evidence at the cut (the
             # head's article text may contain the candidate, so no vocabulary)
-            return sh + (3.5 if cw else 0.0) - 1.5 if strong else None
+            return sh + (CROSS_BONUS if cw else 0.0) - 1.5 if strong else None
         if not cw and sh <= 0:
             if settled(h):
                 return None  # the head has a tail with evidence at the cut: vocabulary alone is not enough
