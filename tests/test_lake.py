@@ -316,3 +316,35 @@ def _count_in_reader_process_sql(warehouse: Path, sql: str) -> int:
         check=True,
     )
     return int(out.stdout.strip())
+
+
+def test_a_reader_held_open_does_not_block_publish_and_sees_the_next_snapshot(tmp_path: Path) -> None:
+    """An analyst's session stays attached between queries: the SQLite catalog is in WAL mode, so
+    the writer's commit is not refused (``database is locked``) and the reader's next query sees it."""
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 3)
+    lake.publish(work, backend, "run-1")
+    code = (
+        "import sys; from pathlib import Path; from newsetl.warehouse import lake; "
+        "from newsetl.warehouse.backend import default_lake; "
+        "con = lake.connect_reader(default_lake(Path(sys.argv[1]))); "
+        "q = 'SELECT count(*) FROM marts.fct_articles'; "
+        "print(con.execute(q).fetchone()[0], flush=True); sys.stdin.readline(); "
+        "print(con.execute(q).fetchone()[0], flush=True)"
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "3"
+        _work_db(tmp_path, 8)
+        lake.publish(work, backend, "run-2")
+        out, _ = reader.communicate("\n", timeout=60)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    assert out.strip() == "8"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import duckdb
@@ -114,6 +115,62 @@ def test_keyed_increments_publish_the_same_warehouse(incremental_runs: dict[str,
         assert publish["increments"]["changed_keys"]["processed"] == 10  # the new pages' documents
         # the cold publish wrote every row of 105 pages; +10 pages write about the rows of 10
         assert publish["rows_written"] < cold / 5, (publish["rows_written"], cold)
+
+
+@pytest.fixture(scope="module")
+def killed_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A lake with the seeds published, then two whole runs adding 10 pages, SIGKILLed in their
+    publish (half a second into the lake transaction's writes; just before its COMMIT), then a
+    normal run. The lake's snapshots and marts after each step."""
+    base = tmp_path_factory.mktemp("killed")
+    write_corpus(base / "synth", 10)
+    input_dir, warehouse = copy_seeds(base / "input"), base / "warehouse"
+    cold = pipeline_run(input_dir, warehouse, "--backend", "ducklake")
+    assert cold.returncode == 0, cold.stderr[-5000:]
+    backend = remembered(warehouse)
+
+    def state() -> dict:
+        reader = lake.connect_reader(backend)
+        try:
+            return {"snapshots": lake.snapshots(backend), "marts": mart_checksums(reader, "lake")}
+        finally:
+            reader.close()
+
+    out = {"before": state(), "kills": {}}
+    for page in sorted((base / "synth").glob("*.txt")):
+        shutil.copy2(page, input_dir / page.name)
+    for spec in ("lake_write:0.5", "lake_commit"):
+        result = pipeline_run(input_dir, warehouse, env={"NEWSETL_FAULT": spec})
+        out["kills"][spec] = {"result": result, **state()}
+    out["after"] = pipeline_run(input_dir, warehouse)
+    reader = lake.connect_reader(backend)
+    try:
+        out["after_state"] = {
+            **state(),
+            "differ": lake_equals_work(reader, warehouse / ".work" / "newsetl.duckdb"),
+        }
+    finally:
+        reader.close()
+    return out
+
+
+@pytest.mark.parametrize("spec", ["lake_write:0.5", "lake_commit"])
+def test_a_run_killed_in_its_lake_publish_leaves_the_last_snapshot(killed_runs: dict, spec: str) -> None:
+    kill = killed_runs["kills"][spec]
+    assert kill["result"].returncode == -signal.SIGKILL, kill["result"].stderr[-3000:]
+    assert "SIGKILL now" in kill["result"].stderr
+    # the catalog still ends at the cold run's snapshot, and every mart reads as it published them
+    assert kill["snapshots"] == killed_runs["before"]["snapshots"]
+    assert kill["marts"] == killed_runs["before"]["marts"]
+
+
+def test_the_run_after_killed_publishes_completes(killed_runs: dict) -> None:
+    after, before = killed_runs["after"], killed_runs["before"]
+    assert after.returncode == 0, after.stderr[-5000:]
+    state = killed_runs["after_state"]
+    assert state["snapshots"][0]["snapshot_id"] == before["snapshots"][0]["snapshot_id"] + 1
+    assert state["differ"] == []  # every table as the completed run left it
+    assert state["marts"]["fct_articles"][0] > before["marts"]["fct_articles"][0]  # the 10 pages are in
 
 
 @pytest.fixture(scope="module")
@@ -243,3 +300,64 @@ def test_postgresql_catalog_publishes_the_same_marts(
     finally:
         single.close()
         reader.close()
+
+
+# An analyst's process: attached read-only to the lake, one query after another until told to stop.
+# Each query reads two tables that a publish changes together (the articles and their search
+# index): in one snapshot their counts are equal, in a half-published state they are not.
+READER = """
+import json, sys, time
+from pathlib import Path
+from newsetl.warehouse import lake
+from newsetl.warehouse.backend import remembered
+
+backend, stop, out = remembered(Path(sys.argv[1])), Path(sys.argv[2]), Path(sys.argv[3])
+con = lake.connect_reader(backend)
+seen, errors, queries = {}, [], 0
+while not stop.exists():
+    try:
+        snapshot, articles, indexed = con.execute(
+            "SELECT (SELECT id FROM lake.current_snapshot()), "
+            "(SELECT count(*) FROM marts.fct_articles), (SELECT count(*) FROM search.article_text)"
+        ).fetchone()
+        seen.setdefault(str(snapshot), set()).add((articles, indexed))
+    except Exception as exc:
+        errors.append(repr(exc))
+    queries += 1
+    time.sleep(0.05)
+out.write_text(json.dumps({"queries": queries, "errors": errors, "seen": {k: sorted(v) for k, v in seen.items()}}))
+"""
+
+
+def test_a_reader_on_the_postgresql_catalog_through_five_runs(postgres_url: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write_corpus(tmp_path / "synth", 25)
+    pages = sorted((tmp_path / "synth").glob("*.txt"))
+    input_dir, warehouse = copy_seeds(tmp_path / "input"), tmp_path / "warehouse"
+    first = pipeline_run(input_dir, warehouse, "--catalog", postgres_url)
+    assert first.returncode == 0, first.stderr[-5000:]
+    stop, out = tmp_path / "stop", tmp_path / "reader.json"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse), str(stop), str(out)], cwd=ROOT, stderr=subprocess.PIPE
+    )
+    try:
+        for run in range(5):
+            for page in pages[run * 5 : run * 5 + 5]:
+                shutil.copy2(page, input_dir / page.name)
+            result = pipeline_run(input_dir, warehouse)
+            assert result.returncode == 0, result.stderr[-5000:]
+    finally:
+        stop.touch()
+        _, stderr = reader.communicate(timeout=120)
+    assert reader.returncode == 0, stderr.decode()[-3000:]
+    seen = json.loads(out.read_text())
+    assert seen["errors"] == []
+    assert seen["queries"] >= 100
+    for snapshot, pairs in seen["seen"].items():
+        assert len(pairs) == 1, (snapshot, pairs)  # a snapshot never changes under a reader
+        ((articles, indexed),) = pairs
+        assert articles == indexed > 0, snapshot  # never one table of a publish without the other
+    published = [s["snapshot_id"] for s in lake.snapshots(remembered(warehouse)) if s["run_id"]]
+    assert len(seen["seen"]) >= 5 and {int(s) for s in seen["seen"]} <= set(published)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -82,11 +83,27 @@ def attach_statements(backend: Backend, alias: str = ALIAS, read_only: bool = Tr
     ]
 
 
+def _sqlite_wal(catalog: str) -> None:
+    """Put a SQLite catalog in WAL mode (kept in the file): in SQLite's default rollback-journal
+    mode a reader's open connection makes the writer's COMMIT fail with ``database is locked``;
+    in WAL mode readers and the one writer do not block each other."""
+    path = Path(catalog.removeprefix("ducklake:").removeprefix("sqlite:"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path)
+    try:
+        if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            con.execute("PRAGMA journal_mode=WAL")
+    finally:
+        con.close()
+
+
 def attach(
     con: duckdb.DuckDBPyConnection, backend: Backend, alias: str = ALIAS, read_only: bool = False
 ) -> None:
     if backend.data_path and not read_only and "://" not in backend.data_path:
         Path(backend.data_path).mkdir(parents=True, exist_ok=True)  # a local folder (s3:// needs none)
+    if not read_only and backend.catalog and _catalog_kind(backend.catalog) == "sqlite":
+        _sqlite_wal(backend.catalog)
     for statement in attach_statements(backend, alias, read_only):
         con.execute(statement)
 
@@ -172,6 +189,7 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
         fingerprints = _fingerprints(con, whole, work_columns)
         attach(con, backend)
         con.execute("BEGIN")
+        fault_point("lake_write")  # NEWSETL_FAULT=lake_write:<s>: die <s> seconds into the writes
         increments = Increments(con, WORK, ALIAS, work_columns)
         before = _published_fingerprints(con)
         present = {f"{s}.{t}" for s, t in _lake_tables(con)}
