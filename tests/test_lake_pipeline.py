@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -14,7 +16,7 @@ import pytest
 from newsetl.synth import write_corpus
 from newsetl.warehouse import lake
 from newsetl.warehouse.backend import remembered
-from tests.conftest import RunResult, copy_seeds, pipeline_run, run_cli, strict_gate_env
+from tests.conftest import ROOT, RunResult, copy_seeds, pipeline_run, run_cli, strict_gate_env
 
 pytestmark = pytest.mark.long
 
@@ -330,8 +332,6 @@ out.write_text(json.dumps({"queries": queries, "errors": errors, "seen": {k: sor
 
 
 def test_a_reader_on_the_postgresql_catalog_through_five_runs(postgres_url: str, tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     write_corpus(tmp_path / "synth", 25)
     pages = sorted((tmp_path / "synth").glob("*.txt"))
