@@ -146,6 +146,12 @@ SETTINGS: dict[str, Setting] = {
         "a page longer than this is segmented in windows of about this size (segmentation cost is "
         "quadratic in the window, linear in the page)",
     ),
+    "lake_snapshot_days": Setting(
+        "NEWSETL_LAKE_SNAPSHOT_DAYS",
+        30.0,
+        "DuckLake: after a publish, snapshots older than this many days are expired (no time travel "
+        "to them) and data files unused or orphaned for as long are deleted; 0 keeps every snapshot",
+    ),
     "worker_memory_mb": Setting(
         "NEWSETL_WORKER_MEMORY_MB",
         1024,

@@ -11,11 +11,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from newsetl.config import make_paths
+from newsetl.status import _lake_status, _print_lake
 from newsetl.warehouse import lake
 from newsetl.warehouse.backend import (
     BACKEND_FILE,
@@ -348,3 +351,35 @@ def test_a_reader_held_open_does_not_block_publish_and_sees_the_next_snapshot(tm
         if reader.poll() is None:
             reader.kill()
     assert out.strip() == "8"
+
+
+def test_maintenance_expires_old_snapshots_and_deletes_unused_and_orphaned_files(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 5000)
+    first = lake.publish(work, backend, "run-1")["snapshot"]
+    _work_db(tmp_path, 6000)
+    lake.publish(work, backend, "run-2")  # fct_articles replaced: run-1's file is only in snapshot 1
+    orphan = tmp_path / "lake_data" / "marts" / "ducklake-killed-publish.parquet"
+    orphan.write_bytes(b"PAR1 a killed publish's file")
+    files = sorted(p.name for p in (tmp_path / "lake_data").rglob("*.parquet"))
+    time.sleep(2)
+    _work_db(tmp_path, 7000)
+    last = lake.publish(work, backend, "run-3")["snapshot"]
+    assert lake.maintain(backend, keep_days=0)["expired"] == 0  # 0 keeps everything
+    out = lake.maintain(backend, keep_days=1.5 / 86400)  # older than 1.5 s: run-1, run-2
+    assert out["expired"] >= 2 and out["files_deleted"] >= 3
+    left = sorted(p.name for p in (tmp_path / "lake_data").rglob("*.parquet"))
+    assert not set(files) & set(left)  # the expired snapshots' files and the orphan are gone
+    assert [s["run_id"] for s in lake.snapshots(backend)] == ["run-3"]
+    assert _count_in_reader_process(tmp_path) == 7000
+    with pytest.raises(subprocess.CalledProcessError):
+        _count_in_reader_process(tmp_path, version=first)  # no time travel to an expired snapshot
+    assert last > first
+    remember(tmp_path, backend)
+    monkeypatch.setenv("NEWSETL_LAKE_SNAPSHOT_DAYS", "7")
+    info = _lake_status(make_paths(None, tmp_path), 5)
+    assert info["snapshot_days"] == 7
+    _print_lake(info, None)
+    assert "snapshots kept 7 days" in capsys.readouterr().out

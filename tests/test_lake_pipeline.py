@@ -200,6 +200,7 @@ def test_status_lists_the_run_snapshot_and_sql_reads_the_lake(lake_run: RunResul
     wh = str(lake_run.warehouse_dir)
     info = json.loads(run_cli("status", "--warehouse", wh, "--json").stdout)
     assert info["backend"] == "ducklake"
+    assert info["lake"]["snapshot_days"] == 30  # the default retention
     run_id = info["runs"][0]["run_id"]
     assert info["lake"]["snapshots"][0]["run_id"] == run_id
     assert info["published"]["run_id"] == run_id

@@ -15,6 +15,7 @@ DuckDB version: nothing is downloaded.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import json
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from newsetl.config import PUBLISHED_NAME, Paths, duckdb_config
+from newsetl.config import PUBLISHED_NAME, Paths, duckdb_config, setting
 from newsetl.faults import fault_point
 from newsetl.warehouse.backend import Backend
 from newsetl.warehouse.lake_increments import KEYED, SPLIT, Increments, all_columns, qualified
@@ -240,6 +241,29 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
     }
 
 
+def maintain(backend: Backend, keep_days: float) -> dict[str, object]:
+    """Expire snapshots older than ``keep_days`` and delete the data files nothing needs any more.
+
+    Files only expired snapshots used, and orphaned files (a publish killed before its commit
+    leaves Parquet files no snapshot references), are deleted once they are ``keep_days`` old:
+    a reader's query that started on an old snapshot never loses a file under it. The newest
+    snapshot is never expired. ``keep_days <= 0`` keeps everything.
+    """
+    if keep_days <= 0:
+        return {"keep_days": keep_days, "expired": 0, "files_deleted": 0}
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep_days)
+    older = f"older_than => TIMESTAMPTZ {_quote(cutoff.isoformat())}"  # a literal we formatted
+    con = duckdb.connect(config=duckdb_config())
+    try:
+        attach(con, backend)
+        expired = con.execute(f"CALL ducklake_expire_snapshots({_quote(ALIAS)}, {older})").fetchall()
+        deleted = con.execute(f"CALL ducklake_cleanup_old_files({_quote(ALIAS)}, {older})").fetchall()
+        orphans = con.execute(f"CALL ducklake_delete_orphaned_files({_quote(ALIAS)}, {older})").fetchall()
+    finally:
+        con.close()
+    return {"keep_days": keep_days, "expired": len(expired), "files_deleted": len(deleted) + len(orphans)}
+
+
 def publish_run(paths: Paths, backend: Backend, run_id: str) -> dict[str, object]:
     """A run's publish in DuckLake mode (the flow, ``newsetl accept``): the search index into the
     work database, then every changed table into the lake in one transaction. The lake's
@@ -249,7 +273,13 @@ def publish_run(paths: Paths, backend: Backend, run_id: str) -> dict[str, object
     t0 = time.perf_counter()
     search = build_search(paths)
     search_seconds = round(time.perf_counter() - t0, 3)
-    return {**publish(paths.work_db, backend, run_id), "search": search, "search_seconds": search_seconds}
+    out = {**publish(paths.work_db, backend, run_id), "search": search, "search_seconds": search_seconds}
+    t0 = time.perf_counter()
+    out["maintenance"] = {
+        **maintain(backend, setting("lake_snapshot_days")),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    return out
 
 
 def snapshots(backend: Backend, limit: int = 10) -> list[dict[str, object]]:
