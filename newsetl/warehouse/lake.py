@@ -38,6 +38,7 @@ _EXTENSIONS = {  # extension -> pip package module that ships it
     "ducklake": "duckdb_extension_ducklake",
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
     "postgres_scanner": "duckdb_extension_postgres_scanner",
+    "httpfs": "duckdb_extension_httpfs",
 }
 
 
@@ -73,6 +74,10 @@ def attach_statements(backend: Backend, alias: str = ALIAS, read_only: bool = Tr
         names.append("sqlite_scanner")
     elif kind in ("postgres", "postgresql"):
         names.append("postgres_scanner")
+    if backend.data_path and backend.data_path.startswith("s3://"):
+        # credentials: a DuckDB S3 secret (CREATE PERSISTENT SECRET ... SCOPE 's3://bucket'), which
+        # every DuckDB of that user finds by itself: never in these statements, which status prints
+        names.append("httpfs")
     options = []
     if backend.data_path and not read_only:
         options.append(f"DATA_PATH {_quote(backend.data_path)}")
