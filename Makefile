@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: run test test-long lint bench clean setup native
+.PHONY: run test test-long lint bench clean setup native s3-test-server
 
 setup: $(STAMP)
 
@@ -46,8 +46,17 @@ test: $(STAMP) native
 
 # the fault-injection chain (SIGKILL at every stage, a corrupted work database, a broken batch),
 # the Dask path and a reader held open through a run: their own pipeline runs, about 3 minutes
-test-long: $(STAMP) native
+test-long: $(STAMP) native s3-test-server
 	$(BIN)/pytest -q -m long
+
+# a local S3-compatible server for tests/test_lake_s3.py (moto from PyPI), in its own venv:
+# its Flask/boto dependencies stay out of the pipeline's
+S3_SERVER := $(VENV)/s3-test-server
+s3-test-server: $(S3_SERVER)/bin/moto_server
+
+$(S3_SERVER)/bin/moto_server:
+	@test -x $(S3_SERVER)/bin/python || $(PY) -m venv $(S3_SERVER)
+	$(S3_SERVER)/bin/pip install --quiet --disable-pip-version-check "moto[server]==5.2.6"
 
 lint: $(STAMP) native
 	$(BIN)/ruff check newsetl flows tests

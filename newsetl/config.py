@@ -29,6 +29,9 @@ BREAK_ENV = "NEWSETL_BREAK"
 
 BACKEND_ENV = "NEWSETL_BACKEND"  # duckdb (one published file, the default) or ducklake
 CATALOG_ENV = "NEWSETL_CATALOG"  # a DuckLake catalog: postgresql://..., sqlite:PATH or ducklake:...
+LAKE_DATA_ENV = (
+    "NEWSETL_LAKE_DATA_PATH"  # where a new lake's Parquet files go: a folder or s3://bucket/prefix/
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Environment:
     break_rows: str | None  # tests only: simulate a processing regression
     backend: str | None  # duckdb (one published file) or ducklake
     catalog: str | None  # the DuckLake catalog: postgresql://..., sqlite:PATH or ducklake:...
+    lake_data_path: str | None  # a new lake's data files: a folder or s3://bucket/prefix/
 
 
 def environment(env: Mapping[str, str] = os.environ) -> Environment:
@@ -83,6 +87,7 @@ def environment(env: Mapping[str, str] = os.environ) -> Environment:
         break_rows=get(BREAK_ENV),
         backend=(get(BACKEND_ENV) or "").lower() or None,
         catalog=get(CATALOG_ENV),
+        lake_data_path=get(LAKE_DATA_ENV),
     )
 
 
@@ -145,6 +150,12 @@ SETTINGS: dict[str, Setting] = {
         60000,
         "a page longer than this is segmented in windows of about this size (segmentation cost is "
         "quadratic in the window, linear in the page)",
+    ),
+    "lake_snapshot_days": Setting(
+        "NEWSETL_LAKE_SNAPSHOT_DAYS",
+        30.0,
+        "DuckLake: after a publish, snapshots older than this many days are expired (no time travel "
+        "to them) and data files unused or orphaned for as long are deleted; 0 keeps every snapshot",
     ),
     "worker_memory_mb": Setting(
         "NEWSETL_WORKER_MEMORY_MB",

@@ -21,6 +21,8 @@
     publish_switch
                 the whole release is written, the ``current`` pointer is not
                 switched yet
+    lake_write  the DuckLake publish's transaction has just begun
+                (``lake_write:0.5``: killed half a second into its writes)
     lake_commit the DuckLake publish wrote every table, its transaction is not
                 committed yet
     ==========  ==============================================================
@@ -51,6 +53,7 @@ STAGES = (
     "publish_extras",
     "publish",
     "publish_switch",
+    "lake_write",
     "lake_commit",
 )
 

@@ -7,7 +7,7 @@ import json
 
 import duckdb
 
-from newsetl.config import Paths
+from newsetl.config import Paths, setting
 from newsetl.warehouse.lock import lock_holder
 
 
@@ -51,6 +51,7 @@ def _lake_status(paths: Paths, limit: int) -> dict | None:
         "catalog": backend.catalog,
         "data_path": backend.data_path,
         "attach_sql": attach_statements(backend),
+        "snapshot_days": setting("lake_snapshot_days"),
     }
     try:
         info["snapshots"] = snapshots(backend, limit)
@@ -309,6 +310,12 @@ def _print_lake(lake: dict, pub: dict | None) -> None:
     if lake.get("error"):
         print(f"  the lake could not be read: {lake['error']}")
     print(f"  attach read-only from any DuckDB {duckdb.__version__}: {'; '.join(lake['attach_sql'])};")
+    days = lake["snapshot_days"]
+    print(
+        f"  snapshots kept {days:g} days, then expired and their files deleted (NEWSETL_LAKE_SNAPSHOT_DAYS)"
+        if days > 0
+        else "  every snapshot is kept (NEWSETL_LAKE_SNAPSHOT_DAYS=0)"
+    )
     if lake["snapshots"]:
         print(f"{'snapshot':>8}  {'time (UTC)':26} run (time travel: FROM lake.marts.x AT (VERSION => n))")
         for s in lake["snapshots"]:

@@ -11,11 +11,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from newsetl.config import make_paths
+from newsetl.status import _lake_status, _print_lake
 from newsetl.warehouse import lake
 from newsetl.warehouse.backend import (
     BACKEND_FILE,
@@ -199,3 +202,184 @@ def test_sqlalchemy_reads_the_lake_and_an_earlier_snapshot(tmp_path: Path) -> No
     assert (now, then) == (9, 4)
     with engine.connect() as con, pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only"):
         con.execute(sqlalchemy.text("DELETE FROM lake.marts.fct_articles"))
+
+
+def _documents_db(folder: Path, docs: dict[str, tuple[str, list[str]]], seen_run: str) -> Path:
+    """A work database with the tables keyed by document: ``docs`` maps doc_id to
+    (processed_run, article titles); every document is sighted by ``seen_run``."""
+    path = folder / ".work" / "newsetl.duckdb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+        rows = [
+            (d, run, f"{d}-{i}", title) for d, (run, titles) in docs.items() for i, title in enumerate(titles)
+        ]
+        con.execute(
+            "CREATE OR REPLACE TABLE raw.processed_documents "
+            "(doc_id VARCHAR, processor_version VARCHAR, processed_run VARCHAR)"
+        )
+        con.executemany(
+            "INSERT INTO raw.processed_documents VALUES (?, 'v1', ?)",
+            [(d, run) for d, (run, _) in docs.items()],
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE raw.articles (article_id VARCHAR, doc_id VARCHAR, title VARCHAR, processed_run VARCHAR)"
+        )
+        con.executemany("INSERT INTO raw.articles VALUES (?, ?, ?, ?)", [(a, d, t, r) for d, r, a, t in rows])
+        con.execute(
+            "CREATE OR REPLACE TABLE raw.article_topics AS "
+            "SELECT article_id, 'economy' AS topic_code, length(title) AS score FROM raw.articles"
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE raw.documents AS SELECT doc_id, 'text of ' || doc_id AS text, "
+            "processed_run AS first_seen_run, ? AS last_seen_run, length(doc_id) AS char_count "
+            "FROM raw.processed_documents",
+            [seen_run],
+        )
+        con.execute("CREATE OR REPLACE TABLE ops.runs AS SELECT ? AS run_id", [seen_run])
+    finally:
+        con.close()
+    return path
+
+
+def _same_tables(backend, work: Path, tables: list[str]) -> None:
+    reader = lake.connect_reader(backend)
+    reader.execute(f"ATTACH '{work}' AS w (READ_ONLY)")
+    try:
+        for table in tables:
+            query = f"SELECT count(*), sum(hash(x))::HUGEINT FROM (FROM {{}}.{table}) AS x"  # noqa: S608 - fixed names
+            assert (
+                reader.execute(query.format("lake")).fetchone()
+                == reader.execute(query.format("w")).fetchone()
+            ), table
+        columns = (
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND table_name = 'documents'"
+        )
+        assert reader.execute(columns, ["lake"]).fetchall() == reader.execute(columns, ["w"]).fetchall()
+    finally:
+        reader.close()
+
+
+def test_publish_writes_only_the_rows_of_changed_documents(tmp_path: Path) -> None:
+    backend = default_lake(tmp_path)
+    docs = {f"d{i}": ("r1", [f"t{i}a", f"t{i}b"]) for i in range(50)}
+    work = _documents_db(tmp_path, docs, "r1")
+    first = lake.publish(work, backend, "r1")
+    assert first["rows_inserted"] >= 50 * 2 * 2  # cold: every table whole
+    docs["d3"] = ("r2", ["t3 rewritten"])  # reprocessed: one article instead of two
+    del docs["d7"]  # gone
+    docs["d99"] = ("r2", ["new a", "new b", "new c"])  # new
+    work = _documents_db(tmp_path, docs, "r2")
+    second = lake.publish(work, backend, "r2")
+    tables = ["raw.processed_documents", "raw.articles", "raw.article_topics", "raw.documents", "ops.runs"]
+    _same_tables(backend, work, tables)
+    assert second["changed_keys"]["processed"] == 3
+    assert second["changed_keys"]["raw.documents"] == 3
+    # articles, topics, processed_documents, documents: the rows of d3 and d7 out, of d3 and d99 in
+    assert (second["rows_deleted"], second["rows_inserted"]) == (4 + 4 + 2 + 2, 4 + 4 + 2 + 2)
+    assert second["rows_written"] == 12 + 1  # and ops.runs, replaced whole
+    assert second["rows_sighted"] == 50  # one narrow (doc_id, last_seen_run) row per document
+    assert second["replaced_whole"] == [] and second["repaired"] == []
+    assert (
+        _count_in_reader_process_sql(
+            tmp_path, "SELECT count(*) FROM raw.documents WHERE last_seen_run = 'r2'"
+        )
+        == 50
+    )
+
+
+def test_a_change_the_change_set_does_not_see_replaces_the_table_whole(tmp_path: Path) -> None:
+    backend = default_lake(tmp_path)
+    work = _documents_db(tmp_path, {f"d{i}": ("r1", ["a", "b"]) for i in range(5)}, "r1")
+    lake.publish(work, backend, "r1")
+    con = duckdb.connect(str(work))
+    con.execute(
+        "INSERT INTO raw.article_topics VALUES ('orphan', 'economy', 1)"
+    )  # no document was reprocessed
+    con.close()
+    out = lake.publish(work, backend, "r2")
+    assert out["repaired"] == ["raw.article_topics"]
+    _same_tables(backend, work, ["raw.article_topics"])
+
+
+def _count_in_reader_process_sql(warehouse: Path, sql: str) -> int:
+    code = (
+        "import sys; from pathlib import Path; from newsetl.warehouse import lake; "
+        "from newsetl.warehouse.backend import default_lake; "
+        "con = lake.connect_reader(default_lake(Path(sys.argv[1]))); "
+        "print(con.execute(sys.argv[2]).fetchone()[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(warehouse), sql],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip())
+
+
+def test_a_reader_held_open_does_not_block_publish_and_sees_the_next_snapshot(tmp_path: Path) -> None:
+    """An analyst's session stays attached between queries: the SQLite catalog is in WAL mode, so
+    the writer's commit is not refused (``database is locked``) and the reader's next query sees it."""
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 3)
+    lake.publish(work, backend, "run-1")
+    code = (
+        "import sys; from pathlib import Path; from newsetl.warehouse import lake; "
+        "from newsetl.warehouse.backend import default_lake; "
+        "con = lake.connect_reader(default_lake(Path(sys.argv[1]))); "
+        "q = 'SELECT count(*) FROM marts.fct_articles'; "
+        "print(con.execute(q).fetchone()[0], flush=True); sys.stdin.readline(); "
+        "print(con.execute(q).fetchone()[0], flush=True)"
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "3"
+        _work_db(tmp_path, 8)
+        lake.publish(work, backend, "run-2")
+        out, _ = reader.communicate("\n", timeout=60)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    assert out.strip() == "8"
+
+
+def test_maintenance_expires_old_snapshots_and_deletes_unused_and_orphaned_files(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    backend = default_lake(tmp_path)
+    work = _work_db(tmp_path, 5000)
+    first = lake.publish(work, backend, "run-1")["snapshot"]
+    _work_db(tmp_path, 6000)
+    lake.publish(work, backend, "run-2")  # fct_articles replaced: run-1's file is only in snapshot 1
+    orphan = tmp_path / "lake_data" / "marts" / "ducklake-killed-publish.parquet"
+    orphan.write_bytes(b"PAR1 a killed publish's file")
+    files = sorted(p.name for p in (tmp_path / "lake_data").rglob("*.parquet"))
+    time.sleep(2)
+    _work_db(tmp_path, 7000)
+    last = lake.publish(work, backend, "run-3")["snapshot"]
+    assert lake.maintain(backend, keep_days=0)["expired"] == 0  # 0 keeps everything
+    out = lake.maintain(backend, keep_days=1.5 / 86400)  # older than 1.5 s: run-1, run-2
+    assert out["expired"] >= 2 and out["files_deleted"] >= 3
+    left = sorted(p.name for p in (tmp_path / "lake_data").rglob("*.parquet"))
+    assert not set(files) & set(left)  # the expired snapshots' files and the orphan are gone
+    assert [s["run_id"] for s in lake.snapshots(backend)] == ["run-3"]
+    assert _count_in_reader_process(tmp_path) == 7000
+    with pytest.raises(subprocess.CalledProcessError):
+        _count_in_reader_process(tmp_path, version=first)  # no time travel to an expired snapshot
+    assert last > first
+    remember(tmp_path, backend)
+    monkeypatch.setenv("NEWSETL_LAKE_SNAPSHOT_DAYS", "7")
+    info = _lake_status(make_paths(None, tmp_path), 5)
+    assert info["snapshot_days"] == 7
+    _print_lake(info, None)
+    assert "snapshots kept 7 days" in capsys.readouterr().out

@@ -49,9 +49,18 @@ def catalog_attach_string(catalog: str) -> str:
 
 
 def default_lake(warehouse_dir: Path) -> Backend:
-    return Backend(
-        DUCKLAKE, f"ducklake:sqlite:{warehouse_dir / SQLITE_CATALOG}", str(warehouse_dir / DATA_DIR)
-    )
+    return Backend(DUCKLAKE, f"ducklake:sqlite:{warehouse_dir / SQLITE_CATALOG}", _data_path(warehouse_dir))
+
+
+def _data_path(warehouse_dir: Path) -> str:
+    """Where a new lake's Parquet files go: ``NEWSETL_LAKE_DATA_PATH`` (a folder, or ``s3://bucket/prefix/``
+    with a DuckDB S3 secret, docs/scaling.md), else ``DIR/lake_data``. A lake keeps its own."""
+    from newsetl.config import environment
+
+    data = environment().lake_data_path
+    if not data:
+        return str(warehouse_dir / DATA_DIR)
+    return data if "://" in data else str(Path(data).resolve())
 
 
 def remembered(warehouse_dir: Path) -> Backend | None:
@@ -83,7 +92,7 @@ def resolve(warehouse_dir: Path, kind: str | None = None, catalog: str | None = 
     if kind == DUCKDB:
         wanted = Backend()
     elif catalog:
-        wanted = Backend(DUCKLAKE, catalog_attach_string(catalog), str(warehouse_dir / DATA_DIR))
+        wanted = Backend(DUCKLAKE, catalog_attach_string(catalog), _data_path(warehouse_dir))
     else:
         wanted = known if known and known.is_lake else default_lake(warehouse_dir)
     if known and (known.kind, known.catalog) != (wanted.kind, wanted.catalog):
@@ -94,7 +103,7 @@ def resolve(warehouse_dir: Path, kind: str | None = None, catalog: str | None = 
             + (f" ({wanted.catalog})" if wanted.catalog else "")
             + f"; use another warehouse folder (or remove {BACKEND_FILE} after moving the data)"
         )
-    return wanted
+    return known or wanted  # a lake keeps the data path it was created with
 
 
 def remember(warehouse_dir: Path, backend: Backend) -> None:

@@ -15,17 +15,20 @@ DuckDB version: nothing is downloaded.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import json
+import sqlite3
 import time
 from pathlib import Path
 
 import duckdb
 
-from newsetl.config import PUBLISHED_NAME, Paths, duckdb_config
+from newsetl.config import PUBLISHED_NAME, Paths, duckdb_config, setting
 from newsetl.faults import fault_point
 from newsetl.warehouse.backend import Backend
+from newsetl.warehouse.lake_increments import KEYED, SPLIT, Increments, all_columns, qualified
 
 ALIAS = "lake"  # the name readers and the README use: lake.marts.fct_articles
 WORK = PUBLISHED_NAME.removesuffix(".duckdb")  # the work database's catalog (views name it)
@@ -35,6 +38,7 @@ _EXTENSIONS = {  # extension -> pip package module that ships it
     "ducklake": "duckdb_extension_ducklake",
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
     "postgres_scanner": "duckdb_extension_postgres_scanner",
+    "httpfs": "duckdb_extension_httpfs",
 }
 
 
@@ -70,6 +74,10 @@ def attach_statements(backend: Backend, alias: str = ALIAS, read_only: bool = Tr
         names.append("sqlite_scanner")
     elif kind in ("postgres", "postgresql"):
         names.append("postgres_scanner")
+    if backend.data_path and backend.data_path.startswith("s3://"):
+        # credentials: a DuckDB S3 secret (CREATE PERSISTENT SECRET ... SCOPE 's3://bucket'), which
+        # every DuckDB of that user finds by itself: never in these statements, which status prints
+        names.append("httpfs")
     options = []
     if backend.data_path and not read_only:
         options.append(f"DATA_PATH {_quote(backend.data_path)}")
@@ -81,11 +89,27 @@ def attach_statements(backend: Backend, alias: str = ALIAS, read_only: bool = Tr
     ]
 
 
+def _sqlite_wal(catalog: str) -> None:
+    """Put a SQLite catalog in WAL mode (kept in the file): in SQLite's default rollback-journal
+    mode a reader's open connection makes the writer's COMMIT fail with ``database is locked``;
+    in WAL mode readers and the one writer do not block each other."""
+    path = Path(catalog.removeprefix("ducklake:").removeprefix("sqlite:"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path)
+    try:
+        if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            con.execute("PRAGMA journal_mode=WAL")
+    finally:
+        con.close()
+
+
 def attach(
     con: duckdb.DuckDBPyConnection, backend: Backend, alias: str = ALIAS, read_only: bool = False
 ) -> None:
     if backend.data_path and not read_only and "://" not in backend.data_path:
         Path(backend.data_path).mkdir(parents=True, exist_ok=True)  # a local folder (s3:// needs none)
+    if not read_only and backend.catalog and _catalog_kind(backend.catalog) == "sqlite":
+        _sqlite_wal(backend.catalog)
     for statement in attach_statements(backend, alias, read_only):
         con.execute(statement)
 
@@ -118,22 +142,20 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _fingerprints(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> dict[str, str]:
+def _fingerprints(
+    con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]], cols: dict[str, list[tuple[str, str]]]
+) -> dict[str, str]:
     """Per work table: row count, an order-independent hash of its rows and of its column types.
 
-    A scan of the local work file (milliseconds per 100,000 rows): far cheaper than writing a
-    table into the lake, where each table costs catalog rows and Parquet files at the commit.
+    Only for the tables replaced whole (small: aggregates, dimensions, ops): a scan of the local
+    work file is far cheaper than writing a table into the lake.
     """
     out = {}
     for schema, table in tables:
         name = f"{_ident(schema)}.{_ident(table)}"
         query = f"SELECT count(*), sum(hash(t))::VARCHAR FROM {WORK}.{name} AS t"  # noqa: S608 - quoted identifiers
         count, rows = con.execute(query).fetchone()
-        (columns,) = con.execute(
-            """SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index)
-               FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? AND table_name = ?""",
-            [WORK, schema, table],
-        ).fetchone()
+        columns = ", ".join(f"{c} {t}" for c, t in cols[f"{schema}.{table}"])
         out[f"{schema}.{table}"] = f"{count}:{rows}:{hashlib.sha256(columns.encode()).hexdigest()[:12]}"
     return out
 
@@ -152,42 +174,56 @@ def _published_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
-    """Write the tables of ``work_db`` that changed since the last publish into the lake, in one
-    transaction; return the new snapshot.
+    """Bring the lake up to the tables of ``work_db`` in one transaction; return the new snapshot.
 
-    A changed table is replaced whole (new Parquet files); an unchanged one (same rows, same
-    columns, by fingerprint) is left as it is; tables gone from the work database are dropped.
-    Appending only the new rows of a table that just grew (``EXCEPT ALL`` both ways, no key)
-    was measured slower than replacing it: 13.3 s against 9.0 s for +20 pages on 1,000
-    (docs/scaling.md); the search index's 3 M term rows dominate either way.
-    Nothing is visible to readers before ``COMMIT``.
+    The tables that grow with the archive (by document, article, search-index docid) take keyed
+    increments: only the rows of the keys that changed since the lake's snapshot are deleted and
+    inserted (newsetl/warehouse/lake_increments.py), so the rows written follow the run's new
+    data, not the archive. Every other table (aggregate marts, dimensions, ops) is small: it is
+    replaced whole when its fingerprint (rows, row hash, column types) changed and left alone
+    otherwise. Tables gone from the work database are dropped. Nothing is visible to readers
+    before ``COMMIT``.
     """
     t0 = time.perf_counter()
     con = duckdb.connect(config=duckdb_config())
     try:
         con.execute(f"ATTACH {_quote(str(work_db))} AS {WORK} (READ_ONLY)")  # noqa: S608 - quoted literal
-        attach(con, backend)
         tables = _work_tables(con)
-        wanted = set(tables)
-        fingerprints = _fingerprints(con, tables)
+        names = [f"{s}.{t}" for s, t in tables]
+        whole = [(s, t) for s, t in tables if f"{s}.{t}" not in KEYED and f"{s}.{t}" not in SPLIT]
+        work_columns = all_columns(con, WORK)
+        fingerprints = _fingerprints(con, whole, work_columns)
+        attach(con, backend)
         con.execute("BEGIN")
+        fault_point("lake_write")  # NEWSETL_FAULT=lake_write:<s>: die <s> seconds into the writes
+        increments = Increments(con, WORK, ALIAS, work_columns)
         before = _published_fingerprints(con)
-        present = set(_lake_tables(con))
+        present = {f"{s}.{t}" for s, t in _lake_tables(con)}
         for schema in sorted({s for s, _ in tables}):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_ident(schema)}")  # noqa: S608 - quoted identifier
-        dropped = [t for t in present if t not in wanted]
-        for schema, table in dropped:
-            con.execute(f"DROP TABLE {ALIAS}.{_ident(schema)}.{_ident(table)}")  # noqa: S608 - quoted identifiers
+        wanted = increments.lake_names(names)
+        dropped = sorted(present - wanted)
+        for table in dropped:
+            con.execute(f"DROP TABLE {qualified(ALIAS, table)}")  # noqa: S608 - quoted identifiers
+        present -= set(dropped)
         written = []
-        for schema, table in tables:
+        for schema, table in whole:
             key = f"{schema}.{table}"
-            if (schema, table) in present and before.get(key) == fingerprints[key]:
+            if key in present and before.get(key) == fingerprints[key]:
                 continue
             name = f"{_ident(schema)}.{_ident(table)}"
             con.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{name} AS FROM {WORK}.{name}")  # noqa: S608 - quoted identifiers
             written.append(key)
-        rows = sum(int(fingerprints[k].split(":", 1)[0]) for k in written)
-        info = {"run_id": run_id, "written": len(written), "rows_written": rows, "fingerprints": fingerprints}
+        increments.apply(names, present)
+        rows = sum(int(fingerprints[k].split(":", 1)[0]) for k in written) + increments.inserted
+        written += increments.touched
+        info = {
+            "run_id": run_id,
+            "written": len(written),
+            "rows_written": rows,
+            "increments": increments.stats(),
+            "fingerprints": fingerprints,
+        }
         con.execute(
             f"CALL {ALIAS}.set_commit_message(?, ?, extra_info => ?)",  # noqa: S608 - fixed alias
             [AUTHOR, f"publish run {run_id}", json.dumps(info)],
@@ -205,8 +241,32 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
         "written": len(written),
         "dropped": len(dropped),
         "rows_written": rows,
+        **increments.stats(),
         "seconds": round(time.perf_counter() - t0, 3),
     }
+
+
+def maintain(backend: Backend, keep_days: float) -> dict[str, object]:
+    """Expire snapshots older than ``keep_days`` and delete the data files nothing needs any more.
+
+    Files only expired snapshots used, and orphaned files (a publish killed before its commit
+    leaves Parquet files no snapshot references), are deleted once they are ``keep_days`` old:
+    a reader's query that started on an old snapshot never loses a file under it. The newest
+    snapshot is never expired. ``keep_days <= 0`` keeps everything.
+    """
+    if keep_days <= 0:
+        return {"keep_days": keep_days, "expired": 0, "files_deleted": 0}
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep_days)
+    older = f"older_than => TIMESTAMPTZ {_quote(cutoff.isoformat())}"  # a literal we formatted
+    con = duckdb.connect(config=duckdb_config())
+    try:
+        attach(con, backend)
+        expired = con.execute(f"CALL ducklake_expire_snapshots({_quote(ALIAS)}, {older})").fetchall()
+        deleted = con.execute(f"CALL ducklake_cleanup_old_files({_quote(ALIAS)}, {older})").fetchall()
+        orphans = con.execute(f"CALL ducklake_delete_orphaned_files({_quote(ALIAS)}, {older})").fetchall()
+    finally:
+        con.close()
+    return {"keep_days": keep_days, "expired": len(expired), "files_deleted": len(deleted) + len(orphans)}
 
 
 def publish_run(paths: Paths, backend: Backend, run_id: str) -> dict[str, object]:
@@ -218,7 +278,13 @@ def publish_run(paths: Paths, backend: Backend, run_id: str) -> dict[str, object
     t0 = time.perf_counter()
     search = build_search(paths)
     search_seconds = round(time.perf_counter() - t0, 3)
-    return {**publish(paths.work_db, backend, run_id), "search": search, "search_seconds": search_seconds}
+    out = {**publish(paths.work_db, backend, run_id), "search": search, "search_seconds": search_seconds}
+    t0 = time.perf_counter()
+    out["maintenance"] = {
+        **maintain(backend, setting("lake_snapshot_days")),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    return out
 
 
 def snapshots(backend: Backend, limit: int = 10) -> list[dict[str, object]]:
