@@ -27,11 +27,11 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.objects import State  # noqa: E402
 
-from newsetl import ingest as ingest_mod  # noqa: E402
-from newsetl import progress  # noqa: E402
+from newsetl.app import progress  # noqa: E402
 from newsetl.config import Paths, make_paths  # noqa: E402
 from newsetl.faults import fault_point  # noqa: E402
-from newsetl.process import (  # noqa: E402
+from newsetl.pipeline import ingest as ingest_mod  # noqa: E402
+from newsetl.pipeline.process import (  # noqa: E402
     default_workers,
     even_chunks,
     prestart_pool,
@@ -168,8 +168,8 @@ def process_load_task(paths: Paths, run_id: str, doc_ids: list[str], workers: in
     to raw.quarantine (stage ``records``) with their reason; the run goes on. On a
     retry, documents this run already loaded are not processed again.
     """
-    from newsetl.process import submit_documents
-    from newsetl.quality.records import load_rules
+    from newsetl.pipeline.process import submit_documents
+    from newsetl.pipeline.quality.records import load_rules
 
     fault_point("process")
     rules = load_rules()
@@ -223,7 +223,7 @@ def _load_chunk(
 
 def _publication_dates(paths: Paths) -> dict[str, str]:
     try:
-        from newsetl.classify import read_manifest
+        from newsetl.core.classify import read_manifest
     except ImportError:
         return {}
     try:
@@ -238,11 +238,11 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
 def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
-    from newsetl import dbt_plan
-    from newsetl.dbt_runner import run_dbt
+    from newsetl.pipeline import dbt_plan
+    from newsetl.pipeline.dbt_runner import run_dbt
 
     fault_point("dbt")
-    # Build only what changed (newsetl/dbt_plan.py): full on a code change, incremental on new
+    # Build only what changed (newsetl/pipeline/dbt_plan.py): full on a code change, incremental on new
     # data, nothing when neither code, lexicons nor raw data changed since the last build.
     with work_connection(paths) as con:
         plan = dbt_plan.plan(con, full_refresh)
@@ -257,7 +257,7 @@ def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
 def gate_task(paths: Paths, run_id: str):
-    from newsetl.quality.gate import GATE_CACHE, load_config, run_gate_reusing
+    from newsetl.pipeline.quality.gate import GATE_CACHE, load_config, run_gate_reusing
 
     fault_point("gate")
     config = load_config()
@@ -301,7 +301,7 @@ def publish_lake_task(paths: Paths, run_id: str, backend: Backend) -> dict[str, 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def publish_task(paths: Paths, run_id: str) -> str:
-    from newsetl.warehouse.exports import prepare_publication
+    from newsetl.pipeline.publication import prepare_publication
     from newsetl.warehouse.publish import publish_release
 
     # Search index (inside the work DB, so it is published), dbt docs, then one release:
@@ -368,11 +368,13 @@ def etl(
             summary["stage"] = "process"
             progress.stage_started("process_load")
             t0 = time.perf_counter()
-            from newsetl.dask_processing import dask_processing  # --dask: the text work on a Dask cluster
+            from newsetl.pipeline.dask_processing import (
+                dask_processing,  # --dask: the text work on a Dask cluster
+            )
 
             with dask_processing(dask_address, workers):
                 processed = process_load_task(paths, run_id, doc_ids, workers)
-            from newsetl.process import shutdown_pool
+            from newsetl.pipeline.process import shutdown_pool
 
             shutdown_pool()  # the text workers' memory is not needed by dbt, the gate or publish
             timings["process_load"] = round(time.perf_counter() - t0, 3)

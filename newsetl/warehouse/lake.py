@@ -213,7 +213,7 @@ def publish_run(paths: Paths, backend: Backend, run_id: str) -> dict[str, object
     """A run's publish in DuckLake mode (the flow, ``newsetl accept``): the search index into the
     work database, then every changed table into the lake in one transaction. The lake's
     tables are Parquet already: no exports; the run report stays with the single file for now."""
-    from newsetl.warehouse.exports import build_search
+    from newsetl.pipeline.publication import build_search
 
     t0 = time.perf_counter()
     search = build_search(paths)

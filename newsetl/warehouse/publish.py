@@ -345,7 +345,7 @@ def publish_release(
     """Publish the work database with its exports and report as one release (see above).
 
     ``write_extras(folder)`` writes the exports and the report into the new release's folder
-    (``newsetl.warehouse.exports.prepare_publication``); it runs before the database copy.
+    (``newsetl.pipeline.publication.prepare_publication``); it runs before the database copy.
     """
     ensure_release_layout(paths.warehouse_dir)
     root = releases_dir(paths.warehouse_dir)

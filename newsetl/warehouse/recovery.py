@@ -211,7 +211,7 @@ def rebuild_work_db(paths: Paths) -> dict[str, int]:
             )
         con.execute("COMMIT")
         counts.update(_restore_ops(con, paths))
-        from newsetl.decisions import restore_decisions
+        from newsetl.pipeline.decisions import restore_decisions
 
         counts["ops.decisions"] = restore_decisions(
             con, paths
