@@ -54,6 +54,7 @@ lint: $(STAMP) native
 	$(NATIVE_TOOLS)/bin/python -m newsetl.native_build --check
 	$(BIN)/ruff format --check newsetl newsetl_tools flows tests
 	$(BIN)/sqlfluff lint dbt/models
+	$(BIN)/lint-imports
 
 bench: $(STAMP) native
 	$(BIN)/python -m newsetl_tools.bench

@@ -51,6 +51,8 @@ COMPILED = (
     "newsetl.core.text.segment",
     "newsetl.core.classify",
     "newsetl.core.classify.dates",
+    "newsetl.core.classify.entities",
+    "newsetl.core.classify.gazetteer",
     "newsetl.core.classify.lexicon",
     "newsetl.core.classify.ministries",
     "newsetl.core.classify.organisations",

@@ -35,7 +35,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from newsetl.app.schedule import ensure_server
 from newsetl.config import PROJECT_ROOT
+from newsetl_tools.synth import DEFAULT_SEED, write_corpus
 
 DEFAULT_SIZES = (100, 1000, 10000)
 DEFAULT_OUT = PROJECT_ROOT / "docs" / "benchmarks"
@@ -397,8 +399,6 @@ def _start_server(workdir: Path, holder: list) -> str | None:
     """A local Prefect server on a free port (state under the bench's PREFECT_HOME), for the follow-ups."""
     import socket
 
-    from newsetl.app.schedule import ensure_server
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -427,7 +427,6 @@ def _rates(seconds: float | None, pages: int, nbytes: int) -> dict[str, float | 
 def measure_size(
     n: int, workdir: Path, seed: int, follow_ups: bool, server_url: str | None = None
 ) -> dict[str, Any]:
-    from newsetl_tools.synth import write_corpus
 
     corpus = workdir / f"corpus-{n}"
     t0 = time.perf_counter()
@@ -750,8 +749,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    from newsetl_tools.synth import DEFAULT_SEED
-
     default = QUICK_SIZES if args.quick else DEFAULT_SIZES
     sizes = [int(s) for s in (args.sizes or ",".join(map(str, default))).split(",") if s.strip()]
     workdir = Path(args.workdir)
@@ -767,7 +764,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.live:
         _SOURCE["root"] = snapshot_source(workdir)
     # Warm-up (not measured): Prefect's database set-up on first use, imports, page cache.
-    from newsetl_tools.synth import write_corpus
 
     write_corpus(workdir / "corpus-warmup", 5, prune=True)
     shutil.rmtree(workdir / "warehouse-warmup", ignore_errors=True)

@@ -81,13 +81,13 @@ class SynthPage:
 
 
 def default_articles_path() -> Path:
-    from newsetl_tools.harness import DEFAULT_ARTICLES
+    from newsetl_tools.harness import DEFAULT_ARTICLES  # deferred: the CLI parser imports this module
 
     return DEFAULT_ARTICLES
 
 
 def load_seed_articles(path: Path | None = None) -> list[TruthArticle]:
-    from newsetl_tools.harness import load_articles
+    from newsetl_tools.harness import load_articles  # deferred: the CLI parser imports this module
 
     return load_articles(path or default_articles_path())
 
@@ -139,7 +139,7 @@ def _mix_punctuation(text: str, rng: random.Random) -> str:
 
 def make_page(articles: Sequence[TruthArticle], seed: int, index: int) -> SynthPage:
     """Page ``index`` of the corpus for ``seed`` (independent of how many pages are made)."""
-    from newsetl_tools.degrade import build_page
+    from newsetl_tools.degrade import build_page  # deferred: the CLI parser imports this module
 
     rng = _page_rng(seed, index)
     pub = START + dt.timedelta(days=rng.randint(0, (END - START).days))

@@ -618,7 +618,7 @@ def test_cjk_share_counts_like_the_regexes():
     import re
     import sys
 
-    from newsetl.pipeline.ingest import cjk_share
+    from newsetl.core.script import cjk_share
 
     def reference(text: str) -> float:
         sample = text[:20000]

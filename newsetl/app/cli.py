@@ -12,7 +12,20 @@ import os
 import sys
 from pathlib import Path
 
+from newsetl.app.prefect_server import TemporaryServer
+from newsetl.app.schedule import _healthy, serve
+from newsetl.app.sqlshell import run_sql
+from newsetl.app.status import failure_line, print_status
 from newsetl.config import DEFAULT_INPUT, DEFAULT_WAREHOUSE, configure_environment, environment, make_paths
+from newsetl.pipeline import progress
+from newsetl.pipeline.decisions import main_accept, main_set_aside
+from newsetl.pipeline.ingest import MANIFEST_NAME
+from newsetl.pipeline.quality.gate import GATE_CACHE
+from newsetl.pipeline.report import print_report
+from newsetl.warehouse.backend import BackendMismatch, resolve
+from newsetl.warehouse.lock import RunInProgress, run_lock
+from newsetl_tools.synth import add_arguments as _synth_args
+from newsetl_tools.synth import run as run_synth
 
 
 def _add_paths(p: argparse.ArgumentParser, with_input: bool = True) -> None:
@@ -83,7 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     synth = sub.add_parser("synth", help="write a deterministic synthetic corpus of realistic pages")
-    from newsetl_tools.synth import add_arguments as _synth_args
 
     _synth_args(synth)
 
@@ -151,36 +163,22 @@ def _main(argv: list[str] | None) -> int:
         code = cmd_run(args)
         return _exit_now(code) if argv is None else code  # argv None: the command line, not a caller
     if args.command == "serve":
-        from newsetl.app.schedule import serve
-
         return serve(args.input, args.warehouse, cron=args.cron, interval=args.interval, port=args.port)
     if args.command == "status":
-        from newsetl.app.status import print_status
-
         return print_status(make_paths(None, args.warehouse), args.limit, as_json=args.json, run_id=args.run)
     if args.command == "synth":
-        from newsetl_tools.synth import run as run_synth
-
         return run_synth(args)
     if args.command == "sql":
-        from newsetl.app.sqlshell import run_sql
-
         return run_sql(make_paths(None, args.warehouse), args.query, args.format)
     if args.command == "accept":
-        from newsetl.pipeline.decisions import main_accept
-
         return main_accept(make_paths(None, args.warehouse), args.run_id, args.reason)
     if args.command == "set-aside":
-        from newsetl.pipeline.decisions import main_set_aside
-
         kind, target = ("article", args.article) if args.article else ("file", args.file)
         if not args.undo and not args.reason.strip():
             print("newsetl: set-aside needs --reason", file=sys.stderr)
             return 2
         return main_set_aside(make_paths(None, args.warehouse), kind, target, args.reason, args.undo)
     if args.command == "report":
-        from newsetl.pipeline.report import print_report
-
         return print_report(make_paths(None, args.warehouse), open_browser=args.open, rebuild=args.rebuild)
     return 2
 
@@ -204,20 +202,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_NO_INPUT
-    from newsetl.warehouse.backend import BackendMismatch, resolve
 
     try:  # before Prefect starts: a wrong backend or catalog is a usage error
         resolve(paths.warehouse_dir, args.backend, args.catalog)
     except (BackendMismatch, ValueError) as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from newsetl.warehouse.lock import RunInProgress, run_lock
 
     if not args.verbose:
         # Prefect's INFO lines (task states, the run summary as JSON) still reach its API and
         # UI; the terminal gets the stage lines below, warnings and errors.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    from newsetl.app import progress
 
     progress.set_reporter(progress.ConsoleProgress())
     try:
@@ -231,7 +226,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 # will most likely reuse its last outcome (quality/gate.py cached_outcome)
                 import great_expectations  # noqa: F401
 
-            from flows.etl import GateBlocked, etl
+            from flows.etl import GateBlocked, etl  # deferred: Prefect, loaded only when a run starts
 
             if not args.verbose:
                 _quiet_run_tracebacks()
@@ -250,8 +245,6 @@ def cmd_run(args: argparse.Namespace) -> int:
                     catalog=args.catalog,
                 )
             except GateBlocked as exc:
-                from newsetl.app.status import failure_line
-
                 print(
                     failure_line(exc, paths, gate=True), file=sys.stderr
                 )  # one line: what failed, where to look
@@ -260,8 +253,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"newsetl: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     except Exception as exc:  # noqa: BLE001 - one clear line for the operator
-        from newsetl.app.status import failure_line
-
         print(failure_line(exc, paths), file=sys.stderr)
         return EXIT_FAILED
     if args.json:
@@ -292,8 +283,6 @@ def has_input_files(input_dir: Path) -> bool:
     Same rules as ``newsetl.pipeline.ingest.discover``: hidden files and folders and the manifest do not
     count; anything else does, even a file ingest will quarantine (it is reported, not ignored).
     """
-    from newsetl.pipeline.ingest import MANIFEST_NAME
-
     unlistable: list[OSError] = []
     for _dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False, onerror=unlistable.append):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
@@ -309,8 +298,6 @@ def _gate_may_validate(paths) -> bool:
 
     Only a guess for when to import great-expectations; the gate itself compares its frames.
     """
-    from newsetl.pipeline.quality.gate import GATE_CACHE
-
     try:
         stored = (paths.work_dir / GATE_CACHE).stat().st_mtime_ns
     except OSError:
@@ -338,7 +325,6 @@ def _reuse_prefect_server() -> None:
     choice = environment().prefect_server
     if not choice or os.environ.get("PREFECT_API_URL"):
         return
-    from newsetl.app.schedule import _healthy
 
     url = "http://127.0.0.1:4200/api" if choice == "auto" else choice.rstrip("/")
     if _healthy(url):
@@ -371,8 +357,6 @@ def _start_temporary_server():
     if os.environ.get("PREFECT_API_URL"):
         return None
     import atexit
-
-    from newsetl.app.prefect_server import TemporaryServer
 
     server = TemporaryServer()
     os.environ["PREFECT_API_URL"] = server.start()

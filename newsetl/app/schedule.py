@@ -73,7 +73,7 @@ def serve(
     api_url, server = ensure_server(port)
     os.environ["PREFECT_API_URL"] = api_url
     print(f"newsetl serve: Prefect API {api_url} (UI: {api_url.removesuffix('/api')})", flush=True)
-    from flows.etl import scheduled_etl
+    from flows.etl import scheduled_etl  # deferred: Prefect, loaded only when serving
 
     # The folders travel in this process's environment (inherited by its flow runs), not as
     # deployment parameters anyone reaching the API could override.

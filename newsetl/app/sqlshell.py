@@ -21,6 +21,9 @@ from typing import Any, TextIO
 import duckdb
 
 from newsetl.config import Paths, environment
+from newsetl.pipeline.search import load_fts
+from newsetl.warehouse.backend import remembered
+from newsetl.warehouse.lake import connect_reader
 
 FORMATS = ("box", "csv", "json")
 BOX_ROWS = 100  # rows a box shows; csv and json print every row
@@ -36,12 +39,8 @@ End SQL statements with ';'. Ctrl-C abandons the current line or cancels a runni
 
 def _connect(paths: Paths) -> duckdb.DuckDBPyConnection:
     """The published file, or the warehouse's DuckLake attached read-only (its latest snapshot)."""
-    from newsetl.warehouse.backend import remembered
-
     backend = remembered(paths.warehouse_dir)
     if backend is not None and backend.is_lake:
-        from newsetl.warehouse.lake import connect_reader
-
         return connect_reader(backend)
     if not paths.published_db.exists():
         raise SystemExit(f"newsetl: nothing published yet at {paths.published_db}; run `newsetl run` first")
@@ -50,12 +49,10 @@ def _connect(paths: Paths) -> duckdb.DuckDBPyConnection:
 
 def connect_readonly(paths: Paths) -> duckdb.DuckDBPyConnection:
     con = _connect(paths)
-    try:  # fts from its pip package: fts_search_article_text.match_bm25(...) works too (search.* macros need nothing)
-        from newsetl.pipeline.search import load_fts
-
+    # fts from its pip package: fts_search_article_text.match_bm25(...) works too; the search.* macros
+    # work without the extension
+    with contextlib.suppress(Exception):
         load_fts(con)
-    except Exception:  # noqa: BLE001 - the search.* macros work without the extension
-        pass
     # read_only guards the database file, not the file system: without this, a query such as
     # COPY (SELECT 1) TO '<warehouse>/newsetl.duckdb' replaced the published file (or an export).
     # No file reads or writes, no ATTACH, no extension loads; locked so a query cannot undo it.

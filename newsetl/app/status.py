@@ -8,7 +8,12 @@ import json
 import duckdb
 
 from newsetl.config import Paths
+from newsetl.pipeline.quality.gate import quality_dirs
+from newsetl.warehouse.backend import remembered
+from newsetl.warehouse.lake import attach_statements, connect_reader, snapshots
 from newsetl.warehouse.lock import lock_holder
+from newsetl.warehouse.opsdb import describe_failure
+from newsetl.warehouse.publish import current_release
 
 
 def _open_ops(paths: Paths) -> tuple[duckdb.DuckDBPyConnection | None, str]:
@@ -23,8 +28,6 @@ def _open_ops(paths: Paths) -> tuple[duckdb.DuckDBPyConnection | None, str]:
             continue
     lake = _lake(paths)
     if lake is not None:
-        from newsetl.warehouse.lake import connect_reader
-
         try:
             return connect_reader(lake), "lake"
         except duckdb.Error:
@@ -33,8 +36,6 @@ def _open_ops(paths: Paths) -> tuple[duckdb.DuckDBPyConnection | None, str]:
 
 
 def _lake(paths: Paths):
-    from newsetl.warehouse.backend import remembered
-
     backend = remembered(paths.warehouse_dir)
     return backend if backend is not None and backend.is_lake else None
 
@@ -44,7 +45,6 @@ def _lake_status(paths: Paths, limit: int) -> dict | None:
     backend = _lake(paths)
     if backend is None:
         return None
-    from newsetl.warehouse.lake import attach_statements, snapshots
 
     # what an analyst's DuckDB (CLI, Python, SQLAlchemy) runs to read the lake: README "DuckLake"
     info = {
@@ -62,8 +62,6 @@ def _lake_status(paths: Paths, limit: int) -> dict | None:
 def _release(paths: Paths) -> dict:
     """Which run is live: the release pointer (database, exports and report switch together)
     and, as a cross-check, the latest published run the database itself records."""
-    from newsetl.warehouse.publish import current_release
-
     release = current_release(paths.warehouse_dir) or {}
     db_run = None
     try:
@@ -187,20 +185,13 @@ def _decisions(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def data_docs_path(paths: Paths) -> str:
     """The index of this warehouse's great-expectations Data Docs site."""
-    from newsetl.pipeline.quality.gate import quality_dirs
-
     return str(quality_dirs(paths.warehouse_dir).index)
 
 
 def failure_line(exc: BaseException, paths: Paths, gate: bool = False) -> str:
     """One line for a failed run: what failed, at which stage, and where to look."""
     stage = "quality gate" if gate else (getattr(exc, "newsetl_stage", None) or "start-up")
-    if gate:
-        what = str(exc)
-    else:
-        from newsetl.warehouse.opsdb import describe_failure
-
-        what = describe_failure(exc, paths)  # a full disk is named as such
+    what = str(exc) if gate else describe_failure(exc, paths)  # a full disk is named as such
     what = " ".join(what.split())
     if len(what) > 400:
         what = what[:400] + "..."

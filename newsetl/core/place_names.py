@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newsetl.config import DBT_DIR
+from newsetl.core.classify.gazetteer import gazetteer
 
 OUT = DBT_DIR / "seeds" / "place_names_en.csv"
 OVERRIDES = Path(__file__).with_name("place_names_overrides.csv")
@@ -132,8 +133,6 @@ def english_name(full_name: str, alias: str) -> str:
 
 
 def main() -> int:
-    from newsetl.core.classify.places import gazetteer
-
     rows = sorted(
         {
             (p.adcode, p.full_name, english_name(p.full_name, p.alias))

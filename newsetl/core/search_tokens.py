@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from newsetl.core.classify.lexicon import read_csv
+
 # Bump when the tokenisation rules change: every article is then indexed again.
 TOKENIZER_VERSION = "2"
 # Punctuation and symbols separate words and are never indexed: they become spaces before
@@ -93,8 +95,6 @@ def seed_terms() -> tuple[str, ...]:
     dictionary version) are the ones the publish step reads back from the seed tables. Should
     they ever differ, the stored tokens carry the other version and publishing segments again.
     """
-    from newsetl.core.classify.lexicon import read_csv
-
     return tuple(
         normalise_terms(
             row.get(column) for table, column in DICTIONARY_SOURCES for row in read_csv(f"{table}.csv")

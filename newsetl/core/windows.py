@@ -19,6 +19,7 @@ import re
 from dataclasses import replace
 
 from newsetl.core.models import PageResult
+from newsetl.core.text import segment_page
 
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 
@@ -65,8 +66,6 @@ def _cut_point(text: str, lo: int, hi: int) -> int:
 
 def segment_bounded(text: str, doc_id: str, cap: int) -> PageResult:
     """:func:`newsetl.core.text.segment_page`, in windows of at most ``cap`` characters when the page is longer."""
-    from newsetl.core.text import segment_page
-
     windows = split_windows(text, cap)
     if len(windows) == 1:
         return segment_page(text, doc_id)

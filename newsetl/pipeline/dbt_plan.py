@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from newsetl.config import DBT_DIR
-from newsetl.pipeline.process import ARTICLE_CHILD_TABLES
+from newsetl.core.contracts import ARTICLE_CHILD_TABLES
 
 STATE_TABLE = "ops.dbt_state"
 

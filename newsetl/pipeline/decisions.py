@@ -18,119 +18,16 @@ Every decision is a row of ``ops.decisions`` (published with the warehouse, show
 
 from __future__ import annotations
 
-import datetime as dt
-import getpass
-import hashlib
-import os
 import sys
 
-import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from newsetl.config import Paths
-from newsetl.warehouse.lock import RunInProgress
-
-KINDS = ("run", "article", "file")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return str(os.getuid())
-
-
-def record_decision(con: duckdb.DuckDBPyConnection, paths: Paths, kind: str, target: str, reason: str) -> str:
-    """Insert one decision into ops.decisions and the raw log; return its id."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown decision kind {kind!r}")
-    if not reason.strip():
-        raise ValueError("a decision needs a reason")
-    now = _now()
-    decision_id = hashlib.sha256(f"{kind}\x00{target}\x00{now.isoformat()}".encode()).hexdigest()[:16]
-    row = {
-        "decision_id": [decision_id],
-        "kind": [kind],
-        "target": [target],
-        "reason": [reason.strip()],
-        "decided_by": [_user()],
-        "decided_at": [now],
-        "revoked": [False],
-        "revoked_at": pa.array([None], type=pa.timestamp("us")),
-    }
-    table = pa.table(row)
-    con.register("_decision", table)
-    try:
-        con.execute("INSERT INTO ops.decisions BY NAME SELECT * FROM _decision")
-    finally:
-        con.unregister("_decision")
-    _log(paths, decision_id, table)
-    return decision_id
-
-
-def revoke(con: duckdb.DuckDBPyConnection, paths: Paths, kind: str, target: str) -> int:
-    """Take back the active decisions of ``kind`` on ``target``; return how many."""
-    ids = [
-        r[0]
-        for r in con.execute(
-            "SELECT decision_id FROM ops.decisions WHERE kind = ? AND target = ? AND NOT revoked",
-            [kind, target],
-        ).fetchall()
-    ]
-    now = _now()
-    for decision_id in ids:
-        con.execute(
-            "UPDATE ops.decisions SET revoked = true, revoked_at = ? WHERE decision_id = ?",
-            [now, decision_id],
-        )
-        table = pa.table(
-            {"decision_id": [decision_id], "revoked_at": pa.array([now], type=pa.timestamp("us"))}
-        )
-        _log(paths, f"{decision_id}-revoked", table)
-    return len(ids)
-
-
-def _log(paths: Paths, name: str, table: pa.Table) -> None:
-    from newsetl.warehouse.recovery import _private_dir
-
-    folder = paths.raw_backup_dir / "decisions"
-    _private_dir(paths.raw_backup_dir)
-    _private_dir(folder)
-    tmp = folder / f".{name}.parquet.tmp"
-    pq.write_table(table, tmp)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, folder / f"{name}.parquet")
-
-
-def restore_decisions(con: duckdb.DuckDBPyConnection, paths: Paths) -> int:
-    """Rebuild ops.decisions from raw_log/decisions/ (after a work-database rebuild)."""
-    folder = paths.raw_backup_dir / "decisions"
-    if not folder.is_dir():
-        return 0
-    n = 0
-    for file in sorted(folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime_ns):
-        table = pq.read_table(file)
-        con.register("_decision", table)
-        try:
-            if "kind" in table.column_names:
-                con.execute(
-                    """INSERT INTO ops.decisions BY NAME SELECT * FROM _decision
-                       WHERE decision_id NOT IN (SELECT decision_id FROM ops.decisions)"""
-                )
-                n += table.num_rows
-            else:
-                con.execute(
-                    """UPDATE ops.decisions AS d SET revoked = true, revoked_at = r.revoked_at
-                       FROM _decision AS r WHERE d.decision_id = r.decision_id"""
-                )
-        finally:
-            con.unregister("_decision")
-    return n
+from newsetl.pipeline.publication import prepare_publication, publish_run
+from newsetl.warehouse import load as wl
+from newsetl.warehouse.backend import remembered
+from newsetl.warehouse.decision_log import record_decision, revoke, user
+from newsetl.warehouse.lock import RunInProgress, run_lock
+from newsetl.warehouse.opsdb import open_work_db
+from newsetl.warehouse.publish import publish_release
 
 
 class DecisionRefused(RuntimeError):
@@ -139,9 +36,6 @@ class DecisionRefused(RuntimeError):
 
 def set_aside(paths: Paths, kind: str, target: str, reason: str, undo: bool = False) -> str:
     """Set an article or file aside (or take it back); effective from the next run."""
-    from newsetl.warehouse.lock import run_lock
-    from newsetl.warehouse.opsdb import open_work_db
-
     with run_lock(paths.lock_file):
         con = open_work_db(paths)
         try:
@@ -171,13 +65,6 @@ def set_aside(paths: Paths, kind: str, target: str, reason: str, undo: bool = Fa
 
 def accept_run(paths: Paths, run_id: str, reason: str) -> str:
     """Publish the latest run although its gate blocked it; see the module docstring."""
-    from newsetl.pipeline.publication import prepare_publication
-    from newsetl.warehouse import load as wl
-    from newsetl.warehouse.backend import remembered
-    from newsetl.warehouse.lock import run_lock
-    from newsetl.warehouse.opsdb import open_work_db
-    from newsetl.warehouse.publish import publish_release
-
     backend = remembered(paths.warehouse_dir)
     published = backend.catalog if backend is not None and backend.is_lake else str(paths.published_db)
     with run_lock(paths.lock_file):
@@ -209,7 +96,7 @@ def accept_run(paths: Paths, run_id: str, reason: str) -> str:
                     published,
                     articles,
                     no_topic,
-                    f"accepted by {_user()} ({decision_id}): {reason.strip()}",
+                    f"accepted by {user()} ({decision_id}): {reason.strip()}",
                     run_id,
                 ],
             )
@@ -217,8 +104,6 @@ def accept_run(paths: Paths, run_id: str, reason: str) -> str:
         finally:
             con.close()
         if backend is not None and backend.is_lake:
-            from newsetl.warehouse.lake import publish_run
-
             publish_run(paths, backend, run_id)
         else:
             publish_release(paths, run_id, lambda folder: prepare_publication(paths, run_id, folder))

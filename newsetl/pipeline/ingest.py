@@ -16,12 +16,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
-import numpy as np
+from newsetl.core.contracts import Decoded, Rejected, ScanResult, Seen
+from newsetl.core.script import cjk_share, detect_script
+from newsetl.pipeline.quality.records import load_rules
 
 MANIFEST_NAME = "manifest.csv"
 # Optionally, a file modified less than this many seconds ago is left for the next run.
@@ -36,118 +37,8 @@ class DecodeError(ValueError):
     """Raised with a human-readable reason when bytes are not a text page."""
 
 
-@dataclass(frozen=True)
-class Seen:
-    """The last sighting of a path, as recorded in ``raw.file_versions``."""
-
-    size: int
-    mtime_ns: int
-    doc_id: str
-
-
-@dataclass(frozen=True)
-class Decoded:
-    doc_id: str
-    path: str
-    size: int
-    mtime_ns: int
-    encoding: str
-    text: str
-    note: str | None = None
-    script: str = "hans"  # hans (Simplified), hant (Traditional), latin, other: see detect_script
-
-
-@dataclass(frozen=True)
-class Rejected:
-    path: str
-    reason: str
-    size: int
-    sha256: str | None
-    content: bytes
-
-
-@dataclass
-class ScanResult:
-    decoded: list[Decoded] = field(default_factory=list)  # read this run (new or changed paths)
-    unchanged: list[str] = field(default_factory=list)  # paths skipped by the stat check
-    rejected: list[Rejected] = field(default_factory=list)
-    deferred: list[str] = field(default_factory=list)  # still being written: next run
-    bytes_read: int = 0
-    unreadable_dirs: list[str] = field(default_factory=list)  # folders that could not be listed
-
-
-def cjk_share(text: str) -> float:
-    """Share of CJK ideographs among the non-space characters of (the start of) ``text``.
-
-    Counted on the code points as one numpy array (about 10x faster than two regex passes,
-    which matters: it runs on every page at ingest and on every article in the record
-    checks); same counts as the regexes for U+4E00-U+9FFF and whitespace
-    (``test_cjk_share_counts_like_the_regexes``).
-    """
-    sample = text[:20000]
-    if not sample:
-        return 0.0
-    points = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cjk = int(np.count_nonzero((points - 0x4E00) < 0x5200))  # U+4E00-U+9FFF (unsigned: below wraps)
-    # whitespace by table lookup (every whitespace code point is <= U+3000; above maps to False)
-    letters = len(points) - int(np.count_nonzero(_IS_SPACE[np.minimum(points, len(_IS_SPACE) - 1)]))
-    return cjk / letters if letters else 0.0
-
-
-# every code point Python's regex ``\s`` matches (Unicode whitespace), for cjk_share
-_SPACE_POINTS = np.array([c for c in range(0x3001) if re.match(r"\s", chr(c))], dtype=np.uint32)
-_IS_SPACE = np.zeros(0x3002, dtype=bool)  # code point -> is whitespace; the last entry stands for all above
-_IS_SPACE[_SPACE_POINTS] = True
-_NON_CJK_RE = re.compile("[^\u4e00-\u9fff]+")
 # Unicode category Cc except \t \n \f \r (Cc is exactly U+0000-001F and U+007F-009F)
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-
-
-_cjk_share = cjk_share
-TRADITIONAL_SHARE = 0.05  # share of CJK characters t2s would change: above it, a page is Traditional
-
-
-@lru_cache(maxsize=2)
-def _opencc(config: str):
-    from opencc import OpenCC
-
-    return OpenCC(config)
-
-
-def detect_script(text: str) -> str:
-    """``hans``/``hant`` for Chinese pages (Traditional when opencc t2s changes >5% of CJK), else ``latin``/``other``."""
-    sample = text[:5000]
-    if cjk_share(sample) < 0.2:
-        letters = [ch for ch in sample if not ch.isspace()]
-        latin = sum(1 for ch in letters if ch.isascii())
-        return "latin" if letters and latin / len(letters) > 0.5 else "other"
-    cjk = len(_NON_CJK_RE.sub("", sample))
-    changed = sum(map(_traditional_chars().__contains__, sample))
-    return "hant" if changed / max(1, cjk) > TRADITIONAL_SHARE else "hans"
-
-
-@lru_cache(maxsize=1)
-def _traditional_chars() -> frozenset[str]:
-    """Characters opencc's t2s changes one for one (its TSCharacters table).
-
-    Counting them with a set lookup is ~50x faster than running the pure-Python
-    opencc converter over the sample (11 ms a page, the largest cost of a cold
-    ingest), and gives the same per-character share.
-    """
-    import opencc
-
-    table = Path(opencc.__file__).with_name("dictionary") / "TSCharacters.txt"
-    chars = set()
-    for line in table.read_text(encoding="utf-8").splitlines():
-        trad, _, simp = line.partition("\t")
-        if len(trad) == 1 and simp and trad != simp.split(" ")[0]:
-            chars.add(trad)
-    return frozenset(chars)
-
-
-def to_simplified(text: str) -> str:
-    """Traditional -> Simplified (opencc t2s), used for processing only; raw.documents keeps the original."""
-    return _opencc("t2s").convert(text)
 
 
 def _control_share(text: str) -> float:
@@ -217,7 +108,7 @@ def decode_bytes(data: bytes) -> tuple[str, str, str | None]:
         pass
     lossy = data.decode("utf-8", errors="replace")
     bad = lossy.count("\ufffd")
-    if bad <= max(3, len(lossy) // 1000) and _cjk_share(lossy) > 0.2:
+    if bad <= max(3, len(lossy) // 1000) and cjk_share(lossy) > 0.2:
         text, enc, note = _checked(lossy, "utf-8", data)
         return text, enc, _join(f"{bad} invalid UTF-8 byte sequence(s) replaced with U+FFFD", note)
     scored = []
@@ -596,8 +487,6 @@ def _read_all(
 
 def _configured_max_bytes() -> int:
     try:
-        from newsetl.pipeline.quality.records import load_rules
-
         return load_rules().max_file_bytes
     except Exception:  # noqa: BLE001 - a broken config must not stop ingestion; the gate reports it
         return MAX_FILE_BYTES

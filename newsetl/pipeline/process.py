@@ -23,75 +23,21 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from newsetl.config import environment
+from newsetl.config import environment, setting
+from newsetl.core.classify import classify_article
+from newsetl.core.contracts import TABLES, DocInput, Rows, StoredDoc, as_input, doc_chars
 from newsetl.core.models import Article, Classification, PageContext, PageResult
+from newsetl.core.search_tokens import cached_segmenter, content_hash, search_text, seed_terms
+from newsetl.faults import sabotage_rows
 from newsetl.fingerprint import processing_fingerprint
+from newsetl.pipeline.quality.records import screen_documents, screen_rows
 
 T = TypeVar("T")
 
-# The per-article tables (keyed by article_id) the text core fills beside raw.articles:
-# the one list the loader, the record checks and the dbt plan read.
-ARTICLE_CHILD_TABLES = (
-    "article_topics",
-    "article_ministries",
-    "article_organisations",
-    "article_people",
-    "article_places",
-    "article_policy_documents",
-    "article_search",
-)
-# article_quarantine: articles that failed an article rule (filled by the record checks)
-TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine", "quarantine")
-
-
-@dataclass(frozen=True)
-class DocInput:
-    doc_id: str
-    file_name: str
-    text: str
-    publication_date: str | None = None
-
-
-@dataclass(frozen=True)
-class StoredDoc:
-    """A document as the processing stage fetches it: its text still UTF-8, as stored.
-
-    Decoding 150 MB of Chinese text into ``str`` in the flow process, only to encode it
-    again when pickling it for a text worker, cost the flow ≈ 0.7 s of CPU per 10,000
-    pages while the workers wanted both cores; the bytes travel as they are and each
-    worker decodes its own batch (:func:`as_input`).
-    """
-
-    doc_id: str
-    file_name: str  # the path below the input folder (its folders may carry the publication date)
-    data: bytes
-    script: str = "hans"  # "hant": processed in Simplified (the lexicons are); raw keeps the original
-    publication_date: str | None = None
-
-
-def as_input(doc: DocInput | StoredDoc) -> DocInput:
-    """The text core's input: decoded, and Traditional pages converted to Simplified."""
-    if isinstance(doc, DocInput):
-        return doc
-    text = doc.data.decode("utf-8")
-    if doc.script == "hant":
-        from newsetl.pipeline.ingest import to_simplified
-
-        text = to_simplified(text)
-    return DocInput(doc.doc_id, doc.file_name, text, doc.publication_date)
-
-
-def doc_chars(doc: DocInput | StoredDoc) -> int:
-    """Characters of a document, for sizing batches (a stored one: its UTF-8 bytes / 3, CJK text)."""
-    return len(doc.text) if isinstance(doc, DocInput) else len(doc.data) // 3
-
-
 D = TypeVar("D", bound=DocInput | StoredDoc)
-Rows = dict[str, dict[str, list]]
 
 
 @lru_cache(maxsize=1)
@@ -129,8 +75,7 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
     A page longer than the ``window_chars`` setting is segmented in windows
     (:mod:`newsetl.core.windows`): the cost per page stays linear in its size.
     """
-    from newsetl.config import setting
-    from newsetl.core.classify import classify_article
+    # deferred: the segmenter and rjieba's dictionary (~1 s) load in the text workers, not the flow process
     from newsetl.core.windows import segment_bounded
 
     version = processor_version()
@@ -186,7 +131,6 @@ def _search_records(articles: list[tuple]) -> list[tuple]:
     """
     if not articles:
         return []
-    from newsetl.core.search_tokens import cached_segmenter, content_hash, search_text, seed_terms
 
     seg = cached_segmenter(seed_terms())
     aid, kicker, title, subtitle, body = _SEARCH_FIELDS
@@ -439,8 +383,6 @@ def limit_memory(extra_mb: float | None = None) -> int | None:
     """
     import resource
 
-    from newsetl.config import setting
-
     extra = setting("worker_memory_mb") if extra_mb is None else extra_mb
     if extra <= 0:
         return None
@@ -597,11 +539,8 @@ def process_and_screen(
     A page that is not Chinese is not processed; then every article body is checked
     (length, CJK share, replacement characters). Done here, the checks run on all cores
     instead of serially in the flow process. Returns the kept rows and the quarantined
-    records (``newsetl.pipeline.ingest.Rejected``), page-level ones first.
+    records (``newsetl.core.contracts.Rejected``), page-level ones first.
     """
-    from newsetl.faults import sabotage_rows
-    from newsetl.pipeline.quality.records import screen_documents, screen_rows
-
     kept, screened = screen_documents([as_input(d) for d in docs], rules)
     rows = sabotage_rows(process(kept, run_id))  # sabotage: NEWSETL_BREAK, tests only
     failed_ids = set(rows["quarantine"].get("doc_id", []))

@@ -22,7 +22,13 @@ from pathlib import Path
 
 import duckdb
 
-from newsetl.config import Paths, duckdb_config, environment
+from newsetl.config import DBT_DIR, Paths, duckdb_config, environment
+from newsetl.core.search_tokens import TOKENIZER_VERSION
+from newsetl.pipeline.dbt_runner import run_dbt
+from newsetl.pipeline.report import chart_cache_path, write_report
+from newsetl.pipeline.search import build_search_index
+from newsetl.warehouse import lake
+from newsetl.warehouse.backend import Backend
 from newsetl.warehouse.publish import atomic_copy
 
 
@@ -115,9 +121,6 @@ def build_search(paths: Paths) -> dict[str, int]:
     in which dbt built nothing skips even the per-article content check (a full read of the
     article bodies). A tokenizer change is part of the fingerprint.
     """
-    from newsetl.core.search_tokens import TOKENIZER_VERSION
-    from newsetl.pipeline.search import build_search_index
-
     con = duckdb.connect(str(paths.work_db), config=duckdb_config())
     try:
         fingerprint = _marts_fingerprint(con, ["search", TOKENIZER_VERSION])
@@ -150,8 +153,6 @@ def docs_dir(paths: Paths) -> Path:
 
 def _docs_fingerprint(paths: Paths) -> str:
     """What the docs site depends on: the dbt project files and the warehouse catalog (types, comments)."""
-    from newsetl.config import DBT_DIR
-
     digest = hashlib.sha256()
     for path in sorted(
         p for sub in ("models", "macros", "seeds", "tests") for p in (DBT_DIR / sub).rglob("*") if p.is_file()
@@ -177,8 +178,6 @@ def generate_dbt_docs(paths: Paths) -> Path:
 
     Skipped (a few seconds saved) when neither the dbt project nor the catalog changed.
     """
-    from newsetl.pipeline.dbt_runner import run_dbt
-
     target = docs_dir(paths) / "index.html"
     stamp = docs_dir(paths) / ".fingerprint"
     fingerprint = _docs_fingerprint(paths)
@@ -194,8 +193,6 @@ def generate_dbt_docs(paths: Paths) -> Path:
 def prepare_publication(paths: Paths, run_id: str, folder: Path) -> dict[str, object]:
     """Search index and dbt docs (in the work database and ``docs/``), then the run report and
     the Parquet exports into ``folder``, the release being published (publish_release)."""
-    from newsetl.pipeline.report import chart_cache_path, write_report
-
     timings: dict[str, float] = {}
     out: dict[str, object] = {}
 
@@ -211,3 +208,17 @@ def prepare_publication(paths: Paths, run_id: str, folder: Path) -> dict[str, ob
     step("exports", write_exports, paths, folder)
     out["timings"] = timings
     return out
+
+
+def publish_run(paths: Paths, backend: Backend, run_id: str) -> dict[str, object]:
+    """A run's publish in DuckLake mode (the flow, ``newsetl accept``): the search index into the
+    work database, then every changed table into the lake in one transaction. The lake's
+    tables are Parquet already: no exports; the run report stays with the single file for now."""
+    t0 = time.perf_counter()
+    search = build_search(paths)
+    search_seconds = round(time.perf_counter() - t0, 3)
+    return {
+        **lake.publish(paths.work_db, backend, run_id),
+        "search": search,
+        "search_seconds": search_seconds,
+    }

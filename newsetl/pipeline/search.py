@@ -44,6 +44,7 @@ from pathlib import Path
 import duckdb
 
 from newsetl.core.search_tokens import DICTIONARY_SOURCES, Segmenter, dictionary_version, segment_texts
+from newsetl.pipeline.process import PARALLEL_MIN_CHARS, default_workers
 
 INDEX_TABLE = "search.article_text"
 FTS_SCHEMA = "fts_search_article_text"
@@ -105,8 +106,6 @@ def _content_hash_sql(alias: str) -> str:
 
 def _segment_parallel(terms: list[str], texts: list[str], pool: tuple | None = None) -> list[str]:
     """Segment on all cores (``pool``: executor, workers) when there is enough text, else here."""
-    from newsetl.pipeline.process import PARALLEL_MIN_CHARS
-
     if pool is None or sum(map(len, texts)) < PARALLEL_MIN_CHARS:
         return segment_texts(terms, texts)
     pool, workers = pool
@@ -121,8 +120,6 @@ def _segment_parallel(terms: list[str], texts: list[str], pool: tuple | None = N
 @contextmanager
 def _segmentation_pool(n_articles: int) -> Iterator[tuple | None]:
     """A process pool for a large (re)indexing, closed right after it (workers hold rjieba's dictionary)."""
-    from newsetl.pipeline.process import default_workers
-
     workers = default_workers()
     if workers <= 1 or n_articles < 200:
         yield None

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from newsetl.config import PUBLISHED_NAME, Paths, duckdb_config
+from newsetl.config import PUBLISHED_NAME, duckdb_config
 from newsetl.faults import fault_point
 from newsetl.warehouse.backend import Backend
 
@@ -207,18 +207,6 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
         "rows_written": rows,
         "seconds": round(time.perf_counter() - t0, 3),
     }
-
-
-def publish_run(paths: Paths, backend: Backend, run_id: str) -> dict[str, object]:
-    """A run's publish in DuckLake mode (the flow, ``newsetl accept``): the search index into the
-    work database, then every changed table into the lake in one transaction. The lake's
-    tables are Parquet already: no exports; the run report stays with the single file for now."""
-    from newsetl.pipeline.publication import build_search
-
-    t0 = time.perf_counter()
-    search = build_search(paths)
-    search_seconds = round(time.perf_counter() - t0, 3)
-    return {**publish(paths.work_db, backend, run_id), "search": search, "search_seconds": search_seconds}
 
 
 def snapshots(backend: Backend, limit: int = 10) -> list[dict[str, object]]:

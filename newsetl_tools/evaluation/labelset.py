@@ -30,6 +30,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsetl.core.classify import classify_article
+from newsetl.core.models import PageContext
 from newsetl_tools.evaluation.archive import ArchiveArticle, iter_archive
 from newsetl_tools.evaluation.realpages import part_of
 
@@ -230,8 +232,6 @@ class Report:
 
 
 def classify(a: ArchiveArticle):
-    from newsetl.core.classify import classify_article  # noqa: PLC0415  heavy: only for scoring
-    from newsetl.core.models import PageContext  # noqa: PLC0415
 
     ctx = PageContext(file_name=a.name)
     return classify_article(a.title, classify_text(a), ctx)

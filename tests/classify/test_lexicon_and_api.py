@@ -67,7 +67,7 @@ def test_seed_files_have_header_and_clean_rows(name: str) -> None:
 
 
 def test_english_names_cover_the_lexicon_and_the_gazetteer() -> None:
-    from newsetl.core.classify.places import gazetteer
+    from newsetl.core.classify.gazetteer import gazetteer
 
     canonical = {r[2] for r in _rows("organisations.csv")[1:]}
     named = {r[0]: r[1] for r in _rows("organisation_names_en.csv")[1:]}
@@ -117,7 +117,7 @@ def test_place_name_overrides_give_one_syllable_per_character() -> None:
 
 def test_kowloon_city_is_not_kowloon() -> None:
     """九龙 (Kowloon) holds five districts: jionlp's alias 九龙 for 九龙城区 made 九龙区 a surface."""
-    from newsetl.core.classify.places import gazetteer, place_entries
+    from newsetl.core.classify.gazetteer import gazetteer, place_entries
 
     (kowloon_city,) = [p for p in gazetteer() if p.full_name == "九龙城区"]
     assert kowloon_city.alias == "九龙城"
@@ -128,7 +128,7 @@ def test_kowloon_city_is_not_kowloon() -> None:
 
 
 def test_hong_kong_districts_and_macao_parishes_have_english_names() -> None:
-    from newsetl.core.classify.places import gazetteer
+    from newsetl.core.classify.gazetteer import gazetteer
     from newsetl.core.place_names import HONG_KONG_MACAO
 
     places = {(r[0], r[1]): r[2] for r in _rows("place_names_en.csv")[1:]}
@@ -209,7 +209,8 @@ def test_date_anchor_scan_finds_every_phrase_present() -> None:
 
     from newsetl.core.classify import _anchors
     from newsetl.core.classify.dates import _anchors_in
-    from newsetl.core.classify.lexicon import date_anchors, entity_matches
+    from newsetl.core.classify.entities import entity_matches
+    from newsetl.core.classify.lexicon import date_anchors
 
     phrases = [p for p, _y, _k in date_anchors()]
     fragments = ["新冠", "新型", "冠状病毒", "感染的", "肺炎", "“十三五”", "开局", "之年", "疫"]
@@ -248,7 +249,7 @@ def test_anchored_people_patterns_match_as_finditer() -> None:
     import random
 
     from newsetl.core.classify import people
-    from newsetl.core.classify.lexicon import entity_matches
+    from newsetl.core.classify.entities import entity_matches
 
     _name, after, _said, signature, _byline = people._patterns()
     pieces = ["王", "欧阳", "上官", "明", "华", "教", "授", "的", "，"]
@@ -270,7 +271,7 @@ def test_gazetteer_reads_provinces_cities_and_counties_only():
     """Only the first three levels of jionlp's dictionary (towns and villages are skipped unread)."""
     from collections import Counter
 
-    from newsetl.core.classify.places import gazetteer
+    from newsetl.core.classify.gazetteer import gazetteer
 
     places = gazetteer()
     levels = Counter(p.level for p in places)

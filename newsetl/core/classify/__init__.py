@@ -9,7 +9,7 @@ DuckDB, no model downloads, no per-call dictionary loading.
 from __future__ import annotations
 
 from newsetl.core.classify.dates import ArticleAnchors, infer_date, read_manifest
-from newsetl.core.classify.lexicon import EntityScan, entity_matches
+from newsetl.core.classify.entities import EntityScan, entity_matches
 from newsetl.core.classify.ministries import find_government_mentions, ministry_hits
 from newsetl.core.classify.organisations import find_org_mentions, organisation_hits
 from newsetl.core.classify.people import extract_people

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
 
 import ahocorasick_rs
 
@@ -334,39 +333,3 @@ def date_anchors() -> tuple[tuple[str, int, str], ...]:
 @functools.cache
 def place_stoplist() -> frozenset[str]:
     return frozenset(r["surface"] for r in read_csv("place_stoplist.csv"))
-
-
-@functools.cache
-def entity_lexicons() -> LexiconSet:
-    """The lexicons every article is searched for: government bodies, organisations, roles,
-    places, and the ``date_anchors`` phrases (every occurrence: the date evidence needs to
-    know which phrases occur, and the scan is paid for anyway), and the roles written after
-    a name (习近平总书记; every occurrence: where such a name may start, for ``people``)."""
-    from newsetl.core.classify.people import AFTER_ROLES  # these modules build on this one
-    from newsetl.core.classify.places import place_entries
-
-    return LexiconSet(
-        {
-            "government": government_entries(),
-            "known_org": dict(known_organisations()),
-            "org_suffix": dict(org_suffixes()),
-            "role": {r: r for r in person_roles()},
-            "place": place_entries(),
-            "date_anchor": {phrase: phrase for phrase, _y, _k in date_anchors()},
-            "after_role": {r: r for r in AFTER_ROLES},
-        },
-        every=frozenset({"date_anchor", "after_role"}),
-    )
-
-
-# One article's entity scan: (start, end, key, payload) hits per lexicon name.
-EntityScan = dict[str, tuple[tuple[int, int, str, Any], ...]]
-
-
-def entity_matches(text: str) -> EntityScan:
-    """:func:`entity_lexicons` matches in ``text``.
-
-    Ministries, organisations, people, places and dates all read it: ``classify_article``
-    scans each article once and passes the result on (``scan=``); the extractors scan
-    ``text`` themselves only when called on their own."""
-    return {name: tuple(hits) for name, hits in entity_lexicons().find(text).items()}

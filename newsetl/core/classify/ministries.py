@@ -34,15 +34,10 @@ import functools
 import re
 from typing import NamedTuple
 
-from newsetl.core.classify.lexicon import (
-    EntityScan,
-    LocalTerm,
-    MinistryAlias,
-    entity_matches,
-    ministries,
-    ministry_aliases,
-)
-from newsetl.core.classify.places import PlaceMention, find_place_mentions, foreign_countries, region_of
+from newsetl.core.classify.entities import EntityScan, entity_matches
+from newsetl.core.classify.gazetteer import foreign_countries
+from newsetl.core.classify.lexicon import LocalTerm, MinistryAlias, ministries, ministry_aliases
+from newsetl.core.classify.places import PlaceMention, find_place_mentions, region_of
 from newsetl.core.models import MinistryHit
 
 _NATIONAL_PREFIXES = ("国家", "国务院", "中央", "中国", "中华", "全国")

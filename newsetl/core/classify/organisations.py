@@ -17,7 +17,8 @@ import functools
 import re
 from typing import NamedTuple
 
-from newsetl.core.classify.lexicon import EntityScan, entity_matches, known_organisations
+from newsetl.core.classify.entities import EntityScan, entity_matches
+from newsetl.core.classify.lexicon import known_organisations
 from newsetl.core.classify.ministries import GovMention
 from newsetl.core.classify.places import find_place_mentions, region_of
 from newsetl.core.models import OrganisationHit

@@ -19,7 +19,8 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from newsetl.core.classify.lexicon import EntityScan, entity_matches, known_organisations, surnames
+from newsetl.core.classify.entities import AFTER_ROLES, EntityScan, entity_matches
+from newsetl.core.classify.lexicon import known_organisations, surnames
 from newsetl.core.models import PersonHit
 
 _CJK = "\u4e00-\u9fff"
@@ -31,7 +32,6 @@ _AFTER_NAME = (
 )  # fmt: skip
 _AFTER_NAME_RE = re.compile("|".join(map(re.escape, _AFTER_NAME)))  # any(startswith), in C
 _FUNCTION_CHARS = set("在和与等说也还就将向对是为称及跟同")
-AFTER_ROLES = ("总书记", "教授", "院士", "研究员")  # roles written after the name
 _SPEECH = "表示|强调|指出|认为|说|告诉|透露|介绍|坦言|分析|称|道出|谈到|提到|建议|解释"
 _NOT_NAMES = {
     "王国", "高度", "高效", "高质量", "高速", "高新", "高技术", "高校", "高端", "高于", "关键", "关于", "关注",

@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from newsetl.config import EXPECTATIONS_DIR, environment
+from newsetl.config import EXPECTATIONS_DIR, LEXICON_DIR, environment, settings
+from newsetl.pipeline.quality.data_docs import make_offline
 
 GATE_CONFIG = EXPECTATIONS_DIR / "gate.yml"
 
@@ -199,8 +200,6 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     ``setting:<name>`` values by suite parameters; ``config["parameters"]`` holds their values
     from the operator settings (newsetl/config.py ``SETTINGS``) for this run."""
     import csv
-
-    from newsetl.config import LEXICON_DIR, settings
 
     config = yaml.safe_load((path or gate_config_path()).read_text(encoding="utf-8"))
     if config.get("article_rules"):
@@ -501,7 +500,6 @@ def run_gate(
                 )
     prune_validation_results(dirs)
     context.build_data_docs(resource_identifiers=new_results)  # this run's pages and the index only
-    from newsetl.pipeline.quality.data_docs import make_offline
 
     make_offline(dirs.site)  # CSS and JS from the site itself, not CDNs: readable offline
     outcome.data_docs = str(dirs.index) if dirs.index.exists() else None

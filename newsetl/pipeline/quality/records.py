@@ -9,7 +9,7 @@ Rules and thresholds are the ``records:`` section of ``expectations/gate.yml``
   body are removed from the rows to load (with their child rows), and a
   document left with no article is quarantined as such.
 
-Both return :class:`newsetl.pipeline.ingest.Rejected` items recorded in
+Both return :class:`newsetl.core.contracts.Rejected` items recorded in
 ``raw.quarantine`` with ``stage = 'records'``; ``path`` is the file name (plus
 ``#<position>`` for an article) and ``sha256`` the document id.
 
@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from newsetl.pipeline.ingest import Rejected, cjk_share
-from newsetl.pipeline.process import ARTICLE_CHILD_TABLES
+from newsetl.core.contracts import ARTICLE_CHILD_TABLES, Rejected
+from newsetl.core.script import cjk_share
+from newsetl.pipeline.quality.gate import gate_config_path
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,6 @@ def _load(path: str) -> RecordRules:
 
 def load_rules() -> RecordRules:
     """The ``records:`` rules of the active gate config (``NEWSETL_GATE_CONFIG`` or gate.yml)."""
-    from newsetl.pipeline.quality.gate import gate_config_path
-
     path = gate_config_path()
     if not path.exists():
         return RecordRules()
