@@ -1,4 +1,9 @@
-"""The types the stages hand each other: found files, documents, processed rows, quarantined items.
+"""The types the stages hand each other, and the raw tables they are stored in.
+
+Found files, documents, processed rows, quarantined items; :data:`RAW_TABLES` declares the
+columns and types of every ``raw.*`` table once: the DDL (:mod:`newsetl.warehouse.schema`) is
+generated from it and ``tests/test_contracts.py`` checks that each ``stg_raw__*`` dbt model
+reads exactly these columns.
 
 They sit below every layer, so storage (:mod:`newsetl.warehouse`) and processing
 (:mod:`newsetl.pipeline`) share them without importing each other.
@@ -106,3 +111,212 @@ def doc_chars(doc: DocInput | StoredDoc) -> int:
 
 
 Rows = dict[str, dict[str, list]]  # table -> column -> values, one Arrow insert each
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # DuckDB type
+    required: bool = False  # NOT NULL
+    key: bool = False  # the table's primary key (implies NOT NULL)
+    staged: bool = True  # read by its dbt staging model (False: for the pipeline only)
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # a primary key of several columns
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+RAW_TABLES: dict[str, Table] = {
+    "documents": Table(
+        (
+            Column("doc_id", "VARCHAR", key=True),
+            Column("source_path", "VARCHAR", required=True),
+            Column("file_name", "VARCHAR", required=True),
+            Column("size_bytes", "BIGINT", required=True),
+            Column("encoding", "VARCHAR", required=True),
+            Column("decode_note", "VARCHAR"),
+            Column("text", "VARCHAR", required=True),
+            Column("char_count", "BIGINT", required=True),
+            Column("first_seen_run", "VARCHAR", required=True),
+            Column("last_seen_run", "VARCHAR", required=True),
+            Column("ingested_at", "TIMESTAMP", required=True),
+            Column("script", "VARCHAR", staged=False),  # hans, hant, latin, other: which text the workers get
+        ),
+    ),
+    "file_versions": Table(
+        (
+            Column("path", "VARCHAR", required=True),
+            Column("version", "INTEGER", required=True),
+            Column("doc_id", "VARCHAR", required=True),
+            Column("size_bytes", "BIGINT", required=True),
+            Column("mtime_ns", "BIGINT", required=True, staged=False),  # the stat check of the next scan
+            Column("first_seen_run", "VARCHAR", required=True),
+            Column("last_seen_run", "VARCHAR", required=True),
+            Column("superseded_run", "VARCHAR"),
+        ),
+        key=("path", "version"),
+    ),
+    "quarantine": Table(
+        (
+            Column("quarantine_id", "VARCHAR", key=True),
+            Column("run_id", "VARCHAR", required=True),
+            Column("stage", "VARCHAR", required=True),
+            Column("path", "VARCHAR", required=True),
+            Column("reason", "VARCHAR", required=True),
+            Column("size_bytes", "BIGINT"),
+            Column("sha256", "VARCHAR"),
+            Column("content", "BLOB", staged=False),  # the rejected bytes, for whoever repairs the file
+            Column("mtime_ns", "BIGINT", staged=False),  # the stat check of the next scan
+            Column("detected_at", "TIMESTAMP", required=True),
+        ),
+    ),
+    # Quarantined input paths that the latest complete scan no longer found (files deleted since):
+    # replaced by every run, so marts.fct_quarantine lists only what is still in the input folder.
+    "paths_gone": Table(
+        (
+            Column("path", "VARCHAR", required=True),
+            Column("run_id", "VARCHAR", required=True),
+        ),
+    ),
+    "articles": Table(
+        (
+            Column("article_id", "VARCHAR", key=True),
+            Column("doc_id", "VARCHAR", required=True),
+            Column("position_in_file", "INTEGER", required=True),
+            Column("kicker", "VARCHAR"),
+            Column("title", "VARCHAR"),
+            Column("subtitle", "VARCHAR"),
+            Column("bylines", "VARCHAR[]"),
+            Column("source_label", "VARCHAR"),
+            Column("dateline", "VARCHAR"),
+            Column("body", "VARCHAR", required=True),
+            Column("original_text", "VARCHAR", required=True),
+            Column("subheads", "VARCHAR[]"),
+            Column("paragraph_count", "INTEGER", required=True),
+            Column("is_fragment", "BOOLEAN", required=True),
+            Column("missing_part", "VARCHAR"),
+            Column("joins_repaired", "INTEGER", required=True),
+            Column("duplicates_removed", "INTEGER", required=True),
+            Column("char_count", "INTEGER", required=True),
+            Column("event_date", "DATE"),
+            Column("date_precision", "VARCHAR"),
+            Column("event_year", "INTEGER"),
+            Column("date_evidence", "VARCHAR"),
+            Column("primary_topic", "VARCHAR"),
+            Column("processor_version", "VARCHAR", required=True),
+            Column("processed_run", "VARCHAR", required=True),
+        ),
+    ),
+    # Articles that failed an article rule (expectations/gate.yml article_rules), replaced with
+    # their document's other processed rows: excluded ones are not in raw.articles, nulled ones are.
+    "article_quarantine": Table(
+        (
+            Column("article_id", "VARCHAR", required=True),
+            Column("doc_id", "VARCHAR", required=True),
+            Column("source_file", "VARCHAR", required=True),
+            Column("position_in_file", "INTEGER", required=True),
+            Column("rule", "VARCHAR", required=True),
+            Column("value", "VARCHAR"),
+            Column("action", "VARCHAR", required=True),
+            Column("reason", "VARCHAR", required=True),
+            Column("processed_run", "VARCHAR"),
+        ),
+    ),
+    "processed_documents": Table(
+        (
+            Column("doc_id", "VARCHAR", key=True),
+            Column("processor_version", "VARCHAR", required=True),
+            Column("processed_run", "VARCHAR", required=True),
+        ),
+    ),
+    "page_furniture": Table(
+        (
+            Column("doc_id", "VARCHAR", required=True),
+            Column("line_no", "INTEGER", required=True),
+            Column("kind", "VARCHAR", required=True),
+            Column("text", "VARCHAR", required=True),
+        ),
+    ),
+    "article_topics": Table(
+        (
+            Column("article_id", "VARCHAR", required=True),
+            Column("topic_code", "VARCHAR", required=True),
+            Column("score", "DOUBLE", required=True),
+            Column("is_primary", "BOOLEAN", required=True),
+            Column("evidence", "VARCHAR[]"),
+        ),
+    ),
+    "article_ministries": Table(
+        (
+            Column("article_id", "VARCHAR", required=True),
+            Column("ministry_code", "VARCHAR", required=True),
+            Column("alias", "VARCHAR", required=True),
+            Column("mentions", "INTEGER", required=True),
+        ),
+    ),
+    "article_organisations": Table(
+        (
+            Column("article_id", "VARCHAR", required=True),
+            Column("name", "VARCHAR", required=True),
+            Column("kind", "VARCHAR", required=True),
+            Column("level", "VARCHAR"),
+            Column("region", "VARCHAR"),
+            Column("ministry_code", "VARCHAR"),
+            Column("mentions", "INTEGER", required=True),
+        ),
+    ),
+    "article_people": Table(
+        (
+            Column("article_id", "VARCHAR", required=True),
+            Column("name", "VARCHAR", required=True),
+            Column("role", "VARCHAR"),
+            Column("organisation", "VARCHAR"),
+        ),
+    ),
+    "article_places": Table(
+        (
+            Column("article_id", "VARCHAR", required=True),
+            Column("name", "VARCHAR", required=True),
+            Column("full_name", "VARCHAR", required=True),
+            Column("adcode", "VARCHAR"),
+            Column("level", "VARCHAR", required=True),
+            Column("province", "VARCHAR"),
+            Column("mentions", "INTEGER", required=True),
+        ),
+    ),
+    "article_policy_documents": Table(
+        (
+            Column("article_id", "VARCHAR", required=True),
+            Column("title", "VARCHAR", required=True),
+            Column("doc_type", "VARCHAR", required=True),
+            Column("mentions", "INTEGER", required=True),
+        ),
+    ),
+    # Full-text search tokens, made by the text workers: publishing indexes them as they are.
+    "article_search": Table(
+        (
+            Column("article_id", "VARCHAR", key=True),
+            Column("content_hash", "VARCHAR", required=True),
+            Column("dictionary_version", "VARCHAR", required=True),
+            Column("tokens", "VARCHAR", required=True),
+        ),
+    ),
+}
+
+
+def create_table_sql(schema: str, name: str, table: Table) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for ``table``."""
+    lines = [
+        f"    {c.name} {c.type}" + (" PRIMARY KEY" if c.key else " NOT NULL" if c.required else "")
+        for c in table.columns
+    ]
+    if table.key:
+        lines.append(f"    PRIMARY KEY ({', '.join(table.key)})")
+    body = ",\n".join(lines)
+    return f"CREATE TABLE IF NOT EXISTS {schema}.{name} (\n{body}\n);"
