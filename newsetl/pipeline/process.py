@@ -28,7 +28,16 @@ from typing import Any, TypeVar
 
 from newsetl.config import environment, setting
 from newsetl.core.classify import classify_article
-from newsetl.core.contracts import TABLES, DocInput, Rows, StoredDoc, as_input, doc_chars
+from newsetl.core.contracts import (
+    ARTICLE_CHILD_TABLES,
+    RAW_TABLES,
+    TABLES,
+    DocInput,
+    Rows,
+    StoredDoc,
+    as_input,
+    doc_chars,
+)
 from newsetl.core.models import Article, Classification, PageContext, PageResult
 from newsetl.core.search_tokens import cached_segmenter, content_hash, search_text, seed_terms
 from newsetl.faults import sabotage_rows
@@ -158,22 +167,10 @@ def _classify_text(art: Article) -> str:
     return "\n".join([*extra, art.body]) if extra else art.body
 
 
-# Column order of the article tables (as ``_append`` created them from its keyword order).
+# Column order of the article tables' records: their declaration (newsetl/core/contracts.py)
 _ARTICLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "articles": (
-        "article_id", "doc_id", "position_in_file", "kicker", "title", "subtitle", "bylines", "source_label",
-        "dateline", "body", "original_text", "subheads", "paragraph_count", "is_fragment", "missing_part",
-        "joins_repaired", "duplicates_removed", "char_count", "event_date", "date_precision", "event_year",
-        "date_evidence", "primary_topic", "processor_version", "processed_run",
-    ),
-    "article_topics": ("article_id", "topic_code", "score", "is_primary", "evidence"),
-    "article_ministries": ("article_id", "ministry_code", "alias", "mentions"),
-    "article_organisations": ("article_id", "name", "kind", "level", "region", "ministry_code", "mentions"),
-    "article_people": ("article_id", "name", "role", "organisation"),
-    "article_places": ("article_id", "name", "full_name", "adcode", "level", "province", "mentions"),
-    "article_policy_documents": ("article_id", "title", "doc_type", "mentions"),
-    "article_search": ("article_id", "content_hash", "dictionary_version", "tokens"),
-}  # fmt: skip
+    table: RAW_TABLES[table].names for table in ("articles", *ARTICLE_CHILD_TABLES)
+}
 # where the indexed fields are in an articles record
 _SEARCH_FIELDS = tuple(
     _ARTICLE_COLUMNS["articles"].index(c) for c in ("article_id", "kicker", "title", "subtitle", "body")
