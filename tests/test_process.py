@@ -132,11 +132,10 @@ def test_a_page_failing_either_pass_is_quarantined_in_order(
 ) -> None:
     """process_batch segments the whole batch, then classifies it: a failure in either pass
     quarantines that page with its reason, in document order, and the other pages load."""
-    import newsetl.core.classify
-    import newsetl.core.text
+    import newsetl.core.windows
 
     batch = docs[:4]
-    segment, classify = newsetl.core.text.segment_page, newsetl.core.classify.classify_article
+    segment, classify = newsetl.core.windows.segment_page, process.classify_article
     bad_segment, bad_classify = batch[1].doc_id, batch[2].doc_id
 
     def failing_segment(text: str, doc_id: str):
@@ -149,8 +148,9 @@ def test_a_page_failing_either_pass_is_quarantined_in_order(
             raise KeyError("lexicon")
         return classify(title, body, ctx, dateline)
 
-    monkeypatch.setattr(newsetl.core.text, "segment_page", failing_segment)
-    monkeypatch.setattr(newsetl.core.classify, "classify_article", failing_classify)
+    # patched where they are looked up
+    monkeypatch.setattr(newsetl.core.windows, "segment_page", failing_segment)
+    monkeypatch.setattr(process, "classify_article", failing_classify)
     rows = process_batch(batch, "run-x")
     quarantine = rows["quarantine"]
     assert quarantine["doc_id"] == [bad_segment, bad_classify]
