@@ -23,8 +23,8 @@ $(STAMP): requirements.lock pyproject.toml
 # If compiling fails (no C compiler), the pipeline runs the same modules from source.
 NATIVE_TOOLS := $(VENV)/native-tools
 NATIVE_MANIFEST := build/native/manifest.json
-NATIVE_SOURCES := newsetl/models.py newsetl/native.py newsetl/native_build.py \
-	$(wildcard newsetl/text/*.py) $(wildcard newsetl/classify/*.py)
+NATIVE_SOURCES := newsetl/core/models.py newsetl/native.py newsetl/native_build.py \
+	$(wildcard newsetl/core/text/*.py) $(wildcard newsetl/core/classify/*.py)
 
 native: $(NATIVE_MANIFEST)
 
@@ -59,13 +59,14 @@ $(S3_SERVER)/bin/moto_server:
 	$(S3_SERVER)/bin/pip install --quiet --disable-pip-version-check "moto[server]==5.2.6"
 
 lint: $(STAMP) native
-	$(BIN)/ruff check newsetl flows tests
+	$(BIN)/ruff check newsetl newsetl_tools flows tests
 	$(NATIVE_TOOLS)/bin/python -m newsetl.native_build --check
-	$(BIN)/ruff format --check newsetl flows tests
+	$(BIN)/ruff format --check newsetl newsetl_tools flows tests
 	$(BIN)/sqlfluff lint dbt/models
+	$(BIN)/lint-imports
 
 bench: $(STAMP) native
-	$(BIN)/python -m newsetl.bench
+	$(BIN)/python -m newsetl_tools.bench
 
 clean:
 	rm -rf warehouse/*.duckdb warehouse/.work warehouse/exports warehouse/.exports-* warehouse/reports warehouse/.published warehouse/docs warehouse/.gx .prefect dbt/target dbt/logs

@@ -27,25 +27,55 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.objects import State  # noqa: E402
 
-from newsetl import ingest as ingest_mod  # noqa: E402
-from newsetl import progress  # noqa: E402
-from newsetl.config import Paths, make_paths  # noqa: E402
+from newsetl import faults, native  # noqa: E402
+from newsetl.config import (  # noqa: E402
+    Paths,
+    make_paths,
+    served_paths,
+    setting,
+)
+from newsetl.core.classify import read_manifest  # noqa: E402
 from newsetl.faults import fault_point  # noqa: E402
-from newsetl.process import (  # noqa: E402
+from newsetl.pipeline import dbt_plan, progress  # noqa: E402
+from newsetl.pipeline import ingest as ingest_mod  # noqa: E402
+from newsetl.pipeline.dbt_runner import run_dbt  # noqa: E402
+from newsetl.pipeline.process import (  # noqa: E402
     default_workers,
     even_chunks,
     prestart_pool,
     processor_version,
     relax_gc,
+    shutdown_pool,
+    submit_documents,
     uses_local_pool,
     worker_pool,
 )
+from newsetl.pipeline.publication import prepare_publication, publish_run  # noqa: E402
+from newsetl.pipeline.quality.gate import GATE_CACHE, load_config, run_gate_reusing  # noqa: E402
+from newsetl.pipeline.quality.records import load_rules  # noqa: E402
 from newsetl.warehouse import load as wl  # noqa: E402
 from newsetl.warehouse.backend import Backend  # noqa: E402
 from newsetl.warehouse.backend import remember as remember_backend  # noqa: E402
 from newsetl.warehouse.backend import resolve as resolve_backend  # noqa: E402
-from newsetl.warehouse.lock import run_lock  # noqa: E402
-from newsetl.warehouse.opsdb import finish_run, open_work_db, record_gate, start_run  # noqa: E402
+from newsetl.warehouse.lock import (  # noqa: E402
+    RunInProgress,
+    run_lock,
+)
+from newsetl.warehouse.opsdb import (  # noqa: E402
+    describe_failure,
+    finish_run,
+    open_work_db,
+    record_failure,
+    record_gate,
+    start_run,
+)
+from newsetl.warehouse.publish import publish_release  # noqa: E402
+from newsetl.warehouse.recovery import (  # noqa: E402
+    append_raw_log,
+    ensure_work_db,
+    is_corruption,
+    mark_corrupt,
+)
 
 CHUNK_DOCS = 400  # documents per process+load round: bounds memory whatever the archive size
 # Below this much to read, ingest reads in this process: the workers build their lexicon automata
@@ -113,8 +143,6 @@ def ingest_task(paths: Paths, run_id: str, prestart_workers: int | None = None) 
                     )
             yield part, mtimes  # written, then dropped: memory bounded by one part
 
-    from newsetl.warehouse.recovery import append_raw_log
-
     stats = {"documents_new": 0, "file_versions_new": 0, "quarantined": 0, "raw_logged": 0}
     with work_connection(paths) as con:
         known = wl.known_sightings(con)
@@ -168,9 +196,6 @@ def process_load_task(paths: Paths, run_id: str, doc_ids: list[str], workers: in
     to raw.quarantine (stage ``records``) with their reason; the run goes on. On a
     retry, documents this run already loaded are not processed again.
     """
-    from newsetl.process import submit_documents
-    from newsetl.quality.records import load_rules
-
     fault_point("process")
     rules = load_rules()
     dates = _publication_dates(paths)
@@ -223,10 +248,6 @@ def _load_chunk(
 
 def _publication_dates(paths: Paths) -> dict[str, str]:
     try:
-        from newsetl.classify import read_manifest
-    except ImportError:
-        return {}
-    try:
         manifest = read_manifest(paths.input_dir)
     except (OSError, UnicodeDecodeError, ValueError) as exc:  # a bad manifest must not stop the run
         get_run_logger().warning("manifest.csv ignored (publication dates inferred from the pages): %s", exc)
@@ -238,11 +259,8 @@ def _publication_dates(paths: Paths) -> dict[str, str]:
 
 @task(name="dbt-build", cache_policy=NO_CACHE)
 def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
-    from newsetl import dbt_plan
-    from newsetl.dbt_runner import run_dbt
-
     fault_point("dbt")
-    # Build only what changed (newsetl/dbt_plan.py): full on a code change, incremental on new
+    # Build only what changed (newsetl/pipeline/dbt_plan.py): full on a code change, incremental on new
     # data, nothing when neither code, lexicons nor raw data changed since the last build.
     with work_connection(paths) as con:
         plan = dbt_plan.plan(con, full_refresh)
@@ -257,8 +275,6 @@ def dbt_task(paths: Paths, full_refresh: bool) -> dict[str, Any]:
 
 @task(name="quality-gate", cache_policy=NO_CACHE)
 def gate_task(paths: Paths, run_id: str):
-    from newsetl.quality.gate import GATE_CACHE, load_config, run_gate_reusing
-
     fault_point("gate")
     config = load_config()
     with work_connection(paths) as con:
@@ -281,8 +297,6 @@ def gate_task(paths: Paths, run_id: str):
 
 
 def _query_params(query: str, run_id: str) -> dict[str, Any] | None:
-    from newsetl.config import setting
-
     params: dict[str, Any] = {"run_id": run_id} if "$run_id" in query else {}
     if "$min_held" in query:
         params["min_held"] = int(setting("min_documents_held_to_block"))
@@ -291,19 +305,14 @@ def _query_params(query: str, run_id: str) -> dict[str, Any] | None:
 
 @task(name="publish-lake", cache_policy=NO_CACHE)
 def publish_lake_task(paths: Paths, run_id: str, backend: Backend) -> dict[str, Any]:
-    """DuckLake: one catalog transaction (newsetl/warehouse/lake.py ``publish_run``)."""
-    from newsetl.warehouse import lake
-
-    out = lake.publish_run(paths, backend, run_id)
+    """DuckLake: one catalog transaction (newsetl/pipeline/publication.py ``publish_run``)."""
+    out = publish_run(paths, backend, run_id)
     get_run_logger().info("published to the lake: %s", out)
     return out
 
 
 @task(name="publish", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def publish_task(paths: Paths, run_id: str) -> str:
-    from newsetl.warehouse.exports import prepare_publication
-    from newsetl.warehouse.publish import publish_release
-
     # Search index (inside the work DB, so it is published), dbt docs, then one release:
     # database, Parquet exports and run report switched in together.
     extras = publish_release(paths, run_id, lambda folder: prepare_publication(paths, run_id, folder))
@@ -347,12 +356,10 @@ def etl(
     with run_lock(paths.lock_file):
         remember_backend(paths.warehouse_dir, target)  # status and sql find the lake without options
         summary["backend"] = target.kind
-        from newsetl.warehouse.recovery import ensure_work_db
 
         summary["recovered"] = ensure_work_db(paths)  # damaged or missing work DB: rebuilt from raw_log/
         if summary["recovered"]:
             logger.warning(summary["recovered"])
-        from newsetl import faults, native
 
         summary["text_core"] = native.STATUS  # compiled (build/native) or the sources, and why
         logger.info("text core: %s", native.STATUS)
@@ -368,11 +375,11 @@ def etl(
             summary["stage"] = "process"
             progress.stage_started("process_load")
             t0 = time.perf_counter()
-            from newsetl.dask_processing import dask_processing  # --dask: the text work on a Dask cluster
+            # deferred: prefect-dask and Dask load only for --dask (the text work on a Dask cluster)
+            from newsetl.pipeline.dask_processing import dask_processing
 
             with dask_processing(dask_address, workers):
                 processed = process_load_task(paths, run_id, doc_ids, workers)
-            from newsetl.process import shutdown_pool
 
             shutdown_pool()  # the text workers' memory is not needed by dbt, the gate or publish
             timings["process_load"] = round(time.perf_counter() - t0, 3)
@@ -402,8 +409,6 @@ def etl(
         except BaseException as exc:
             status = summary["status"] if summary["status"] == "gate_failed" else "failed"
             summary["status"] = status
-            from newsetl.warehouse.opsdb import describe_failure, record_failure
-            from newsetl.warehouse.recovery import is_corruption, mark_corrupt
 
             summary["error"] = describe_failure(exc, paths)  # a full disk is named as such
             with suppress(Exception):
@@ -435,9 +440,6 @@ def scheduled_etl() -> dict[str, Any] | State:
     (``newsetl serve`` gives it a concurrency limit of one that cancels the newcomer).
     """
     from prefect.states import Cancelled
-
-    from newsetl.config import served_paths
-    from newsetl.warehouse.lock import RunInProgress
 
     paths = served_paths()
     try:

@@ -15,8 +15,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_DIR = PROJECT_ROOT / "dbt"
 LEXICON_DIR = DBT_DIR / "seeds"
-TEXT_MODEL_DIR = PROJECT_ROOT / "newsetl" / "text" / "data"  # learned weights of the text core
-CLASSIFY_MODEL_DIR = PROJECT_ROOT / "newsetl" / "classify" / "data"  # learned weights of the classifier
+TEXT_MODEL_DIR = PROJECT_ROOT / "newsetl" / "core" / "text" / "data"  # learned weights of the text core
+CLASSIFY_MODEL_DIR = (
+    PROJECT_ROOT / "newsetl" / "core" / "classify" / "data"
+)  # learned weights of the classifier
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEFAULT_INPUT = PROJECT_ROOT / "seeds"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse"

@@ -5,7 +5,7 @@ the next run processes every document again, with no manual full refresh. It cov
 
 * the text core and classifier: the modules compiled with mypyc (:data:`newsetl.native.COMPILED`);
 * the few modules outside that core that shape rows too (:data:`ROW_MODULES`);
-* the data the core reads: its learned weights (``newsetl/text/data``, ``newsetl/classify/data``)
+* the data the core reads: its learned weights (``newsetl/core/text/data``, ``newsetl/core/classify/data``)
   and the lexicons (``dbt/seeds/*.csv``) but the English display names, which only dbt reads.
 
 Nothing else: the test and benchmark tooling (the synthetic-page generator, the degradation
@@ -22,9 +22,9 @@ from newsetl.config import CLASSIFY_MODEL_DIR, LEXICON_DIR, PROJECT_ROOT, TEXT_M
 from newsetl.native import COMPILED, source_path
 
 ROW_MODULES = (
-    "newsetl.process",  # flattens pages and articles into the raw rows
-    "newsetl.windows",  # segments a long page in windows
-    "newsetl.search_tokens",  # the tokens of raw.article_search
+    "newsetl.pipeline.process",  # flattens pages and articles into the raw rows
+    "newsetl.core.windows",  # segments a long page in windows
+    "newsetl.core.search_tokens",  # the tokens of raw.article_search
 )
 DATA_DIRS = (TEXT_MODEL_DIR, CLASSIFY_MODEL_DIR)
 

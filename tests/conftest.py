@@ -25,7 +25,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-NEWSETL = [sys.executable, "-m", "newsetl.cli"]
+NEWSETL = [sys.executable, "-m", "newsetl.app.cli"]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsetl.bench import PROJECT_ROOT, evaluate_targets, failed_runs, snapshot_source
+from newsetl_tools.bench import PROJECT_ROOT, evaluate_targets, failed_runs, snapshot_source
 
 
 def test_the_frozen_copy_holds_every_module_and_no_output(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from newsetl.bench import TreeRss
+from newsetl_tools.bench import TreeRss
 
 # The parent forks a child that never execs (it carries the parent's command line and shared
 # pages for 0.6 s) and starts `sleep` (fork, then exec).

@@ -94,7 +94,16 @@ def test_sqlalchemy_and_exports_while_a_run_is_in_progress(seeded_run, tmp_path)
     assert baseline["fct_articles"] > 0 and baseline["search"] > 0
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsetl.cli", "run", "--input", str(inputs), "--warehouse", str(warehouse)],
+        [
+            sys.executable,
+            "-m",
+            "newsetl.app.cli",
+            "run",
+            "--input",
+            str(inputs),
+            "--warehouse",
+            str(warehouse),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -126,7 +135,7 @@ def test_exports_are_rewritten_only_when_dbt_built_new_marts(tmp_path):
     import duckdb
 
     from newsetl.config import make_paths
-    from newsetl.warehouse.exports import write_exports
+    from newsetl.pipeline.publication import write_exports
     from newsetl.warehouse.publish import publish_release
 
     paths = make_paths(tmp_path / "in", tmp_path / "wh")

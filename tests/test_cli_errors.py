@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.cli import EXIT_NO_INPUT
+from newsetl.app.cli import EXIT_NO_INPUT
+from newsetl.app.status import failure_line
 from newsetl.config import make_paths
-from newsetl.status import failure_line
 from tests.conftest import NEWSETL, ROOT, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -110,7 +110,9 @@ def test_an_unreadable_input_folder_is_not_called_empty(tmp_path: Path) -> None:
     (inp / "pages" / "a.txt").write_text("复工复产", encoding="utf-8")
     (inp / "pages").chmod(0o000)
     try:
-        probe = "from pathlib import Path; from newsetl.cli import has_input_files as h; print(h(Path(%r)))"
+        probe = (
+            "from pathlib import Path; from newsetl.app.cli import has_input_files as h; print(h(Path(%r)))"
+        )
         out = subprocess.run(
             [*_without_file_override(), sys.executable, "-c", probe % str(inp)],
             cwd=ROOT,

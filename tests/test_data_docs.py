@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.quality.data_docs import ASSETS, make_offline, remote_fetches
+from newsetl.pipeline.quality.data_docs import ASSETS, make_offline, remote_fetches
 
 pytestmark = pytest.mark.e2e
 
@@ -15,8 +15,8 @@ LOCAL = re.compile(r'<(?:script|img|link)\b[^>]*(?:src|href)="([^"#?]+)', re.I)
 
 
 def test_the_gate_writes_offline_data_docs(seeded_run) -> None:
+    from newsetl.app.status import data_docs_path
     from newsetl.config import make_paths
-    from newsetl.status import data_docs_path
 
     index = Path(data_docs_path(make_paths(seeded_run.input_dir, seeded_run.warehouse_dir)))
     assert index == seeded_run.warehouse_dir / "docs" / "data_docs" / "index.html"
@@ -66,9 +66,9 @@ def test_data_docs_index_renders_in_a_browser_without_network(seeded_run, tmp_pa
     """The index table is filled in by bootstrap-table: with every host name unresolvable it still is."""
     import subprocess
 
+    from newsetl.app.status import data_docs_path
     from newsetl.config import make_paths
-    from newsetl.report import find_chromium
-    from newsetl.status import data_docs_path
+    from newsetl.pipeline.report import find_chromium
 
     browser = find_chromium()
     if browser is None:
@@ -102,7 +102,7 @@ def test_each_warehouse_has_its_own_data_docs_site(tmp_path: Path, monkeypatch: 
     """Two warehouses gated one after the other: each site lists its own runs, never the other's."""
     import pandas as pd
 
-    from newsetl.quality import gate
+    from newsetl.pipeline.quality import gate
 
     monkeypatch.setenv("NEWSETL_GX_ROOT", str(tmp_path / "context"))  # the committed context stays as is
     config = {"suites": {"article_rules": gate.article_rules_suite({"body_present": {"max_count": 2}})}}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from newsetl.quality import gate
-from newsetl.quality.gate import (
+from newsetl.pipeline.quality import gate
+from newsetl.pipeline.quality.gate import (
     ExpectationOutcome,
     GateOutcome,
     cached_results,
@@ -71,7 +71,7 @@ def test_a_failing_gate_keeps_nothing(tmp_path: Path) -> None:
 
 
 def test_the_cli_imports_great_expectations_unless_the_input_is_unchanged(tmp_path: Path) -> None:
-    from newsetl.cli import _gate_may_validate
+    from newsetl.app.cli import _gate_may_validate
     from newsetl.config import make_paths
 
     paths = make_paths(tmp_path / "in", tmp_path / "wh")

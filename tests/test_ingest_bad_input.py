@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsetl import ingest
-from newsetl.ingest import Decoded, Rejected, scan
-from newsetl.quality.records import RecordRules, screen_documents
+from newsetl.pipeline import ingest
+from newsetl.pipeline.ingest import Decoded, Rejected, scan
+from newsetl.pipeline.quality.records import RecordRules, screen_documents
 from newsetl.warehouse import load as wl
 from newsetl.warehouse.schema import ensure_schema
 
@@ -236,7 +236,7 @@ def test_50mb_page_is_quarantined_as_oversized_in_bounded_time(tmp_path: Path) -
 
 
 def test_file_size_limit_comes_from_gate_config() -> None:
-    from newsetl.quality.records import load_rules
+    from newsetl.pipeline.quality.records import load_rules
 
     assert load_rules().max_file_bytes == 8 * 1024 * 1024
 
@@ -583,7 +583,7 @@ def test_bad_files_do_not_affect_good_ones(tmp_path: Path, con) -> None:
 
 
 def _doc(item: Decoded):
-    from newsetl.process import DocInput
+    from newsetl.pipeline.process import DocInput
 
     return DocInput(item.doc_id, item.path, item.text)
 
@@ -618,7 +618,7 @@ def test_cjk_share_counts_like_the_regexes():
     import re
     import sys
 
-    from newsetl.ingest import cjk_share
+    from newsetl.core.script import cjk_share
 
     def reference(text: str) -> float:
         sample = text[:20000]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from newsetl.ingest import iter_scan
-from newsetl.synth import write_corpus
+from newsetl.pipeline.ingest import iter_scan
+from newsetl_tools.synth import write_corpus
 
 
 def _flatten(parts) -> tuple[list, list, list, int]:

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from newsetl.app.status import _lake_status, _print_lake
 from newsetl.config import make_paths
-from newsetl.status import _lake_status, _print_lake
 from newsetl.warehouse import lake
 from newsetl.warehouse.backend import (
     BACKEND_FILE,

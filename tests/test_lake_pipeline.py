@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsetl.synth import write_corpus
 from newsetl.warehouse import lake
 from newsetl.warehouse.backend import remembered
+from newsetl_tools.synth import write_corpus
 from tests.conftest import ROOT, RunResult, copy_seeds, pipeline_run, run_cli, strict_gate_env
 
 pytestmark = pytest.mark.long

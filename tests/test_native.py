@@ -14,8 +14,8 @@ import pytest
 
 from newsetl import native
 from newsetl.native import COMPILED, check_build, interpreter, source_digest, source_path
-from newsetl.process import DocInput, process_batch, shutdown_pool, worker_pool
-from newsetl.synth import iter_pages
+from newsetl.pipeline.process import DocInput, process_batch, shutdown_pool, worker_pool
+from newsetl_tools.synth import iter_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,8 +41,8 @@ def _pages(n: int = 60) -> list[DocInput]:
 
 def test_this_process_and_the_text_workers_run_the_compiled_core() -> None:
     _need_build()
-    from newsetl.classify import people
-    from newsetl.text import segment
+    from newsetl.core.classify import people
+    from newsetl.core.text import segment
 
     assert native.STATUS.startswith("compiled"), native.STATUS
     assert native.is_compiled(segment) and native.is_compiled(people)
@@ -58,8 +58,8 @@ def test_compiled_and_source_core_give_identical_rows(tmp_path: Path) -> None:
     docs = _pages()
     (tmp_path / "docs.pkl").write_bytes(pickle.dumps(docs))
     script = (
-        "import pickle, sys; from newsetl import native; from newsetl.process import process_batch; "
-        "from newsetl.text import segment; assert not native.is_compiled(segment), native.STATUS; "
+        "import pickle, sys; from newsetl import native; from newsetl.pipeline.process import process_batch; "
+        "from newsetl.core.text import segment; assert not native.is_compiled(segment), native.STATUS; "
         "docs = pickle.load(open(sys.argv[1], 'rb')); "
         "pickle.dump(process_batch(docs, 'r'), open(sys.argv[2], 'wb'))"
     )
@@ -102,10 +102,10 @@ def test_a_build_matching_the_sources_is_usable(fake_build: tuple[Path, Path]) -
 
 def test_an_edited_source_makes_the_build_stale(fake_build: tuple[Path, Path]) -> None:
     root, build = fake_build
-    seg = root / "newsetl" / "text" / "segment.py"
+    seg = root / "newsetl" / "core" / "text" / "segment.py"
     seg.write_text(seg.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     manifest, why = check_build(build, root)
-    assert manifest is None and why == "stale: newsetl/text/segment.py changed since the build"
+    assert manifest is None and why == "stale: newsetl/core/text/segment.py changed since the build"
 
 
 def test_other_interpreters_module_lists_and_missing_files_are_refused(fake_build: tuple[Path, Path]) -> None:
@@ -117,7 +117,7 @@ def test_other_interpreters_module_lists_and_missing_files_are_refused(fake_buil
     path.write_text(json.dumps({**good, "modules": dict(list(good["modules"].items())[1:])}))
     assert check_build(build, root) == (None, "built for another module list")
     path.write_text(json.dumps(good))
-    (build / good["modules"]["newsetl.text.segment"]["ext"]).unlink()
+    (build / good["modules"]["newsetl.core.text.segment"]["ext"]).unlink()
     assert check_build(build, root)[1].startswith("incomplete")
     shutil.rmtree(build)
     assert check_build(build, root)[1].startswith("not built")
@@ -125,7 +125,7 @@ def test_other_interpreters_module_lists_and_missing_files_are_refused(fake_buil
 
 def test_native_0_runs_the_sources() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", "from newsetl import native; import newsetl.text.segment as s; "
+        [sys.executable, "-c", "from newsetl import native; import newsetl.core.text.segment as s; "
          "print(native.STATUS, native.is_compiled(s))"],
         check=True, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "NEWSETL_NATIVE": "0"},
     )  # fmt: skip

@@ -74,7 +74,7 @@ def test_run_shows_progress_and_a_readable_summary(seeded_run: RunResult) -> Non
 
 
 def test_summary_counts_the_topics_it_does_not_name() -> None:
-    from newsetl.cli import TOPICS_SHOWN, format_summary
+    from newsetl.app.cli import TOPICS_SHOWN, format_summary
 
     topics = {f"topic_{i:02d}": 20 - i for i in range(TOPICS_SHOWN + 3)}
     text = format_summary({"run_id": "r", "status": "published", "topics": topics, "timings": {"dbt": 1.25}})
@@ -295,7 +295,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory, seeded_run: RunResult) -> 
         text=True,
     )
     runner = subprocess.Popen(
-        [sys.executable, "-m", "newsetl.cli", "run", "--input", str(inp), "--warehouse", str(wh)],
+        [sys.executable, "-m", "newsetl.app.cli", "run", "--input", str(inp), "--warehouse", str(wh)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

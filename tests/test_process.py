@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from newsetl import process
-from newsetl.process import (
+from newsetl.pipeline import process
+from newsetl.pipeline.process import (
     DocInput,
     StoredDoc,
     as_input,
@@ -17,9 +17,9 @@ from newsetl.process import (
     process_documents,
     remote_executor,
 )
-from newsetl.synth import iter_pages
 from newsetl.warehouse.load import fetch_stored_documents
 from newsetl.warehouse.schema import ensure_schema
+from newsetl_tools.synth import iter_pages
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_even_chunks_keep_order_and_avoid_a_small_remainder(n: int, most: int, s
 def test_stored_documents_give_the_rows_of_decoded_ones(docs: list[DocInput]) -> None:
     """The processing stage ships texts as stored (UTF-8) and the workers decode them: same rows,
     same quarantine, and a Traditional page is processed in Simplified."""
-    from newsetl.quality.records import RecordRules
+    from newsetl.pipeline.quality.records import RecordRules
 
     stored = [
         StoredDoc(d.doc_id, d.file_name, d.text.encode("utf-8"), "hans", d.publication_date) for d in docs
@@ -132,11 +132,10 @@ def test_a_page_failing_either_pass_is_quarantined_in_order(
 ) -> None:
     """process_batch segments the whole batch, then classifies it: a failure in either pass
     quarantines that page with its reason, in document order, and the other pages load."""
-    import newsetl.classify
-    import newsetl.text
+    import newsetl.core.windows
 
     batch = docs[:4]
-    segment, classify = newsetl.text.segment_page, newsetl.classify.classify_article
+    segment, classify = newsetl.core.windows.segment_page, process.classify_article
     bad_segment, bad_classify = batch[1].doc_id, batch[2].doc_id
 
     def failing_segment(text: str, doc_id: str):
@@ -149,8 +148,9 @@ def test_a_page_failing_either_pass_is_quarantined_in_order(
             raise KeyError("lexicon")
         return classify(title, body, ctx, dateline)
 
-    monkeypatch.setattr(newsetl.text, "segment_page", failing_segment)
-    monkeypatch.setattr(newsetl.classify, "classify_article", failing_classify)
+    # patched where they are looked up
+    monkeypatch.setattr(newsetl.core.windows, "segment_page", failing_segment)
+    monkeypatch.setattr(process, "classify_article", failing_classify)
     rows = process_batch(batch, "run-x")
     quarantine = rows["quarantine"]
     assert quarantine["doc_id"] == [bad_segment, bad_classify]
@@ -204,7 +204,7 @@ def test_text_workers_die_with_a_sigkilled_run(tmp_path) -> None:
     code = textwrap.dedent(
         """
         import time
-        from newsetl.process import worker_pool
+        from newsetl.pipeline.process import worker_pool
         pool = worker_pool(2)
         busy = [pool.submit(time.sleep, 120) for _ in range(2)]  # a page that takes minutes
         print("ready", flush=True)

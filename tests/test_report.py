@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from newsetl.report import cjk_font_dir, find_chromium, screenshot
+from newsetl.pipeline.report import cjk_font_dir, find_chromium, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -78,7 +78,7 @@ def test_topic_stacks_equal_the_article_counts_and_every_month_is_on_the_axis(mi
     """Each article is counted once (by its primary topic, "other" or "no topic"), although articles
     carry up to three topics: a month's stack is its number of articles dated to the day or month,
     a year's stack its number of dated articles; every month from the first to the last is there."""
-    from newsetl.report import NO_TOPIC, OTHER, gather_charts
+    from newsetl.pipeline.report import NO_TOPIC, OTHER, gather_charts
 
     charts = gather_charts(mini_marts)
     tl = charts.topics
@@ -117,7 +117,7 @@ def test_topic_stacks_equal_the_article_counts_and_every_month_is_on_the_axis(mi
 def test_charts_are_drawn_again_only_when_what_they_show_changed(mini_marts, tmp_path, monkeypatch):
     """The charts of the last report are kept with a digest of their inputs: a run that changed
     none of them reuses them (no matplotlib), any change draws them again."""
-    from newsetl import report
+    from newsetl.pipeline import report
 
     data = {"charts": report.gather_charts(mini_marts), "ministries": [], "topics": [], "gate_by_suite": []}
     cache = tmp_path / "report-charts.json"
@@ -161,7 +161,7 @@ def svg_bars(svg: str, prefix: str) -> dict[str, tuple[str, float, float]]:
 def test_topic_chart_draws_a_stack_per_month_as_high_as_its_articles(mini_marts):
     """In the SVG itself: a bar for every topic series and every month (the empty month too), and the
     height of each month's stack proportional to its number of articles."""
-    from newsetl.report import _matplotlib, chart_topics_over_time, gather_charts
+    from newsetl.pipeline.report import _matplotlib, chart_topics_over_time, gather_charts
 
     charts = gather_charts(mini_marts)
     m = _matplotlib()
@@ -185,7 +185,7 @@ def test_topic_chart_draws_a_stack_per_month_as_high_as_its_articles(mini_marts)
 
 
 def test_a_topic_has_one_colour_in_every_chart(mini_marts):
-    from newsetl.report import gather_charts, render_charts
+    from newsetl.pipeline.report import gather_charts, render_charts
 
     charts = gather_charts(mini_marts)
     data = {
@@ -257,7 +257,7 @@ def test_undated_articles_are_reported_separately(seeded_run, tmp_path):
 
     import duckdb
 
-    from newsetl.report import write_report
+    from newsetl.pipeline.report import write_report
 
     db = tmp_path / "newsetl.duckdb"
     shutil.copyfile(seeded_run.published, db)
@@ -279,7 +279,7 @@ def test_undated_articles_are_reported_separately(seeded_run, tmp_path):
     for article_id, _ in undated:
         assert f'href="#article-{article_id}"' in section and f'id="article-{article_id}"' in html
     assert "undated, on no axis: 2" in html
-    from newsetl.report import gather_charts
+    from newsetl.pipeline.report import gather_charts
 
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -311,14 +311,14 @@ def test_headless_screenshot_of_the_report(seeded_run, tmp_path):
     """Chromium renders the report offline: the screenshot is not blank and the charts are on screen
     (their topic colours, the articles' blue, the ministry lines' colours cover many pixels).
 
-    ``newsetl.report.screenshot`` adds the packaged Noto Sans CJK font through a generated fontconfig
+    ``newsetl.pipeline.report.screenshot`` adds the packaged Noto Sans CJK font through a generated fontconfig
     file, so the Chinese labels are glyphs (proved by ``test_packaged_cjk_font_renders_chinese_glyphs``).
     """
     if find_chromium() is None:
         pytest.skip("chromium not installed (apt-get install -y chromium); see docs/data-model.md")
     import duckdb
 
-    from newsetl.report import gather_charts
+    from newsetl.pipeline.report import gather_charts
 
     con = duckdb.connect(str(seeded_run.published), read_only=True)
     try:
@@ -466,7 +466,7 @@ def test_report_lists_the_article_quarantine(seeded_run, tmp_path):
 
     import duckdb
 
-    from newsetl.report import write_report
+    from newsetl.pipeline.report import write_report
 
     db = tmp_path / "newsetl.duckdb"
     shutil.copyfile(seeded_run.published, db)

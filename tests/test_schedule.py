@@ -87,7 +87,7 @@ def test_scheduled_runs_publish_new_pages(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "newsetl.cli",
+            "newsetl.app.cli",
             "serve",
             "--input",
             str(inp),

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from newsetl.config import PROJECT_ROOT
-from newsetl.search import Segmenter, fts_extension_path, load_fts
+from newsetl.pipeline.search import Segmenter, fts_extension_path, load_fts
 
 SEED_TEXT = sorted((PROJECT_ROOT / "seeds").glob("*.txt"))[0]
 
@@ -118,7 +118,7 @@ def _fake_marts(con: duckdb.DuckDBPyConnection, articles: dict[str, str]) -> Non
 
 def _reference_scores(articles: dict[str, str], query: str) -> dict[str, float]:
     """BM25 from a from-scratch ``PRAGMA create_fts_index`` over the same tokens."""
-    from newsetl.search_tokens import segment_texts
+    from newsetl.core.search_tokens import segment_texts
 
     ref = duckdb.connect()
     load_fts(ref)
@@ -148,8 +148,8 @@ def test_incremental_index_scores_equal_a_full_rebuild(monkeypatch, slice_articl
     With slices of 5 articles the build runs in several rowid ranges, some of them holding
     already indexed articles that must be skipped.
     """
-    from newsetl import search
-    from newsetl.search import build_search_index
+    from newsetl.pipeline import search
+    from newsetl.pipeline.search import build_search_index
 
     monkeypatch.setattr(search, "SLICE_ARTICLES", slice_articles)
 
@@ -182,7 +182,7 @@ def test_incremental_index_scores_equal_a_full_rebuild(monkeypatch, slice_articl
 def test_search_build_is_skipped_while_the_marts_are_unchanged(tmp_path):
     """A run in which dbt built nothing does not even re-read the bodies; a new dbt build is indexed."""
     from newsetl.config import make_paths
-    from newsetl.warehouse.exports import build_search
+    from newsetl.pipeline.publication import build_search
 
     paths = make_paths(tmp_path / "in", tmp_path / "wh")
     paths.work_dir.mkdir(parents=True)
@@ -213,9 +213,9 @@ def test_search_build_is_skipped_while_the_marts_are_unchanged(tmp_path):
 
 def _pages_for_search(n_synthetic: int) -> list:
     """The seed pages and ``n_synthetic`` synthetic ones, as the text core's input."""
-    from newsetl.ingest import decode_bytes
-    from newsetl.process import DocInput
-    from newsetl.synth import iter_pages
+    from newsetl.pipeline.ingest import decode_bytes
+    from newsetl.pipeline.process import DocInput
+    from newsetl_tools.synth import iter_pages
 
     docs = [
         DocInput(p.stem, p.name, p.read_text(encoding="utf-8"))
@@ -230,7 +230,7 @@ def _pages_for_search(n_synthetic: int) -> list:
 @pytest.fixture(scope="module")
 def processed_rows():
     """The text core's rows for the seed pages and 200 synthetic ones (one process, ~2 s)."""
-    from newsetl.process import process_batch
+    from newsetl.pipeline.process import process_batch
 
     return process_batch(_pages_for_search(200), "run-1")
 
@@ -241,7 +241,7 @@ def _warehouse(rows, stored_tokens: bool) -> duckdb.DuckDBPyConnection:
     import pyarrow as pa
 
     from newsetl.config import LEXICON_DIR
-    from newsetl.search_tokens import DICTIONARY_SOURCES
+    from newsetl.core.search_tokens import DICTIONARY_SOURCES
 
     con = duckdb.connect()
     con.execute("CREATE SCHEMA raw; CREATE SCHEMA marts")
@@ -299,8 +299,8 @@ def _index_contents(con: duckdb.DuckDBPyConnection) -> tuple:
 def test_text_workers_make_the_tokens_publishing_would(processed_rows):
     """process_batch stores, per article, the tokens of exactly the text the index reads, made
     with the dictionary publishing reads back from the seed tables."""
-    from newsetl.search import dictionary_terms
-    from newsetl.search_tokens import content_hash, dictionary_version, search_text, segment_texts
+    from newsetl.core.search_tokens import content_hash, dictionary_version, search_text, segment_texts
+    from newsetl.pipeline.search import dictionary_terms
 
     arts, search = processed_rows["articles"], processed_rows["article_search"]
     assert len(arts["article_id"]) > 400
@@ -325,7 +325,7 @@ def test_text_workers_make_the_tokens_publishing_would(processed_rows):
 def test_index_from_stored_tokens_equals_the_index_publishing_segmented(processed_rows):
     """Same index, same search results, whether publishing segments the articles (as before the
     text workers stored tokens) or takes the stored tokens; stale tokens are never used."""
-    from newsetl.search import build_search_index
+    from newsetl.pipeline.search import build_search_index
 
     n = len(processed_rows["articles"]["article_id"])
     segmented = _warehouse(processed_rows, stored_tokens=False)
@@ -363,8 +363,8 @@ def test_the_pipeline_indexes_the_tokens_its_workers_stored(seeded_run):
     """In a real run every article's tokens come from the text workers (the seeds dbt loaded give
     the same dictionary as the CSVs the workers read), and the index holds what segmenting the
     published text gives. The tokens stay in the work database: the published file has the index only."""
-    from newsetl.search import dictionary_terms
-    from newsetl.search_tokens import dictionary_version, seed_terms, segment_texts
+    from newsetl.core.search_tokens import dictionary_version, seed_terms, segment_texts
+    from newsetl.pipeline.search import dictionary_terms
 
     published = duckdb.connect(str(seeded_run.published), read_only=True)
     try:

@@ -6,9 +6,9 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from newsetl.cli import main as cli_main
-from newsetl.ingest import decode_bytes
-from newsetl.synth import iter_pages, write_corpus
+from newsetl.app.cli import main as cli_main
+from newsetl.pipeline.ingest import decode_bytes
+from newsetl_tools.synth import iter_pages, write_corpus
 
 
 def test_same_seed_same_bytes_and_prefix_stable() -> None:

@@ -11,7 +11,7 @@ export PYTHONPATH=$root PREFECT_HOME=${PHOME:-/tmp/newsetl-phome}-$which DO_NOT_
 [ -n "$api" ] && export PREFECT_API_URL=$api
 load=$(cut -d' ' -f1 /proc/loadavg)
 t0=$(date +%s.%N)
-"$py" -m newsetl.cli run --input "$corpus" --warehouse "$wh" > "$wh.log" 2>&1
+"$py" -m newsetl.app.cli run --input "$corpus" --warehouse "$wh" > "$wh.log" 2>&1
 rc=$?
 t1=$(date +%s.%N)
 printf "%s rc=%s wall=%.2f load=%s %s\n" "$which" $rc "$(echo "$t1 - $t0" | bc)" "$load" "$(grep 'stage seconds' "$wh.log" | sed 's/.*stage seconds://')"

@@ -13,6 +13,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from newsetl.config import PUBLISHED_NAME, backend_settings, environment
+
 BACKEND_FILE = "backend.json"
 DUCKDB = "duckdb"
 DUCKLAKE = "ducklake"
@@ -55,8 +57,6 @@ def default_lake(warehouse_dir: Path) -> Backend:
 def _data_path(warehouse_dir: Path) -> str:
     """Where a new lake's Parquet files go: ``NEWSETL_LAKE_DATA_PATH`` (a folder, or ``s3://bucket/prefix/``
     with a DuckDB S3 secret, docs/scaling.md), else ``DIR/lake_data``. A lake keeps its own."""
-    from newsetl.config import environment
-
     data = environment().lake_data_path
     if not data:
         return str(warehouse_dir / DATA_DIR)
@@ -68,8 +68,6 @@ def remembered(warehouse_dir: Path) -> Backend | None:
     try:
         data = json.loads((warehouse_dir / BACKEND_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        from newsetl.config import PUBLISHED_NAME
-
         published = (warehouse_dir / PUBLISHED_NAME).exists() or (warehouse_dir / ".published").is_dir()
         return Backend() if published else None
     return Backend(**{k: data.get(k) for k in ("kind", "catalog", "data_path")})
@@ -77,8 +75,6 @@ def remembered(warehouse_dir: Path) -> Backend | None:
 
 def resolve(warehouse_dir: Path, kind: str | None = None, catalog: str | None = None) -> Backend:
     """The backend of ``warehouse_dir``: explicit options, then the environment, then the folder."""
-    from newsetl.config import backend_settings
-
     env_kind, env_catalog = backend_settings()
     kind = kind or env_kind
     catalog = catalog or env_catalog

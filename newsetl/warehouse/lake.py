@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from newsetl.config import PUBLISHED_NAME, Paths, duckdb_config, setting
+from newsetl.config import PUBLISHED_NAME, duckdb_config
 from newsetl.faults import fault_point
 from newsetl.warehouse.backend import Backend
 from newsetl.warehouse.lake_increments import KEYED, SPLIT, Increments, all_columns, qualified
@@ -267,24 +267,6 @@ def maintain(backend: Backend, keep_days: float) -> dict[str, object]:
     finally:
         con.close()
     return {"keep_days": keep_days, "expired": len(expired), "files_deleted": len(deleted) + len(orphans)}
-
-
-def publish_run(paths: Paths, backend: Backend, run_id: str) -> dict[str, object]:
-    """A run's publish in DuckLake mode (the flow, ``newsetl accept``): the search index into the
-    work database, then every changed table into the lake in one transaction. The lake's
-    tables are Parquet already: no exports; the run report stays with the single file for now."""
-    from newsetl.warehouse.exports import build_search
-
-    t0 = time.perf_counter()
-    search = build_search(paths)
-    search_seconds = round(time.perf_counter() - t0, 3)
-    out = {**publish(paths.work_db, backend, run_id), "search": search, "search_seconds": search_seconds}
-    t0 = time.perf_counter()
-    out["maintenance"] = {
-        **maintain(backend, setting("lake_snapshot_days")),
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
-    return out
 
 
 def snapshots(backend: Backend, limit: int = 10) -> list[dict[str, object]]:

@@ -26,8 +26,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from newsetl.process import ARTICLE_CHILD_TABLES
-from newsetl.search import FTS_SCHEMA, INDEX_TABLE
+from newsetl.core.contracts import ARTICLE_CHILD_TABLES, FTS_SCHEMA, INDEX_TABLE
 
 
 @dataclass(frozen=True)

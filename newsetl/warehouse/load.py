@@ -14,9 +14,18 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pyarrow as pa
 
+from newsetl.core.contracts import (
+    ARTICLE_CHILD_TABLES,
+    Decoded,
+    DocInput,
+    Rejected,
+    Rows,
+    ScanResult,
+    Seen,
+    StoredDoc,
+    as_input,
+)
 from newsetl.faults import fault_point
-from newsetl.ingest import Decoded, Rejected, ScanResult, Seen
-from newsetl.process import ARTICLE_CHILD_TABLES, DocInput, Rows, StoredDoc, as_input
 
 _PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine")
 
@@ -337,7 +346,7 @@ def fetch_stored_documents(
     con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str], publication_dates: Mapping[str, str] | None = None
 ) -> list[StoredDoc]:
     """``doc_ids`` in the caller's order, their texts as stored (UTF-8): for the text workers,
-    which decode them (:class:`newsetl.process.StoredDoc`)."""
+    which decode them (:class:`newsetl.core.contracts.StoredDoc`)."""
     if not doc_ids:
         return []
     con.register("_ids", pa.table({"doc_id": list(doc_ids)}))

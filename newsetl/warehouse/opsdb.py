@@ -12,6 +12,9 @@ from typing import Any
 import duckdb
 
 from newsetl.config import PUBLISHED_NAME, Paths, duckdb_config
+from newsetl.warehouse import load as wl
+from newsetl.warehouse.backend import remembered
+from newsetl.warehouse.lake import connect_reader
 from newsetl.warehouse.schema import ensure_schema
 
 
@@ -183,8 +186,6 @@ def record_failure(
 ) -> None:
     """Record a failed run in ``ops.runs`` (and forget its processing); if the database refuses,
     leave a note the next run records. A full disk first gives back the reserved space."""
-    from newsetl.warehouse import load as wl
-
     if is_disk_full(exc):
         release_space(paths)
     try:
@@ -256,9 +257,6 @@ def abandon_stale_runs(con: duckdb.DuckDBPyConnection, paths: Paths | None = Non
 def _lake_has_run(paths: Paths, run_id: str) -> bool | None:
     """Whether the DuckLake this warehouse publishes to records ``run_id`` as published
     (None: the lake cannot be read)."""
-    from newsetl.warehouse.backend import remembered
-    from newsetl.warehouse.lake import connect_reader
-
     backend = remembered(paths.warehouse_dir)
     assert backend is not None
 
@@ -292,7 +290,6 @@ def reconcile_last_publish(con: duckdb.DuckDBPyConnection, paths: Paths) -> str 
         return None
     run_id = row[0]
     published = False
-    from newsetl.warehouse.backend import remembered
 
     backend = remembered(paths.warehouse_dir)
     if backend is not None and backend.is_lake:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from newsetl.config import PUBLISHED_NAME
+from newsetl.config import PUBLISHED_NAME, duckdb_config
 from newsetl.faults import fault_point
 
 CATALOG = PUBLISHED_NAME.removesuffix(".duckdb")  # the work database's catalog (opsdb.CATALOG)
@@ -120,8 +120,6 @@ def _copy_database(work_db: Path, fresh: Path, skip: frozenset[str] = WORK_ONLY_
     """Schema (tables, views, macros, comments, constraints) then each table's rows but ``skip``'s."""
     import duckdb
 
-    from newsetl.config import duckdb_config
-
     con = duckdb.connect(config=duckdb_config())
     try:
         # the catalog keeps its name (views store catalog-qualified names); literals: ATTACH binds nothing
@@ -161,8 +159,6 @@ def compact_if_bloated(work_db: Path, max_free_share: float = MAX_FREE_SHARE) ->
     """Rewrite ``work_db`` without its free blocks when they are more than ``max_free_share``
     of it; return the sizes before and after, or None when nothing was done."""
     import duckdb
-
-    from newsetl.config import duckdb_config
 
     con = duckdb.connect(str(work_db), read_only=True, config=duckdb_config())
     try:
@@ -345,7 +341,7 @@ def publish_release(
     """Publish the work database with its exports and report as one release (see above).
 
     ``write_extras(folder)`` writes the exports and the report into the new release's folder
-    (``newsetl.warehouse.exports.prepare_publication``); it runs before the database copy.
+    (``newsetl.pipeline.publication.prepare_publication``); it runs before the database copy.
     """
     ensure_release_layout(paths.warehouse_dir)
     root = releases_dir(paths.warehouse_dir)

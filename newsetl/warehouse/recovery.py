@@ -39,6 +39,9 @@ from pathlib import Path
 import duckdb
 
 from newsetl.config import Paths, duckdb_config, make_paths
+from newsetl.warehouse.decision_log import private_dir, restore_decisions
+from newsetl.warehouse.lock import run_lock
+from newsetl.warehouse.schema import ensure_schema
 
 CORRUPT_MARKER = "CORRUPT"
 # table -> (key columns, query giving the rows to log)
@@ -85,8 +88,8 @@ def append_raw_log(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) ->
             con.execute("DROP TABLE _raw_log_rows")
             continue
         folder = paths.raw_backup_dir / table
-        _private_dir(paths.raw_backup_dir)
-        _private_dir(folder)
+        private_dir(paths.raw_backup_dir)
+        private_dir(folder)
         target = folder / f"{run_id}.parquet"
         if target.exists():  # a second append in the same run (a retried ingest task)
             target = folder / f"{run_id}-{len(files)}.parquet"
@@ -99,13 +102,6 @@ def append_raw_log(con: duckdb.DuckDBPyConnection, paths: Paths, run_id: str) ->
         os.replace(tmp, target)
         written[table] = n
     return written
-
-
-def _private_dir(folder: Path) -> None:
-    """The raw log holds every input's full text, including files only their owner may read:
-    owner-only (0700 folders, 0600 files), whatever the umask."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
 
 
 def verify_work_db(work_db: Path) -> None:
@@ -175,8 +171,6 @@ def ensure_work_db(paths: Paths) -> str | None:
 
 def rebuild_work_db(paths: Paths) -> dict[str, int]:
     """Move the work file aside and rebuild raw tables from the log and ops from the published file."""
-    from newsetl.warehouse.schema import ensure_schema
-
     paths.work_dir.mkdir(parents=True, exist_ok=True)
     if paths.work_db.exists():
         aside = paths.work_dir / f"corrupt-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}"
@@ -211,7 +205,6 @@ def rebuild_work_db(paths: Paths) -> dict[str, int]:
             )
         con.execute("COMMIT")
         counts.update(_restore_ops(con, paths))
-        from newsetl.decisions import restore_decisions
 
         counts["ops.decisions"] = restore_decisions(
             con, paths
@@ -247,8 +240,6 @@ def _restore_ops(con: duckdb.DuckDBPyConnection, paths: Paths) -> dict[str, int]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from newsetl.warehouse.lock import run_lock
-
     parser = argparse.ArgumentParser(
         prog="python -m newsetl.warehouse.recovery", description=__doc__.split("\n")[0]
     )

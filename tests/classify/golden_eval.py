@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from newsetl.classify import classify_article  # noqa: E402
-from newsetl.models import Classification, PageContext  # noqa: E402
+from newsetl.core.classify import classify_article  # noqa: E402
+from newsetl.core.models import Classification, PageContext  # noqa: E402
 
 GOLDEN = Path(__file__).with_name("golden_articles.json")
 HELDOUT = Path(__file__).with_name("heldout_articles.json")

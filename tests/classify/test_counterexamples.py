@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from golden_eval import golden, page_text, run
 
-from newsetl.classify import classify_article
-from newsetl.models import PageContext
+from newsetl.core.classify import classify_article
+from newsetl.core.models import PageContext
 
 CTX = PageContext(file_name="test.txt")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from golden_eval import Accuracy, Score, evaluate, golden
 
-from newsetl.classify.lexicon import ministries, topics
+from newsetl.core.classify.lexicon import ministries, topics
 
 
 @pytest.fixture(scope="module")

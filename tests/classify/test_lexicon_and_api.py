@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.classify import classify_article, read_manifest, warm_up
-from newsetl.classify import lexicon as lx
-from newsetl.models import PageContext
+from newsetl.core.classify import classify_article, read_manifest, warm_up
+from newsetl.core.classify import lexicon as lx
+from newsetl.core.models import PageContext
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
 TOPIC_CODES = [
@@ -67,7 +67,7 @@ def test_seed_files_have_header_and_clean_rows(name: str) -> None:
 
 
 def test_english_names_cover_the_lexicon_and_the_gazetteer() -> None:
-    from newsetl.classify.places import gazetteer
+    from newsetl.core.classify.gazetteer import gazetteer
 
     canonical = {r[2] for r in _rows("organisations.csv")[1:]}
     named = {r[0]: r[1] for r in _rows("organisation_names_en.csv")[1:]}
@@ -108,7 +108,7 @@ def test_place_names_read_polyphonic_characters_as_place_names() -> None:
 
 
 def test_place_name_overrides_give_one_syllable_per_character() -> None:
-    from newsetl.place_names import read_overrides
+    from newsetl.core.place_names import read_overrides
 
     overrides = read_overrides()  # raises on a bad row
     assert overrides["朝阳"] == ["chao", "yang"]
@@ -117,7 +117,7 @@ def test_place_name_overrides_give_one_syllable_per_character() -> None:
 
 def test_kowloon_city_is_not_kowloon() -> None:
     """九龙 (Kowloon) holds five districts: jionlp's alias 九龙 for 九龙城区 made 九龙区 a surface."""
-    from newsetl.classify.places import gazetteer, place_entries
+    from newsetl.core.classify.gazetteer import gazetteer, place_entries
 
     (kowloon_city,) = [p for p in gazetteer() if p.full_name == "九龙城区"]
     assert kowloon_city.alias == "九龙城"
@@ -128,8 +128,8 @@ def test_kowloon_city_is_not_kowloon() -> None:
 
 
 def test_hong_kong_districts_and_macao_parishes_have_english_names() -> None:
-    from newsetl.classify.places import gazetteer
-    from newsetl.place_names import HONG_KONG_MACAO
+    from newsetl.core.classify.gazetteer import gazetteer
+    from newsetl.core.place_names import HONG_KONG_MACAO
 
     places = {(r[0], r[1]): r[2] for r in _rows("place_names_en.csv")[1:]}
     local = [p for p in gazetteer() if p.adcode in ("810000", "820000") and p.level != "province"]
@@ -180,7 +180,7 @@ def test_read_manifest(tmp_path: Path) -> None:
 
 def test_classify_package_is_pure() -> None:
     code = (
-        "import sys, newsetl.classify as c; c.warm_up();"
+        "import sys, newsetl.core.classify as c; c.warm_up();"
         "bad = [m for m in ('prefect', 'duckdb', 'jionlp', 'jieba', 'dbt') if m in sys.modules];"
         "print(','.join(bad))"
     )
@@ -207,9 +207,10 @@ def test_date_anchor_scan_finds_every_phrase_present() -> None:
     """One regex pass (and the entity scan) report exactly the phrases ``in`` the text."""
     import random
 
-    from newsetl.classify import _anchors
-    from newsetl.classify.dates import _anchors_in
-    from newsetl.classify.lexicon import date_anchors, entity_matches
+    from newsetl.core.classify import _anchors
+    from newsetl.core.classify.dates import _anchors_in
+    from newsetl.core.classify.entities import entity_matches
+    from newsetl.core.classify.lexicon import date_anchors
 
     phrases = [p for p, _y, _k in date_anchors()]
     fragments = ["新冠", "新型", "冠状病毒", "感染的", "肺炎", "“十三五”", "开局", "之年", "疫"]
@@ -229,8 +230,8 @@ def test_date_anchor_scan_finds_phrases_overlapping_each_other() -> None:
     """Phrases starting inside another phrase's occurrence (抗击疫情防控) are found too."""
     import random
 
-    from newsetl.classify.dates import _anchors_in
-    from newsetl.classify.lexicon import date_anchors
+    from newsetl.core.classify.dates import _anchors_in
+    from newsetl.core.classify.lexicon import date_anchors
 
     rows = date_anchors()
     halves = [h for p, _y, _k in rows for h in (p[: len(p) // 2], p[len(p) // 2 :], p[1:], p[:-1])]
@@ -247,8 +248,8 @@ def test_anchored_people_patterns_match_as_finditer() -> None:
     """Names before a role and signatures, tried only at a role or parenthesis, match as a full scan."""
     import random
 
-    from newsetl.classify import people
-    from newsetl.classify.lexicon import entity_matches
+    from newsetl.core.classify import people
+    from newsetl.core.classify.entities import entity_matches
 
     _name, after, _said, signature, _byline = people._patterns()
     pieces = ["王", "欧阳", "上官", "明", "华", "教", "授", "的", "，"]
@@ -270,7 +271,7 @@ def test_gazetteer_reads_provinces_cities_and_counties_only():
     """Only the first three levels of jionlp's dictionary (towns and villages are skipped unread)."""
     from collections import Counter
 
-    from newsetl.classify.places import gazetteer
+    from newsetl.core.classify.gazetteer import gazetteer
 
     places = gazetteer()
     levels = Counter(p.level for p in places)

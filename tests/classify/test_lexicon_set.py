@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from newsetl.classify.lexicon import Automaton, LexiconSet, count_keys, keys_each
+from newsetl.core.classify.lexicon import Automaton, LexiconSet, count_keys, keys_each
 
 ALPHABET = "中国大连五池部局工信a1"
 
@@ -121,8 +121,8 @@ def test_every_lexicon_gets_all_overlapping_matches() -> None:
 
 def test_after_role_hits_are_every_occurrence_of_those_roles() -> None:
     """``people`` reads where a name before 总书记/教授/… may start off the entity scan."""
-    from newsetl.classify import people
-    from newsetl.classify.lexicon import entity_lexicons
+    from newsetl.core.classify import people
+    from newsetl.core.classify.entities import entity_lexicons
 
     pieces = [*people.AFTER_ROLES, "副教授", "教授授", "总书", "书记", "研究", "院", "王", "，", "\n"]
     rng = random.Random(8)

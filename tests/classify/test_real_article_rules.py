@@ -1,6 +1,6 @@
 """Rules added for real newspaper text, on sentences written for these tests.
 
-The measured effect is in docs/topic-evaluation.md (``python -m newsetl.evaluation.labelset
+The measured effect is in docs/topic-evaluation.md (``python -m newsetl_tools.evaluation.labelset
 score``); no archive text is copied here.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from newsetl.classify import classify_article
-from newsetl.classify.lexicon import topic_terms
-from newsetl.classify.topics import classify_topics
-from newsetl.models import PageContext
+from newsetl.core.classify import classify_article
+from newsetl.core.classify.lexicon import topic_terms
+from newsetl.core.classify.topics import classify_topics
+from newsetl.core.models import PageContext
 
 CTX = PageContext(file_name="rules.txt")
 
@@ -99,8 +99,8 @@ def test_kicker_and_subtitle_count_as_lead() -> None:
     """The pipeline hands the classifier the kicker and subtitle before the body."""
     import datetime as dt
 
-    from newsetl.evaluation.archive import ArchiveArticle
-    from newsetl.evaluation.labelset import classify_text
+    from newsetl_tools.evaluation.archive import ArchiveArticle
+    from newsetl_tools.evaluation.labelset import classify_text
 
     a = ArchiveArticle(
         "20200101-01-01.txt", dt.date(2020, 1, 1), 1, 1, "引题", "主标题", "副题", ("第一段。", "第二段。")

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from newsetl.classify.dates import date_from_path, infer_date, infer_year, year_cues
-from newsetl.classify.years import (
+from newsetl.core.classify.dates import date_from_path, infer_date, infer_year, year_cues
+from newsetl.core.classify.years import (
     mentions,
     page_years,
     publication_year,
@@ -15,7 +15,7 @@ from newsetl.classify.years import (
     year_candidates,
     year_posterior,
 )
-from newsetl.models import PageContext
+from newsetl.core.models import PageContext
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_combined_checks_name_each_broken_guarantee(seeded_run: RunResult, tmp_path: Path) -> None:
-    from newsetl.dbt_runner import DbtFailed, run_dbt
+    from newsetl.pipeline.dbt_runner import DbtFailed, run_dbt
 
     work = tmp_path / "newsetl.duckdb"  # same file name: dbt's relations are qualified by it
     shutil.copy2(seeded_run.warehouse_dir / ".work" / "newsetl.duckdb", work)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.search import load_fts
+from newsetl.pipeline.search import load_fts
 
 pytestmark = pytest.mark.e2e
 

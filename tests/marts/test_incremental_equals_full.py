@@ -31,7 +31,7 @@ VOLATILE = {"built_at"}  # when the row was built: differs between any two build
 
 def full_refresh_copy(work_db: Path, dest_dir: Path) -> Path:
     """Copy ``work_db`` into ``dest_dir`` and rebuild every model there from scratch."""
-    from newsetl.dbt_runner import run_dbt
+    from newsetl.pipeline.dbt_runner import run_dbt
 
     dest_dir.mkdir(parents=True, exist_ok=True)
     copy = dest_dir / "full.duckdb"
@@ -100,7 +100,7 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_later_runs_take_the_incremental_path(walked: dict) -> None:
-    # the run's progress line names the dbt plan (newsetl/dbt_plan.py)
+    # the run's progress line names the dbt plan (newsetl/pipeline/dbt_plan.py)
     assert re.search(r"^dbt build .* full build \(\d+ nodes\)", walked["logs"][0], re.M)
     assert all(
         re.search(r"^dbt build .* new data: incremental build \(\d+ nodes\)", log, re.M)

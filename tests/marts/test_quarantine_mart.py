@@ -18,8 +18,8 @@ PAGE = "工业和信息化部召开会议，研究部署中小企业复工复产
 
 def test_deleted_files_leave_the_quarantine_mart(seeded_run: RunResult, tmp_path: Path) -> None:
     from newsetl.config import make_paths
-    from newsetl.dbt_runner import run_dbt
-    from newsetl.ingest import scan
+    from newsetl.pipeline.dbt_runner import run_dbt
+    from newsetl.pipeline.ingest import scan
     from newsetl.warehouse import load as wl
 
     paths = make_paths(tmp_path / "input", tmp_path / "wh")
@@ -85,6 +85,6 @@ def test_deleted_files_leave_the_quarantine_mart(seeded_run: RunResult, tmp_path
 
 
 def _rejected(path: str, doc_id: str):
-    from newsetl.ingest import Rejected
+    from newsetl.pipeline.ingest import Rejected
 
     return Rejected(path, "not a page: 300 articles > 200", 10, doc_id, b"")

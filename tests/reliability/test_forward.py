@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from newsetl.synth import large_page
+from newsetl_tools.synth import large_page
 from tests.conftest import NEWSETL, ROOT, RunResult, run_cli
 from tests.reliability.pages import dated_page
 
@@ -36,7 +36,7 @@ def _run_measured(inp: Path, wh: Path, env: dict | None = None) -> tuple[RunResu
     """A pipeline run with the peak RSS of its whole process tree (MB)."""
     import os
 
-    from newsetl.bench import TreeRss
+    from newsetl_tools.bench import TreeRss
 
     proc = subprocess.Popen(
         [*NEWSETL, "run", "--input", str(inp), "--warehouse", str(wh)],

@@ -1,4 +1,4 @@
-"""A SIGKILLed ``newsetl run`` takes Prefect's temporary API server with it (``newsetl/prefect_server.py``).
+"""A SIGKILLed ``newsetl run`` takes Prefect's temporary API server with it (``newsetl/app/prefect_server.py``).
 
 Without ``PREFECT_API_URL`` a run starts a temporary Prefect server (``python -m uvicorn ...``, a child
 of the run). SIGKILL skips the run's ``atexit`` hook that would stop it; the kernel's parent-death
@@ -113,7 +113,7 @@ def test_run_process_does_not_import_prefects_server_code():
         "import os, sys\n"
         "from newsetl.config import configure_environment\n"
         "configure_environment()\n"
-        "from newsetl.cli import _start_temporary_server\n"
+        "from newsetl.app.cli import _start_temporary_server\n"
         "server = _start_temporary_server()\n"
         "import great_expectations, flows.etl\n"
         "server.wait_ready(60)\n"

@@ -54,7 +54,7 @@ def publish(wh: Path, run_id: str, fault: str | None) -> subprocess.CompletedPro
     code = textwrap.dedent(
         f"""
         from newsetl.config import make_paths
-        from newsetl.warehouse.exports import prepare_publication
+        from newsetl.pipeline.publication import prepare_publication
         from newsetl.warehouse.publish import publish_release
         paths = make_paths({str(wh.parent / "input")!r}, {str(wh)!r})
         publish_release(paths, {run_id!r}, lambda folder: prepare_publication(paths, {run_id!r}, folder))
@@ -118,8 +118,8 @@ def test_publish_killed_at_any_step_leaves_database_exports_and_report_of_one_ru
     assert after["release"] == after["database"] == "r-next" != old_run
     assert after["report"] == ["run-r-next.html"] and after["latest_report_names_run"]
     assert after["articles"][0] == after["articles"][1] == before["articles"][0] - 3
+    from newsetl.app.status import collect_status
     from newsetl.config import make_paths
-    from newsetl.status import collect_status
 
     published = collect_status(make_paths(wh.parent / "input", wh))["published"]
     assert published["run_id"] == published["database_run_id"] == "r-next"  # `newsetl status` names it

@@ -14,10 +14,10 @@ import sys
 import pandas as pd
 import pytest
 
-from newsetl.process import DocInput, process_and_screen, process_batch
-from newsetl.quality import gate
-from newsetl.quality.records import RecordRules, date_problem, screen_rows
-from newsetl.windows import segment_bounded, split_windows
+from newsetl.core.windows import segment_bounded, split_windows
+from newsetl.pipeline.process import DocInput, process_and_screen, process_batch
+from newsetl.pipeline.quality import gate
+from newsetl.pipeline.quality.records import RecordRules, date_problem, screen_rows
 from tests.conftest import ROOT
 from tests.reliability.pages import dated_page
 
@@ -109,7 +109,7 @@ def test_one_failing_article_in_hundreds_passes_thirty_percent_blocks(gate_confi
 
 
 def test_every_article_rule_has_a_threshold() -> None:
-    from newsetl.quality.records import ARTICLE_RULES
+    from newsetl.pipeline.quality.records import ARTICLE_RULES
 
     config = gate.load_config()
     assert set(config["article_rules"]) == set(ARTICLE_RULES)
@@ -188,7 +188,7 @@ def test_windows_cut_at_blank_lines_then_sentences_and_respect_the_cap() -> None
 
 
 def test_a_page_under_the_cap_is_segmented_whole_and_a_long_one_in_windows() -> None:
-    from newsetl.text import segment_page
+    from newsetl.core.text import segment_page
 
     small = dated_page(2, 6)
     assert segment_bounded(small, "d", 60_000) == segment_page(small, "d")
@@ -200,7 +200,7 @@ def test_a_page_under_the_cap_is_segmented_whole_and_a_long_one_in_windows() -> 
 
 
 MEMORY_PROBE = """
-from newsetl.process import DocInput, limit_memory, process_batch
+from newsetl.pipeline.process import DocInput, limit_memory, process_batch
 from tests.conftest import ROOT
 from tests.reliability.pages import dated_page
 small = dated_page(1, 3)

@@ -21,9 +21,9 @@ import duckdb
 import pytest
 
 from newsetl.config import make_paths
-from newsetl.ingest import scan
-from newsetl.process import DocInput
-from newsetl.quality.records import RecordRules, article_problem, screen_rows
+from newsetl.pipeline.ingest import scan
+from newsetl.pipeline.process import DocInput
+from newsetl.pipeline.quality.records import RecordRules, article_problem, screen_rows
 from newsetl.warehouse import load as wl
 from newsetl.warehouse.lock import RunInProgress, run_lock
 from newsetl.warehouse.opsdb import open_work_db
@@ -316,7 +316,7 @@ def test_published_file_read_only_connection_cannot_write(tmp_path: Path) -> Non
     dest = tmp_path / "newsetl.duckdb"
     atomic_copy(db, dest)
     assert dest.stat().st_mode & 0o777 == 0o444
-    from newsetl.sqlshell import connect_readonly
+    from newsetl.app.sqlshell import connect_readonly
 
     ro = connect_readonly(make_paths(tmp_path, tmp_path))
     try:
@@ -345,7 +345,7 @@ def test_sql_shell_cannot_touch_files(tmp_path: Path) -> None:
     exports.mkdir()
     (exports / "articles.parquet").write_bytes(b"PAR1")
     before = dest.read_bytes()
-    from newsetl.sqlshell import connect_readonly
+    from newsetl.app.sqlshell import connect_readonly
 
     ro = connect_readonly(make_paths(tmp_path, tmp_path))
     try:
@@ -393,7 +393,7 @@ def test_prefect_binds_loopback_only(monkeypatch) -> None:
     monkeypatch.setenv("PREFECT_SERVER_API_HOST", "0.0.0.0")  # noqa: S104 - what must be overridden
     configure_environment()
     assert os.environ["PREFECT_SERVER_API_HOST"] == "127.0.0.1"
-    src = (ROOT / "newsetl" / "schedule.py").read_text(encoding="utf-8")
+    src = (ROOT / "newsetl" / "app" / "schedule.py").read_text(encoding="utf-8")
     assert '"--host", "127.0.0.1"' in src and "0.0.0.0" not in src
 
 
@@ -472,7 +472,7 @@ def test_gx_validation_history_is_bounded(tmp_path: Path) -> None:
     """Old GX results (and their Data Docs pages) are pruned; the newest ones stay."""
     import os
 
-    from newsetl.quality.gate import prune_validation_results, quality_dirs
+    from newsetl.pipeline.quality.gate import prune_validation_results, quality_dirs
 
     dirs = quality_dirs(tmp_path)
     store = dirs.results / "newsetl_batch"
@@ -561,7 +561,7 @@ def test_gx_never_reads_a_time_out_of_the_run_id(run_id: str) -> None:
     date with a UTC offset of 60:96 ("ad") and failed a CI run at the gate."""
     import datetime as dt
 
-    from newsetl.quality.gate import gx_run_id
+    from newsetl.pipeline.quality.gate import gx_run_id
 
     rid = gx_run_id(run_id)
     name, stamp = rid.to_tuple()
@@ -658,7 +658,7 @@ def test_a_run_that_fills_the_disk_is_recorded_as_disk_full(tiny_disk: Path) -> 
         con.close()
     summary = {"stage": "load", "error": describe_failure(failure, paths)}
     assert summary["error"].startswith("disk full")
-    from newsetl.status import failure_line
+    from newsetl.app.status import failure_line
 
     assert (
         "FAILED at start-up, nothing published (no warehouse has been published yet): disk full"

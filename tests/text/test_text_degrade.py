@@ -3,7 +3,7 @@
 The harness builds multi-article pages from the seed articles
 (tests/text/data/seed_articles.json), applies the phenomena, segments and
 scores. Thresholds sit a little under the measured values so a regression
-fails the build; see ``python -m newsetl.text.harness`` for the full report.
+fails the build; see ``python -m newsetl_tools.harness`` for the full report.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.text import segment_page
-from newsetl.text.degrade import PHENOMENA, build_page
-from newsetl.text.harness import FLAT_WITH, HARD, MIX, evaluate, load_articles
-from newsetl.text.score import score_page
+from newsetl.core.text import segment_page
+from newsetl_tools.degrade import PHENOMENA, build_page
+from newsetl_tools.harness import FLAT_WITH, HARD, MIX, evaluate, load_articles
+from newsetl_tools.score import score_page
 
 ARTS = load_articles()
 ROOT = Path(__file__).resolve().parents[2]

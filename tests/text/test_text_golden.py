@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from newsetl.text import segment_page
-from newsetl.text.normalize import content_key
+from newsetl.core.text import segment_page
+from newsetl.core.text.normalize import content_key
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.json"))

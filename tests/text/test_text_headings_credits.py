@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsetl.text.furniture import furniture_kind
-from newsetl.text.headlines import split_heading_block
+from newsetl.core.text.furniture import furniture_kind
+from newsetl.core.text.headlines import split_heading_block
 
 
 @pytest.mark.parametrize(

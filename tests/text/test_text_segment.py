@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsetl.text import segment_page
+from newsetl.core.text import segment_page
 
 A1 = "本报讯 3月5日，工信部召开中小企业发展促进工作会议，部署今年重点任务。"
 A2 = "会议指出，要进一步优化中小企业发展环境，推动惠企政策落地见效，帮助企业解决融资难题。"

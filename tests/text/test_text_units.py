@@ -3,9 +3,9 @@ headlines, dedup and repair."""
 
 from __future__ import annotations
 
-from newsetl.text import bylines, furniture, headlines, repair
-from newsetl.text.dedup import find_duplicates
-from newsetl.text.normalize import clean_line, content_key, strip_heading_marker
+from newsetl.core.text import bylines, furniture, headlines, repair
+from newsetl.core.text.dedup import find_duplicates
+from newsetl.core.text.normalize import clean_line, content_key, strip_heading_marker
 
 
 # normalize ---------------------------------------------------------------
@@ -182,7 +182,7 @@ def test_choose_joins_is_a_global_matching_not_greedy():
 
 
 def test_glued_headings_bylines_and_authors_on_flattened_lines():
-    from newsetl.text.glued import glued_cuts, name_end, repeat_cuts
+    from newsetl.core.text.glued import glued_cuts, name_end, repeat_cuts
 
     prev = "会议要求各地加快推进复工复产工作。"
     for head, marker, rest in (

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from newsetl.config import make_paths
-from newsetl.ingest import iter_scan
-from newsetl.process import shutdown_pool, worker_pool
+from newsetl.pipeline.ingest import iter_scan
+from newsetl.pipeline.process import shutdown_pool, worker_pool
 from newsetl.warehouse import load as wl
 from newsetl.warehouse.opsdb import open_work_db
 

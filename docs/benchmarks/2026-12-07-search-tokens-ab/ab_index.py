@@ -7,7 +7,7 @@ Alternated, each on a fresh copy of the database with the search index removed.
 import resource, shutil, sys, time
 import duckdb
 from newsetl.config import duckdb_config
-from newsetl.search import build_search_index
+from newsetl.pipeline.search import build_search_index
 
 
 def main():

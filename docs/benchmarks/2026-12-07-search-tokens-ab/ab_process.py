@@ -4,10 +4,10 @@ The first N synthetic pages, in one process, after a warm-up; alternated rounds,
 (time.process_time), GC relaxed as in the workers.
 """
 import sys, time
-from newsetl import process
-from newsetl.ingest import decode_bytes
-from newsetl.process import DocInput, process_batch, relax_gc
-from newsetl.synth import iter_pages
+from newsetl.pipeline import process
+from newsetl.pipeline.ingest import decode_bytes
+from newsetl.pipeline.process import DocInput, process_batch, relax_gc
+from newsetl_tools.synth import iter_pages
 
 
 def main():

@@ -1,0 +1,1 @@
+"""The pure, compiled text core: plain data types, text reassembly, classification. No I/O frameworks."""
