@@ -44,6 +44,8 @@ ARTICLE_CHILD_TABLES = (
     "article_policy_documents",
     "article_search",
 )
+# the search tokens: kept apart from raw, in a work-only file (newsetl/warehouse/search_store.py)
+SEARCH_TABLE = "article_search"
 # article_quarantine: articles that failed an article rule (filled by the record checks)
 TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine", "quarantine")
 

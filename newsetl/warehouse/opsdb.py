@@ -13,6 +13,7 @@ import duckdb
 
 from newsetl.config import PUBLISHED_NAME, Paths, duckdb_config
 from newsetl.warehouse.schema import ensure_schema
+from newsetl.warehouse.search_store import attach_tokens, move_legacy_tokens
 
 
 def _now() -> dt.datetime:
@@ -52,6 +53,8 @@ def open_work_db(paths: Paths, *, bulk: bool = False) -> duckdb.DuckDBPyConnecti
         )
         con.execute(f"USE {CATALOG}")
     ensure_schema(con)
+    attach_tokens(con, paths.work_db)  # the search tokens: work-only, in a file of their own
+    move_legacy_tokens(con)
     return con
 
 

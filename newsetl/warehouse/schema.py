@@ -164,14 +164,6 @@ CREATE TABLE IF NOT EXISTS raw.article_policy_documents (
     mentions INTEGER NOT NULL
 );
 
--- Full-text search tokens, made by the text workers: publishing indexes them as they are.
-CREATE TABLE IF NOT EXISTS raw.article_search (
-    article_id VARCHAR PRIMARY KEY,
-    content_hash VARCHAR NOT NULL,
-    dictionary_version VARCHAR NOT NULL,
-    tokens VARCHAR NOT NULL
-);
-
 CREATE TABLE IF NOT EXISTS ops.runs (
     run_id VARCHAR PRIMARY KEY,
     started_at TIMESTAMP NOT NULL,
