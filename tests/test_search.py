@@ -237,7 +237,8 @@ def processed_rows():
 
 def _warehouse(rows, stored_tokens: bool) -> duckdb.DuckDBPyConnection:
     """An in-memory work database as publishing sees it: the lexicon seed tables, the articles
-    of ``rows`` as marts.fct_articles, and (``stored_tokens``) raw.article_search."""
+    of ``rows`` as marts.fct_articles, and (``stored_tokens``) the stored tokens, attached as the
+    pipeline attaches its tokens file (here in memory)."""
     import pyarrow as pa
 
     from newsetl.config import LEXICON_DIR
@@ -275,11 +276,11 @@ def _warehouse(rows, stored_tokens: bool) -> duckdb.DuckDBPyConnection:
                   date_precision, primary_topic, 'page.txt' AS source_file FROM _arts"""
     )
     if stored_tokens:
-        from newsetl.warehouse.schema import ensure_schema
+        from newsetl.warehouse.search_store import CATALOG, DDL, store_tokens
 
-        ensure_schema(con)  # raw.article_search as the pipeline declares it
-        con.register("_search", pa.table(rows["article_search"]))
-        con.execute("INSERT INTO raw.article_search SELECT * FROM _search")
+        con.execute(f"ATTACH ':memory:' AS {CATALOG}")
+        con.execute(DDL)  # the table as the pipeline declares it
+        store_tokens(con, rows["article_search"])
     return con
 
 
@@ -362,25 +363,28 @@ def test_index_from_stored_tokens_equals_the_index_publishing_segmented(processe
 def test_the_pipeline_indexes_the_tokens_its_workers_stored(seeded_run):
     """In a real run every article's tokens come from the text workers (the seeds dbt loaded give
     the same dictionary as the CSVs the workers read), and the index holds what segmenting the
-    published text gives. The tokens stay in the work database: the published file has the index only."""
+    published text gives. The tokens stay in their work-only file: the published file has the index only."""
     from newsetl.core.search_tokens import dictionary_version, seed_terms, segment_texts
     from newsetl.pipeline.search import dictionary_terms
+    from newsetl.warehouse.search_store import CATALOG, tokens_path
 
     published = duckdb.connect(str(seeded_run.published), read_only=True)
     try:
         assert published.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = 'article_search'"
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'article_search'"
         ).fetchone() == (0,)
     finally:
         published.close()
-    con = duckdb.connect(str(seeded_run.warehouse_dir / ".work" / "newsetl.duckdb"), read_only=True)
+    work_db = seeded_run.warehouse_dir / ".work" / "newsetl.duckdb"
+    con = duckdb.connect(str(work_db), read_only=True)
     try:
+        con.execute(f"ATTACH '{tokens_path(work_db)}' AS {CATALOG} (READ_ONLY)")
         terms = dictionary_terms(con)
         rows = con.execute(
             """SELECT a.article_id, s.dictionary_version, d.len,
                       concat_ws(chr(10), a.kicker, a.title, a.title, a.subtitle, a.body)
                FROM marts.fct_articles AS a
-               LEFT JOIN raw.article_search AS s
+               LEFT JOIN work_search.main.article_search AS s
                  ON s.article_id = a.article_id
                 AND s.content_hash = md5(concat_ws(chr(10), coalesce(a.kicker, ''), coalesce(a.title, ''),
                                                    coalesce(a.subtitle, ''), a.body))

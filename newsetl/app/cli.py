@@ -220,10 +220,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         with run_lock(paths.lock_file):
             _reuse_prefect_server()
             server = _start_temporary_server()  # stopped by an exit hook, after Prefect's
-            if server is not None or _gate_may_validate(paths):
+            if _gate_may_validate(paths):
                 # the quality gate's library, imported before the flow starts: inside a flow run
                 # Prefect's threads slow a large import (+4-6 s measured); skipped when the gate
-                # will most likely reuse its last outcome (quality/gate.py cached_outcome)
+                # will most likely reuse its last outcome (quality/gate.py cached_outcome), even
+                # beside a temporary server's boot: it costs CPU and memory for the whole run
                 import great_expectations  # noqa: F401
 
             from flows.etl import GateBlocked, etl  # deferred: Prefect, loaded only when a run starts

@@ -26,6 +26,8 @@ ARTICLE_CHILD_TABLES = (
     "article_policy_documents",
     "article_search",
 )
+# the search tokens: kept apart from raw, in a work-only file (newsetl/warehouse/search_store.py)
+SEARCH_TABLE = "article_search"
 # article_quarantine: articles that failed an article rule (filled by the record checks)
 TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine", "quarantine")
 # the full-text index publishing builds: the indexed text, and the fts extension's schema over it
@@ -301,16 +303,19 @@ RAW_TABLES: dict[str, Table] = {
             Column("mentions", "INTEGER", required=True),
         ),
     ),
-    # Full-text search tokens, made by the text workers: publishing indexes them as they are.
-    "article_search": Table(
-        (
-            Column("article_id", "VARCHAR", key=True),
-            Column("content_hash", "VARCHAR", required=True),
-            Column("dictionary_version", "VARCHAR", required=True),
-            Column("tokens", "VARCHAR", required=True),
-        ),
-    ),
 }
+# Full-text search tokens, made by the text workers: publishing indexes them as they are. Work-only:
+# kept in their own file (newsetl/warehouse/search_store.py), never in raw nor published.
+SEARCH_TOKENS = Table(
+    (
+        Column("article_id", "VARCHAR", key=True),
+        Column("content_hash", "VARCHAR", required=True),
+        Column("dictionary_version", "VARCHAR", required=True),
+        Column("tokens", "VARCHAR", required=True),
+    ),
+)
+# every table the text core fills, by name: the raw tables and the search tokens
+PROCESSED_TABLES: dict[str, Table] = {**RAW_TABLES, SEARCH_TABLE: SEARCH_TOKENS}
 
 
 def create_table_sql(schema: str, name: str, table: Table) -> str:

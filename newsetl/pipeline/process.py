@@ -30,7 +30,7 @@ from newsetl.config import environment, setting
 from newsetl.core.classify import classify_article
 from newsetl.core.contracts import (
     ARTICLE_CHILD_TABLES,
-    RAW_TABLES,
+    PROCESSED_TABLES,
     TABLES,
     DocInput,
     Rows,
@@ -169,7 +169,7 @@ def _classify_text(art: Article) -> str:
 
 # Column order of the article tables' records: their declaration (newsetl/core/contracts.py)
 _ARTICLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    table: RAW_TABLES[table].names for table in ("articles", *ARTICLE_CHILD_TABLES)
+    table: PROCESSED_TABLES[table].names for table in ("articles", *ARTICLE_CHILD_TABLES)
 }
 # where the indexed fields are in an articles record
 _SEARCH_FIELDS = tuple(

@@ -30,6 +30,7 @@ from newsetl.pipeline.search import build_search_index
 from newsetl.warehouse import lake
 from newsetl.warehouse.backend import Backend
 from newsetl.warehouse.publish import atomic_copy
+from newsetl.warehouse.search_store import attach_tokens
 
 
 def write_exports(paths: Paths, folder: Path) -> list[str]:
@@ -123,6 +124,7 @@ def build_search(paths: Paths) -> dict[str, int]:
     """
     con = duckdb.connect(str(paths.work_db), config=duckdb_config())
     try:
+        attach_tokens(con, paths.work_db)  # what the text workers segmented
         fingerprint = _marts_fingerprint(con, ["search", TOKENIZER_VERSION])
         if fingerprint and _search_state(con) == fingerprint:
             indexed = con.execute("SELECT count(*) FROM search.article_text").fetchone()[0]

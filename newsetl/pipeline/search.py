@@ -7,8 +7,9 @@ How it works
   lexicon terms (topic terms, ministry names and aliases, organisations), so 工业和信息化部,
   复工复产 or 工业互联网 stay whole tokens while their parts (工业, 复工 ...) are indexed too
   (``newsetl.core.search_tokens``). The text workers do it in the same pass as the rest of the
-  text core and store the tokens in ``raw.article_search`` with the hash of the text and the
-  dictionary version they were made with.
+  text core and store the tokens (``article_search`` in the work-only tokens file,
+  ``newsetl/warehouse/search_store.py``) with the hash of the text and the dictionary version
+  they were made with.
 * At publish time :func:`build_search_index` adds those stored tokens to the index; only an
   article without tokens for its current text and dictionary (a warehouse from before the
   stored tokens, a lexicon that differs from the seed CSVs) is segmented here, on all cores.
@@ -46,13 +47,14 @@ import duckdb
 from newsetl.core.contracts import FTS_SCHEMA, INDEX_TABLE
 from newsetl.core.search_tokens import DICTIONARY_SOURCES, Segmenter, dictionary_version, segment_texts
 from newsetl.pipeline.process import PARALLEL_MIN_CHARS, default_workers
+from newsetl.warehouse import search_store
 
 SLICE_ARTICLES = 1000  # articles segmented and indexed per step: their token rows bound the memory of a step
 
 # Lexicon columns whose values become user-dictionary words (table, column): the seed tables in raw.
 _DICTIONARY_SOURCES = tuple((f"raw.{table}", column) for table, column in DICTIONARY_SOURCES)
 # Tokens the text workers made (newsetl.pipeline.process), indexed as they are when text and dictionary match.
-STORED_TOKENS = "raw.article_search"
+STORED_TOKENS = search_store.TABLE  # in the work-only tokens file, attached beside the work DB
 
 
 def fts_extension_path() -> Path:
@@ -193,10 +195,11 @@ def build_search_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 def _stored_tokens_join(con: duckdb.DuckDBPyConnection, version: str) -> tuple[str, list[str]]:
     """SQL (and its parameters) joining ``marts.fct_articles AS a`` to the tokens the text workers
     stored for its very text and dictionary ``version``; ``s.tokens`` is NULL where there are none.
-    A warehouse from before the stored tokens has no such table: every ``s.tokens`` is NULL."""
-    schema, table = STORED_TOKENS.split(".")
+    A connection without the tokens file attached has none: every ``s.tokens`` is NULL."""
+    catalog, schema, table = STORED_TOKENS.split(".")
     exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?",
+        [catalog, schema, table],
     ).fetchone()[0]
     if not exists:
         return "CROSS JOIN (SELECT NULL::VARCHAR AS tokens) AS s", []

@@ -261,9 +261,9 @@ def maintain(backend: Backend, keep_days: float) -> dict[str, object]:
     con = duckdb.connect(config=duckdb_config())
     try:
         attach(con, backend)
-        expired = con.execute(f"CALL ducklake_expire_snapshots({_quote(ALIAS)}, {older})").fetchall()
-        deleted = con.execute(f"CALL ducklake_cleanup_old_files({_quote(ALIAS)}, {older})").fetchall()
-        orphans = con.execute(f"CALL ducklake_delete_orphaned_files({_quote(ALIAS)}, {older})").fetchall()
+        expired = con.execute(f"CALL ducklake_expire_snapshots({_quote(ALIAS)}, {older})").fetchall()  # noqa: S608 - our timestamp
+        deleted = con.execute(f"CALL ducklake_cleanup_old_files({_quote(ALIAS)}, {older})").fetchall()  # noqa: S608 - our timestamp
+        orphans = con.execute(f"CALL ducklake_delete_orphaned_files({_quote(ALIAS)}, {older})").fetchall()  # noqa: S608 - our timestamp
     finally:
         con.close()
     return {"keep_days": keep_days, "expired": len(expired), "files_deleted": len(deleted) + len(orphans)}

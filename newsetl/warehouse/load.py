@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from newsetl.core.contracts import (
     ARTICLE_CHILD_TABLES,
+    SEARCH_TABLE,
     Decoded,
     DocInput,
     Rejected,
@@ -26,8 +27,11 @@ from newsetl.core.contracts import (
     as_input,
 )
 from newsetl.faults import fault_point
+from newsetl.warehouse.search_store import store_tokens
 
-_PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine")
+# the search tokens go to their own file (newsetl/warehouse/search_store.py), not to raw
+_RAW_CHILD_TABLES = tuple(t for t in ARTICLE_CHILD_TABLES if t != SEARCH_TABLE)
+_PROCESSED_TABLES = ("articles", "page_furniture", *_RAW_CHILD_TABLES, "article_quarantine")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, list]) -> int:
@@ -398,8 +402,10 @@ def load_processed(
 
     ``rejected`` are the records held back by the record-level checks: they are
     quarantined (stage ``records``) in the same transaction, so a crash never
-    leaves a document marked processed without its quarantine rows.
+    leaves a document marked processed without its quarantine rows. The search tokens
+    follow in a transaction of the tokens file (``store_tokens``).
     """
+    gone: list[str] = []
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("_docs", pa.table({"doc_id": list(doc_ids)}))
@@ -410,7 +416,13 @@ def load_processed(
                    OR EXISTS (SELECT 1 FROM raw.page_furniture WHERE doc_id IN (SELECT doc_id FROM _docs))"""
         ).fetchone()[0]
         if seen:
-            for table in ARTICLE_CHILD_TABLES:
+            gone = [
+                r[0]
+                for r in con.execute(
+                    "SELECT article_id FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs)"
+                ).fetchall()
+            ]
+            for table in _RAW_CHILD_TABLES:
                 con.execute(
                     f"DELETE FROM raw.{table} WHERE article_id IN "  # noqa: S608 - fixed table names
                     "(SELECT article_id FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs))"
@@ -441,6 +453,7 @@ def load_processed(
     except Exception:
         con.execute("ROLLBACK")
         raise
+    store_tokens(con, rows.get(SEARCH_TABLE, {}), gone)
     return written
 
 

@@ -16,6 +16,7 @@ from newsetl.warehouse import load as wl
 from newsetl.warehouse.backend import remembered
 from newsetl.warehouse.lake import connect_reader
 from newsetl.warehouse.schema import ensure_schema
+from newsetl.warehouse.search_store import attach_tokens, move_legacy_tokens
 
 
 def _now() -> dt.datetime:
@@ -55,6 +56,8 @@ def open_work_db(paths: Paths, *, bulk: bool = False) -> duckdb.DuckDBPyConnecti
         )
         con.execute(f"USE {CATALOG}")
     ensure_schema(con)
+    attach_tokens(con, paths.work_db)  # the search tokens: work-only, in a file of their own
+    move_legacy_tokens(con)
     return con
 
 

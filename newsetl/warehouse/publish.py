@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from newsetl.config import PUBLISHED_NAME, duckdb_config
+from newsetl.config import PUBLISHED_NAME, duckdb_config, environment
 from newsetl.faults import fault_point
 
 CATALOG = PUBLISHED_NAME.removesuffix(".duckdb")  # the work database's catalog (opsdb.CATALOG)
@@ -72,100 +72,49 @@ def atomic_copy(src: Path, dest: Path) -> None:
             tmp.unlink()
 
 
-# Tables kept in the work database only. The search tokens are the index's input, stored so
-# a later publish need not segment again; analysts query the index built from them (about a
-# fifth of the file at 10,000 pages).
-WORK_ONLY_TABLES = frozenset({"raw.article_search"})
-
-
-# DuckDB writes new files in its oldest storage format unless told otherwise, and that format
-# has no general-purpose string compression: the Chinese text (pages, article bodies, their
-# original lines) stayed uncompressed, 94 MB published for 15 MB of input at 1,000 pages. From
-# v1.2.0 strings get ZSTD (29.5 MB; v1.5.0 gives the same). Readers need DuckDB 1.2 or newer.
-PUBLISHED_STORAGE = "v1.2.0"
-
-
 def publish_database(work_db: Path, published_db: Path) -> None:
+    """Copy the work database, byte for byte, to ``published_db`` (atomically, read-only).
+
+    The work database holds what analysts read and no more: it is written in storage
+    :data:`~newsetl.config.WORK_STORAGE` (strings compressed) and the work-only search tokens
+    live in a file of their own (``newsetl/warehouse/search_store.py``). A file with too many
+    free blocks, or in an older storage format, is first rewritten (``compact_if_bloated``).
+    """
     wal = work_db.with_name(work_db.name + ".wal")
     if wal.exists() and wal.stat().st_size > 0:
         raise RuntimeError(f"work database has an un-checkpointed WAL ({wal}); refusing to publish")
     compact_if_bloated(work_db)
-    write_published_copy(work_db, published_db)
-
-
-def write_published_copy(work_db: Path, dest: Path) -> None:
-    """Write ``dest`` as a fresh database holding the work database minus :data:`WORK_ONLY_TABLES`.
-
-    A fresh file has no free blocks (DuckDB never returns freed blocks to the file system) and
-    freshly compressed row groups. Written beside ``dest`` and renamed into place: a reader or a
-    killed publish never sees a partial file.
-    """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    for stale in dest.parent.glob(f".{dest.name}.tmp-*"):
-        stale.unlink(missing_ok=True)  # left by a publish that was killed
-    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-    try:
-        _copy_database(work_db, tmp)
-        with tmp.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, PUBLISHED_MODE)
-        os.replace(tmp, dest)
-        _fsync_dir(dest.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-
-
-def _copy_database(work_db: Path, fresh: Path, skip: frozenset[str] = WORK_ONLY_TABLES) -> None:
-    """Schema (tables, views, macros, comments, constraints) then each table's rows but ``skip``'s."""
-    import duckdb
-
-    con = duckdb.connect(config=duckdb_config())
-    try:
-        # the catalog keeps its name (views store catalog-qualified names); literals: ATTACH binds nothing
-        src, dst = (str(p).replace("'", "''") for p in (work_db, fresh))
-        con.execute(f"ATTACH '{src}' AS {CATALOG} (READ_ONLY)")  # noqa: S608 - quoted path literal
-        con.execute(f"ATTACH '{dst}' AS published (STORAGE_VERSION '{PUBLISHED_STORAGE}')")  # noqa: S608
-        con.execute(f"COPY FROM DATABASE {CATALOG} TO published (SCHEMA)")  # noqa: S608 - module constant
-        fault_point("publish")  # NEWSETL_FAULT=publish: die with a partial temporary file
-        for schema, view in _views_reading(con, "published", skip):  # dbt's staging view of the tokens
-            con.execute(f'DROP VIEW published."{schema}"."{view}"')  # noqa: S608 - names from the catalog
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1, 2",
-            [CATALOG],
-        ).fetchall()
-        for schema, table in tables:
-            name = f'"{schema}"."{table}"'
-            if f"{schema}.{table}" in skip:
-                con.execute(f"DROP TABLE published.{name}")  # noqa: S608 - names from the catalog
-            else:
-                con.execute(f"INSERT INTO published.{name} SELECT * FROM {CATALOG}.{name}")  # noqa: S608
-        con.execute("DETACH published")
-        con.execute(f"DETACH {CATALOG}")  # noqa: S608 - module constant
-    finally:
-        con.close()
+    atomic_copy(work_db, published_db)
 
 
 # DuckDB reuses freed blocks but never gives them back to the file system: after a recovery
 # (every document reprocessed, every model rebuilt) or a disk-full run the file kept them (362 MB
-# published against 140 MB clean). Past this share of free blocks the work database is
-# rewritten into a fresh file (COPY FROM DATABASE: tables, views, macros, comments, constraints)
-# before it is published.
+# published against 140 MB clean). Past this share of free blocks, or when the file is in an
+# older storage format than the configured one (config.WORK_STORAGE: a warehouse created
+# before it has its strings uncompressed), the work database is rewritten into a fresh file (COPY FROM DATABASE: tables, views, macros,
+# comments, constraints) before it is published.
 MAX_FREE_SHARE = 0.25
 MIN_BLOCKS_TO_COMPACT = 64  # ~16 MB: below, rewriting costs more than it saves
 
 
-def compact_if_bloated(work_db: Path, max_free_share: float = MAX_FREE_SHARE) -> dict[str, int] | None:
+def compact_if_bloated(work_db: Path, max_free_share: float = MAX_FREE_SHARE) -> dict[str, object] | None:
     """Rewrite ``work_db`` without its free blocks when they are more than ``max_free_share``
-    of it; return the sizes before and after, or None when nothing was done."""
+    of it, or in the configured storage format when it has an older one; return the sizes before
+    and after, or None when nothing was done."""
     import duckdb
 
     con = duckdb.connect(str(work_db), read_only=True, config=duckdb_config())
     try:
         _, _, _, total, _, free, *_ = con.execute("PRAGMA database_size").fetchone()
+        (storage,) = con.execute(
+            "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
     finally:
         con.close()
-    if total < MIN_BLOCKS_TO_COMPACT or free <= max_free_share * total:
+    wanted = environment().work_storage
+    if _version(storage) >= _version(wanted) and (
+        total < MIN_BLOCKS_TO_COMPACT or free <= max_free_share * total
+    ):
         return None
     before = work_db.stat().st_size
     for stale in work_db.parent.glob(".compact-*"):
@@ -176,7 +125,7 @@ def compact_if_bloated(work_db: Path, max_free_share: float = MAX_FREE_SHARE) ->
         # the catalog keeps its name (views store catalog-qualified names); literals: ATTACH binds nothing
         src, dst = (str(p).replace("'", "''") for p in (work_db, fresh))
         con.execute(f"ATTACH '{src}' AS {CATALOG} (READ_ONLY)")  # noqa: S608 - quoted path literal
-        con.execute(f"ATTACH '{dst}' AS compacted")  # noqa: S608 - quoted path literal
+        con.execute(f"ATTACH '{dst}' AS compacted (STORAGE_VERSION '{wanted}')")  # noqa: S608 - quoted path literal
         con.execute(f"COPY FROM DATABASE {CATALOG} TO compacted")  # noqa: S608 - module constant
         con.execute("DETACH compacted")
         con.execute(f"DETACH {CATALOG}")  # noqa: S608 - module constant
@@ -190,23 +139,15 @@ def compact_if_bloated(work_db: Path, max_free_share: float = MAX_FREE_SHARE) ->
         os.fsync(fh.fileno())
     os.replace(fresh, work_db)
     _fsync_dir(work_db.parent)
-    return {"bytes_before": before, "bytes_after": work_db.stat().st_size}
+    return {"bytes_before": before, "bytes_after": work_db.stat().st_size, "storage_before": storage}
 
 
-def _views_reading(con, catalog: str, tables: frozenset[str]) -> list[tuple[str, str]]:
-    """Views of ``catalog`` whose SQL names one of ``tables`` (``schema.table``, quoted or not):
-    they would fail in a file without those tables."""
-    import re
-
-    patterns = [
-        re.compile(rf'(?<![\w"])"?{re.escape(s)}"?\s*\.\s*"?{re.escape(t)}"?(?![\w"])', re.IGNORECASE)
-        for s, t in (name.split(".") for name in tables)
-    ]
-    views = con.execute(
-        "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE database_name = ? AND NOT internal",
-        [catalog],
-    ).fetchall()
-    return [(schema, view) for schema, view, sql in views if any(p.search(sql or "") for p in patterns)]
+def _version(tag: str | None) -> tuple[int, ...]:
+    """``'v1.2.0+'`` -> (1, 2, 0); an unknown tag counts as the oldest format."""
+    try:
+        return tuple(int(x) for x in (tag or "").strip("v+").split("."))
+    except ValueError:
+        return (0,)
 
 
 # ------------------------------------------------------------------ releases

@@ -42,6 +42,7 @@ from newsetl.config import Paths, duckdb_config, make_paths
 from newsetl.warehouse.decision_log import private_dir, restore_decisions
 from newsetl.warehouse.lock import run_lock
 from newsetl.warehouse.schema import ensure_schema
+from newsetl.warehouse.search_store import tokens_path
 
 CORRUPT_MARKER = "CORRUPT"
 # table -> (key columns, query giving the rows to log)
@@ -175,9 +176,11 @@ def rebuild_work_db(paths: Paths) -> dict[str, int]:
     if paths.work_db.exists():
         aside = paths.work_dir / f"corrupt-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}"
         aside.mkdir()
-        for f in (paths.work_db, paths.work_db.with_name(paths.work_db.name + ".wal")):
+        tokens = tokens_path(paths.work_db)  # a cache of the articles' text: made again by processing
+        for f in (paths.work_db, paths.work_db.with_name(paths.work_db.name + ".wal"), tokens):
             if f.exists():
                 shutil.move(str(f), aside / f.name)
+        tokens.with_name(tokens.name + ".wal").unlink(missing_ok=True)
     con = duckdb.connect(str(paths.work_db), config=duckdb_config())
     counts: dict[str, int] = {}
     try:

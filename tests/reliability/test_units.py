@@ -397,14 +397,27 @@ def test_prefect_binds_loopback_only(monkeypatch) -> None:
     assert '"--host", "127.0.0.1"' in src and "0.0.0.0" not in src
 
 
-def test_the_published_copy_leaves_out_the_work_only_tables_and_lands_whole(tmp_path: Path) -> None:
-    """The search tokens stay in the work database; a publish killed mid-copy leaves the old file."""
+def test_a_work_database_from_before_the_tokens_file_publishes_without_them_and_lands_whole(
+    tmp_path: Path,
+) -> None:
+    """A work database in the old storage format holding the search tokens (``raw.article_search``,
+    read by a dbt staging view): its tokens move to their own file, the views reading them go,
+    the published byte copy is rewritten once in the compressed format, and a publish killed
+    mid-copy leaves the old file."""
     from newsetl.warehouse.publish import publish_database
+    from newsetl.warehouse.schema import ensure_schema
+    from newsetl.warehouse.search_store import tokens_path
 
     paths = make_paths(tmp_path / "in", tmp_path / "wh")
-    con = open_work_db(paths)
+    paths.work_dir.mkdir(parents=True)
+    con = duckdb.connect(str(paths.work_db), config={"storage_compatibility_version": "v0.10.2"})
+    ensure_schema(con)
+    con.execute(
+        "CREATE TABLE raw.article_search (article_id VARCHAR PRIMARY KEY, content_hash VARCHAR NOT NULL, "
+        "dictionary_version VARCHAR NOT NULL, tokens VARCHAR NOT NULL)"
+    )
     con.execute("INSERT INTO raw.article_search VALUES ('a1', 'h', 'v', '工业 互联网')")
-    con.execute("CREATE TABLE raw.kept AS SELECT range AS i FROM range(1000)")
+    con.execute("CREATE TABLE raw.kept AS SELECT range AS i, repeat('新闻', 200) AS t FROM range(20000)")
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.execute("CREATE VIEW marts.kept_view AS SELECT i FROM raw.kept WHERE i < 10")
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
@@ -415,6 +428,13 @@ def test_the_published_copy_leaves_out_the_work_only_tables_and_lands_whole(tmp_
     con.execute("CREATE VIEW staging.not_tokens AS SELECT 1 AS article_search_rows")
     con.execute("CHECKPOINT")
     con.close()
+    old_size = paths.work_db.stat().st_size
+
+    open_work_db(paths).close()  # any pipeline connection moves the tokens out
+    con = duckdb.connect(str(tokens_path(paths.work_db)), read_only=True)
+    assert con.execute("SELECT * FROM main.article_search").fetchall() == [("a1", "h", "v", "工业 互联网")]
+    con.close()
+
     paths.published_db.parent.mkdir(parents=True, exist_ok=True)
     paths.published_db.write_bytes(b"previous published warehouse")
     proc = _py(
@@ -430,8 +450,14 @@ def test_the_published_copy_leaves_out_the_work_only_tables_and_lands_whole(tmp_
     publish_database(paths.work_db, paths.published_db)
     assert not list(paths.published_db.parent.glob(".newsetl.duckdb.tmp-*"))
     assert paths.published_db.stat().st_mode & 0o777 == PUBLISHED_MODE
+    assert paths.published_db.read_bytes() == paths.work_db.read_bytes()  # a byte copy
+    assert paths.published_db.stat().st_size < 0.5 * old_size  # rewritten compressed, without free blocks
     con = duckdb.connect(str(paths.published_db), read_only=True)
     try:
+        (storage,) = con.execute(
+            "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+        assert storage.startswith("v1.2.0")
         tables = {
             r[0]
             for r in con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()
@@ -442,7 +468,7 @@ def test_the_published_copy_leaves_out_the_work_only_tables_and_lands_whole(tmp_
             r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
         }
         assert "kept_view" in views and "not_tokens" in views
-        assert not {"tokens", "tokens_quoted"} & views  # they read a table left out: dropped with it
+        assert not {"tokens", "tokens_quoted"} & views  # they read the tokens: dropped with the table
     finally:
         con.close()
 
@@ -696,7 +722,9 @@ def test_a_bloated_work_database_is_compacted_before_it_is_published(tmp_path: P
     con.execute("CHECKPOINT")
     con.execute("DROP TABLE raw.big")  # what a rebuild leaves behind: freed blocks inside the file
     con.execute("CHECKPOINT")
-    total, free = con.execute("PRAGMA database_size").fetchone()[3:6:2]
+    total, free = con.execute(
+        "SELECT total_blocks, free_blocks FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchone()
     con.close()
     assert free > 0.25 * total, (total, free)
     bloated = paths.work_db.stat().st_size
