@@ -8,6 +8,8 @@ import pytest
 from newsetl.pipeline import process
 from newsetl.pipeline.process import (
     DocInput,
+    LocalPool,
+    RemoteBatches,
     StoredDoc,
     as_input,
     doc_chars,
@@ -15,7 +17,6 @@ from newsetl.pipeline.process import (
     process_and_screen,
     process_batch,
     process_documents,
-    remote_executor,
 )
 from newsetl.warehouse.load import fetch_stored_documents
 from newsetl.warehouse.schema import ensure_schema
@@ -35,11 +36,15 @@ def test_pool_equals_serial(docs: list[DocInput], monkeypatch: pytest.MonkeyPatc
     serial = process_batch(docs, "run-x")
     monkeypatch.setattr(process, "PARALLEL_MIN_CHARS", 0)
     monkeypatch.setattr(process, "plan_batches", lambda d, w, min_chars=0: process.make_batches(d, 20_000))
+    pool = LocalPool(2)
     try:
-        parallel = process_documents(docs, "run-x", workers=2)
-        again = process_documents(docs, "run-x", workers=2)  # the pool is reused, not restarted
+        parallel = process_documents(docs, "run-x", pool)
+        started = pool.pool()
+        again = process_documents(docs, "run-x", pool)  # the pool is reused, not restarted
+        assert pool.pool() is started
     finally:
-        process.shutdown_pool()
+        pool.shutdown()
+    assert not pool.started
     assert parallel == serial
     assert again == serial
     assert len(serial["articles"]["article_id"]) >= len(docs)
@@ -60,33 +65,29 @@ def test_remote_executor_routes_batches(docs: list[DocInput]) -> None:
         calls.append(len(batches))
         return [process_batch(b, run_id) for b in batches]
 
-    with remote_executor(fake_remote, slots=3):
-        rows = process_documents(docs, "run-y")
+    rows = process_documents(docs, "run-y", RemoteBatches(fake_remote, slots=3))
     assert calls and calls[0] >= 2  # small corpus still spread over the cluster's slots
     assert rows == process_batch(docs, "run-y")
 
 
 def test_prestarted_pool_is_warm_and_reused(docs: list[DocInput], monkeypatch: pytest.MonkeyPatch) -> None:
-    """prestart_pool starts every worker (warm) ahead of the work; the processing then reuses them."""
-    assert process.prestart_pool(1) is False  # one worker: work stays in the calling process
-    assert (
-        process.prestart_pool(2, total_chars=process.PARALLEL_MIN_CHARS - 1) is False
-    )  # too little new text yet
-    with remote_executor(lambda batches, run_id: [], slots=2):
-        assert process.prestart_pool(2) is False  # Dask: no local pool
-    assert process._POOL is None
+    """prestart starts every worker (warm) ahead of the work; the processing then reuses them."""
+    assert LocalPool(1).prestart() is False  # one worker: work stays in the calling process
+    pool = LocalPool(2)
+    assert pool.prestart(total_chars=process.PARALLEL_MIN_CHARS - 1) is False  # too little new text yet
+    assert RemoteBatches(lambda batches, run_id: [], slots=2).prestart() is False  # Dask: no local pool
+    assert not pool.started
     monkeypatch.setattr(process, "PARALLEL_MIN_CHARS", 0)
     monkeypatch.setattr(process, "plan_batches", lambda d, w, min_chars=0: process.make_batches(d, 20_000))
     try:
-        assert process.prestart_pool(2) is True
-        pool = process._POOL
-        assert pool is not None
-        started = {p.pid for p in pool._processes.values()}
+        assert pool.prestart() is True
+        executor = pool.pool()
+        started = {p.pid for p in executor._processes.values()}
         assert len(started) == 2
-        rows = process_documents(docs, "run-z", workers=2)
-        assert process._POOL is pool and {p.pid for p in pool._processes.values()} == started
+        rows = process_documents(docs, "run-z", pool)
+        assert pool.pool() is executor and {p.pid for p in executor._processes.values()} == started
     finally:
-        process.shutdown_pool()
+        pool.shutdown()
     assert rows == process_batch(docs, "run-z")
 
 
@@ -204,8 +205,8 @@ def test_text_workers_die_with_a_sigkilled_run(tmp_path) -> None:
     code = textwrap.dedent(
         """
         import time
-        from newsetl.pipeline.process import worker_pool
-        pool = worker_pool(2)
+        from newsetl.pipeline.process import LocalPool
+        pool = LocalPool(2).pool()
         busy = [pool.submit(time.sleep, 120) for _ in range(2)]  # a page that takes minutes
         print("ready", flush=True)
         time.sleep(600)
