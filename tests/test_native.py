@@ -73,7 +73,7 @@ def test_compiled_and_source_core_give_identical_rows(tmp_path: Path) -> None:
     )
     from_source = pickle.loads((tmp_path / "rows.pkl").read_bytes())
     compiled = process_batch(docs, "r")
-    assert len(compiled["articles"]["article_id"]) > len(docs)
+    assert len(compiled[0]["articles"]["article_id"]) > len(docs)
     assert compiled == from_source
 
 

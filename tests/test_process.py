@@ -47,7 +47,7 @@ def test_pool_equals_serial(docs: list[DocInput], monkeypatch: pytest.MonkeyPatc
     assert not pool.started
     assert parallel == serial
     assert again == serial
-    assert len(serial["articles"]["article_id"]) >= len(docs)
+    assert len(serial[0]["articles"]["article_id"]) >= len(docs) and serial[1] == []
 
 
 def test_batches_are_coarse_and_cover_everything(docs: list[DocInput]) -> None:
@@ -152,17 +152,19 @@ def test_a_page_failing_either_pass_is_quarantined_in_order(
     # patched where they are looked up
     monkeypatch.setattr(newsetl.core.windows, "segment_page", failing_segment)
     monkeypatch.setattr(process, "classify_article", failing_classify)
-    rows = process_batch(batch, "run-x")
-    quarantine = rows["quarantine"]
-    assert quarantine["doc_id"] == [bad_segment, bad_classify]
-    assert quarantine["reason"] == [
+    rows, failed = process_batch(batch, "run-x")
+    assert [f.sha256 for f in failed] == [bad_segment, bad_classify]
+    assert [f.path for f in failed] == [batch[1].file_name, batch[2].file_name]
+    assert [f.reason for f in failed] == [
         "processing failed: ValueError: no lines",
         "processing failed: KeyError: 'lexicon'",
     ]
-    assert all("Traceback" in d for d in quarantine["detail"])
+    assert all(f.stage == "process" and b"Traceback" in f.content for f in failed)
+    assert "quarantine" not in rows  # only the tables the loader writes
     loaded = set(rows["articles"]["doc_id"])
     assert loaded == {batch[0].doc_id, batch[3].doc_id}
-    good = process_batch([batch[0], batch[3]], "run-x")
+    good, none_failed = process_batch([batch[0], batch[3]], "run-x")
+    assert none_failed == []
     assert rows["articles"] == good["articles"] and rows["page_furniture"] == good["page_furniture"]
 
 
@@ -180,7 +182,7 @@ def test_a_date_in_the_folders_of_a_stored_page_dates_its_articles(tmp_path) -> 
     (stored,) = fetch_stored_documents(con, ["d1"])
     con.close()
     assert stored.file_name == "2020/05/12/p1.txt"
-    rows = process_batch([as_input(stored)], "r1")
+    rows, _ = process_batch([as_input(stored)], "r1")
     arts = rows["articles"]
     assert arts["event_year"] == [2020]
     assert arts["event_date"] == ["2020-05-12"]

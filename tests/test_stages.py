@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from newsetl.config import make_paths
-from newsetl.pipeline import stages
+from newsetl.pipeline import process, stages
 from newsetl.pipeline.run_record import RunRecord
 from newsetl.warehouse.backend import resolve as resolve_backend
 
@@ -68,3 +69,30 @@ def test_run_record_summary_names_only_what_the_run_reached() -> None:
         "peak_rss_mb",
     ]
     assert out["timings"] == {"ingest": 1.235} and out["peak_rss_mb"]["ingest"] > 0
+
+
+def test_a_page_the_core_fails_on_is_quarantined_and_the_rest_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = make_paths(str(SEEDS), str(tmp_path / "warehouse"))
+    stages.begin_run(paths, resolve_backend(paths.warehouse_dir, None, None), "run-1", full_refresh=False)
+    stages.ingest_files(paths, "run-1")
+    doc_ids = stages.plan_processing(paths, full_refresh=False)
+    bad = doc_ids[1]
+    with duckdb.connect(str(paths.work_db), read_only=True) as con:
+        bad_file = con.execute("SELECT source_path FROM raw.documents WHERE doc_id = ?", [bad]).fetchone()[0]
+    classify = process.classify_article
+
+    def failing_classify(title, body, ctx, dateline=None):
+        if ctx.file_name == bad_file:
+            raise KeyError("lexicon")
+        return classify(title, body, ctx, dateline)
+
+    monkeypatch.setattr(process, "classify_article", failing_classify)
+    processed = stages.process_and_load(paths, "run-1", doc_ids)
+    assert processed["documents"] == len(doc_ids) and processed["quarantined"] == 1
+    with duckdb.connect(str(paths.work_db), read_only=True) as con:
+        quarantined = con.execute("SELECT stage, sha256, reason FROM raw.quarantine").fetchall()
+        loaded = {d for (d,) in con.execute("SELECT DISTINCT doc_id FROM raw.articles").fetchall()}
+    assert quarantined == [("process", bad, "processing failed: KeyError: 'lexicon'")]
+    assert loaded == set(doc_ids) - {bad}

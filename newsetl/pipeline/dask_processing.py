@@ -28,7 +28,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from newsetl.config import environment
-from newsetl.pipeline.process import DocInput, RemoteBatches, Rows, default_workers, process_batch
+from newsetl.pipeline.process import DocInput, Processed, RemoteBatches, default_workers, process_batch
 
 
 def resolve_address(option: str | None) -> str | None:
@@ -37,7 +37,7 @@ def resolve_address(option: str | None) -> str | None:
 
 
 @task(name="process-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def process_batch_task(docs: list[DocInput], run_id: str) -> Rows:
+def process_batch_task(docs: list[DocInput], run_id: str) -> Processed:
     """Segment and classify one coarse batch on a Dask worker."""
     return process_batch(docs, run_id)
 
@@ -93,7 +93,7 @@ def dask_processing(address: str | None, workers: int | None) -> Iterator[Remote
     with task_runner(address, workers) as runner:
         slots = _cluster_slots(runner) or workers
 
-        def remote(batches: list[list[DocInput]], run_id: str) -> list[Rows]:
+        def remote(batches: list[list[DocInput]], run_id: str) -> list[Processed]:
             futures = [
                 runner.submit(process_batch_task, parameters={"docs": b, "run_id": run_id}) for b in batches
             ]

@@ -2,7 +2,7 @@
 
 Pure with respect to storage: documents in, column-oriented rows out (one
 dict of lists per target table), ready for a single Arrow insert each. A
-document the core cannot handle becomes a quarantine row; the batch goes on.
+document the core cannot handle becomes a quarantine item; the batch goes on.
 Batches are spread over processes with a plain ``ProcessPoolExecutor`` (no
 Prefect inside the workers, so no extra Prefect servers are started).
 """
@@ -33,6 +33,8 @@ from newsetl.core.contracts import (
     RAW_TABLES,
     TABLES,
     DocInput,
+    Processed,
+    Rejected,
     Rows,
     StoredDoc,
     as_input,
@@ -71,8 +73,8 @@ def _append(table: dict[str, list], **values: object) -> None:
         table[key].append(value)
 
 
-def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
-    """Segment, classify and flatten one batch of documents.
+def process_batch(docs: Sequence[DocInput], run_id: str) -> Processed:
+    """Segment, classify and flatten one batch of documents: (rows, pages that failed).
 
     Two passes over the batch: every page is segmented, then every article classified.
     The halves work on different large tables (rjieba's dictionary and the segmenter's
@@ -89,6 +91,7 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
 
     version = processor_version()
     rows = empty_rows()
+    failed: list[Rejected] = []
     window = int(setting("window_chars"))  # longer pages are segmented in windows (bounded cost)
     segmented: list[PageResult | tuple[str, str]] = []  # a page, or (reason, traceback) of its failure
     for doc in docs:
@@ -112,7 +115,8 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
                 page = _failure(exc)
         if not isinstance(page, PageResult):
             reason, detail = page
-            _append(rows["quarantine"], doc_id=doc.doc_id, path=doc.file_name, reason=reason, detail=detail)
+            # its text stays in raw.documents: the item keeps the traceback, not the page
+            failed.append(Rejected(doc.file_name, reason, 0, doc.doc_id, detail.encode(), stage="process"))
             continue
         for furn in page.furniture:
             _append(
@@ -127,7 +131,7 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
     records["article_search"] = _search_records(records["articles"])
     for table, recs in records.items():
         _extend(rows, table, recs)
-    return rows
+    return rows, failed
 
 
 def _search_records(articles: list[tuple]) -> list[tuple]:
@@ -233,6 +237,16 @@ def _add_article(
         records["article_policy_documents"] += [
             (aid, d.title, d.doc_type, d.mentions) for d in cls.policy_documents
         ]
+
+
+def merge(parts: Iterable[Processed]) -> Processed:
+    """The batches' rows and failures as one, in batch order."""
+    rows: list[Rows] = []
+    failed: list[Rejected] = []
+    for part_rows, part_failed in parts:
+        rows.append(part_rows)
+        failed.extend(part_failed)
+    return merge_rows(rows), failed
 
 
 def merge_rows(parts: Iterable[Rows]) -> Rows:
@@ -417,7 +431,7 @@ def plan_batches(docs: Sequence[D], workers: int, min_chars: int = 200_000) -> l
     return make_batches(docs, target)
 
 
-RemoteExecutor = Callable[[list[list[DocInput]], str], list[Rows]]
+RemoteExecutor = Callable[[list[list[DocInput]], str], list[Processed]]
 
 
 def _ready() -> None:
@@ -511,7 +525,9 @@ class RemoteBatches:
 TextExecutor = LocalPool | RemoteBatches
 
 
-def process_documents(docs: Sequence[DocInput], run_id: str, executor: TextExecutor | None = None) -> Rows:
+def process_documents(
+    docs: Sequence[DocInput], run_id: str, executor: TextExecutor | None = None
+) -> Processed:
     """Process all documents: on ``executor`` when there is enough work, else in this process.
 
     A :class:`LocalPool` outlives the call, so a run that processes many chunks starts
@@ -519,7 +535,7 @@ def process_documents(docs: Sequence[DocInput], run_id: str, executor: TextExecu
     """
     if isinstance(executor, RemoteBatches):
         return (
-            merge_rows(executor.run_batches(plan_batches(docs, executor.slots, min_chars=20_000), run_id))
+            merge(executor.run_batches(plan_batches(docs, executor.slots, min_chars=20_000), run_id))
             if docs
             else process_batch(docs, run_id)
         )
@@ -528,32 +544,33 @@ def process_documents(docs: Sequence[DocInput], run_id: str, executor: TextExecu
     batches = plan_batches(docs, executor.workers)
     if len(batches) == 1:
         return process_batch(docs, run_id)
-    return merge_rows(executor.map(process_batch, batches, [run_id] * len(batches)))
+    return merge(executor.map(process_batch, batches, [run_id] * len(batches)))
 
 
 def process_and_screen(
     docs: Sequence[DocInput | StoredDoc],
     run_id: str,
     rules: Any,
-    process: Callable[[Sequence[DocInput], str], Rows] = process_batch,
-) -> tuple[Rows, list]:
+    process: Callable[[Sequence[DocInput], str], Processed] = process_batch,
+) -> tuple[Rows, list[Rejected]]:
     """``process`` (:func:`process_batch`) between the record-level checks, in the same (worker) process.
 
     A page that is not Chinese is not processed; then every article body is checked
     (length, CJK share, replacement characters). Done here, the checks run on all cores
     instead of serially in the flow process. Returns the kept rows and the quarantined
-    records (``newsetl.core.contracts.Rejected``), page-level ones first.
+    items (``newsetl.core.contracts.Rejected``): pages held back by the checks first, then
+    articles, then pages the text core failed on (stage ``process``).
     """
     kept, screened = screen_documents([as_input(d) for d in docs], rules)
-    rows = sabotage_rows(process(kept, run_id))  # sabotage: NEWSETL_BREAK, tests only
-    failed_ids = set(rows["quarantine"].get("doc_id", []))
-    rows, rejected = screen_rows(rows, kept, rules, already_rejected=failed_ids)
-    return rows, screened + rejected
+    rows, failed = process(kept, run_id)
+    rows = sabotage_rows(rows)  # sabotage: NEWSETL_BREAK, tests only
+    rows, rejected = screen_rows(rows, kept, rules, already_rejected={f.sha256 for f in failed})
+    return rows, screened + rejected + failed
 
 
 def submit_documents(
     docs: Sequence[DocInput | StoredDoc], run_id: str, rules: Any, executor: TextExecutor | None = None
-) -> Callable[[], tuple[Rows, list]]:
+) -> Callable[[], tuple[Rows, list[Rejected]]]:
     """Start processing and screening ``docs``; return a function that waits for (rows, rejected).
 
     With a :class:`LocalPool` the batches run while the caller does something else
@@ -574,7 +591,7 @@ def submit_documents(
     pool = executor.pool()
     futures = [pool.submit(process_and_screen, batch, run_id, rules) for batch in batches]
 
-    def wait() -> tuple[Rows, list]:
+    def wait() -> tuple[Rows, list[Rejected]]:
         try:
             parts = [f.result() for f in futures]
         except BrokenProcessPool:

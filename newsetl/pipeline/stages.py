@@ -18,7 +18,7 @@ import duckdb
 from newsetl import faults, native
 from newsetl.config import Paths, setting
 from newsetl.core.classify import read_manifest
-from newsetl.core.contracts import ScanResult, StoredDoc
+from newsetl.core.contracts import Rejected, Rows, ScanResult, StoredDoc
 from newsetl.faults import fault_point
 from newsetl.pipeline import dbt_plan, progress
 from newsetl.pipeline import ingest as ingest_mod
@@ -220,15 +220,17 @@ def _load_chunk(
     totals: dict[str, int],
     ids: list[str],
     docs: list[StoredDoc],
-    wait: Callable[[], tuple[dict, list]],
+    wait: Callable[[], tuple[Rows, list[Rejected]]],
 ) -> None:
     """Wait for one chunk's (screened) rows and replace its rows in the work database."""
     rows, rejected = wait()
-    totals["articles"] += wl.load_processed(con, rows, ids, version, run_id, rejected)
+    held = [r for r in rejected if r.stage != "process"]  # quarantined with the rows, atomically
+    failed = [r for r in rejected if r.stage == "process"]  # their text stays in raw.documents
+    totals["articles"] += wl.load_processed(con, rows, ids, version, run_id, held)
     totals["documents"] += len(docs)
-    totals["quarantined"] += len(rejected)
-    if rows["quarantine"]:
-        totals["quarantined"] += wl.record_processing_failures(con, run_id, rows["quarantine"])
+    totals["quarantined"] += len(held)
+    if failed:
+        totals["quarantined"] += wl.record_quarantine(con, run_id, "process", failed)
 
 
 def publication_dates(paths: Paths, log: Log = LOG) -> dict[str, str]:

@@ -373,19 +373,6 @@ def fetch_stored_documents(
     ]
 
 
-def record_processing_failures(
-    con: duckdb.DuckDBPyConnection, run_id: str, failed: Mapping[str, list]
-) -> int:
-    """Quarantine documents the text core could not process (their raw text stays in raw.documents)."""
-    items = [
-        Rejected(path, reason, 0, doc_id, detail.encode())
-        for doc_id, path, reason, detail in zip(
-            failed["doc_id"], failed["path"], failed["reason"], failed["detail"], strict=True
-        )
-    ]
-    return record_quarantine(con, run_id, "process", items)
-
-
 def load_processed(
     con: duckdb.DuckDBPyConnection,
     rows: Rows,
