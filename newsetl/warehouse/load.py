@@ -16,6 +16,8 @@ import pyarrow as pa
 
 from newsetl.core.contracts import (
     ARTICLE_CHILD_TABLES,
+    RAW_TABLES,
+    TABLES,
     Decoded,
     DocInput,
     Rejected,
@@ -27,12 +29,13 @@ from newsetl.core.contracts import (
 )
 from newsetl.faults import fault_point
 
-_PROCESSED_TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine")
+_PROCESSED_TABLES = TABLES  # the tables of a processed batch (Rows), in load order
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, list]) -> int:
     if not columns or not next(iter(columns.values())):
         return 0
+    _check_declared(table, columns)
     arrow = pa.table(dict(columns))
     con.register("_newsetl_batch", arrow)
     try:
@@ -40,6 +43,21 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, li
     finally:
         con.unregister("_newsetl_batch")
     return arrow.num_rows
+
+
+def _check_declared(table: str, columns: Mapping[str, list]) -> None:
+    """Refuse rows for a raw table that do not match its declaration (``RAW_TABLES``): a column it
+    does not declare, or a required one left out, is a programming error to name, not a binder error."""
+    schema, _, name = table.partition(".")
+    if schema != "raw":
+        return
+    declared = RAW_TABLES[name]
+    unknown = sorted(set(columns) - set(declared.names))
+    missing = [c.name for c in declared.columns if (c.required or c.key) and c.name not in columns]
+    if unknown or missing:
+        raise ValueError(
+            f"rows for {table} do not match its declaration: undeclared {unknown}, missing {missing}"
+        )
 
 
 def known_sightings(con: duckdb.DuckDBPyConnection) -> dict[str, Seen]:
