@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+import threading
+
 import duckdb
 import pytest
 
@@ -237,3 +240,17 @@ def test_text_workers_die_with_a_sigkilled_run(tmp_path) -> None:
         for p in workers:  # never leave them behind, even when the test fails
             with contextlib.suppress(psutil.Error):
                 p.kill()
+
+
+def test_a_remote_executor_pickles_without_its_cluster() -> None:
+    """Prefect ships a task's parameters with each Dask task: the executor must pickle, client left out."""
+    client = threading.Lock()  # stands for the cluster's client, which cannot be pickled
+
+    def on_the_cluster(batches: list[list[DocInput]], run_id: str) -> list:
+        return [client.locked()]
+
+    remote = RemoteBatches(on_the_cluster, slots=3)
+    copy = pickle.loads(pickle.dumps(remote))
+    assert copy.slots == 3
+    with pytest.raises(RuntimeError, match="not in a worker"):
+        copy.run_batches([], "r")

@@ -521,6 +521,15 @@ class RemoteBatches:
     def shutdown(self) -> None:
         """Nothing to end here: the cluster belongs to whoever made it."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Prefect ships the running task's parameters (this executor among them) with every task it
+        # submits to Dask; the cluster's client cannot be pickled, and a worker never needs it.
+        return (RemoteBatches, (_not_on_a_worker, self.slots))
+
+
+def _not_on_a_worker(batches: list[list[DocInput]], run_id: str) -> list[Processed]:
+    raise RuntimeError("a RemoteBatches executor is used where it was made, not in a worker")
+
 
 TextExecutor = LocalPool | RemoteBatches
 
