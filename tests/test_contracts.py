@@ -10,6 +10,7 @@ import pytest
 
 from newsetl.config import DBT_DIR
 from newsetl.core.contracts import RAW_TABLES, Table, create_table_sql
+from newsetl.warehouse.load import load_processed
 from newsetl.warehouse.schema import ensure_schema
 
 SOURCE = re.compile(r"\{\{\s*source\('raw',\s*'(\w+)'\)\s*\}\}")
@@ -64,3 +65,24 @@ def test_the_work_database_has_the_declared_columns_and_types() -> None:
             [table],
         ).fetchall()
         assert rows == [(c.name, c.type) for c in declared.columns], table
+
+
+def test_the_loader_refuses_rows_that_do_not_match_the_declaration() -> None:
+    """A column the declaration lacks (or a required one missing) is named, and nothing is written."""
+    con = duckdb.connect()
+    ensure_schema(con)
+    rows = {
+        "page_furniture": {
+            "doc_id": ["d1"],
+            "line_no": [1],
+            "kind": ["masthead"],
+            "text": ["x"],
+            "colour": ["red"],
+        }
+    }
+    with pytest.raises(ValueError, match=r"raw\.page_furniture .*undeclared \['colour'\]"):
+        load_processed(con, rows, ["d1"], "v1", "r1")
+    assert con.execute("SELECT count(*) FROM raw.processed_documents").fetchone()[0] == 0  # rolled back
+    del rows["page_furniture"]["colour"], rows["page_furniture"]["kind"]
+    with pytest.raises(ValueError, match=r"missing \['kind'\]"):
+        load_processed(con, rows, ["d1"], "v1", "r1")

@@ -14,7 +14,7 @@ import pytest
 
 from newsetl import native
 from newsetl.native import COMPILED, check_build, interpreter, source_digest, source_path
-from newsetl.pipeline.process import DocInput, process_batch, shutdown_pool, worker_pool
+from newsetl.pipeline.process import DocInput, LocalPool, process_batch
 from newsetl_tools.synth import iter_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,10 +46,11 @@ def test_this_process_and_the_text_workers_run_the_compiled_core() -> None:
 
     assert native.STATUS.startswith("compiled"), native.STATUS
     assert native.is_compiled(segment) and native.is_compiled(people)
+    pool = LocalPool(2)
     try:
-        assert worker_pool(2).submit(native.status).result(timeout=60).endswith(native.STATUS)
+        assert pool.pool().submit(native.status).result(timeout=60).endswith(native.STATUS)
     finally:
-        shutdown_pool()
+        pool.shutdown()
 
 
 def test_compiled_and_source_core_give_identical_rows(tmp_path: Path) -> None:
@@ -72,7 +73,7 @@ def test_compiled_and_source_core_give_identical_rows(tmp_path: Path) -> None:
     )
     from_source = pickle.loads((tmp_path / "rows.pkl").read_bytes())
     compiled = process_batch(docs, "r")
-    assert len(compiled["articles"]["article_id"]) > len(docs)
+    assert len(compiled[0]["articles"]["article_id"]) > len(docs)
     assert compiled == from_source
 
 

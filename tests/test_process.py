@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import pickle
+import threading
+
 import duckdb
 import pytest
 
 from newsetl.pipeline import process
 from newsetl.pipeline.process import (
     DocInput,
+    LocalPool,
+    RemoteBatches,
     StoredDoc,
     as_input,
     doc_chars,
@@ -15,7 +20,6 @@ from newsetl.pipeline.process import (
     process_and_screen,
     process_batch,
     process_documents,
-    remote_executor,
 )
 from newsetl.warehouse.load import fetch_stored_documents
 from newsetl.warehouse.schema import ensure_schema
@@ -35,14 +39,18 @@ def test_pool_equals_serial(docs: list[DocInput], monkeypatch: pytest.MonkeyPatc
     serial = process_batch(docs, "run-x")
     monkeypatch.setattr(process, "PARALLEL_MIN_CHARS", 0)
     monkeypatch.setattr(process, "plan_batches", lambda d, w, min_chars=0: process.make_batches(d, 20_000))
+    pool = LocalPool(2)
     try:
-        parallel = process_documents(docs, "run-x", workers=2)
-        again = process_documents(docs, "run-x", workers=2)  # the pool is reused, not restarted
+        parallel = process_documents(docs, "run-x", pool)
+        started = pool.pool()
+        again = process_documents(docs, "run-x", pool)  # the pool is reused, not restarted
+        assert pool.pool() is started
     finally:
-        process.shutdown_pool()
+        pool.shutdown()
+    assert not pool.started
     assert parallel == serial
     assert again == serial
-    assert len(serial["articles"]["article_id"]) >= len(docs)
+    assert len(serial[0]["articles"]["article_id"]) >= len(docs) and serial[1] == []
 
 
 def test_batches_are_coarse_and_cover_everything(docs: list[DocInput]) -> None:
@@ -60,33 +68,29 @@ def test_remote_executor_routes_batches(docs: list[DocInput]) -> None:
         calls.append(len(batches))
         return [process_batch(b, run_id) for b in batches]
 
-    with remote_executor(fake_remote, slots=3):
-        rows = process_documents(docs, "run-y")
+    rows = process_documents(docs, "run-y", RemoteBatches(fake_remote, slots=3))
     assert calls and calls[0] >= 2  # small corpus still spread over the cluster's slots
     assert rows == process_batch(docs, "run-y")
 
 
 def test_prestarted_pool_is_warm_and_reused(docs: list[DocInput], monkeypatch: pytest.MonkeyPatch) -> None:
-    """prestart_pool starts every worker (warm) ahead of the work; the processing then reuses them."""
-    assert process.prestart_pool(1) is False  # one worker: work stays in the calling process
-    assert (
-        process.prestart_pool(2, total_chars=process.PARALLEL_MIN_CHARS - 1) is False
-    )  # too little new text yet
-    with remote_executor(lambda batches, run_id: [], slots=2):
-        assert process.prestart_pool(2) is False  # Dask: no local pool
-    assert process._POOL is None
+    """prestart starts every worker (warm) ahead of the work; the processing then reuses them."""
+    assert LocalPool(1).prestart() is False  # one worker: work stays in the calling process
+    pool = LocalPool(2)
+    assert pool.prestart(total_chars=process.PARALLEL_MIN_CHARS - 1) is False  # too little new text yet
+    assert RemoteBatches(lambda batches, run_id: [], slots=2).prestart() is False  # Dask: no local pool
+    assert not pool.started
     monkeypatch.setattr(process, "PARALLEL_MIN_CHARS", 0)
     monkeypatch.setattr(process, "plan_batches", lambda d, w, min_chars=0: process.make_batches(d, 20_000))
     try:
-        assert process.prestart_pool(2) is True
-        pool = process._POOL
-        assert pool is not None
-        started = {p.pid for p in pool._processes.values()}
+        assert pool.prestart() is True
+        executor = pool.pool()
+        started = {p.pid for p in executor._processes.values()}
         assert len(started) == 2
-        rows = process_documents(docs, "run-z", workers=2)
-        assert process._POOL is pool and {p.pid for p in pool._processes.values()} == started
+        rows = process_documents(docs, "run-z", pool)
+        assert pool.pool() is executor and {p.pid for p in executor._processes.values()} == started
     finally:
-        process.shutdown_pool()
+        pool.shutdown()
     assert rows == process_batch(docs, "run-z")
 
 
@@ -151,17 +155,19 @@ def test_a_page_failing_either_pass_is_quarantined_in_order(
     # patched where they are looked up
     monkeypatch.setattr(newsetl.core.windows, "segment_page", failing_segment)
     monkeypatch.setattr(process, "classify_article", failing_classify)
-    rows = process_batch(batch, "run-x")
-    quarantine = rows["quarantine"]
-    assert quarantine["doc_id"] == [bad_segment, bad_classify]
-    assert quarantine["reason"] == [
+    rows, failed = process_batch(batch, "run-x")
+    assert [f.sha256 for f in failed] == [bad_segment, bad_classify]
+    assert [f.path for f in failed] == [batch[1].file_name, batch[2].file_name]
+    assert [f.reason for f in failed] == [
         "processing failed: ValueError: no lines",
         "processing failed: KeyError: 'lexicon'",
     ]
-    assert all("Traceback" in d for d in quarantine["detail"])
+    assert all(f.stage == "process" and b"Traceback" in f.content for f in failed)
+    assert "quarantine" not in rows  # only the tables the loader writes
     loaded = set(rows["articles"]["doc_id"])
     assert loaded == {batch[0].doc_id, batch[3].doc_id}
-    good = process_batch([batch[0], batch[3]], "run-x")
+    good, none_failed = process_batch([batch[0], batch[3]], "run-x")
+    assert none_failed == []
     assert rows["articles"] == good["articles"] and rows["page_furniture"] == good["page_furniture"]
 
 
@@ -179,7 +185,7 @@ def test_a_date_in_the_folders_of_a_stored_page_dates_its_articles(tmp_path) -> 
     (stored,) = fetch_stored_documents(con, ["d1"])
     con.close()
     assert stored.file_name == "2020/05/12/p1.txt"
-    rows = process_batch([as_input(stored)], "r1")
+    rows, _ = process_batch([as_input(stored)], "r1")
     arts = rows["articles"]
     assert arts["event_year"] == [2020]
     assert arts["event_date"] == ["2020-05-12"]
@@ -204,8 +210,8 @@ def test_text_workers_die_with_a_sigkilled_run(tmp_path) -> None:
     code = textwrap.dedent(
         """
         import time
-        from newsetl.pipeline.process import worker_pool
-        pool = worker_pool(2)
+        from newsetl.pipeline.process import LocalPool
+        pool = LocalPool(2).pool()
         busy = [pool.submit(time.sleep, 120) for _ in range(2)]  # a page that takes minutes
         print("ready", flush=True)
         time.sleep(600)
@@ -234,3 +240,17 @@ def test_text_workers_die_with_a_sigkilled_run(tmp_path) -> None:
         for p in workers:  # never leave them behind, even when the test fails
             with contextlib.suppress(psutil.Error):
                 p.kill()
+
+
+def test_a_remote_executor_pickles_without_its_cluster() -> None:
+    """Prefect ships a task's parameters with each Dask task: the executor must pickle, client left out."""
+    client = threading.Lock()  # stands for the cluster's client, which cannot be pickled
+
+    def on_the_cluster(batches: list[list[DocInput]], run_id: str) -> list:
+        return [client.locked()]
+
+    remote = RemoteBatches(on_the_cluster, slots=3)
+    copy = pickle.loads(pickle.dumps(remote))
+    assert copy.slots == 3
+    with pytest.raises(RuntimeError, match="not in a worker"):
+        copy.run_batches([], "r")

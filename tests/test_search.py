@@ -232,7 +232,7 @@ def processed_rows():
     """The text core's rows for the seed pages and 200 synthetic ones (one process, ~2 s)."""
     from newsetl.pipeline.process import process_batch
 
-    return process_batch(_pages_for_search(200), "run-1")
+    return process_batch(_pages_for_search(200), "run-1")[0]
 
 
 def _warehouse(rows, stored_tokens: bool) -> duckdb.DuckDBPyConnection:

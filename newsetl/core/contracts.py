@@ -29,7 +29,7 @@ ARTICLE_CHILD_TABLES = (
 # the search tokens: kept apart from raw, in a work-only file (newsetl/warehouse/search_store.py)
 SEARCH_TABLE = "article_search"
 # article_quarantine: articles that failed an article rule (filled by the record checks)
-TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine", "quarantine")
+TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine")
 # the full-text index publishing builds: the indexed text, and the fts extension's schema over it
 INDEX_TABLE = "search.article_text"
 FTS_SCHEMA = "fts_search_article_text"
@@ -58,11 +58,14 @@ class Decoded:
 
 @dataclass(frozen=True)
 class Rejected:
+    """One quarantined item (a file, a page or an article), whichever stage held it back."""
+
     path: str
     reason: str
     size: int
-    sha256: str | None
-    content: bytes
+    sha256: str | None  # a processed page's or article's: its document's doc_id
+    content: bytes  # the rejected bytes (a failed page: the traceback), for whoever repairs it
+    stage: str = "ingest"  # raw.quarantine.stage: ingest, records or process
 
 
 @dataclass
@@ -116,6 +119,8 @@ def doc_chars(doc: DocInput | StoredDoc) -> int:
 
 
 Rows = dict[str, dict[str, list]]  # table -> column -> values, one Arrow insert each
+# A processed batch: its rows, and the pages the text core failed on (stage ``process``)
+Processed = tuple[Rows, list[Rejected]]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from newsetl.config import environment
-from newsetl.pipeline.process import DocInput, Rows, default_workers, process_batch, remote_executor
+from newsetl.pipeline.process import DocInput, Processed, RemoteBatches, default_workers, process_batch
 
 
 def resolve_address(option: str | None) -> str | None:
@@ -37,7 +37,7 @@ def resolve_address(option: str | None) -> str | None:
 
 
 @task(name="process-batch", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def process_batch_task(docs: list[DocInput], run_id: str) -> Rows:
+def process_batch_task(docs: list[DocInput], run_id: str) -> Processed:
     """Segment and classify one coarse batch on a Dask worker."""
     return process_batch(docs, run_id)
 
@@ -78,29 +78,28 @@ def task_runner(address: str, workers: int):
 
 
 @contextmanager
-def dask_processing(address: str | None, workers: int | None) -> Iterator[None]:
-    """While active, :func:`newsetl.pipeline.process.process_documents` runs its batches on Dask.
+def dask_processing(address: str | None, workers: int | None) -> Iterator[RemoteBatches | None]:
+    """A Dask cluster's executor for the text work while active (``None``: no cluster asked for).
 
     Everything around the text work (fetching, record screening, loading,
     quarantine) stays in the flow's own task, identical to the default path:
-    only where ``process_batch`` runs changes. ``address`` ``None`` is a no-op.
+    only where ``process_batch`` runs changes.
     """
     address = resolve_address(address)
     if address is None:
-        yield
+        yield None
         return
     workers = workers or default_workers()
     with task_runner(address, workers) as runner:
         slots = _cluster_slots(runner) or workers
 
-        def remote(batches: list[list[DocInput]], run_id: str) -> list[Rows]:
+        def remote(batches: list[list[DocInput]], run_id: str) -> list[Processed]:
             futures = [
                 runner.submit(process_batch_task, parameters={"docs": b, "run_id": run_id}) for b in batches
             ]
             return [f.result() for f in futures]
 
-        with remote_executor(remote, slots):
-            yield
+        yield RemoteBatches(remote, slots)
 
 
 def _cluster_slots(runner: Any) -> int | None:

@@ -2,7 +2,7 @@
 
 Pure with respect to storage: documents in, column-oriented rows out (one
 dict of lists per target table), ready for a single Arrow insert each. A
-document the core cannot handle becomes a quarantine row; the batch goes on.
+document the core cannot handle becomes a quarantine item; the batch goes on.
 Batches are spread over processes with a plain ``ProcessPoolExecutor`` (no
 Prefect inside the workers, so no extra Prefect servers are started).
 """
@@ -19,10 +19,10 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -33,6 +33,8 @@ from newsetl.core.contracts import (
     PROCESSED_TABLES,
     TABLES,
     DocInput,
+    Processed,
+    Rejected,
     Rows,
     StoredDoc,
     as_input,
@@ -71,8 +73,8 @@ def _append(table: dict[str, list], **values: object) -> None:
         table[key].append(value)
 
 
-def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
-    """Segment, classify and flatten one batch of documents.
+def process_batch(docs: Sequence[DocInput], run_id: str) -> Processed:
+    """Segment, classify and flatten one batch of documents: (rows, pages that failed).
 
     Two passes over the batch: every page is segmented, then every article classified.
     The halves work on different large tables (rjieba's dictionary and the segmenter's
@@ -89,6 +91,7 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
 
     version = processor_version()
     rows = empty_rows()
+    failed: list[Rejected] = []
     window = int(setting("window_chars"))  # longer pages are segmented in windows (bounded cost)
     segmented: list[PageResult | tuple[str, str]] = []  # a page, or (reason, traceback) of its failure
     for doc in docs:
@@ -112,7 +115,8 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
                 page = _failure(exc)
         if not isinstance(page, PageResult):
             reason, detail = page
-            _append(rows["quarantine"], doc_id=doc.doc_id, path=doc.file_name, reason=reason, detail=detail)
+            # its text stays in raw.documents: the item keeps the traceback, not the page
+            failed.append(Rejected(doc.file_name, reason, 0, doc.doc_id, detail.encode(), stage="process"))
             continue
         for furn in page.furniture:
             _append(
@@ -127,7 +131,7 @@ def process_batch(docs: Sequence[DocInput], run_id: str) -> Rows:
     records["article_search"] = _search_records(records["articles"])
     for table, recs in records.items():
         _extend(rows, table, recs)
-    return rows
+    return rows, failed
 
 
 def _search_records(articles: list[tuple]) -> list[tuple]:
@@ -235,6 +239,16 @@ def _add_article(
         ]
 
 
+def merge(parts: Iterable[Processed]) -> Processed:
+    """The batches' rows and failures as one, in batch order."""
+    rows: list[Rows] = []
+    failed: list[Rejected] = []
+    for part_rows, part_failed in parts:
+        rows.append(part_rows)
+        failed.extend(part_failed)
+    return merge_rows(rows), failed
+
+
 def merge_rows(parts: Iterable[Rows]) -> Rows:
     out = empty_rows()
     for part in parts:
@@ -298,10 +312,6 @@ PARALLEL_MIN_CHARS = 600_000
 # Batches per worker and chunk: enough to even out uneven pages, few enough that
 # per-batch pickling stays negligible (a batch is ~0.5-2 MB of text).
 BATCHES_PER_WORKER = 3
-
-_POOL: ProcessPoolExecutor | None = None
-_POOL_WORKERS = 0
-
 
 PR_SET_PDEATHSIG = 1
 
@@ -414,66 +424,6 @@ def relax_gc() -> tuple[int, int, int]:
     return previous
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """One pool per process, reused by every chunk of a run (workers keep their warm caches)."""
-    global _POOL, _POOL_WORKERS
-    if _POOL is None or workers != _POOL_WORKERS:
-        shutdown_pool()
-        # forkserver, not fork: the caller runs Prefect's threads and a DuckDB connection, and
-        # forking a threaded process can copy a held lock; workers also stay small (no parent heap).
-        ctx = multiprocessing.get_context("forkserver")
-        # Only this module is preloaded: the workers import the text core themselves while they
-        # warm up (during ingest, see prestart_pool). Preloading it in the fork server too kept
-        # ~60 MB more resident for the whole stage (peak RSS of the process tree) for no gain.
-        ctx.set_forkserver_preload(["newsetl.pipeline.process"])
-        _POOL = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_warm, initargs=(os.getpid(),)
-        )
-        _POOL_WORKERS = workers
-        atexit.register(shutdown_pool)
-    return _POOL
-
-
-def _ready() -> None:
-    """A no-op task: submitting one per worker makes the pool start (and warm) every worker."""
-
-
-def uses_local_pool(total_chars: int, workers: int) -> bool:
-    """Whether ``total_chars`` of text go to the local process pool: the one decision
-    behind :func:`prestart_pool`, :func:`process_documents` and :func:`submit_documents`.
-
-    Not with one worker or inside :func:`remote_executor` (Dask), nor for less than
-    ``PARALLEL_MIN_CHARS``: then starting and warming workers costs more than it saves.
-    """
-    return _REMOTE is None and workers > 1 and total_chars >= PARALLEL_MIN_CHARS
-
-
-def prestart_pool(workers: int | None = None, total_chars: int | None = None) -> bool:
-    """Start the text workers ahead of the processing stage; True if a pool was started.
-
-    Each worker imports the text core and builds its lexicon automata (~0.8 s of CPU)
-    before it can take a batch. Started while ingest is still reading files, that
-    happens beside ingest instead of at the head of the processing stage, with both
-    cores otherwise idle. ``total_chars``: the new text so far (the pool is started
-    only when :func:`uses_local_pool` would use it); ``None``: start it in any case
-    unless it could never be used (one worker, Dask).
-    """
-    workers = workers or default_workers()
-    if not uses_local_pool(PARALLEL_MIN_CHARS if total_chars is None else total_chars, workers):
-        return False
-    pool = worker_pool(workers)
-    for _ in range(workers):  # the executor spawns a worker per pending task, up to max_workers
-        pool.submit(_ready)
-    return True
-
-
-def shutdown_pool() -> None:
-    global _POOL, _POOL_WORKERS
-    if _POOL is not None:
-        _POOL.shutdown(wait=True, cancel_futures=True)
-    _POOL, _POOL_WORKERS = None, 0
-
-
 def plan_batches(docs: Sequence[D], workers: int, min_chars: int = 200_000) -> list[list[D]]:
     """Coarse batches: about BATCHES_PER_WORKER per worker, ``min_chars`` - 4 M characters each."""
     total_chars = sum(map(doc_chars, docs))
@@ -481,96 +431,180 @@ def plan_batches(docs: Sequence[D], workers: int, min_chars: int = 200_000) -> l
     return make_batches(docs, target)
 
 
-RemoteExecutor = Callable[[list[list[DocInput]], str], list[Rows]]
-_REMOTE: tuple[RemoteExecutor, int] | None = None
+RemoteExecutor = Callable[[list[list[DocInput]], str], list[Processed]]
 
 
-@contextmanager
-def remote_executor(run_batches: RemoteExecutor, slots: int) -> Iterator[None]:
-    """Route :func:`process_documents` to ``run_batches`` (e.g. a Dask cluster of ``slots`` workers)."""
-    global _REMOTE
-    previous, _REMOTE = _REMOTE, (run_batches, slots)
-    try:
-        yield
-    finally:
-        _REMOTE = previous
+def _ready() -> None:
+    """A no-op task: submitting one per worker makes the pool start (and warm) every worker."""
 
 
-def process_documents(docs: Sequence[DocInput], run_id: str, workers: int | None = None) -> Rows:
-    """Process all documents; in parallel processes when there is enough work.
+class LocalPool:
+    """The local text workers: one forkserver process pool of ``workers``, started on demand and
+    reused by every chunk of a run (workers keep their warm caches) until :meth:`shutdown`.
 
-    The process pool outlives the call, so a run that processes many chunks
-    starts its workers (and builds their lexicon automata) once. Inside
-    :func:`remote_executor` the batches go to the remote executor instead.
+    A plain class, not a dataclass: Prefect rebuilds dataclass task parameters, which would
+    give each task a copy without the running pool.
     """
-    if _REMOTE is not None:
-        run_batches, slots = _REMOTE
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def uses_pool(self, total_chars: int) -> bool:
+        """Whether ``total_chars`` of text go to the worker processes: not with one worker, nor
+        for less than ``PARALLEL_MIN_CHARS`` (starting and warming workers would cost more)."""
+        return self.workers > 1 and total_chars >= PARALLEL_MIN_CHARS
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver, not fork: the caller runs Prefect's threads and a DuckDB connection, and
+            # forking a threaded process can copy a held lock; workers also stay small (no parent heap).
+            ctx = multiprocessing.get_context("forkserver")
+            # Only this module is preloaded: the workers import the text core themselves while they
+            # warm up (during ingest, see prestart). Preloading it in the fork server too kept
+            # ~60 MB more resident for the whole stage (peak RSS of the process tree) for no gain.
+            ctx.set_forkserver_preload(["newsetl.pipeline.process"])
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=ctx, initializer=_warm, initargs=(os.getpid(),)
+            )
+            atexit.register(self.shutdown)
+        return self._pool
+
+    def prestart(self, total_chars: int | None = None) -> bool:
+        """Start the text workers ahead of the processing stage; True if they were started.
+
+        Each worker imports the text core and builds its lexicon automata (~0.8 s of CPU)
+        before it can take a batch. Started while ingest is still reading files, that
+        happens beside ingest instead of at the head of the processing stage, with both
+        cores otherwise idle. ``total_chars``: the new text so far (the pool is started
+        only when :meth:`uses_pool` would use it); ``None``: start it unless it could never
+        be used (one worker).
+        """
+        if not self.uses_pool(PARALLEL_MIN_CHARS if total_chars is None else total_chars):
+            return False
+        pool = self.pool()
+        for _ in range(self.workers):  # the executor spawns a worker per pending task, up to max_workers
+            pool.submit(_ready)
+        return True
+
+    def shutdown(self) -> None:
+        """End the workers (their memory is not needed after the processing stage)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = None
+
+    def map(self, fn: Callable[..., T], *iterables: Iterable[Any]) -> list[T]:
+        try:
+            return list(self.pool().map(fn, *iterables))
+        except BrokenProcessPool:
+            self.shutdown()  # a worker died (e.g. killed for memory): the next call starts a fresh pool
+            raise
+
+
+class RemoteBatches:
+    """Batches sent to ``run_batches`` (e.g. a Dask cluster of ``slots`` workers) instead of a local pool."""
+
+    def __init__(self, run_batches: RemoteExecutor, slots: int) -> None:
+        self.run_batches = run_batches
+        self.slots = slots
+
+    def uses_pool(self, total_chars: int) -> bool:
+        return False
+
+    def prestart(self, total_chars: int | None = None) -> bool:
+        return False
+
+    def shutdown(self) -> None:
+        """Nothing to end here: the cluster belongs to whoever made it."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Prefect ships the running task's parameters (this executor among them) with every task it
+        # submits to Dask; the cluster's client cannot be pickled, and a worker never needs it.
+        return (RemoteBatches, (_not_on_a_worker, self.slots))
+
+
+def _not_on_a_worker(batches: list[list[DocInput]], run_id: str) -> list[Processed]:
+    raise RuntimeError("a RemoteBatches executor is used where it was made, not in a worker")
+
+
+TextExecutor = LocalPool | RemoteBatches
+
+
+def process_documents(
+    docs: Sequence[DocInput], run_id: str, executor: TextExecutor | None = None
+) -> Processed:
+    """Process all documents: on ``executor`` when there is enough work, else in this process.
+
+    A :class:`LocalPool` outlives the call, so a run that processes many chunks starts
+    its workers (and builds their lexicon automata) once.
+    """
+    if isinstance(executor, RemoteBatches):
         return (
-            merge_rows(run_batches(plan_batches(docs, slots, min_chars=20_000), run_id))
+            merge(executor.run_batches(plan_batches(docs, executor.slots, min_chars=20_000), run_id))
             if docs
             else process_batch(docs, run_id)
         )
-    workers = workers or default_workers()
-    if not uses_local_pool(sum(len(d.text) for d in docs), workers):
+    if executor is None or not executor.uses_pool(sum(len(d.text) for d in docs)):
         return process_batch(docs, run_id)
-    batches = plan_batches(docs, workers)
+    batches = plan_batches(docs, executor.workers)
     if len(batches) == 1:
         return process_batch(docs, run_id)
-    pool = worker_pool(workers)
-    try:
-        parts = list(pool.map(process_batch, batches, [run_id] * len(batches)))
-    except BrokenProcessPool:
-        shutdown_pool()  # a worker died (e.g. killed for memory): the next call starts a fresh pool
-        raise
-    return merge_rows(parts)
+    return merge(executor.map(process_batch, batches, [run_id] * len(batches)))
 
 
 def process_and_screen(
     docs: Sequence[DocInput | StoredDoc],
     run_id: str,
     rules: Any,
-    process: Callable[[Sequence[DocInput], str], Rows] = process_batch,
-) -> tuple[Rows, list]:
+    process: Callable[[Sequence[DocInput], str], Processed] = process_batch,
+) -> tuple[Rows, list[Rejected]]:
     """``process`` (:func:`process_batch`) between the record-level checks, in the same (worker) process.
 
     A page that is not Chinese is not processed; then every article body is checked
     (length, CJK share, replacement characters). Done here, the checks run on all cores
     instead of serially in the flow process. Returns the kept rows and the quarantined
-    records (``newsetl.core.contracts.Rejected``), page-level ones first.
+    items (``newsetl.core.contracts.Rejected``): pages held back by the checks first, then
+    articles, then pages the text core failed on (stage ``process``).
     """
     kept, screened = screen_documents([as_input(d) for d in docs], rules)
-    rows = sabotage_rows(process(kept, run_id))  # sabotage: NEWSETL_BREAK, tests only
-    failed_ids = set(rows["quarantine"].get("doc_id", []))
-    rows, rejected = screen_rows(rows, kept, rules, already_rejected=failed_ids)
-    return rows, screened + rejected
+    rows, failed = process(kept, run_id)
+    rows = sabotage_rows(rows)  # sabotage: NEWSETL_BREAK, tests only
+    rows, rejected = screen_rows(rows, kept, rules, already_rejected={f.sha256 for f in failed})
+    return rows, screened + rejected + failed
 
 
 def submit_documents(
-    docs: Sequence[DocInput | StoredDoc], run_id: str, rules: Any, workers: int | None = None
-) -> Callable[[], tuple[Rows, list]]:
+    docs: Sequence[DocInput | StoredDoc], run_id: str, rules: Any, executor: TextExecutor | None = None
+) -> Callable[[], tuple[Rows, list[Rejected]]]:
     """Start processing and screening ``docs``; return a function that waits for (rows, rejected).
 
-    With the local process pool the batches run while the caller does something else
-    (the flow loads the previous chunk meanwhile, so the workers never wait for the
-    database). Small inputs, one worker and the remote (Dask) executor run at once.
+    With a :class:`LocalPool` the batches run while the caller does something else
+    (the stage loads the previous chunk meanwhile, so the workers never wait for the
+    database). Small inputs, one worker, no executor and :class:`RemoteBatches` run at once.
     """
-    workers = workers or default_workers()
-    if not uses_local_pool(sum(map(doc_chars, docs)), workers):
+    if executor is None or not executor.uses_pool(sum(map(doc_chars, docs))):
         # remote (Dask): only the text work leaves this process, the checks stay here
         process = (
-            process_batch if _REMOTE is None else lambda kept, rid: process_documents(kept, rid, workers)
+            process_batch
+            if not isinstance(executor, RemoteBatches)
+            else lambda kept, rid: process_documents(kept, rid, executor)
         )
         result = process_and_screen(docs, run_id, rules, process)
         return lambda: result
-    batches = plan_batches(docs, workers)
-    pool = worker_pool(workers)
+    assert isinstance(executor, LocalPool)
+    batches = plan_batches(docs, executor.workers)
+    pool = executor.pool()
     futures = [pool.submit(process_and_screen, batch, run_id, rules) for batch in batches]
 
-    def wait() -> tuple[Rows, list]:
+    def wait() -> tuple[Rows, list[Rejected]]:
         try:
             parts = [f.result() for f in futures]
         except BrokenProcessPool:
-            shutdown_pool()  # a worker died: the next call starts a fresh pool
+            executor.shutdown()  # a worker died: the next call starts a fresh pool
             raise
         return merge_rows(p[0] for p in parts), [r for p in parts for r in p[1]]
 

@@ -16,7 +16,9 @@ import pyarrow as pa
 
 from newsetl.core.contracts import (
     ARTICLE_CHILD_TABLES,
+    RAW_TABLES,
     SEARCH_TABLE,
+    TABLES,
     Decoded,
     DocInput,
     Rejected,
@@ -31,12 +33,15 @@ from newsetl.warehouse.search_store import store_tokens
 
 # the search tokens go to their own file (newsetl/warehouse/search_store.py), not to raw
 _RAW_CHILD_TABLES = tuple(t for t in ARTICLE_CHILD_TABLES if t != SEARCH_TABLE)
-_PROCESSED_TABLES = ("articles", "page_furniture", *_RAW_CHILD_TABLES, "article_quarantine")
+_PROCESSED_TABLES = tuple(
+    t for t in TABLES if t != SEARCH_TABLE
+)  # a processed batch's raw tables, in load order
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, list]) -> int:
     if not columns or not next(iter(columns.values())):
         return 0
+    _check_declared(table, columns)
     arrow = pa.table(dict(columns))
     con.register("_newsetl_batch", arrow)
     try:
@@ -44,6 +49,21 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, li
     finally:
         con.unregister("_newsetl_batch")
     return arrow.num_rows
+
+
+def _check_declared(table: str, columns: Mapping[str, list]) -> None:
+    """Refuse rows for a raw table that do not match its declaration (``RAW_TABLES``): a column it
+    does not declare, or a required one left out, is a programming error to name, not a binder error."""
+    schema, _, name = table.partition(".")
+    if schema != "raw":
+        return
+    declared = RAW_TABLES[name]
+    unknown = sorted(set(columns) - set(declared.names))
+    missing = [c.name for c in declared.columns if (c.required or c.key) and c.name not in columns]
+    if unknown or missing:
+        raise ValueError(
+            f"rows for {table} do not match its declaration: undeclared {unknown}, missing {missing}"
+        )
 
 
 def known_sightings(con: duckdb.DuckDBPyConnection) -> dict[str, Seen]:
@@ -375,19 +395,6 @@ def fetch_stored_documents(
         StoredDoc(doc_id, path or name, data, script, dates.get(name) or dates.get(path))
         for doc_id, name, path, data, script in rows
     ]
-
-
-def record_processing_failures(
-    con: duckdb.DuckDBPyConnection, run_id: str, failed: Mapping[str, list]
-) -> int:
-    """Quarantine documents the text core could not process (their raw text stays in raw.documents)."""
-    items = [
-        Rejected(path, reason, 0, doc_id, detail.encode())
-        for doc_id, path, reason, detail in zip(
-            failed["doc_id"], failed["path"], failed["reason"], failed["detail"], strict=True
-        )
-    ]
-    return record_quarantine(con, run_id, "process", items)
 
 
 def load_processed(

@@ -42,7 +42,7 @@ def test_event_date_plausibility(event_date, year, failing) -> None:
 
 def test_implausible_year_is_nulled_and_the_article_kept_with_its_reason() -> None:
     docs = [DocInput("d1", "page-7.txt", dated_page(7, 5, bad={1}))]
-    rows = process_batch(docs, "run-1")
+    rows, _ = process_batch(docs, "run-1")
     rows, rejected = screen_rows(rows, docs, RecordRules(), today=TODAY)
     arts = rows["articles"]
     assert len(arts["article_id"]) == 5  # nothing excluded
@@ -62,7 +62,7 @@ def test_implausible_year_is_nulled_and_the_article_kept_with_its_reason() -> No
 
 def test_excluded_articles_are_listed_with_rule_and_value() -> None:
     docs = [DocInput("d1", "page.txt", dated_page(1, 3))]
-    rows = process_batch(docs, "run-1")
+    rows, _ = process_batch(docs, "run-1")
     rows["articles"]["body"][2] = ""
     rows, rejected = screen_rows(rows, docs, RecordRules(), today=TODAY)
     assert len(rows["articles"]["article_id"]) == 2
@@ -207,8 +207,8 @@ small = dated_page(1, 3)
 big = "\\n".join(dated_page(p, 40) for p in range(400))  # ~2.3 M characters, segmented whole
 process_batch([DocInput("w", "warm.txt", small)], "warm")  # as a worker's initializer does
 limit_memory(40)  # 40 MB above the warm size
-rows = process_batch([DocInput("d1", "small.txt", small), DocInput("d2", "big.txt", big)], "r")
-print(sorted(set(rows["articles"]["doc_id"])), rows["quarantine"]["path"], rows["quarantine"]["reason"])
+rows, failed = process_batch([DocInput("d1", "small.txt", small), DocInput("d2", "big.txt", big)], "r")
+print(sorted(set(rows["articles"]["doc_id"])), [f.path for f in failed], [f.reason for f in failed])
 """
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from newsetl.config import make_paths
 from newsetl.pipeline.ingest import iter_scan
-from newsetl.pipeline.process import shutdown_pool, worker_pool
+from newsetl.pipeline.process import LocalPool
 from newsetl.warehouse import load as wl
 from newsetl.warehouse.opsdb import open_work_db
 
@@ -25,13 +25,14 @@ def ingest(corpus: Path, scratch: Path, pool: bool) -> tuple[float, int]:
     con = open_work_db(paths)
     t0 = time.perf_counter()
     docs = 0
-    executor_for = (lambda nbytes: worker_pool(2)) if pool else None
+    workers = LocalPool(2)
+    executor_for = (lambda nbytes: workers.pool()) if pool else None
     for part in iter_scan(corpus, wl.known_sightings(con), executor_for=executor_for):
         docs += wl.record_ingest(con, "ab", part, {})["documents_new"]
     con.execute("CHECKPOINT")
     wall = time.perf_counter() - t0
     con.close()
-    shutdown_pool()
+    workers.shutdown()
     return wall, docs
 
 
@@ -41,7 +42,10 @@ def main() -> None:
     for pool in [False, True, True, False] * ((rounds + 1) // 2):
         load = os.getloadavg()[0]
         wall, docs = ingest(corpus, scratch, pool)
-        print(f"{'workers' if pool else 'one process'}: {wall:.2f} s, {docs} documents, load {load:.2f}", flush=True)
+        print(
+            f"{'workers' if pool else 'one process'}: {wall:.2f} s, {docs} documents, load {load:.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ def main():
         for variant in ("without", "with") if r % 2 == 0 else ("with", "without"):
             process._search_records = with_tokens if variant == "with" else (lambda arts: [])
             c0 = time.process_time()
-            rows = process_batch(docs, "r")
+            rows, _ = process_batch(docs, "r")
             cpu = time.process_time() - c0
             print(f"round {r} {variant} tokens: {cpu:.2f} s CPU for {n} pages ({chars/1e6:.1f} M chars), "
                   f"{1000*cpu/n:.2f} ms/page, {len(rows['articles']['article_id'])} articles", flush=True)

@@ -77,7 +77,7 @@ def load_rules() -> RecordRules:
 
 def _reject(path: str, doc_id: str, reason: str, content: str) -> Rejected:
     data = content.encode("utf-8", errors="replace")
-    return Rejected(path, reason, len(data), doc_id, data[:65536])
+    return Rejected(path, reason, len(data), doc_id, data[:65536], stage="records")
 
 
 def screen_documents(
