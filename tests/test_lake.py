@@ -52,21 +52,8 @@ def _work_db(folder: Path, articles: int) -> Path:
 
 def _count_in_reader_process(warehouse: Path, version: int | None = None) -> int:
     """Count fct_articles from another process attached read-only, as an analyst's tool would."""
-    code = (
-        "import sys; from pathlib import Path; from newsetl.warehouse import lake; "
-        "from newsetl.warehouse.backend import default_lake; "
-        "con = lake.connect_reader(default_lake(Path(sys.argv[1]))); "
-        "at = ' AT (VERSION => ' + sys.argv[2] + ')' if sys.argv[2] else ''; "
-        "print(con.execute('SELECT count(*) FROM marts.fct_articles' + at).fetchone()[0])"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(warehouse), str(version or "")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(out.stdout.strip())
+    at = f" AT (VERSION => {version})" if version else ""
+    return _count_in_reader_process_sql(warehouse, f"SELECT count(*) FROM marts.fct_articles{at}")  # noqa: S608 - an int
 
 
 def test_publish_is_one_snapshot_per_run_with_its_run_id(tmp_path: Path) -> None:
