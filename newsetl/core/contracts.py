@@ -30,6 +30,9 @@ ARTICLE_CHILD_TABLES = (
 SEARCH_TABLE = "article_search"
 # article_quarantine: articles that failed an article rule (filled by the record checks)
 TABLES = ("articles", "page_furniture", *ARTICLE_CHILD_TABLES, "article_quarantine")
+# the same without the search tokens: what the loader writes to raw and dbt reads
+RAW_CHILD_TABLES = tuple(t for t in ARTICLE_CHILD_TABLES if t != SEARCH_TABLE)
+RAW_BATCH_TABLES = tuple(t for t in TABLES if t != SEARCH_TABLE)
 # the full-text index publishing builds: the indexed text, and the fts extension's schema over it
 INDEX_TABLE = "search.article_text"
 FTS_SCHEMA = "fts_search_article_text"

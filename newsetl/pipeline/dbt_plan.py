@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from newsetl.config import DBT_DIR
-from newsetl.core.contracts import ARTICLE_CHILD_TABLES, SEARCH_TABLE
+from newsetl.core.contracts import RAW_CHILD_TABLES
 
 STATE_TABLE = "ops.dbt_state"
 
@@ -109,8 +109,7 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
             parts.append(con.execute(sql).fetchone())
         except duckdb.Error as exc:  # a table this version does not have: part of the state anyway
             parts.append(type(exc).__name__)
-    children = [t for t in ARTICLE_CHILD_TABLES if t != SEARCH_TABLE]  # the tokens: no dbt input
-    for table in ("page_furniture", *children, "article_quarantine"):
+    for table in ("page_furniture", *RAW_CHILD_TABLES, "article_quarantine"):
         try:
             parts.append(con.execute(f"SELECT count(*) FROM raw.{table}").fetchone())  # noqa: S608 - fixed names
         except duckdb.Error as exc:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from newsetl.core.contracts import ARTICLE_CHILD_TABLES, FTS_SCHEMA, INDEX_TABLE
+from newsetl.core.contracts import FTS_SCHEMA, INDEX_TABLE, RAW_CHILD_TABLES
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ KEYED: dict[str, Keyed] = {
     "raw.articles": Keyed("processed", "doc_id"),
     "raw.page_furniture": Keyed("processed", "doc_id"),
     "raw.article_quarantine": Keyed("processed", "doc_id"),
-    **{f"raw.{t}": _BY_ARTICLE_OF_DOCUMENT for t in ARTICLE_CHILD_TABLES},
+    **{f"raw.{t}": _BY_ARTICLE_OF_DOCUMENT for t in RAW_CHILD_TABLES},
     "raw.quarantine": Keyed("quarantine", "quarantine_id"),
     "intermediate.int_articles_enriched": Keyed("built", "article_id"),
     "intermediate.int_article_organisations": Keyed("built", "article_id"),

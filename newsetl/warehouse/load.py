@@ -15,10 +15,10 @@ import duckdb
 import pyarrow as pa
 
 from newsetl.core.contracts import (
-    ARTICLE_CHILD_TABLES,
+    RAW_BATCH_TABLES,
+    RAW_CHILD_TABLES,
     RAW_TABLES,
     SEARCH_TABLE,
-    TABLES,
     Decoded,
     DocInput,
     Rejected,
@@ -30,12 +30,6 @@ from newsetl.core.contracts import (
 )
 from newsetl.faults import fault_point
 from newsetl.warehouse.search_store import store_tokens
-
-# the search tokens go to their own file (newsetl/warehouse/search_store.py), not to raw
-_RAW_CHILD_TABLES = tuple(t for t in ARTICLE_CHILD_TABLES if t != SEARCH_TABLE)
-_PROCESSED_TABLES = tuple(
-    t for t in TABLES if t != SEARCH_TABLE
-)  # a processed batch's raw tables, in load order
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Mapping[str, list]) -> int:
@@ -429,7 +423,7 @@ def load_processed(
                     "SELECT article_id FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs)"
                 ).fetchall()
             ]
-            for table in _RAW_CHILD_TABLES:
+            for table in RAW_CHILD_TABLES:
                 con.execute(
                     f"DELETE FROM raw.{table} WHERE article_id IN "  # noqa: S608 - fixed table names
                     "(SELECT article_id FROM raw.articles WHERE doc_id IN (SELECT doc_id FROM _docs))"
@@ -450,7 +444,7 @@ def load_processed(
         )
         con.unregister("_docs")
         written = 0
-        for table in _PROCESSED_TABLES:
+        for table in RAW_BATCH_TABLES:
             n = _insert(con, f"raw.{table}", rows.get(table, {}))
             if table == "articles":
                 written = n
