@@ -70,17 +70,28 @@ def fit(xs: list[dict[str, float]], ys: list[int], l2: float = 1.0, steps: int =
     return LinearModel(bias=float(b), threshold=0.5, weights=dict(zip(names, map(float, w), strict=True)))
 
 
-def samples(corpus: Path, seed_pages: int) -> list[tuple[str, list[TruthArticle]]]:
+def real_samples(corpus: Path) -> list[tuple[str, list[TruthArticle]]]:
+    """The tuning pages of the real-page corpus with their truth."""
     out: list[tuple[str, list[TruthArticle]]] = []
     for page in load_truth(corpus):
         if page.part == "tune":
             text = (corpus / "pages" / page.file).read_text(encoding="utf-8")
             out.append((text, [as_truth_article(a) for a in page.articles]))
+    return out
+
+
+def seed_samples(seed_pages: int) -> list[tuple[str, list[TruthArticle]]]:
+    """Synthetic pages built from the seed articles (main and hard mix), so the seeds keep their weight."""
     arts = load_articles()
+    out: list[tuple[str, list[TruthArticle]]] = []
     for mix, seed in ((MIX, 101), (HARD, 102)):
         for text, truth, _ph in generate(arts, seed_pages, seed, mix, per_page=3):
             out.append((text, list(truth)))
     return out
+
+
+def samples(corpus: Path, seed_pages: int) -> list[tuple[str, list[TruthArticle]]]:
+    return real_samples(corpus) + seed_samples(seed_pages)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,11 @@ class LinearModel:
     def probability(self, features: dict[str, float]) -> float:
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.margin(features)))))
 
+    def margin_threshold(self) -> float:
+        """The threshold as log-odds: a margin at or over it decides for the positive class."""
+        t = min(max(self.threshold, 1e-9), 1 - 1e-9)
+        return math.log(t / (1.0 - t))
+
     def decide(self, features: dict[str, float]) -> bool:
         return self.probability(features) >= self.threshold
 

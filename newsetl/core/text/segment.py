@@ -19,6 +19,7 @@ Pipeline (each step a small pure function of the previous one's output):
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -30,17 +31,9 @@ from newsetl.core.text.linear import load_model
 from newsetl.core.text.normalize import content_key
 from newsetl.core.text.pieces import Piece, page_pieces
 
-JOIN_THRESHOLD = 2.0
 HEADING_CROSS = (
     4  # a heading is a cut head on a word of this length across the cut (or a tail that cannot open)
 )
-DISTANT_THRESHOLD = 0.2  # a text head with no terminal punctuation is a cut: a lower bar for its tail
-VOCAB_W = 12.0  # weight of the vocabulary advantage (bigram cosine difference, typically -0.15..0.2)
-VOCAB_CAP = VOCAB_W * 0.2
-POS_BONUS = 0.5
-ADJACENT_BONUS = 2.5  # a tail right under its head
-CROSS_BONUS = 2.5  # a dictionary word across the cut (2.5 of 1-4.5 best on the tuning pages)
-NO_EVIDENCE = 0.0
 CTX_CHARS = 400  # article text before a head compared with a tail (400-600 measured best)
 BLOCK_CHARS = 200  # text from a tail on
 
@@ -335,11 +328,10 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             settled_of[h] = v
         return v
 
-    pending: dict[
-        tuple[int, int], tuple[float, float]
-    ] = {}  # pairs waiting for vocabulary -> (score so far, bar)
+    pending: dict[tuple[int, int], dict[str, float]] = {}  # pairs waiting for their vocabulary
 
-    def score(h: int, t: int) -> float | None:
+    def features(h: int, t: int) -> dict[str, float] | None:
+        """What speaks for tail ``t`` continuing head ``h``, as named numbers (None: impossible)."""
         hp = p[h]
         nxt = nxt_of[h]
         adjacent = nxt is not None and nxt.idx == t
@@ -365,28 +357,41 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             return None  # a heading ends a phrase: a 3-character word across it (建设司) is chance
         if not adjacent and t in opener and not (cw or sh >= 3.0):
             return None
-        s = sh + (CROSS_BONUS if cw else 0.0)
+        if t < h and not strong:
+            return None  # a tail above its head needs strong evidence at the cut
+        if t > h and not adjacent and not cw and sh <= 0 and settled(h):
+            return None  # the head has a tail with evidence at the cut: vocabulary alone is not enough
+        f = _pair_features(hp.text, p[t].text, sh, cw)
+        # a longer word across the cut with another head (tail) speaks against this pair
+        n = len(cw) if cw else 0
+        f["longer_cross_to_tail"] = float(cross_of_tail.get(t, 0) > max(n, 2))
+        f["longer_cross_from_head"] = float(cross_of_head.get(h, 0) > max(n, 2))
+        f["heading"] = float(hp.kind == "heading")
+        f["loose"] = float(h in loose)
+        f["opener"] = float(t in opener)
         if adjacent:
-            s += ADJACENT_BONUS
-            return s if s >= JOIN_THRESHOLD else None
+            f["adjacent"] = 1.0
+            return f
         if t < h:
-            # a tail above its head: only on strong evidence at the cut (the
-            # head's article text may contain the candidate, so no vocabulary)
-            return sh + (CROSS_BONUS if cw else 0.0) - 1.5 if strong else None
-        if not cw and sh <= 0:
-            if settled(h):
-                return None  # the head has a tail with evidence at the cut: vocabulary alone is not enough
-            s -= NO_EVIDENCE  # nothing at the cut speaks for the pair
-        if s + VOCAB_CAP < DISTANT_THRESHOLD:
-            return None  # vocabulary cannot lift it over the bar
+            f["above"] = 1.0  # the head's article text may contain the candidate: no vocabulary
+            return f
+        f["distance"] = min(3.0, math.log1p(t - h) / 2.0)
         before = prev_of[t]
         if before is None or before.kind == "byline_end":
-            s += POS_BONUS  # after a closed article: where a moved tail sits
+            f["after_closed_article"] = 1.0  # where a moved tail sits
         elif before.kind == "text" and repair.is_open(before.text):
-            s += POS_BONUS  # right after another article's cut end (a column of tails)
-        # the vocabulary term comes last: collected here, computed for all such pairs at once
-        pending[h, t] = s, JOIN_THRESHOLD if hp.kind == "heading" else DISTANT_THRESHOLD
-        return None
+            f["after_cut_end"] = 1.0  # right after another article's cut end (a column of tails)
+        elif before.kind == "text":
+            f["after_text"] = 1.0  # inside another article's text
+        pending[h, t] = f  # the vocabulary comes last, computed for all such pairs at once
+        return f
+
+    # the longest word across a cut of each tail and of each head
+    cross_of_tail: dict[int, int] = {}
+    cross_of_head: dict[int, int] = {}
+    for (h, t), word in cross.items():
+        cross_of_tail[t] = max(cross_of_tail.get(t, 0), len(word))
+        cross_of_head[h] = max(cross_of_head.get(h, 0), len(word))
 
     # tails that cannot open a sentence, and the tails forming a long word with each head
     shape_strong = [t for t in tails if shape[t] >= 3.0]
@@ -396,9 +401,9 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             long_cross.setdefault(h, set()).add(t)
 
     def tails_of(h: int) -> list[int]:
-        """The tails ``score`` may accept for ``h``: a (non-loose) heading needs strong evidence at the cut.
+        """The tails ``features`` may accept for ``h``: a (non-loose) heading needs strong evidence at the cut.
 
-        The same test ``score`` starts with, from the strong tails found once per page: most
+        The same test ``features`` starts with, from the strong tails found once per page: most
         pairs on a page are headings against tails, and nearly all of them end there.
         """
         if p[h].kind != "heading" or h in loose:
@@ -407,14 +412,56 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             return shape_strong
         return sorted(long_cross[h].union(shape_strong))  # tails are in page order
 
-    # every pair choose_joins asks for, scored up front (the vocabulary of all pending pairs in one pass)
-    scores = {(h, t): score(h, t) for h in heads for t in tails_of(h) if t != h}
+    # every pair choose_joins asks for, described up front (the vocabulary of all pending pairs in one pass)
+    feats = {(h, t): features(h, t) for h in heads for t in tails_of(h) if t != h}
     if pending:
-        for (h, t), v in _vocab(page, prev_of, list(pending)).items():
-            s, bar = pending[h, t]
-            s += VOCAB_W * v
-            scores[h, t] = s if s >= bar else None
+        vocab = _vocab(page, prev_of, list(pending))
+        # how each pair's vocabulary ranks among the head's other tails and the tail's other heads
+        best_h: dict[int, float] = {}
+        best_t: dict[int, float] = {}
+        for (h, t), v in vocab.items():
+            best_h[h] = max(best_h.get(h, -1.0), v)
+            best_t[t] = max(best_t.get(t, -1.0), v)
+        for (h, t), v in vocab.items():
+            pf = pending[h, t]
+            pf["vocab"] = v
+            pf[f"vocab#{min(max(int((v + 0.1) / 0.05), 0), 7)}"] = 1.0
+            pf["vocab_best_of_head"] = float(v >= best_h[h])
+            pf["vocab_best_of_tail"] = float(v >= best_t[t])
+            pf["vocab_behind_head"] = min(0.3, best_h[h] - v) * 10.0
+            pf["vocab_behind_tail"] = min(0.3, best_t[t] - v) * 10.0
+    scores: dict[tuple[int, int], float | None] = {}
+    bar = _JOIN_MODEL.margin_threshold()
+    for pair, pair_f in feats.items():
+        if pair_f is None:
+            scores[pair] = None
+            continue
+        if JOIN_TRACE is not None:
+            JOIN_TRACE.append((pair_f, p[pair[0]].text, p[pair[1]].text))
+        m = _JOIN_MODEL.margin(pair_f) - bar
+        scores[pair] = m if m >= 0.0 else None
     return repair.choose_joins(heads, tails, lambda h, t: scores[h, t], tails_of)
+
+
+def _pair_features(head: str, tail: str, shape: float, cross: str | None) -> dict[str, float]:
+    """The cut between a head's end and a tail's start, as named numbers."""
+    f: dict[str, float] = {f"shape#{shape:g}": 1.0}
+    if cross:
+        f[f"cross#{min(len(cross), 4)}"] = 1.0
+    end = head[-1:]
+    f["head_comma"] = float(end in "，、；：,;:")
+    f["head_cjk"] = float("\u4e00" <= end <= "\u9fff")
+    f["head_digit"] = float(end.isdigit())
+    f["head_short"] = float(len(head) < 20)
+    f["tail_short"] = float(len(tail) < 20)
+    f["tail_digit"] = float(tail[:1].isdigit())
+    return f
+
+
+# the continuity model of column-break joins (``newsetl_tools.evaluation.train_joins``)
+_JOIN_MODEL = load_model("join_model")
+# (features, head text, tail text) of every head/tail pair scored, when a trainer sets it to a list
+JOIN_TRACE: list[tuple[dict[str, float], str, str]] | None = None
 
 
 def _heading_group(page: _Page, i: int) -> list[Piece]:
