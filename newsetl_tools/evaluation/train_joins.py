@@ -36,7 +36,7 @@ HARNESS_SEED = 13  # not the seed the harness reports (7) nor the ones training 
 EDGE = 8  # characters of the head's end and the tail's start that must run on in the truth
 
 
-def _runs(truth: Sequence[TruthArticle]) -> list[str]:
+def truth_runs(truth: Sequence[TruthArticle]) -> list[str]:
     """The content keys of each article's runs of body text (a subhead ends a run)."""
     out: list[str] = []
     for a in truth:
@@ -67,7 +67,7 @@ def collect(
     xs: list[dict[str, float]] = []
     ys: list[int] = []
     for text, truth in samples_:
-        runs = _runs(truth)
+        runs = truth_runs(truth)
         seg.JOIN_TRACE = []
         seg.segment_page(text, "train")
         for feats, head, tail in seg.JOIN_TRACE:

@@ -361,6 +361,8 @@ def _choose_joins(page: _Page) -> dict[int, int]:
             return None  # a tail above its head needs strong evidence at the cut
         if t > h and not adjacent and not cw and sh <= 0 and settled(h):
             return None  # the head has a tail with evidence at the cut: vocabulary alone is not enough
+        if t > h and not adjacent and not cw and sh < 0:
+            return None  # a distant tail opening a sentence, nothing across the cut: no evidence of a cut
         f = _pair_features(hp.text, p[t].text, sh, cw)
         # a longer word across the cut with another head (tail) speaks against this pair
         n = len(cw) if cw else 0
