@@ -16,13 +16,18 @@ Evidence, all of it generalising (none names a specific article):
 * vocabulary: the text from the tail on should read like the head's article
   *more* than like the article it happens to sit in (character-bigram
   overlap of ~400/200 characters of context, see ``segment._choose_joins``);
-* position: adjacency is a bonus, and so is a tail right after a closing
-  signature or after another article's cut end (a column of tails); a tail
-  above its head needs strong evidence at the cut.
+* position: adjacency, a tail right after a closing signature or after
+  another article's cut end (a column of tails); a tail above its head needs
+  strong evidence at the cut.
+* competition: a longer word across the cut with another head, and how the
+  pair's vocabulary ranks among the head's other tails and the tail's other heads.
 * one-to-one: a global assignment, so one head cannot steal the only tail
   another head has.
 
-``choose_joins`` assigns heads to tails one-to-one, maximising the total score.
+``segment._choose_joins`` describes each possible pair by these features and scores it
+with a logistic model learned from real pages (``data/join_model.json``,
+``newsetl_tools.evaluation.train_joins``); ``choose_joins`` assigns heads to tails
+one-to-one, maximising the total log-odds over the model's threshold.
 """
 
 from __future__ import annotations
