@@ -9,6 +9,7 @@ import pytest
 from newsetl.core.classify.dates import date_from_path, infer_date, infer_year, year_cues
 from newsetl.core.classify.years import (
     mentions,
+    narrates_past,
     page_years,
     publication_year,
     rank_years,
@@ -121,3 +122,19 @@ def test_a_plain_year_the_model_reads_as_past_is_no_cue() -> None:
 def test_a_year_another_article_reports_on_as_current_still_dates_the_page() -> None:
     page = "上半年新建5G基站19万个\n本报讯 2021年上半年，我国新建5G基站19万个。\n" + _ARTICLE
     assert infer_year("通信保障有力", _ARTICLE, page)[0] == 2021
+
+
+def test_a_lone_year_opening_a_story_of_the_past_gives_no_year() -> None:
+    told = "老厂新生\n1996年，刚满20岁的王师傅进厂当学徒，一干就是几十年。如今他带的徒弟遍布全厂。"
+    assert year_cues("老厂新生", told, told).year == 1996  # what the plain mention alone would say
+    assert infer_year("老厂新生", told, told) == (None, None)
+    dated = "老街换新颜\n2003年5月，在镇里的支持下，几户居民办起了第一家民宿。"
+    assert infer_year("老街换新颜", dated, dated) == (None, None)
+
+
+def test_a_lone_year_after_a_speaker_or_looking_ahead_stays() -> None:
+    assert not narrates_past("厅长李明说，2022年，全省将实施制造业数字化转型行动。", 2022)
+    assert not narrates_past("本报讯 2021年上半年，我国新建5G基站19万个。", 2021)
+    assert narrates_past("1996年，刚满20岁的王师傅进厂当学徒。", 1996)
+    named = "评估结果公布\n本报讯 工业和信息化部日前公布2022年智慧城市评估结果。"
+    assert infer_year("评估结果公布", named, named)[0] == 2022
