@@ -136,5 +136,6 @@ def test_a_lone_year_after_a_speaker_or_looking_ahead_stays() -> None:
     assert not narrates_past("厅长李明说，2022年，全省将实施制造业数字化转型行动。", 2022)
     assert not narrates_past("本报讯 2021年上半年，我国新建5G基站19万个。", 2021)
     assert narrates_past("1996年，刚满20岁的王师傅进厂当学徒。", 1996)
+    assert narrates_past("这家合作社成立于2012年，如今社员已有三百多户。", 2012)
     named = "评估结果公布\n本报讯 工业和信息化部日前公布2022年智慧城市评估结果。"
     assert infer_year("评估结果公布", named, named)[0] == 2022

@@ -384,6 +384,10 @@ def rank_years(
 # tells a story of the past; the same opening after a speaker or a news lead (``…表示，2022年，
 # 我国将…``, ``本报讯 2021年上半年，…``) or looking ahead tells the news.
 _CLAUSE_AFTER = re.compile(r"年(?:\d{1,2}月(?:\d{1,2}日)?|[上下]半年|底|初|末)?[，,]")
+# 成立于2004年, 发生在2016年: a past event dated, whatever follows
+_PAST_EVENT_BEFORE = re.compile(
+    r"(?:发生|始|成立|出生|生|建|创办|创建|创立|毕业|参加工作|入伍|开通|建成|投产)(?:在|于)$"
+)
 _SPEAKER_BEFORE = re.compile(
     r"(?:表示|说|介绍|指出|认为|强调|提出|透露|称|据统计|数据显示|本报讯|日电)[，,：:]?\s*$"
 )
@@ -399,6 +403,8 @@ def narrates_past(text: str, year: int) -> bool:
 
 
 def _opens_narration(text: str, start: int, end: int) -> bool:
+    if _PAST_EVENT_BEFORE.search(text, max(0, start - 6), start):
+        return True
     opened = _CLAUSE_AFTER.match(text, end)
     if opened is None or _SPEAKER_BEFORE.search(text, max(0, start - 8), start):
         return False
