@@ -139,3 +139,11 @@ def test_a_lone_year_after_a_speaker_or_looking_ahead_stays() -> None:
     assert narrates_past("这家合作社成立于2012年，如今社员已有三百多户。", 2012)
     named = "评估结果公布\n本报讯 工业和信息化部日前公布2022年智慧城市评估结果。"
     assert infer_year("评估结果公布", named, named)[0] == 2022
+
+
+def test_a_lone_year_after_an_earlier_year_of_the_story_gives_no_year() -> None:
+    story = "小家电的变迁\n2009年最受欢迎的家用电器是电热水壶，到了2017年，人们更爱扫地机器人。"
+    assert year_cues(None, story, story).year == 2017  # the latest year the story names
+    assert infer_year(None, story, story) == (None, None)
+    target = "能耗下降\n本报讯 方案提出单位能耗较2020年下降13.5%。2022年将推进落实。"
+    assert infer_year(None, target, target)[0] == 2022  # a baseline year tells no story

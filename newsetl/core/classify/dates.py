@@ -196,6 +196,27 @@ def _explicit_anchor_year(year: int, phrase: str) -> re.Pattern[str]:
     return re.compile(rf"{year}年[，,]?是[^。]{{0,12}}{re.escape(phrase)}")
 
 
+def _names_a_time(before: str, after: str) -> bool:
+    """Whether a year mention (12 characters before it, 30 after its 年) names a time the text
+    tells of: not a range, a chart span, a forecast or target, a baseline, or "before Y"."""
+    if _RANGE_AFTER.match(after) or _RANGE_BEFORE.search(before):
+        return False
+    return not (
+        after.startswith(("前", "以前"))
+        or (before.endswith(_FUTURE_BEFORE) and not before.endswith(_PAST_BEFORE))
+        or before.endswith(_BASELINE_BEFORE)
+    )
+
+
+def _earlier_year_told(text: str, year: int) -> bool:
+    """Whether ``text`` tells of a year before ``year`` (2009年…到了2017年: a story through the years)."""
+    return any(
+        int(m.group(1)) < year
+        and _names_a_time(text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 30])
+        for m in _year_matches(text)
+    )
+
+
 def _collect(
     text: str, weight: float, title: bool = False, anchors: frozenset[str] | None = None
 ) -> YearEvidence:
@@ -219,13 +240,7 @@ def _collect(
         y = int(m.group(1))
         before = text[max(0, m.start() - 12) : m.start()]
         after = text[m.end() : m.end() + 30]
-        if _RANGE_AFTER.match(after) or _RANGE_BEFORE.search(before):
-            continue
-        if (
-            after.startswith(("前", "以前"))
-            or (before.endswith(_FUTURE_BEFORE) and not before.endswith(_PAST_BEFORE))
-            or before.endswith(_BASELINE_BEFORE)
-        ):
+        if not _names_a_time(before, after):
             continue
         if after.startswith("以来"):
             lower = max(lower or y, y)
@@ -368,8 +383,9 @@ def infer_year(
         ):
             # only the page's other articles name the year, rarely, and the year model doubts it
             return None, None
-        if year == cues.year and cues.plain and narrates_past(text, year):
-            return None, None  # the page's only year tells a story of the past
+        if year == cues.year and cues.plain and (_earlier_year_told(text, year) or narrates_past(text, year)):
+            # the page's only year tells a story of the past, or comes after an earlier one in it
+            return None, None
         return year, note
     probs = rank_years(page, cues.scores, cues.article, cues.year, cues.lower, ranker)
     if not probs:
