@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from newsetl.core.classify.dates import date_from_path, infer_date, infer_year, year_cues
 from newsetl.core.classify.years import (
+    load_year_ranker,
     mentions,
     narrates_past,
     page_years,
@@ -147,3 +149,21 @@ def test_a_lone_year_after_an_earlier_year_of_the_story_gives_no_year() -> None:
     assert infer_year(None, story, story) == (None, None)
     target = "能耗下降\n本报讯 方案提出单位能耗较2020年下降13.5%。2022年将推进落实。"
     assert infer_year(None, target, target)[0] == 2022  # a baseline year tells no story
+
+
+# the same wording on a page of May and on a page of February: three 2020 mentions of this year's work
+_WORK_PAGE = (
+    "2020年，全省新增城镇就业人数12万人。\n"
+    "2020年全省计划新建5G基站2万个，{}，省通信管理局召开推进会。\n"
+    "全省2020年春季植树活动已经展开。\n"
+)
+
+
+def test_a_page_of_january_or_february_needs_a_surer_ranker() -> None:
+    strict = dataclasses.replace(load_year_ranker(), least_cue=0.0, veto_other=1.01, least_early=1.0)
+    lax = dataclasses.replace(strict, least_early=0.0)
+    feb, may = _WORK_PAGE.format("2月10日"), _WORK_PAGE.format("5月10日")
+    assert page_years(feb).month == 2 and page_years(may).month == 5
+    assert infer_year(None, feb, feb, ranker=lax)[0] == 2020
+    assert infer_year(None, feb, feb, ranker=strict) == (None, None)  # the year just ended, maybe
+    assert infer_year(None, may, may, ranker=strict)[0] == 2020  # only January and February

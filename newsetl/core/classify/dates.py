@@ -391,7 +391,9 @@ def infer_year(
     if not probs:
         return year, note
     best = max(probs, key=lambda y: (probs[y], y))
-    unlikely = probs.get(year, 0.0) < ranker.least_cue and not (cues.anchored and year == cues.year)
+    # in January and February a page reviews the year just ended: its year needs more
+    least = max(ranker.least_cue, ranker.least_early) if page.month in (1, 2) else ranker.least_cue
+    unlikely = probs.get(year, 0.0) < least and not (cues.anchored and year == cues.year)
     if (best != year and probs[best] >= ranker.veto_other) or unlikely:
         return None, None  # the page's evidence points elsewhere: no year rather than a wrong one
     return year, f"{note} (ranked p={probs.get(year, 0.0):.2f})"

@@ -113,6 +113,7 @@ class YearRanker:
     veto_other: float  # another candidate this likely: the cues' year is withdrawn
     least_cue: float  # the cues' year less likely than this: withdrawn
     plain_least_p0: float = 0.0  # a plain "2014年" the mention model gives P(this year) below this: no cue
+    least_early: float = 0.0  # least_cue on a page of the year's first two months (if higher)
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ def load_year_ranker() -> YearRanker:
         float(data["veto_other"]),
         float(data["least_cue"]),
         float(data.get("plain_least_p0", 0.0)),
+        float(data.get("least_early", 0.0)),
     )
 
 
