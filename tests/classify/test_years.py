@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from newsetl.core.classify.dates import date_from_path, infer_date, infer_year, year_cues
 from newsetl.core.classify.years import (
+    load_year_ranker,
     mentions,
+    narrates_past,
     page_years,
     publication_year,
     rank_years,
@@ -121,3 +124,46 @@ def test_a_plain_year_the_model_reads_as_past_is_no_cue() -> None:
 def test_a_year_another_article_reports_on_as_current_still_dates_the_page() -> None:
     page = "上半年新建5G基站19万个\n本报讯 2021年上半年，我国新建5G基站19万个。\n" + _ARTICLE
     assert infer_year("通信保障有力", _ARTICLE, page)[0] == 2021
+
+
+def test_a_lone_year_opening_a_story_of_the_past_gives_no_year() -> None:
+    told = "老厂新生\n1996年，刚满20岁的王师傅进厂当学徒，一干就是几十年。如今他带的徒弟遍布全厂。"
+    assert year_cues("老厂新生", told, told).year == 1996  # what the plain mention alone would say
+    assert infer_year("老厂新生", told, told) == (None, None)
+    dated = "老街换新颜\n2003年5月，在镇里的支持下，几户居民办起了第一家民宿。"
+    assert infer_year("老街换新颜", dated, dated) == (None, None)
+
+
+def test_a_lone_year_after_a_speaker_or_looking_ahead_stays() -> None:
+    assert not narrates_past("厅长李明说，2022年，全省将实施制造业数字化转型行动。", 2022)
+    assert not narrates_past("本报讯 2021年上半年，我国新建5G基站19万个。", 2021)
+    assert narrates_past("1996年，刚满20岁的王师傅进厂当学徒。", 1996)
+    assert narrates_past("这家合作社成立于2012年，如今社员已有三百多户。", 2012)
+    named = "评估结果公布\n本报讯 工业和信息化部日前公布2022年智慧城市评估结果。"
+    assert infer_year("评估结果公布", named, named)[0] == 2022
+
+
+def test_a_lone_year_after_an_earlier_year_of_the_story_gives_no_year() -> None:
+    story = "小家电的变迁\n2009年最受欢迎的家用电器是电热水壶，到了2017年，人们更爱扫地机器人。"
+    assert year_cues(None, story, story).year == 2017  # the latest year the story names
+    assert infer_year(None, story, story) == (None, None)
+    target = "能耗下降\n本报讯 方案提出单位能耗较2020年下降13.5%。2022年将推进落实。"
+    assert infer_year(None, target, target)[0] == 2022  # a baseline year tells no story
+
+
+# the same wording on a page of May and on a page of February: three 2020 mentions of this year's work
+_WORK_PAGE = (
+    "2020年，全省新增城镇就业人数12万人。\n"
+    "2020年全省计划新建5G基站2万个，{}，省通信管理局召开推进会。\n"
+    "全省2020年春季植树活动已经展开。\n"
+)
+
+
+def test_a_page_of_january_or_february_needs_a_surer_ranker() -> None:
+    strict = dataclasses.replace(load_year_ranker(), least_cue=0.0, veto_other=1.01, least_early=1.0)
+    lax = dataclasses.replace(strict, least_early=0.0)
+    feb, may = _WORK_PAGE.format("2月10日"), _WORK_PAGE.format("5月10日")
+    assert page_years(feb).month == 2 and page_years(may).month == 5
+    assert infer_year(None, feb, feb, ranker=lax)[0] == 2020
+    assert infer_year(None, feb, feb, ranker=strict) == (None, None)  # the year just ended, maybe
+    assert infer_year(None, may, may, ranker=strict)[0] == 2020  # only January and February

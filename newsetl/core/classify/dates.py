@@ -44,6 +44,7 @@ from newsetl.core.classify.years import (
     YearRanker,
     latest_past_year,
     load_year_ranker,
+    narrates_past,
     page_years,
     publication_year,
     rank_years,
@@ -106,6 +107,8 @@ class YearEvidence:
     notes: dict[int, list[str]]
     first: dict[int, int] = field(default_factory=dict)  # position of the first evidence per year
     anchored: set[int] = field(default_factory=set)  # years a ``date_anchors`` phrase names
+    # years with more than plain mentions behind them (title, event, full-year figures, anchors)
+    strong: set[int] = field(default_factory=set)
 
 
 def _year_matches(text: str) -> Iterator[re.Match[str]]:
@@ -193,6 +196,27 @@ def _explicit_anchor_year(year: int, phrase: str) -> re.Pattern[str]:
     return re.compile(rf"{year}年[，,]?是[^。]{{0,12}}{re.escape(phrase)}")
 
 
+def _names_a_time(before: str, after: str) -> bool:
+    """Whether a year mention (12 characters before it, 30 after its 年) names a time the text
+    tells of: not a range, a chart span, a forecast or target, a baseline, or "before Y"."""
+    if _RANGE_AFTER.match(after) or _RANGE_BEFORE.search(before):
+        return False
+    return not (
+        after.startswith(("前", "以前"))
+        or (before.endswith(_FUTURE_BEFORE) and not before.endswith(_PAST_BEFORE))
+        or before.endswith(_BASELINE_BEFORE)
+    )
+
+
+def _earlier_year_told(text: str, year: int) -> bool:
+    """Whether ``text`` tells of a year before ``year`` (2009年…到了2017年: a story through the years)."""
+    return any(
+        int(m.group(1)) < year
+        and _names_a_time(text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 30])
+        for m in _year_matches(text)
+    )
+
+
 def _collect(
     text: str, weight: float, title: bool = False, anchors: frozenset[str] | None = None
 ) -> YearEvidence:
@@ -202,24 +226,21 @@ def _collect(
     notes: dict[int, list[str]] = {}
     first: dict[int, int] = {}
     lower: int | None = None
+    strong: set[int] = set()
 
-    def add(y: int, w: float, note: str, pos: int) -> None:
+    def add(y: int, w: float, note: str, pos: int, plain: bool = False) -> None:
         scores[y] = scores.get(y, 0.0) + w
         notes.setdefault(y, []).append(note)
         first.setdefault(y, pos)
+        if not plain:
+            strong.add(y)
 
     least_p0 = load_year_ranker().plain_least_p0
     for m in _year_matches(text):
         y = int(m.group(1))
         before = text[max(0, m.start() - 12) : m.start()]
         after = text[m.end() : m.end() + 30]
-        if _RANGE_AFTER.match(after) or _RANGE_BEFORE.search(before):
-            continue
-        if (
-            after.startswith(("前", "以前"))
-            or (before.endswith(_FUTURE_BEFORE) and not before.endswith(_PAST_BEFORE))
-            or before.endswith(_BASELINE_BEFORE)
-        ):
+        if not _names_a_time(before, after):
             continue
         if after.startswith("以来"):
             lower = max(lower or y, y)
@@ -235,13 +256,13 @@ def _collect(
                 add(y, 0.5 * weight, f"{y}年 (full-year statistics)", pos)
                 add(y + 1, 0.5 * weight, f"{y}年 full-year statistics (reported in {y + 1}?)", pos)
             else:
-                add(y, 0.5 * weight, f"{y}年 (statistics)", pos)
+                add(y, 0.5 * weight, f"{y}年 (statistics)", pos, plain=True)
         elif after.startswith(("是", "，是", ",是")):
-            add(y, 0.5 * weight, f"{y}年是… (may look ahead)", pos)
+            add(y, 0.5 * weight, f"{y}年是… (may look ahead)", pos, plain=True)
         elif reads_as_past(text, m.start(1), m.end(1), least_p0):
             continue  # a plain mention the year model reads as an earlier year is no cue
         else:
-            add(y, weight, f"{y}年", pos)
+            add(y, weight, f"{y}年", pos, plain=True)
     for m in _event_year_matches(text):
         y = int(m.group(1))
         if title:
@@ -251,7 +272,7 @@ def _collect(
     present = _anchors_in(text) if anchors is None else anchors
     anchored: set[int] = set()
     if not present:
-        return YearEvidence(scores, lower, notes, first)
+        return YearEvidence(scores, lower, notes, first, set(), strong)
     rows = _anchor_rows()
     # the seed's rows of the phrases present, in the seed's order: scores and notes add up as before
     for _i, phrase, y, kind in sorted(row for p in present for row in rows[p]):
@@ -265,7 +286,7 @@ def _collect(
         if n > 0:
             add(y, min(n, 2) * weight, phrase, pos)
             anchored.add(y)
-    return YearEvidence(scores, lower, notes, first, anchored)
+    return YearEvidence(scores, lower, notes, first, anchored, strong)
 
 
 @functools.cache
@@ -327,6 +348,7 @@ class YearCues(NamedTuple):
     article: dict[int, float]  # the article's and title's own weight per year
     lower: int | None  # the earliest year the article's wording allows
     anchored: bool = False  # a ``date_anchors`` phrase of the article or its page names the year
+    plain: bool = False  # only plain mentions (``2005年…``, statistics, ``2018年是…``) name the year
 
 
 def infer_year(
@@ -361,12 +383,17 @@ def infer_year(
         ):
             # only the page's other articles name the year, rarely, and the year model doubts it
             return None, None
+        if year == cues.year and cues.plain and (_earlier_year_told(text, year) or narrates_past(text, year)):
+            # the page's only year tells a story of the past, or comes after an earlier one in it
+            return None, None
         return year, note
     probs = rank_years(page, cues.scores, cues.article, cues.year, cues.lower, ranker)
     if not probs:
         return year, note
     best = max(probs, key=lambda y: (probs[y], y))
-    unlikely = probs.get(year, 0.0) < ranker.least_cue and not (cues.anchored and year == cues.year)
+    # in January and February a page reviews the year just ended: its year needs more
+    least = max(ranker.least_cue, ranker.least_early) if page.month in (1, 2) else ranker.least_cue
+    unlikely = probs.get(year, 0.0) < least and not (cues.anchored and year == cues.year)
     if (best != year and probs[best] >= ranker.veto_other) or unlikely:
         return None, None  # the page's evidence points elsewhere: no year rather than a wrong one
     return year, f"{note} (ranked p={probs.get(year, 0.0):.2f})"
@@ -411,6 +438,7 @@ def year_cues(
             art.notes.setdefault(y, []).extend(t.notes[y])
             art.first[y] = -1
         art.anchored |= t.anchored
+        art.strong |= t.strong
         if t.lower_bound:
             art.lower_bound = max(art.lower_bound or 0, t.lower_bound)
     page = _page_evidence(page_text) if page_text else YearEvidence({}, None, {})
@@ -440,8 +468,9 @@ def year_cues(
                 f"ignored {','.join(map(str, dropped))} (before {lower}, the COVID-19 period or a 以来 bound)"
             )
         anchored = year in art.anchored or year in page.anchored
+        plain = year != lower and year not in art.strong and year not in page.strong
         return YearCues(
-            year, f"year {year} from " + "; ".join(parts), kept, dict(art.scores), lower, anchored
+            year, f"year {year} from " + "; ".join(parts), kept, dict(art.scores), lower, anchored, plain
         )
     if lower is not None:
         return YearCues(
@@ -604,4 +633,11 @@ def read_manifest(directory: str | Path) -> dict[str, dict[str, str | None]]:
     return out
 
 
-__all__ = ["ArticleAnchors", "YearCues", "infer_date", "infer_year", "read_manifest", "year_cues"]
+__all__ = [
+    "ArticleAnchors",
+    "YearCues",
+    "infer_date",
+    "infer_year",
+    "read_manifest",
+    "year_cues",
+]

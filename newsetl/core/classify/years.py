@@ -113,6 +113,7 @@ class YearRanker:
     veto_other: float  # another candidate this likely: the cues' year is withdrawn
     least_cue: float  # the cues' year less likely than this: withdrawn
     plain_least_p0: float = 0.0  # a plain "2014年" the mention model gives P(this year) below this: no cue
+    least_early: float = 0.0  # least_cue on a page of the year's first two months (if higher)
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ def load_year_ranker() -> YearRanker:
         float(data["veto_other"]),
         float(data["least_cue"]),
         float(data.get("plain_least_p0", 0.0)),
+        float(data.get("least_early", 0.0)),
     )
 
 
@@ -377,3 +379,37 @@ def rank_years(
         z = sum(w * v for w, v in zip(ranker.weights, x, strict=True))
         out[y] = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
     return out
+
+
+# A page naming years once or twice, with a plain mention as its only evidence: the mention
+# opening a clause of narration (``1974年，刚满23岁的…``, ``2003年5月，在当地政府支持下…``)
+# tells a story of the past; the same opening after a speaker or a news lead (``…表示，2022年，
+# 我国将…``, ``本报讯 2021年上半年，…``) or looking ahead tells the news.
+_CLAUSE_AFTER = re.compile(r"年(?:\d{1,2}月(?:\d{1,2}日)?|[上下]半年|底|初|末)?[，,]")
+# 成立于2004年, 发生在2016年: a past event dated, whatever follows
+_PAST_EVENT_BEFORE = re.compile(
+    r"(?:发生|始|成立|出生|生|建|创办|创建|创立|毕业|参加工作|入伍|开通|建成|投产)(?:在|于)$"
+)
+_SPEAKER_BEFORE = re.compile(
+    r"(?:表示|说|介绍|指出|认为|强调|提出|透露|称|据统计|数据显示|本报讯|日电)[，,：:]?\s*$"
+)
+_AHEAD = re.compile(r"将|要|计划|力争|目标|预计")
+
+
+def narrates_past(text: str, year: int) -> bool:
+    """Whether a mention of ``year`` in ``text`` opens a clause narrating a past event."""
+    return any(
+        int(m.group(1)) == year and _opens_narration(text, m.start(1), m.end(1))
+        for m in _MENTION.finditer(text)
+    )
+
+
+def _opens_narration(text: str, start: int, end: int) -> bool:
+    if _PAST_EVENT_BEFORE.search(text, max(0, start - 6), start):
+        return True
+    opened = _CLAUSE_AFTER.match(text, end)
+    if opened is None or _SPEAKER_BEFORE.search(text, max(0, start - 8), start):
+        return False
+    stop = _SENTENCE.search(text, opened.end(), opened.end() + SENTENCE_REACH)
+    clause = text[opened.end() : stop.start() if stop else opened.end() + SENTENCE_REACH]
+    return _AHEAD.search(clause) is None
