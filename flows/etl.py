@@ -8,9 +8,7 @@ connections, so any stage can be retried on its own.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +27,7 @@ from newsetl.pipeline import progress, stages  # noqa: E402
 from newsetl.pipeline.process import LocalPool, TextExecutor  # noqa: E402
 from newsetl.pipeline.publication import prepare_publication, publish_run  # noqa: E402
 from newsetl.pipeline.quality.gate import GateOutcome  # noqa: E402
-from newsetl.pipeline.run_record import RunRecord  # noqa: E402
+from newsetl.pipeline.run_record import RunRecord, new_run_id  # noqa: E402
 from newsetl.warehouse.backend import Backend  # noqa: E402
 from newsetl.warehouse.backend import resolve as resolve_backend  # noqa: E402
 from newsetl.warehouse.lock import RunInProgress, run_lock  # noqa: E402
@@ -100,7 +98,7 @@ def etl(
     logger = get_run_logger()
     paths = make_paths(input_dir, warehouse_dir)
     target = resolve_backend(paths.warehouse_dir, backend, catalog)
-    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    run_id = new_run_id()
     # the local text workers; they start during ingest when it brings enough new text
     local = LocalPool(workers)
 
@@ -146,6 +144,7 @@ def etl(
                 record.lake = timed("publish", publish_lake_task, paths, run_id, target)
             else:
                 timed("publish", publish_task, paths, run_id)
+                stages.remember_publish(paths, record, logger)
             record.status = "published"
             record.published = published
         except BaseException as exc:
