@@ -32,6 +32,7 @@ from newsetl.warehouse.backend import Backend  # noqa: E402
 from newsetl.warehouse.backend import resolve as resolve_backend  # noqa: E402
 from newsetl.warehouse.lock import RunInProgress, run_lock  # noqa: E402
 from newsetl.warehouse.publish import publish_release  # noqa: E402
+from newsetl.warehouse.unchanged import unchanged_since  # noqa: E402
 
 T = TypeVar("T")
 
@@ -103,6 +104,13 @@ def etl(
     local = LocalPool(workers)
 
     with run_lock(paths.lock_file):
+        # a scheduled run with nothing to do (``newsetl run`` checks this before importing Prefect)
+        t0 = time.perf_counter()
+        stamp = None if full_refresh or target.is_lake else unchanged_since(paths)
+        if stamp is not None:
+            result = stages.record_unchanged(paths, run_id, stamp, time.perf_counter() - t0)
+            logger.info("nothing changed since run %s: nothing to do", stamp.run_id)
+            return result
         record = stages.begin_run(paths, target, run_id, full_refresh, logger)
 
         def timed(stage: str, fn: Callable[..., T], *args: Any, label: str | None = None) -> T:

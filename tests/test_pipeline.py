@@ -452,6 +452,26 @@ def test_nothing_changed_check_sees_each_change(archive: dict, monkeypatch: pyte
     assert unchanged_since(paths) is not None
 
 
+def test_the_flow_itself_records_a_run_with_nothing_changed(archive: dict) -> None:
+    """What a scheduled run (``newsetl serve``) does: the flow checks too, under the run lock."""
+    from flows.etl import etl  # deferred: Prefect, for this test only
+
+    published = archive["warehouse"] / "newsetl.duckdb"
+    before = _identity(published)
+    summary = etl(str(archive["input"]), str(archive["warehouse"]))
+    assert summary["status"] == "unchanged"
+    assert summary["gate"].startswith("not run: nothing changed since run ")
+    assert _identity(published) == before
+    con = duckdb.connect(str(archive["warehouse"] / ".work" / "newsetl.duckdb"), read_only=True)
+    try:
+        latest = con.execute(
+            "SELECT run_id, status FROM ops.runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    assert latest == (summary["run_id"], "unchanged")
+
+
 def test_code_digest_covers_models_lexicons_and_code(tmp_path: Path) -> None:
     for tree in ("newsetl", "flows", "dbt", "expectations"):
         shutil.copytree(ROOT / tree, tmp_path / tree, ignore=shutil.ignore_patterns("__pycache__", "target"))

@@ -23,6 +23,7 @@ from newsetl.pipeline.decisions import main_accept, main_set_aside
 from newsetl.pipeline.ingest import MANIFEST_NAME
 from newsetl.pipeline.quality.gate import GATE_CACHE
 from newsetl.pipeline.report import print_report
+from newsetl.pipeline.run_record import new_run_id
 from newsetl.pipeline.stages import record_unchanged
 from newsetl.warehouse.backend import BackendMismatch, resolve
 from newsetl.warehouse.lock import RunInProgress, run_lock
@@ -246,7 +247,7 @@ def _unchanged_run(paths) -> dict | None:
     stamp = unchanged_since(paths)
     if stamp is None:
         return None
-    return record_unchanged(paths, stamp, time.perf_counter() - t0)
+    return record_unchanged(paths, new_run_id(), stamp, time.perf_counter() - t0)
 
 
 def _full_run(args: argparse.Namespace, paths) -> dict | None:

@@ -34,7 +34,7 @@ from newsetl.pipeline.process import (
 )
 from newsetl.pipeline.quality.gate import GATE_CACHE, GateOutcome, load_config, run_gate_reusing
 from newsetl.pipeline.quality.records import load_rules
-from newsetl.pipeline.run_record import RunRecord, new_run_id
+from newsetl.pipeline.run_record import RunRecord
 from newsetl.warehouse import load as wl
 from newsetl.warehouse import unchanged
 from newsetl.warehouse.backend import Backend
@@ -340,11 +340,11 @@ def remember_publish(paths: Paths, record: RunRecord, log: Log = LOG) -> None:
         log.warning("could not write the no-change stamp: %s", exc)
 
 
-def record_unchanged(paths: Paths, stamp: unchanged.Stamp, seconds: float) -> dict[str, Any]:
+def record_unchanged(paths: Paths, run_id: str, stamp: unchanged.Stamp, seconds: float) -> dict[str, Any]:
     """Record a run that found nothing changed since the publish of ``stamp`` (checked by the
     caller, under the run lock) in ops.runs, like every run; it publishes nothing."""
     t0 = time.perf_counter()
-    record = RunRecord(run_id=new_run_id(), input=str(paths.input_dir), status="unchanged")
+    record = RunRecord(run_id=run_id, input=str(paths.input_dir), status="unchanged")
     record.backend = "duckdb"
     record.ingest = {"files_seen": stamp.files_seen, "files_read": 0, "documents_new": 0, "quarantined": 0}
     record.process = {"documents": 0, "articles": 0, "quarantined": 0}

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import duckdb
 from newsetl import faults
 from newsetl.config import PROJECT_ROOT, Paths, environment, settings
 from newsetl.warehouse.publish import current_release
+from newsetl.warehouse.recovery import CORRUPT_MARKER
 
 STAMP_NAME = "last_publish.json"
 
@@ -52,20 +54,20 @@ class Stamp:
 def input_listing(input_dir: Path) -> str | None:
     """A digest of every entry under ``input_dir`` (hidden ones too: ingest records them) with its
     type, size and modification time; None if a folder cannot be listed (nothing to compare)."""
-    errors: list[OSError] = []
     entries: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(input_dir, followlinks=False, onerror=errors.append):
-        dirnames.sort()
-        for name in (*dirnames, *filenames):
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.lstat(path)
-                target = os.readlink(path) if os.path.islink(path) else ""
-            except OSError:
-                return None
-            rel = os.path.relpath(path, input_dir)
-            entries.append(f"{rel}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{target}")
-    if errors:
+    folders = [("", str(input_dir))]
+    try:
+        while folders:
+            rel_dir, folder = folders.pop()
+            with os.scandir(folder) as it:
+                for entry in it:
+                    st = entry.stat(follow_symlinks=False)
+                    rel = rel_dir + entry.name
+                    target = os.readlink(entry.path) if stat.S_ISLNK(st.st_mode) else ""
+                    entries.append(f"{rel}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{target}")
+                    if stat.S_ISDIR(st.st_mode):
+                        folders.append((rel + "/", entry.path))
+    except OSError:
         return None
     entries.sort()
     digest = hashlib.sha256()
@@ -159,6 +161,8 @@ def unchanged_since(paths: Paths) -> Stamp | None:
     if release.get("run_id") != stamp.run_id:
         return None
     if _published_identity(paths) != stamp.published or not paths.work_db.is_file():
+        return None
+    if (paths.work_dir / CORRUPT_MARKER).exists():  # the next run rebuilds the work database
         return None
     if stamp.run_settings != run_settings() or stamp.code != code_digest():
         return None
