@@ -1,7 +1,7 @@
 """Whether anything a run reads changed since the last publish, checked without Prefect, dbt or GX.
 
-A run that publishes with nothing left over (no file deferred or quarantined, one DuckDB
-file as the backend) leaves a stamp beside the work database: a digest of the input folder's
+A run that publishes to one DuckDB file with nothing left over (no file deferred or to be read
+again, no document to process) leaves a stamp beside the work database: a digest of the input folder's
 listing taken before its ingest, a digest of the code and data that shape a run, the
 operator settings, and the identity of the file it published. The next ``newsetl run``
 compares them before it starts anything heavy: when all are equal, the published warehouse
