@@ -8,9 +8,7 @@ connections, so any stage can be retried on its own.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,11 +27,12 @@ from newsetl.pipeline import progress, stages  # noqa: E402
 from newsetl.pipeline.process import LocalPool, TextExecutor  # noqa: E402
 from newsetl.pipeline.publication import prepare_publication, publish_run  # noqa: E402
 from newsetl.pipeline.quality.gate import GateOutcome  # noqa: E402
-from newsetl.pipeline.run_record import RunRecord  # noqa: E402
+from newsetl.pipeline.run_record import RunRecord, new_run_id  # noqa: E402
 from newsetl.warehouse.backend import Backend  # noqa: E402
 from newsetl.warehouse.backend import resolve as resolve_backend  # noqa: E402
 from newsetl.warehouse.lock import RunInProgress, run_lock  # noqa: E402
 from newsetl.warehouse.publish import publish_release  # noqa: E402
+from newsetl.warehouse.unchanged import unchanged_since  # noqa: E402
 
 T = TypeVar("T")
 
@@ -100,11 +99,18 @@ def etl(
     logger = get_run_logger()
     paths = make_paths(input_dir, warehouse_dir)
     target = resolve_backend(paths.warehouse_dir, backend, catalog)
-    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    run_id = new_run_id()
     # the local text workers; they start during ingest when it brings enough new text
     local = LocalPool(workers)
 
     with run_lock(paths.lock_file):
+        # a scheduled run with nothing to do (``newsetl run`` checks this before importing Prefect)
+        t0 = time.perf_counter()
+        stamp = None if full_refresh or target.is_lake else unchanged_since(paths)
+        if stamp is not None:
+            result = stages.record_unchanged(paths, run_id, stamp, time.perf_counter() - t0)
+            logger.info("nothing changed since run %s: nothing to do", stamp.run_id)
+            return result
         record = stages.begin_run(paths, target, run_id, full_refresh, logger)
 
         def timed(stage: str, fn: Callable[..., T], *args: Any, label: str | None = None) -> T:
@@ -146,6 +152,7 @@ def etl(
                 record.lake = timed("publish", publish_lake_task, paths, run_id, target)
             else:
                 timed("publish", publish_task, paths, run_id)
+                stages.remember_publish(paths, record, logger)
             record.status = "published"
             record.published = published
         except BaseException as exc:

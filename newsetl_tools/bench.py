@@ -596,13 +596,18 @@ def render_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# A run that did its job: published, or found nothing changed since the last publish
+# (newsetl/warehouse/unchanged.py) and recorded that.
+SUCCEEDED = ("published", "unchanged")
+
+
 def failed_runs(result: dict[str, Any]) -> list[str]:
-    """The measured runs that did not publish (``size/run: status``): their times say nothing."""
+    """The measured runs that did not succeed (``size/run: status``): their times say nothing."""
     return [
         f"{n}/{key}: {run.get('status')}"
         for n, r in result["sizes"].items()
         for key, run in r.items()
-        if isinstance(run, dict) and "wall_s" in run and run.get("status") != "published"
+        if isinstance(run, dict) and "wall_s" in run and run.get("status") not in SUCCEEDED
     ]
 
 
@@ -613,11 +618,11 @@ def evaluate_targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]
     largest = sizes[max(sizes, key=int)]
 
     def seconds(run: dict[str, Any]) -> str:
-        ok = run.get("status") == "published"
+        ok = run.get("status") in SUCCEEDED
         return f"{run['wall_s']:.1f} s" + ("" if ok else f" (not published: {run.get('status')})")
 
     def met(run: dict[str, Any], limit: float) -> bool:
-        return run.get("status") == "published" and run["wall_s"] <= limit
+        return run.get("status") in SUCCEEDED and run["wall_s"] <= limit
 
     if "10000" in sizes or 10000 in sizes:
         r = sizes.get("10000") or sizes.get(10000)

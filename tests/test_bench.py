@@ -38,3 +38,10 @@ def test_a_run_that_did_not_publish_meets_no_target() -> None:
     assert targets["+10 pages to the archive (temporary Prefect server)"] == ("7.0 s", True)
     assert targets["peak RSS (process tree), all sizes"][1] is False
     assert failed_runs(fast_but_broken) == ["10000/cold: None", "10000/rerun: failed"]
+
+
+def test_a_rerun_that_found_nothing_changed_counts() -> None:
+    result = {"sizes": {"10000": {"cold": _run(30.0), "rerun": _run(1.5, "unchanged"), "add10": _run(7.0)}}}
+    targets = {name: (got, ok) for name, _goal, got, ok in evaluate_targets(result)}
+    assert targets["re-run, no new files (temporary Prefect server)"] == ("1.5 s", True)
+    assert failed_runs(result) == []

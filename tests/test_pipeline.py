@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -20,7 +21,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from newsetl.config import make_paths
 from newsetl.warehouse.lock import lock_holder
+from newsetl.warehouse.unchanged import STAMP_NAME, unchanged_since
 from tests.conftest import ROOT, SEEDS, RunResult, pipeline_run, run_cli, strict_gate_env
 
 pytestmark = pytest.mark.e2e
@@ -196,9 +199,9 @@ def test_counts_are_bigint_in_the_marts_and_int64_in_parquet(seeded_run: RunResu
 
 
 def test_json_summary(archive: dict) -> None:
-    summary = json.loads(archive["second"].stdout)
+    summary = json.loads(archive["fourth"].stdout)
     assert summary["status"] == "published"
-    assert summary["ingest"]["documents_new"] == 0
+    assert summary["ingest"]["documents_new"] == 1  # the changed page: a full run
     assert set(summary["timings"]) >= {"ingest", "dbt", "gate", "publish"}
 
 
@@ -278,11 +281,14 @@ def archive(tmp_path_factory: pytest.TempPathFactory, seeded_run: RunResult) -> 
     assert first.returncode == 0, first.stderr[-3000:]
     state["first_hash"] = _content_hash(first.published)
     state["first_counts"] = _articles_per_file(first.published)
+    state["first_published"] = _identity(first.published)
 
-    second = pipeline_run(inp, wh, "--json")  # the summary as JSON (test_json_summary)
+    # nothing changed: recorded without Prefect, dbt or the gate (newsetl/warehouse/unchanged.py)
+    second = pipeline_run(inp, wh, "--json")
     assert second.returncode == 0, second.stderr[-3000:]
     state["second"] = second
     state["second_hash"] = _content_hash(second.published)
+    state["second_published"] = _identity(second.published)
 
     # Third run: a new page and the same content under another name, with readers and a rival run.
     shutil.copy2(pages[4], inp / pages[4].name)
@@ -323,22 +329,39 @@ def archive(tmp_path_factory: pytest.TempPathFactory, seeded_run: RunResult) -> 
         + "\n\n本报讯 工信部日前召开会议，研究部署中小企业复工复产工作。\n",
         encoding="utf-8",
     )
-    fourth = pipeline_run(inp, wh)
+    fourth = pipeline_run(inp, wh, "--json")  # the summary as JSON (test_json_summary)
     assert fourth.returncode == 0, fourth.stderr[-3000:]
+    state["fourth"] = fourth
     state["changed_page"] = pages[0].name
     return state
 
 
-def test_rerun_adds_nothing_and_republishes_same_content(archive: dict) -> None:
-    con = duckdb.connect(str(archive["warehouse"] / "newsetl.duckdb"), read_only=True)
+def _identity(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def test_rerun_with_nothing_changed_is_recorded_and_publishes_nothing(archive: dict) -> None:
+    summary = json.loads(archive["second"].stdout)
+    assert summary["status"] == "unchanged"
+    assert summary["ingest"]["documents_new"] == 0 and summary["process"]["documents"] == 0
+    assert set(summary["timings"]) == {"check"}  # no ingest, dbt, gate or publish stage ran
+    assert summary["articles"] == sum(archive["first_counts"].values())
+    # the published file is the first run's, untouched
+    assert archive["second_published"] == archive["first_published"]
+    assert archive["second_hash"] == archive["first_hash"]
+    # recorded like every run, in the work database (the published file holds its publish's history)
+    con = duckdb.connect(str(archive["warehouse"] / ".work" / "newsetl.duckdb"), read_only=True)
     try:
         runs = con.execute(
-            "SELECT documents_new, documents_processed, articles_written FROM ops.runs ORDER BY started_at"
+            "SELECT run_id, status, documents_new, documents_processed, articles_written, articles_total, "
+            "finished_at IS NOT NULL FROM ops.runs ORDER BY started_at"
         ).fetchall()
     finally:
         con.close()
-    assert runs[1] == (0, 0, 0)
-    assert archive["second_hash"] == archive["first_hash"]
+    assert runs[1][:6] == (summary["run_id"], "unchanged", 0, 0, 0, summary["articles"])
+    assert runs[1][6]
+    assert [r[1] for r in runs[2:4]] == ["published", "published"]  # the new page, the changed page
 
 
 def test_new_page_adds_exactly_its_articles(archive: dict, seeded_run: RunResult) -> None:
@@ -386,6 +409,69 @@ def test_changed_file_supersedes_old_version(archive: dict) -> None:
     assert tail == 1
 
 
+def test_nothing_changed_check_sees_each_change(archive: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What makes ``newsetl run`` take the full path (checked directly: no extra pipeline run)."""
+    paths = make_paths(archive["input"], archive["warehouse"])
+    stamp = unchanged_since(paths)
+    assert stamp is not None and stamp.run_id == json.loads(archive["fourth"].stdout)["run_id"]
+
+    page = archive["input"] / archive["changed_page"]
+    st = page.stat()
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # touched: ingest would read it
+    assert unchanged_since(paths) is None
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert unchanged_since(paths) is not None
+
+    hidden = archive["input"] / ".page.swp"  # not read, but quarantined by name: a change
+    hidden.write_text("x", encoding="utf-8")
+    assert unchanged_since(paths) is None
+    hidden.unlink()
+    assert unchanged_since(paths) is not None
+
+    live = Path(os.path.realpath(paths.published_db))
+    live.rename(live.with_name("moved"))  # the published file missing
+    try:
+        assert unchanged_since(paths) is None
+    finally:
+        live.with_name("moved").rename(live)
+    shutil.copy2(live, live.with_name("copy"))  # replaced by another file (same bytes)
+    live.with_name("copy").replace(live)
+    assert unchanged_since(paths) is None  # (the next real run publishes again)
+    stamp_file = paths.work_dir / STAMP_NAME
+    saved = json.loads(stamp_file.read_text(encoding="utf-8"))
+    saved["published"] = list(_identity(live))
+    stamp_file.write_text(json.dumps(saved), encoding="utf-8")
+    assert unchanged_since(paths) is not None
+
+    with monkeypatch.context() as m:
+        m.setenv("NEWSETL_MIN_VOLUME_RATIO", "0.5")  # an operator setting of the gate
+        assert unchanged_since(paths) is None
+    with monkeypatch.context() as m:
+        m.setenv("NEWSETL_FAULT", "dbt")  # fault injection always runs the pipeline
+        assert unchanged_since(paths) is None
+    assert unchanged_since(paths) is not None
+
+
+def test_the_flow_itself_records_a_run_with_nothing_changed(archive: dict) -> None:
+    """What a scheduled run (``newsetl serve``) does: the flow checks too, under the run lock."""
+    from flows.etl import etl  # deferred: Prefect, for this test only
+
+    published = archive["warehouse"] / "newsetl.duckdb"
+    before = _identity(published)
+    summary = etl(str(archive["input"]), str(archive["warehouse"]))
+    assert summary["status"] == "unchanged"
+    assert summary["gate"].startswith("not run: nothing changed since run ")
+    assert _identity(published) == before
+    con = duckdb.connect(str(archive["warehouse"] / ".work" / "newsetl.duckdb"), read_only=True)
+    try:
+        latest = con.execute(
+            "SELECT run_id, status FROM ops.runs ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    assert latest == (summary["run_id"], "unchanged")
+
+
 def test_failed_gate_publishes_nothing_and_status_says_why(archive: dict, tmp_path: Path) -> None:
     published = archive["warehouse"] / "newsetl.duckdb"
     before = published.read_bytes()
@@ -399,3 +485,5 @@ def test_failed_gate_publishes_nothing_and_status_says_why(archive: dict, tmp_pa
     info = json.loads(status.stdout)
     assert info["runs"][0]["status"] == "gate_failed"
     assert any(f["column"] == "articles" for f in info["gate_failures"])
+    # nothing changed since the last publish, but the last run was blocked: the next run is a full one
+    assert unchanged_since(make_paths(archive["input"], archive["warehouse"])) is None

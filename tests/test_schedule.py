@@ -81,7 +81,14 @@ def test_scheduled_runs_publish_new_pages(tmp_path: Path) -> None:
     shutil.copy2(pages[0], inp / pages[0].name)
     port = _free_port()
     log = tmp_path / "serve.log"
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect_home")}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect_home"),
+        # the dbt docs site (≈ 10 s of the first publish under load) is tested with the seeded run
+        "NEWSETL_SKIP_DBT_DOCS": "1",
+        # serve's runner looks for due runs every 10 s by default: a tick waited up to that long
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+    }
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.Popen(
         [
@@ -94,7 +101,7 @@ def test_scheduled_runs_publish_new_pages(tmp_path: Path) -> None:
             "--warehouse",
             str(wh),
             "--interval",
-            "15",
+            "5",  # a new page waits for the next tick: up to the interval
             "--port",
             str(port),
         ],

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from newsetl.app.prefect_server import TemporaryServer
@@ -22,8 +23,11 @@ from newsetl.pipeline.decisions import main_accept, main_set_aside
 from newsetl.pipeline.ingest import MANIFEST_NAME
 from newsetl.pipeline.quality.gate import GATE_CACHE
 from newsetl.pipeline.report import print_report
+from newsetl.pipeline.run_record import new_run_id
+from newsetl.pipeline.stages import record_unchanged
 from newsetl.warehouse.backend import BackendMismatch, resolve
 from newsetl.warehouse.lock import RunInProgress, run_lock
+from newsetl.warehouse.unchanged import unchanged_since
 from newsetl_tools.synth import add_arguments as _synth_args
 from newsetl_tools.synth import run as run_synth
 
@@ -204,7 +208,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_NO_INPUT
 
     try:  # before Prefect starts: a wrong backend or catalog is a usage error
-        resolve(paths.warehouse_dir, args.backend, args.catalog)
+        target = resolve(paths.warehouse_dir, args.backend, args.catalog)
     except (BackendMismatch, ValueError) as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -218,37 +222,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         # Take the lock before Prefect starts, so a rival run is refused at once.
         with run_lock(paths.lock_file):
-            _reuse_prefect_server()
-            server = _start_temporary_server()  # stopped by an exit hook, after Prefect's
-            if _gate_may_validate(paths):
-                # the quality gate's library, imported before the flow starts: inside a flow run
-                # Prefect's threads slow a large import (+4-6 s measured); skipped when the gate
-                # will most likely reuse its last outcome (quality/gate.py cached_outcome), even
-                # beside a temporary server's boot: it costs CPU and memory for the whole run
-                import great_expectations  # noqa: F401
-
-            from flows.etl import GateBlocked, etl  # deferred: Prefect, loaded only when a run starts
-
-            if not args.verbose:
-                _quiet_run_tracebacks()
-            if server is not None:
-                server.wait_ready(
-                    float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60"))
-                )
-            try:
-                summary = etl(
-                    str(paths.input_dir),
-                    str(paths.warehouse_dir),
-                    args.full_refresh,
-                    args.workers,
-                    dask_address=args.dask,
-                    backend=args.backend,
-                    catalog=args.catalog,
-                )
-            except GateBlocked as exc:
-                print(
-                    failure_line(exc, paths, gate=True), file=sys.stderr
-                )  # one line: what failed, where to look
+            summary = None if args.full_refresh or target.is_lake else _unchanged_run(paths)
+            if summary is None:
+                summary = _full_run(args, paths)
+            if summary is None:  # the quality gate blocked the run
                 return EXIT_FAILED
     except RunInProgress as exc:
         print(f"newsetl: {exc}", file=sys.stderr)
@@ -261,6 +238,48 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(format_summary(summary))
     return EXIT_OK
+
+
+def _unchanged_run(paths) -> dict | None:
+    """Nothing changed since the last publish (newsetl/warehouse/unchanged.py): record the run
+    and return its summary, without Prefect, dbt or the gate. None: a full run is needed."""
+    t0 = time.perf_counter()
+    stamp = unchanged_since(paths)
+    if stamp is None:
+        return None
+    return record_unchanged(paths, new_run_id(), stamp, time.perf_counter() - t0)
+
+
+def _full_run(args: argparse.Namespace, paths) -> dict | None:
+    """The flow, on a temporary Prefect server unless one is configured; None if the gate blocked it."""
+    _reuse_prefect_server()
+    server = _start_temporary_server()  # stopped by an exit hook, after Prefect's
+    if _gate_may_validate(paths):
+        # the quality gate's library, imported before the flow starts: inside a flow run
+        # Prefect's threads slow a large import (+4-6 s measured); skipped when the gate
+        # will most likely reuse its last outcome (quality/gate.py cached_outcome), even
+        # beside a temporary server's boot: it costs CPU and memory for the whole run
+        import great_expectations  # noqa: F401
+
+    from flows.etl import GateBlocked, etl  # deferred: Prefect, loaded only when a run starts
+
+    if not args.verbose:
+        _quiet_run_tracebacks()
+    if server is not None:
+        server.wait_ready(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "60")))
+    try:
+        return etl(
+            str(paths.input_dir),
+            str(paths.warehouse_dir),
+            args.full_refresh,
+            args.workers,
+            dask_address=args.dask,
+            backend=args.backend,
+            catalog=args.catalog,
+        )
+    except GateBlocked as exc:
+        print(failure_line(exc, paths, gate=True), file=sys.stderr)  # one line: what failed, where to look
+        return None
 
 
 def _quiet_run_tracebacks() -> None:

@@ -262,7 +262,7 @@ def print_status(paths: Paths, limit: int = 10, as_json: bool = False, run_id: s
     for r in info["runs"]:
         text = (
             r["message"]
-            if r["status"] != "published"
+            if r["status"] not in ("published", "unchanged")
             else "; ".join(x for x in (r["gate_outcome"], r["message"]) if x)
         )
         detail = " ".join(str(text or "").split())

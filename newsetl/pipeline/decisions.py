@@ -28,6 +28,7 @@ from newsetl.warehouse.decision_log import record_decision, revoke, user
 from newsetl.warehouse.lock import RunInProgress, run_lock
 from newsetl.warehouse.opsdb import open_work_db
 from newsetl.warehouse.publish import publish_release
+from newsetl.warehouse.unchanged import forget as forget_unchanged
 
 
 class DecisionRefused(RuntimeError):
@@ -37,6 +38,7 @@ class DecisionRefused(RuntimeError):
 def set_aside(paths: Paths, kind: str, target: str, reason: str, undo: bool = False) -> str:
     """Set an article or file aside (or take it back); effective from the next run."""
     with run_lock(paths.lock_file):
+        forget_unchanged(paths)  # a decision takes effect at the next run: a full one
         con = open_work_db(paths)
         try:
             if undo:
@@ -68,6 +70,7 @@ def accept_run(paths: Paths, run_id: str, reason: str) -> str:
     backend = remembered(paths.warehouse_dir)
     published = backend.catalog if backend is not None and backend.is_lake else str(paths.published_db)
     with run_lock(paths.lock_file):
+        forget_unchanged(paths)
         con = open_work_db(paths)
         try:
             latest = con.execute(

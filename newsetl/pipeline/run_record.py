@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import resource
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 # Left out of the summary while unset: a run that failed early has no gate, counts or publication.
 _SET_ONLY = ("stage", "ingest", "process", "gate", "data_docs", "counts", "lake", "published", "error")
+
+
+def new_run_id() -> str:
+    """A run's id: its start time (UTC), then random hex (two runs may start in the same second)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 def peak_rss_mb() -> int:
@@ -32,6 +39,8 @@ class RunRecord:
     lake: dict[str, Any] | None = None
     published: str | None = None
     error: str | None = None
+    inputs: str | None = None  # digest of the input folder's listing before ingest (warehouse/unchanged.py)
+    settled: bool = False  # the run left nothing for the next one: no file to read, no document to process
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     peak_rss_mb: dict[str, int] = field(default_factory=dict)  # after each stage: which stage needs memory
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -35,6 +36,7 @@ from newsetl.pipeline.quality.gate import GATE_CACHE, GateOutcome, load_config, 
 from newsetl.pipeline.quality.records import load_rules
 from newsetl.pipeline.run_record import RunRecord
 from newsetl.warehouse import load as wl
+from newsetl.warehouse import unchanged
 from newsetl.warehouse.backend import Backend
 from newsetl.warehouse.backend import remember as remember_backend
 from newsetl.warehouse.opsdb import (
@@ -69,6 +71,10 @@ def work_connection(paths: Paths, *, bulk: bool = False) -> Iterator[duckdb.Duck
 def begin_run(paths: Paths, target: Backend, run_id: str, full_refresh: bool, log: Log = LOG) -> RunRecord:
     """Remember the backend, rebuild a damaged or missing work database, record the run's start."""
     record = RunRecord(run_id=run_id, input=str(paths.input_dir))
+    # whatever this run does, the next one must not skip work by its predecessor's stamp
+    unchanged.forget(paths)
+    # listed before ingest: a file changed during the run differs from this listing next time
+    record.inputs = unchanged.input_listing(paths.input_dir)
     remember_backend(paths.warehouse_dir, target)  # status and sql find the lake without options
     record.backend = target.kind
     record.recovered = ensure_work_db(paths)  # damaged or missing work DB: rebuilt from raw_log/
@@ -293,6 +299,65 @@ def record_published(paths: Paths, record: RunRecord, published: str) -> None:
     with work_connection(paths) as con:
         record.counts = warehouse_counts(con)
         finish_run(con, record.run_id, "published", record.summary(), record.timings, published=published)
+        record.settled = _settled(con, paths, record)
+
+
+def _settled(con: duckdb.DuckDBPyConnection, paths: Paths, record: RunRecord) -> bool:
+    """Whether a run now would find nothing to do: every input file read as it is now (none
+    deferred, none to retry), every current document processed by this code."""
+    if record.inputs is None or (record.ingest or {}).get("files_deferred"):
+        return False
+    if wl.documents_to_process(con, processor_version(), False):
+        return False
+    known = wl.known_sightings(con)  # what the next ingest compares each file with
+    files, _refused = ingest_mod.discover(paths.input_dir)
+    for rel, path in files:
+        seen = known.get(rel)
+        try:
+            st = path.stat()
+        except OSError:
+            return False
+        if seen is None or (seen.size, seen.mtime_ns) != (st.st_size, st.st_mtime_ns):
+            return False
+    return True
+
+
+def remember_publish(paths: Paths, record: RunRecord, log: Log = LOG) -> None:
+    """After a publish to one DuckDB file that left nothing for a later run: the stamp the next
+    ``newsetl run`` compares before it starts anything heavy (:mod:`newsetl.warehouse.unchanged`)."""
+    if not record.settled or record.inputs is None:
+        log.info("no-change stamp not written: this run left files or documents for the next one")
+        return
+    try:
+        unchanged.remember(
+            paths,
+            record.run_id,
+            record.inputs,
+            (record.ingest or {}).get("files_seen", 0),
+            record.counts or {},
+        )
+    except Exception as exc:  # noqa: BLE001 - published already; the next run takes the full path
+        log.warning("could not write the no-change stamp: %s", exc)
+
+
+def record_unchanged(paths: Paths, run_id: str, stamp: unchanged.Stamp, seconds: float) -> dict[str, Any]:
+    """Record a run that found nothing changed since the publish of ``stamp`` (checked by the
+    caller, under the run lock) in ops.runs, like every run; it publishes nothing."""
+    t0 = time.perf_counter()
+    record = RunRecord(run_id=run_id, input=str(paths.input_dir), status="unchanged")
+    record.backend = "duckdb"
+    record.ingest = {"files_seen": stamp.files_seen, "files_read": 0, "documents_new": 0, "quarantined": 0}
+    record.process = {"documents": 0, "articles": 0, "quarantined": 0}
+    record.counts = stamp.counts
+    record.gate = f"not run: nothing changed since run {stamp.run_id}, whose gate passed"
+    record.published = str(paths.published_db)
+    with work_connection(paths) as con:
+        start_run(con, record.run_id, paths, False)
+        record.stage_done("check", seconds + time.perf_counter() - t0)
+        finish_run(
+            con, record.run_id, "unchanged", record.summary(), record.timings, published=record.published
+        )
+    return record.result()
 
 
 def record_failed(paths: Paths, record: RunRecord, exc: BaseException, log: Log = LOG) -> None:
