@@ -7,6 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
+from newsetl.warehouse import unchanged
 from newsetl.warehouse.unchanged import CODE_TREES, code_digest, input_listing
 from tests.conftest import ROOT
 
@@ -73,3 +76,12 @@ def test_code_digest_covers_models_lexicons_gate_and_code(tmp_path: Path) -> Non
     (tmp_path / "dbt" / "target" / "manifest.json").parent.mkdir(exist_ok=True)
     (tmp_path / "dbt" / "target" / "manifest.json").write_text("{}", encoding="utf-8")  # dbt's output
     assert code_digest(tmp_path) == before
+
+
+def test_code_digest_covers_the_installed_versions_of_the_run_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = code_digest(tmp_path)
+    # a package appearing (or upgraded) among those that shape a run changes the digest
+    monkeypatch.setattr(unchanged, "RUN_PACKAGES", (*unchanged.RUN_PACKAGES, "pytest"))
+    assert code_digest(tmp_path) != before

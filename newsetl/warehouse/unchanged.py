@@ -19,6 +19,7 @@ import json
 import os
 import stat
 from dataclasses import asdict, dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,9 @@ CODE_TREES = ("newsetl", "flows", "dbt", "expectations")
 CODE_SUFFIXES = (".py", ".sql", ".yml", ".yaml", ".csv", ".json", ".txt", ".tsv", ".md")
 SKIPPED_DIRS = frozenset({"__pycache__", "target", "logs", "dbt_packages", "uncommitted", "data_docs_assets"})
 NATIVE_MANIFEST = Path("build") / "native" / "manifest.json"
+# the installed packages whose upgrade can change what a run publishes (read from their metadata,
+# not imported)
+RUN_PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "prefect", "rjieba")
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ def input_listing(input_dir: Path) -> str | None:
 
 
 def code_digest(root: Path = PROJECT_ROOT) -> str:
-    """A digest of the path and content of every file of :data:`CODE_TREES` (and the compiled core's manifest)."""
+    """A digest of the path and content of every file of :data:`CODE_TREES`, the compiled core's manifest
+    and the versions of :data:`RUN_PACKAGES`."""
     files: list[Path] = []
     for tree in CODE_TREES:
         for dirpath, dirnames, filenames in os.walk(root / tree):
@@ -89,6 +94,12 @@ def code_digest(root: Path = PROJECT_ROOT) -> str:
     for path in sorted(files):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
+    for package in RUN_PACKAGES:
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{package}=={version}\0".encode())
     return digest.hexdigest()
 
 
