@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     backends = [b for b in args.backends.split(",") if b.strip()]
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    need = bench.disk_needed_mb(max(sizes), True) * len(backends)
+    # measured at 10,000 pages: corpus 155 MB, work file 178 MB (its published copy as much), lake 41 MB
+    need = 500 + 0.1 * sum(sizes) * len(backends)
     free = shutil.disk_usage(workdir).free / 2**20
     if free < need:
         print(f"lake_bench: {free:,.0f} MB free in {workdir}, about {need:,.0f} MB needed", file=sys.stderr)
