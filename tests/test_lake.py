@@ -262,6 +262,8 @@ def test_publish_writes_only_the_rows_of_changed_documents(tmp_path: Path) -> No
     second = lake.publish(work, backend, "r2")
     tables = ["raw.processed_documents", "raw.articles", "raw.article_topics", "raw.documents", "ops.runs"]
     _same_tables(backend, work, tables)
+    # d7 gone: the keys above r1's marks do not explain the counts, so both sides were compared whole
+    assert second["recompared"] and second["above_marks"] == []
     assert second["changed_keys"]["processed"] == 3
     assert second["changed_keys"]["raw.documents"] == 3
     # articles, topics, processed_documents, documents: the rows of d3 and d7 out, of d3 and d99 in
@@ -275,6 +277,27 @@ def test_publish_writes_only_the_rows_of_changed_documents(tmp_path: Path) -> No
         )
         == 50
     )
+
+
+def test_publish_after_a_marked_one_reads_only_the_keys_above_the_marks(tmp_path: Path) -> None:
+    backend = default_lake(tmp_path)
+    docs = {f"d{i}": ("r1", [f"t{i}a", f"t{i}b"]) for i in range(50)}
+    first = lake.publish(_documents_db(tmp_path, docs, "r1"), backend, "r1")
+    assert first["above_marks"] == []  # a new lake: nothing to compare against
+    docs["d3"] = ("r2", ["t3 rewritten"])  # reprocessed: its old rows are in the lake
+    docs["d99"] = ("r2", ["new a", "new b", "new c"])  # new
+    work = _documents_db(tmp_path, docs, "r2")
+    second = lake.publish(work, backend, "r2")
+    _same_tables(
+        backend, work, ["raw.processed_documents", "raw.articles", "raw.article_topics", "raw.documents"]
+    )
+    assert second["recompared"] is None
+    assert set(second["above_marks"]) == {"processed", "raw.documents"}
+    assert second["changed_keys"]["processed"] == 2
+    # out: d3's 2 articles, 2 topics, 1 processed row, 1 document; in: d3's 1+1+1+1 and d99's 3+3+1+1
+    assert (second["rows_deleted"], second["rows_inserted"]) == (6, 12)
+    third = lake.publish(work, backend, "r3")  # nothing new: no key above the marks, nothing written
+    assert third["recompared"] is None and third["rows_inserted"] == third["rows_deleted"] == 0
 
 
 def test_a_change_the_change_set_does_not_see_replaces_the_table_whole(tmp_path: Path) -> None:
