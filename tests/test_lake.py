@@ -393,3 +393,31 @@ def test_maintenance_expires_old_snapshots_and_deletes_unused_and_orphaned_files
     assert info["snapshot_days"] == 7
     _print_lake(info, None)
     assert "snapshots kept 7 days" in capsys.readouterr().out
+
+
+def _data_files(backend, schema: str, table: str) -> int:
+    con = lake.connect_reader(backend)
+    try:
+        sql = f"SELECT count(*) FROM ducklake_list_files('lake', '{table}', schema => '{schema}')"  # noqa: S608 - fixed names
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_maintenance_merges_the_small_files_each_publish_adds(tmp_path: Path) -> None:
+    backend = default_lake(tmp_path)
+    docs = {f"d{i}": ("r1", ["a", "b"]) for i in range(50)}
+    lake.publish(_documents_db(tmp_path, docs, "r1"), backend, "r1")
+    for run in ("r2", "r3", "r4"):
+        docs |= {f"{run}-{i}": (run, ["x", "y"]) for i in range(50)}  # new documents: files of their own
+        work = _documents_db(tmp_path, docs, run)
+        snapshot = lake.publish(work, backend, run)["snapshot"]
+    before = _data_files(backend, "raw", "articles")
+    assert before >= 4
+    out = lake.maintain(backend, keep_days=0)  # merging keeps every snapshot (0: nothing expired)
+    assert out["files_merged"] >= before and out["expired"] == 0
+    assert _data_files(backend, "raw", "articles") < before
+    _same_tables(backend, work, ["raw.articles", "raw.article_topics", "raw.documents"])
+    # time travel reads the merged files' older parts
+    at_r3 = f"SELECT count(*) FROM raw.articles AT (VERSION => {snapshot - 1})"  # noqa: S608 - an int
+    assert _count_in_reader_process_sql(tmp_path, at_r3) == 2 * (50 + 50 + 50)

@@ -131,6 +131,16 @@ def attach(
 ROW_GROUP_BYTES = "16MB"
 
 
+def writer_config(spill: Path | None = None) -> dict[str, str]:
+    """The settings of a connection that writes the lake: row groups bounded by bytes need insertion
+    order off (DuckDB refuses them otherwise; row order is not part of a table), and ``spill`` is
+    where a large write spills rather than fail at the memory limit."""
+    extra = {"preserve_insertion_order": "false"}
+    if spill is not None:
+        extra["temp_directory"] = str(spill)
+    return {**duckdb_config(), **extra}
+
+
 def _bounded_row_groups(con: duckdb.DuckDBPyConnection, alias: str) -> None:
     """Set the lake's row-group size option once (it is kept in the catalog)."""
     options = dict(con.execute(f"SELECT option_name, value FROM {alias}.options()").fetchall())  # noqa: S608 - our alias
@@ -255,9 +265,7 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
     """
     t0 = time.perf_counter()
     parts = Laps()
-    # row order is not part of a table; spill beside the work database rather than fail
-    spill = {"preserve_insertion_order": "false", "temp_directory": str(work_db.parent / "lake-publish.tmp")}
-    con = duckdb.connect(config={**duckdb_config(), **spill})
+    con = duckdb.connect(config=writer_config(work_db.parent / "lake-publish.tmp"))
     try:
         con.execute(f"ATTACH {_quote(str(work_db))} AS {WORK} (READ_ONLY)")  # noqa: S608 - quoted literal
         tables = _work_tables(con)
@@ -318,27 +326,46 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
     }
 
 
-def maintain(backend: Backend, keep_days: float) -> dict[str, object]:
-    """Expire snapshots older than ``keep_days`` and delete the data files nothing needs any more.
+# files below this size are merged after each publish (``ducklake_merge_adjacent_files``): every
+# publish adds a small file or two per table it touched, and reading the catalog (each publish, each
+# reader) grows with the files. Larger files are left alone, so a merge rewrites at most this much
+# per table whatever the archive's size.
+MERGE_BELOW_BYTES = 8 * 2**20
 
-    Files only expired snapshots used, and orphaned files (a publish killed before its commit
-    leaves Parquet files no snapshot references), are deleted once they are ``keep_days`` old:
-    a reader's query that started on an old snapshot never loses a file under it. The newest
-    snapshot is never expired. ``keep_days <= 0`` keeps everything.
+
+def maintain(backend: Backend, keep_days: float) -> dict[str, object]:
+    """Merge small data files, expire snapshots older than ``keep_days`` and delete the data files
+    nothing needs any more.
+
+    Merging keeps every snapshot readable (a merged file records which snapshot added which of its
+    rows); the files it replaced are deleted with the other unused ones. Files only expired
+    snapshots used, and orphaned files (a publish killed before its commit leaves Parquet files no
+    snapshot references), are deleted once they are ``keep_days`` old: a reader's query that started
+    on an old snapshot never loses a file under it. The newest snapshot is never expired.
+    ``keep_days <= 0`` keeps every snapshot and file.
     """
-    if keep_days <= 0:
-        return {"keep_days": keep_days, "expired": 0, "files_deleted": 0}
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep_days)
-    older = f"older_than => TIMESTAMPTZ {_quote(cutoff.isoformat())}"  # a literal we formatted
-    con = duckdb.connect(config=duckdb_config())
+    con = duckdb.connect(config=writer_config())
     try:
         attach(con, backend)
+        merged = con.execute(
+            f"CALL ducklake_merge_adjacent_files({_quote(ALIAS)}, max_file_size => {MERGE_BELOW_BYTES})"  # noqa: S608 - our constants
+        ).fetchall()
+        out: dict[str, object] = {
+            "keep_days": keep_days,
+            "files_merged": sum(int(row[2]) for row in merged),
+            "expired": 0,
+            "files_deleted": 0,
+        }
+        if keep_days <= 0:
+            return out
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep_days)
+        older = f"older_than => TIMESTAMPTZ {_quote(cutoff.isoformat())}"  # a literal we formatted
         expired = con.execute(f"CALL ducklake_expire_snapshots({_quote(ALIAS)}, {older})").fetchall()  # noqa: S608 - our timestamp
         deleted = con.execute(f"CALL ducklake_cleanup_old_files({_quote(ALIAS)}, {older})").fetchall()  # noqa: S608 - our timestamp
         orphans = con.execute(f"CALL ducklake_delete_orphaned_files({_quote(ALIAS)}, {older})").fetchall()  # noqa: S608 - our timestamp
     finally:
         con.close()
-    return {"keep_days": keep_days, "expired": len(expired), "files_deleted": len(deleted) + len(orphans)}
+    return {**out, "expired": len(expired), "files_deleted": len(deleted) + len(orphans)}
 
 
 def snapshots(backend: Backend, limit: int = 10) -> list[dict[str, object]]:
