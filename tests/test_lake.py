@@ -99,7 +99,7 @@ def test_reader_attached_during_a_write_sees_the_previous_snapshot(tmp_path: Pat
     backend = default_lake(tmp_path)
     work = _work_db(tmp_path, 5)
     lake.publish(work, backend, "run-1")
-    writer = duckdb.connect()
+    writer = duckdb.connect(config=lake.writer_config())  # the lake's row groups need it: a plain one fails
     lake.attach(writer, backend)
     writer.execute("BEGIN")
     writer.execute(

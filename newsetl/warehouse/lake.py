@@ -369,13 +369,14 @@ def maintain(backend: Backend, keep_days: float) -> dict[str, object]:
 
 
 def snapshots(backend: Backend, limit: int = 10) -> list[dict[str, object]]:
-    """The lake's latest snapshots, newest first: id, time, and the run that committed it."""
+    """The lake's latest published snapshots, newest first: id, time, and the run that committed it.
+    (The maintenance's merges commit snapshots of their own, with the same data: not listed.)"""
     con = connect_reader(backend)
     try:
         rows = con.execute(
             f"""SELECT snapshot_id, CAST(snapshot_time AS VARCHAR), commit_message, commit_extra_info
-                FROM {ALIAS}.snapshots() ORDER BY snapshot_id DESC LIMIT ?""",  # noqa: S608 - fixed alias
-            [limit],
+                FROM {ALIAS}.snapshots() WHERE author = ? ORDER BY snapshot_id DESC LIMIT ?""",  # noqa: S608 - fixed alias
+            [AUTHOR, limit],
         ).fetchall()
     finally:
         con.close()
