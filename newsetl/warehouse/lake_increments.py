@@ -345,19 +345,37 @@ class Increments:
     def _count(self, catalog: str, table: str) -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {qualified(catalog, table)}").fetchone()[0])  # noqa: S608
 
-    def _increment(self, table: str, key: str, deletes: str, inserts: str, select: str | None = None) -> None:
-        """Delete the lake's rows of the keys in ``deletes``, insert the work rows of ``inserts``."""
+    def _increment(
+        self,
+        table: str,
+        key: str,
+        deletes: str,
+        inserts: str,
+        select: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Delete the lake's rows of the keys in ``deletes``, insert the work rows of ``inserts``
+        (from the work table ``source``, default the same name, through ``select``).
+
+        The work rows are found by their key column first, then read whole within their rowid range
+        only: DuckDB skips the row groups outside a constant rowid range, so the few new rows, which
+        the loader and dbt append at the end, are read without the archive's article bodies."""
         col = ident(key)
         deleted = inserted = 0
         if self._rows[deletes]:
             (deleted,) = self.con.execute(
                 f"DELETE FROM {qualified(self.lake, table)} WHERE {col} IN (SELECT k FROM {deletes})"  # noqa: S608
             ).fetchone()
+        src = qualified(self.work, source or table)
         if self._rows[inserts]:
-            source = select or f"SELECT * FROM {qualified(self.work, table)}"  # noqa: S608
-            (inserted,) = self.con.execute(
-                f"INSERT INTO {qualified(self.lake, table)} {source} WHERE {col} IN (SELECT k FROM {inserts})"  # noqa: S608
+            first, last = self.con.execute(
+                f"SELECT min(rowid), max(rowid) FROM {src} WHERE {col} IN (SELECT k FROM {inserts})"  # noqa: S608
             ).fetchone()
+            if first is not None:
+                (inserted,) = self.con.execute(
+                    f"INSERT INTO {qualified(self.lake, table)} {select or f'SELECT * FROM {src}'} "  # noqa: S608
+                    f"WHERE rowid BETWEEN {int(first)} AND {int(last)} AND {col} IN (SELECT k FROM {inserts})"
+                ).fetchone()
         self.deleted += int(deleted)
         self.inserted += int(inserted)
         if deleted or inserted:
@@ -435,7 +453,7 @@ class Increments:
                 self._register(old, f"SELECT k FROM {chg}")  # noqa: S608 - fixed name
             self.changed[table] = self._rows[chg]
             if self.changed[table]:
-                self._increment(stable, spec.key, old, chg, stable_sql)
+                self._increment(stable, spec.key, old, chg, stable_sql, table)
             if self._count(self.lake, stable) != self._count(self.work, table):
                 if table in self.fast:
                     raise Recompare(stable)
