@@ -99,7 +99,9 @@ def measure_size(
     pages, nbytes = bench.corpus_bytes(corpus)
     res["pages_before_follow_ups"], res["input_mb"] = pages, round(nbytes / 1e6, 1)
     for backend in backends:
-        res.setdefault(backend, {})["rerun"] = measure_run(corpus, workdir / f"{backend}-{n}", backend, server)
+        res.setdefault(backend, {})["rerun"] = measure_run(
+            corpus, workdir / f"{backend}-{n}", backend, server
+        )
     write_corpus(corpus, pages + 10, seed)  # prefix-stable: the same pages plus 10 new ones
     for backend in backends:
         res[backend]["add10"] = measure_run(corpus, workdir / f"{backend}-{n}", backend, server)
@@ -156,12 +158,16 @@ def render(entry: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m newsetl_tools.lake_bench", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m newsetl_tools.lake_bench", description=__doc__.split("\n\n")[0]
+    )
     ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
     ap.add_argument("--backends", default=",".join(BACKENDS))
     ap.add_argument("--workdir", default="/tmp/newsetl-lake-bench")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--follow-ups-only", action="store_true", help="re-run and +10 pages on the kept warehouses")
+    ap.add_argument(
+        "--follow-ups-only", action="store_true", help="re-run and +10 pages on the kept warehouses"
+    )
     ap.add_argument("--live", action="store_true", help="run the working tree itself, not a frozen copy")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -192,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for n in sizes:
             print(f"lake_bench: {n} pages ({', '.join(backends)}) ...", flush=True)
-            entry["sizes"][str(n)] = measure_size(n, workdir, backends, server, args.follow_ups_only, args.seed)
+            entry["sizes"][str(n)] = measure_size(
+                n, workdir, backends, server, args.follow_ups_only, args.seed
+            )
     finally:
         if holder:
             holder[0].terminate()

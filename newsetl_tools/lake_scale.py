@@ -131,7 +131,9 @@ def _publish(work: Path, folder: Path, run: str) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m newsetl_tools.lake_scale", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m newsetl_tools.lake_scale", description=__doc__.split("\n\n")[0]
+    )
     ap.add_argument("work_db", type=Path)
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--times", type=int, default=10)
