@@ -69,8 +69,8 @@ bench: $(STAMP) native
 	$(BIN)/python -m newsetl_tools.bench
 
 # both warehouse backends at 10,000 and 100,000 pages: cold, no new files, +10 pages (docs/scaling.md);
-# about 1.5 hours on two cores, ≈ 8 GB in BENCH_DIR. Again after a publish change, without the cold
-# runs: make bench-lake-100k BENCH_ARGS=--follow-ups-only
+# hours on two shared cores (10,000 pages cold took 10 minutes in lake mode), ≈ 10 GB in BENCH_DIR.
+# Again after a publish change, without the cold runs: make bench-lake-100k BENCH_ARGS=--follow-ups-only
 BENCH_DIR ?= /work/bench100k
 bench-lake-100k: $(STAMP) native
 	$(BIN)/python -m newsetl_tools.lake_bench --sizes 10000,100000 --workdir $(BENCH_DIR) $(BENCH_ARGS)
