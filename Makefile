@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: run test test-long lint bench clean setup native s3-test-server
+.PHONY: run test test-long lint bench bench-lake-100k clean setup native s3-test-server
 
 setup: $(STAMP)
 
@@ -67,6 +67,13 @@ lint: $(STAMP) native
 
 bench: $(STAMP) native
 	$(BIN)/python -m newsetl_tools.bench
+
+# both warehouse backends at 10,000 and 100,000 pages: cold, no new files, +10 pages (docs/scaling.md);
+# hours on two shared cores (10,000 pages cold took 10 minutes in lake mode), ≈ 10 GB in BENCH_DIR.
+# Again after a publish change, without the cold runs: make bench-lake-100k BENCH_ARGS=--follow-ups-only
+BENCH_DIR ?= /work/bench100k
+bench-lake-100k: $(STAMP) native
+	$(BIN)/python -m newsetl_tools.lake_bench --sizes 10000,100000 --workdir $(BENCH_DIR) $(BENCH_ARGS)
 
 clean:
 	rm -rf warehouse/*.duckdb warehouse/.work warehouse/exports warehouse/.exports-* warehouse/reports warehouse/.published warehouse/docs warehouse/.gx .prefect dbt/target dbt/logs

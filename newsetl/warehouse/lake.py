@@ -28,7 +28,16 @@ import duckdb
 from newsetl.config import PUBLISHED_NAME, duckdb_config
 from newsetl.faults import fault_point
 from newsetl.warehouse.backend import Backend
-from newsetl.warehouse.lake_increments import KEYED, SPLIT, Increments, all_columns, qualified
+from newsetl.warehouse.lake_increments import (
+    KEYED,
+    SPLIT,
+    Increments,
+    Laps,
+    Recompare,
+    all_columns,
+    copy_whole,
+    qualified,
+)
 
 ALIAS = "lake"  # the name readers and the README use: lake.marts.fct_articles
 WORK = PUBLISHED_NAME.removesuffix(".duckdb")  # the work database's catalog (views name it)
@@ -112,6 +121,31 @@ def attach(
         _sqlite_wal(backend.catalog)
     for statement in attach_statements(backend, alias, read_only):
         con.execute(statement)
+    if not read_only:
+        _bounded_row_groups(con, alias)
+
+
+# Parquet row groups of the lake's files by size, not rows: a row group of the default 122,880
+# rows of article bodies is buffered whole before it is written (116 MiB for fct_articles at
+# 10,000 pages, past the pipeline's 300 MB DuckDB memory limit)
+ROW_GROUP_BYTES = "16MB"
+
+
+def writer_config(spill: Path | None = None) -> dict[str, str]:
+    """The settings of a connection that writes the lake: row groups bounded by bytes need insertion
+    order off (DuckDB refuses them otherwise; row order is not part of a table), and ``spill`` is
+    where a large write spills rather than fail at the memory limit."""
+    extra = {"preserve_insertion_order": "false"}
+    if spill is not None:
+        extra["temp_directory"] = str(spill)
+    return {**duckdb_config(), **extra}
+
+
+def _bounded_row_groups(con: duckdb.DuckDBPyConnection, alias: str) -> None:
+    """Set the lake's row-group size option once (it is kept in the catalog)."""
+    options = dict(con.execute(f"SELECT option_name, value FROM {alias}.options()").fetchall())  # noqa: S608 - our alias
+    if options.get("parquet_row_group_size_bytes") is None:
+        con.execute(f"CALL {alias}.set_option('parquet_row_group_size_bytes', {_quote(ROW_GROUP_BYTES)})")
 
 
 def connect_reader(backend: Backend) -> duckdb.DuckDBPyConnection:
@@ -160,17 +194,62 @@ def _fingerprints(
     return out
 
 
-def _published_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The fingerprints the latest newsetl snapshot recorded (empty: a new lake, or none recorded)."""
+def _published_info(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the latest newsetl snapshot recorded: fingerprints of the tables replaced whole, marks of
+    the change sets (empty: a new lake, or none recorded)."""
     row = con.execute(
         f"""SELECT commit_extra_info FROM {ALIAS}.snapshots()
             WHERE author = ? ORDER BY snapshot_id DESC LIMIT 1""",  # noqa: S608 - fixed alias
         [AUTHOR],
     ).fetchone()
     try:
-        return dict(json.loads(row[0]).get("fingerprints") or {}) if row and row[0] else {}
-    except (ValueError, AttributeError):
+        info = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
         return {}
+    return info if isinstance(info, dict) else {}
+
+
+class _Writes:
+    """The writes of one publish inside the open transaction: drop gone tables, replace the changed
+    whole tables, apply the keyed increments."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        tables: list[tuple[str, str]],
+        whole: list[tuple[str, str]],
+        fingerprints: dict[str, str],
+        work_columns: dict[str, list[tuple[str, str]]],
+        parts: Laps,
+    ) -> None:
+        self.con, self.tables, self.whole, self.fingerprints = con, tables, whole, fingerprints
+        self.work_columns, self.parts = work_columns, parts
+        self.written: list[str] = []
+        self.dropped: list[str] = []
+        self.rows = 0
+
+    def run(self, before: dict[str, str], marks: dict[str, str]) -> None:
+        con, names = self.con, [f"{s}.{t}" for s, t in self.tables]
+        self.increments = increments = Increments(con, WORK, ALIAS, self.work_columns, self.parts, marks)
+        present = {f"{s}.{t}" for s, t in _lake_tables(con)}
+        for schema in sorted({s for s, _ in self.tables}):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_ident(schema)}")  # noqa: S608 - quoted identifier
+        self.dropped = sorted(present - increments.lake_names(names))
+        for table in self.dropped:
+            con.execute(f"DROP TABLE {qualified(ALIAS, table)}")  # noqa: S608 - quoted identifiers
+        present -= set(self.dropped)
+        for schema, table in self.whole:
+            key = f"{schema}.{table}"
+            if key in present and before.get(key) == self.fingerprints[key]:
+                continue
+            copy_whole(con, qualified(ALIAS, key), WORK, key)
+            self.written.append(key)
+        self.parts.lap("whole_tables")
+        increments.apply(names, present)
+        self.rows = (
+            sum(int(self.fingerprints[k].split(":", 1)[0]) for k in self.written) + increments.inserted
+        )
+        self.written += increments.touched
 
 
 def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
@@ -185,51 +264,50 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
     before ``COMMIT``.
     """
     t0 = time.perf_counter()
-    con = duckdb.connect(config=duckdb_config())
+    parts = Laps()
+    con = duckdb.connect(config=writer_config(work_db.parent / "lake-publish.tmp"))
     try:
         con.execute(f"ATTACH {_quote(str(work_db))} AS {WORK} (READ_ONLY)")  # noqa: S608 - quoted literal
         tables = _work_tables(con)
-        names = [f"{s}.{t}" for s, t in tables]
         whole = [(s, t) for s, t in tables if f"{s}.{t}" not in KEYED and f"{s}.{t}" not in SPLIT]
         work_columns = all_columns(con, WORK)
+        parts.lap("work_catalog")
         fingerprints = _fingerprints(con, whole, work_columns)
+        parts.lap("fingerprints")
         attach(con, backend)
         con.execute("BEGIN")
         fault_point("lake_write")  # NEWSETL_FAULT=lake_write:<s>: die <s> seconds into the writes
-        increments = Increments(con, WORK, ALIAS, work_columns)
-        before = _published_fingerprints(con)
-        present = {f"{s}.{t}" for s, t in _lake_tables(con)}
-        for schema in sorted({s for s, _ in tables}):
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{_ident(schema)}")  # noqa: S608 - quoted identifier
-        wanted = increments.lake_names(names)
-        dropped = sorted(present - wanted)
-        for table in dropped:
-            con.execute(f"DROP TABLE {qualified(ALIAS, table)}")  # noqa: S608 - quoted identifiers
-        present -= set(dropped)
-        written = []
-        for schema, table in whole:
-            key = f"{schema}.{table}"
-            if key in present and before.get(key) == fingerprints[key]:
-                continue
-            name = f"{_ident(schema)}.{_ident(table)}"
-            con.execute(f"CREATE OR REPLACE TABLE {ALIAS}.{name} AS FROM {WORK}.{name}")  # noqa: S608 - quoted identifiers
-            written.append(key)
-        increments.apply(names, present)
-        rows = sum(int(fingerprints[k].split(":", 1)[0]) for k in written) + increments.inserted
-        written += increments.touched
+        published = _published_info(con)
+        parts.lap("lake_catalog")
+        job = _Writes(con, tables, whole, fingerprints, work_columns, parts)
+        recompared = None
+        try:
+            job.run(published.get("fingerprints") or {}, published.get("marks") or {})
+        except Recompare as exc:  # a key gone since the marks: this transaction again, comparing whole
+            recompared = str(exc)
+            con.execute("ROLLBACK")
+            con.execute("BEGIN")
+            parts.lap("recompare")
+            job = _Writes(con, tables, whole, fingerprints, work_columns, parts)
+            job.run(published.get("fingerprints") or {}, {})
+        increments, written, dropped, rows = job.increments, job.written, job.dropped, job.rows
         info = {
             "run_id": run_id,
             "written": len(written),
             "rows_written": rows,
             "increments": increments.stats(),
+            "recompared": recompared,
             "fingerprints": fingerprints,
+            "marks": increments.marks,
         }
         con.execute(
             f"CALL {ALIAS}.set_commit_message(?, ?, extra_info => ?)",  # noqa: S608 - fixed alias
             [AUTHOR, f"publish run {run_id}", json.dumps(info)],
         )
         fault_point("lake_commit")  # NEWSETL_FAULT=lake_commit: die with the transaction open
+        parts.lap("commit_message")
         con.execute("COMMIT")
+        parts.lap("commit")
         snapshot = con.execute(f"FROM {ALIAS}.current_snapshot()").fetchone()[0]  # noqa: S608
     except BaseException:
         con.close()  # an open transaction is rolled back: the catalog keeps the previous snapshot
@@ -242,41 +320,63 @@ def publish(work_db: Path, backend: Backend, run_id: str) -> dict[str, object]:
         "dropped": len(dropped),
         "rows_written": rows,
         **increments.stats(),
+        "recompared": recompared,
+        "parts": dict(parts),
         "seconds": round(time.perf_counter() - t0, 3),
     }
 
 
-def maintain(backend: Backend, keep_days: float) -> dict[str, object]:
-    """Expire snapshots older than ``keep_days`` and delete the data files nothing needs any more.
+# files below this size are merged after each publish (``ducklake_merge_adjacent_files``): every
+# publish adds a small file or two per table it touched, and reading the catalog (each publish, each
+# reader) grows with the files. Larger files are left alone, so a merge rewrites at most this much
+# per table whatever the archive's size.
+MERGE_BELOW_BYTES = 8 * 2**20
 
-    Files only expired snapshots used, and orphaned files (a publish killed before its commit
-    leaves Parquet files no snapshot references), are deleted once they are ``keep_days`` old:
-    a reader's query that started on an old snapshot never loses a file under it. The newest
-    snapshot is never expired. ``keep_days <= 0`` keeps everything.
+
+def maintain(backend: Backend, keep_days: float) -> dict[str, object]:
+    """Merge small data files, expire snapshots older than ``keep_days`` and delete the data files
+    nothing needs any more.
+
+    Merging keeps every snapshot readable (a merged file records which snapshot added which of its
+    rows); the files it replaced are deleted with the other unused ones. Files only expired
+    snapshots used, and orphaned files (a publish killed before its commit leaves Parquet files no
+    snapshot references), are deleted once they are ``keep_days`` old: a reader's query that started
+    on an old snapshot never loses a file under it. The newest snapshot is never expired.
+    ``keep_days <= 0`` keeps every snapshot and file.
     """
-    if keep_days <= 0:
-        return {"keep_days": keep_days, "expired": 0, "files_deleted": 0}
-    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep_days)
-    older = f"older_than => TIMESTAMPTZ {_quote(cutoff.isoformat())}"  # a literal we formatted
-    con = duckdb.connect(config=duckdb_config())
+    con = duckdb.connect(config=writer_config())
     try:
         attach(con, backend)
+        merged = con.execute(
+            f"CALL ducklake_merge_adjacent_files({_quote(ALIAS)}, max_file_size => {MERGE_BELOW_BYTES})"  # noqa: S608 - our constants
+        ).fetchall()
+        out: dict[str, object] = {
+            "keep_days": keep_days,
+            "files_merged": sum(int(row[2]) for row in merged),
+            "expired": 0,
+            "files_deleted": 0,
+        }
+        if keep_days <= 0:
+            return out
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=keep_days)
+        older = f"older_than => TIMESTAMPTZ {_quote(cutoff.isoformat())}"  # a literal we formatted
         expired = con.execute(f"CALL ducklake_expire_snapshots({_quote(ALIAS)}, {older})").fetchall()  # noqa: S608 - our timestamp
         deleted = con.execute(f"CALL ducklake_cleanup_old_files({_quote(ALIAS)}, {older})").fetchall()  # noqa: S608 - our timestamp
         orphans = con.execute(f"CALL ducklake_delete_orphaned_files({_quote(ALIAS)}, {older})").fetchall()  # noqa: S608 - our timestamp
     finally:
         con.close()
-    return {"keep_days": keep_days, "expired": len(expired), "files_deleted": len(deleted) + len(orphans)}
+    return {**out, "expired": len(expired), "files_deleted": len(deleted) + len(orphans)}
 
 
 def snapshots(backend: Backend, limit: int = 10) -> list[dict[str, object]]:
-    """The lake's latest snapshots, newest first: id, time, and the run that committed it."""
+    """The lake's latest published snapshots, newest first: id, time, and the run that committed it.
+    (The maintenance's merges commit snapshots of their own, with the same data: not listed.)"""
     con = connect_reader(backend)
     try:
         rows = con.execute(
             f"""SELECT snapshot_id, CAST(snapshot_time AS VARCHAR), commit_message, commit_extra_info
-                FROM {ALIAS}.snapshots() ORDER BY snapshot_id DESC LIMIT ?""",  # noqa: S608 - fixed alias
-            [limit],
+                FROM {ALIAS}.snapshots() WHERE author = ? ORDER BY snapshot_id DESC LIMIT ?""",  # noqa: S608 - fixed alias
+            [AUTHOR, limit],
         ).fetchall()
     finally:
         con.close()

@@ -22,6 +22,7 @@ its change set does not see) replaces that table whole, so the lake never drifts
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import duckdb
@@ -34,6 +35,9 @@ class ChangeSet:
     table: str  # schema.table in the work database and the lake
     key: str
     columns: tuple[str, ...]  # compared with the key; empty: every column but the key
+    # (table, its column holding the key, a column that grows with every change of the key's rows):
+    # a publish after one that recorded its mark reads only the keys above it
+    marked: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,17 +52,37 @@ class Split:
     key: str
     sighting: tuple[str, ...]  # columns every run rewrites
     by_key: tuple[str, ...] = ()  # columns fixed by the key (not compared: a content hash's text)
+    marker: str | None = None  # a stable column that grows with each new key (rows are only appended)
 
 
 CHANGE_SETS: dict[str, ChangeSet] = {
-    # the text core replaces a document's rows together and stamps them with the run
-    "processed": ChangeSet("raw.processed_documents", "doc_id", ("processor_version", "processed_run")),
+    # the text core replaces a document's rows together and stamps them with the run (run ids sort
+    # by their start time)
+    "processed": ChangeSet(
+        "raw.processed_documents",
+        "doc_id",
+        ("processor_version", "processed_run"),
+        ("raw.processed_documents", "doc_id", "processed_run"),
+    ),
     # dbt rebuilds an article's rows together and stamps int_articles_enriched with the build
-    "built": ChangeSet("intermediate.int_articles_enriched", "article_id", ("built_at",)),
-    "search_docs": ChangeSet(f"{FTS_SCHEMA}.docs", "docid", ("name", "len")),
+    "built": ChangeSet(
+        "intermediate.int_articles_enriched",
+        "article_id",
+        ("built_at",),
+        ("intermediate.int_articles_enriched", "article_id", "built_at"),
+    ),
+    # the index numbers added articles above its highest docid; a changed article is removed and added
+    "search_docs": ChangeSet(
+        f"{FTS_SCHEMA}.docs", "docid", ("name", "len"), (f"{FTS_SCHEMA}.docs", "docid", "docid")
+    ),
     "search_terms": ChangeSet(f"{FTS_SCHEMA}.dict", "termid", ()),
-    "indexed": ChangeSet(INDEX_TABLE, "article_id", ()),
-    "quarantine": ChangeSet("raw.quarantine", "quarantine_id", ("run_id", "stage", "path", "reason")),
+    "indexed": ChangeSet(INDEX_TABLE, "article_id", (), (f"{FTS_SCHEMA}.docs", "name", "docid")),
+    "quarantine": ChangeSet(
+        "raw.quarantine",
+        "quarantine_id",
+        ("run_id", "stage", "path", "reason"),
+        ("raw.quarantine", "quarantine_id", "run_id"),
+    ),
 }
 
 _BY_ARTICLE_OF_DOCUMENT = Keyed("processed", "article_id", ("raw.articles", "doc_id"))
@@ -84,9 +108,22 @@ KEYED: dict[str, Keyed] = {
     INDEX_TABLE: Keyed("indexed", "article_id"),
 }
 
-SPLIT: dict[str, Split] = {"raw.documents": Split("doc_id", ("last_seen_run",), ("text",))}
+SPLIT: dict[str, Split] = {"raw.documents": Split("doc_id", ("last_seen_run",), ("text",), "first_seen_run")}
 STABLE_SUFFIX = "__stable"  # raw.documents__stable: the columns a document keeps
 SIGHTING_SUFFIX = "__sightings"  # raw.documents__sightings: the columns each run rewrites
+
+
+class Laps(dict[str, float]):
+    """Seconds per named step of a publish: ``lap(name)`` adds the time since the previous lap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self[name] = round(self.get(name, 0.0) + now - self._last, 3)
+        self._last = now
 
 
 def ident(name: str) -> str:
@@ -110,6 +147,38 @@ def all_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, list[
     return out
 
 
+# rows per INSERT when a table is written whole, so no statement's buffers grow with the table (a
+# cold publish of 100,000 pages writes ~300 M search-index terms)
+COPY_CHUNK_ROWS = 2_000_000
+
+
+def copy_whole(
+    con: duckdb.DuckDBPyConnection, target: str, work: str, table: str, columns: list[str] | None = None
+) -> int:
+    """``CREATE OR REPLACE`` ``target`` with the rows of the work table, inserted in rowid ranges of
+    :data:`COPY_CHUNK_ROWS` so memory stays bounded whatever the table's size; returns the rows."""
+    src = qualified(work, table)
+    select = f"SELECT {', '.join(map(ident, columns)) if columns else '*'} FROM {src}"  # noqa: S608 - quoted identifiers
+    con.execute(f"CREATE OR REPLACE TABLE {target} AS {select} LIMIT 0")  # noqa: S608 - quoted identifiers
+    (top,) = con.execute(f"SELECT max(rowid) FROM {src}").fetchone()  # noqa: S608 - quoted identifiers
+    rows = 0
+    for start in range(0, (top if top is not None else -1) + 1, COPY_CHUNK_ROWS):
+        (n,) = con.execute(
+            f"INSERT INTO {target} {select} WHERE rowid >= {start} AND rowid < {start + COPY_CHUNK_ROWS}"  # noqa: S608 - ints
+        ).fetchone()
+        rows += int(n)
+    return rows
+
+
+def _rel(kind: str, name: str) -> str:
+    """The name of a registered key relation: ``_chg_processed``, ``_old_raw_documents``."""
+    return f"_{kind}_{name.replace('.', '_')}"
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _count_mismatches(con: duckdb.DuckDBPyConnection, work: str, lake: str, tables: list[str]) -> list[str]:
     """The tables whose row count differs between the two catalogs (one query per catalog)."""
     if not tables:
@@ -122,9 +191,22 @@ def _count_mismatches(con: duckdb.DuckDBPyConnection, work: str, lake: str, tabl
     return [t for t, a, b in zip(tables, counts(work), counts(lake), strict=True) if a != b]
 
 
+class Recompare(Exception):  # noqa: N818 - a signal to the caller, not an error
+    """Comparing only the keys above the last publish's marks left a table whose row count differs
+    from the work database's (a key gone, or a change beside its change set): compare everything."""
+
+
 class Increments:
     """The keyed and split tables' part of one publish, on a connection with both catalogs attached
-    and the lake's transaction open."""
+    and the lake's transaction open.
+
+    With ``marks`` (recorded by the last publish: per change set, the highest value of a column
+    that grows with every change) a change set is the work database's keys above the mark, so
+    neither the lake nor the unchanged archive is read to find it; the keys among them the lake
+    already holds (a reprocessed document) are looked up to delete their old rows. A key that is
+    gone shows as a row count that differs from the work table's after the writes: :class:`Recompare`.
+    Without marks (a new lake, or after a Recompare) both sides are compared whole.
+    """
 
     def __init__(
         self,
@@ -132,10 +214,17 @@ class Increments:
         work: str,
         lake: str,
         work_columns: dict[str, list[tuple[str, str]]] | None = None,
+        parts: Laps | None = None,
+        marks: dict[str, str] | None = None,
     ) -> None:
         self.con, self.work, self.lake = con, work, lake
+        self.parts = parts if parts is not None else Laps()
         self.cols = {work: work_columns or all_columns(con, work), lake: all_columns(con, lake)}
+        self.marks_before = dict(marks or {})
+        self.marks: dict[str, str] = {}  # recorded with this publish, for the next one
+        self.fast: list[str] = []  # change sets (and split tables) read above their mark
         self.changed: dict[str, int | None] = {}  # change set -> keys (None: compared whole, not keyed)
+        self._rows: dict[str, int] = {}  # registered key relation -> its rows
         self.inserted = 0
         self.deleted = 0
         self.sighted = 0
@@ -146,10 +235,51 @@ class Increments:
     def _columns(self, catalog: str, table: str) -> list[tuple[str, str]]:
         return self.cols[catalog].get(table, [])
 
+    def _register(self, name: str, sql: str) -> str:
+        rows = self.con.execute(sql).to_arrow_table()
+        self.con.register(name, rows)
+        self._rows[name] = rows.num_rows
+        return name
+
     # ------------------------------------------------------------------ change sets
 
+    def _above_mark(self, name: str, table: str, key: str, marker: str) -> str | None:
+        """Register ``_chg_<name>``: the keys of ``table`` whose ``marker`` is above the last publish's
+        mark; record this publish's mark. None when there is no usable mark (then compare whole)."""
+        kind = dict(self._columns(self.work, table)).get(marker)
+        if kind is None:
+            return None
+        src, col = qualified(self.work, table), ident(marker)
+        mark = self.marks_before.get(name)
+        if name in self.marks:  # recorded, not compared (a table written whole)
+            return None
+        top, usable = self.con.execute(
+            f"SELECT max({col})::VARCHAR, max({col}) >= TRY_CAST(? AS {kind}) FROM {src}",  # noqa: S608 - catalog names
+            [mark],
+        ).fetchone()
+        if top is not None:
+            self.marks[name] = top
+        if mark is None or not usable:  # no mark, or the work database went back behind it
+            return None
+        self.fast.append(name)
+        return self._register(
+            _rel("chg", name),
+            f"SELECT DISTINCT {ident(key)} AS k FROM {src} WHERE {col} > CAST({_literal(mark)} AS {kind})",  # noqa: S608
+        )
+
+    def _in_lake(self, name: str, table: str, key: str) -> str:
+        """Register ``_old_<name>``: the changed keys the lake's ``table`` holds (their rows to delete)."""
+        chg = _rel("chg", name)
+        if not self._rows[chg]:
+            return self._register(_rel("old", name), f"SELECT k FROM {chg}")  # noqa: S608 - fixed name
+        return self._register(
+            _rel("old", name),
+            f"SELECT DISTINCT {ident(key)} AS k FROM {qualified(self.lake, table)} WHERE {ident(key)} IN (SELECT k FROM {chg})",  # noqa: S608
+        )
+
     def _change_set(self, name: str) -> bool:
-        """Register ``_chg_<name>`` (the changed keys); False if it cannot be compared."""
+        """Register ``_chg_<name>`` (the changed keys) and ``_old_<name>`` (those of them whose rows
+        the lake holds); False if it cannot be compared."""
         if name in self.changed:
             return self.changed[name] is not None
         spec = CHANGE_SETS[name]
@@ -157,42 +287,57 @@ class Increments:
         if not work_cols or work_cols != self._columns(self.lake, spec.table):
             self.changed[name] = None
             return False
-        cols = spec.columns or tuple(c for c, _ in work_cols if c != spec.key)
-        projection = ", ".join(ident(c) for c in (spec.key, *cols))
-        w = f"SELECT {projection} FROM {qualified(self.work, spec.table)}"  # noqa: S608 - quoted identifiers
-        lk = f"SELECT {projection} FROM {qualified(self.lake, spec.table)}"  # noqa: S608 - quoted identifiers
-        keys = self.con.execute(
-            f"SELECT {ident(spec.key)} AS k FROM ({w} EXCEPT {lk}) "  # noqa: S608 - quoted identifiers
-            f"UNION SELECT {ident(spec.key)} FROM ({lk} EXCEPT {w})"
-        ).to_arrow_table()
-        self.con.register(f"_chg_{name}", keys)
-        self.changed[name] = keys.num_rows
+        if spec.marked and self._above_mark(name, *spec.marked):
+            if spec.marked[1:] == (spec.key, spec.key):  # the key is its own mark: keys above it are new
+                self._register(f"_old_{name}", f"SELECT k FROM _chg_{name} LIMIT 0")  # noqa: S608
+            else:
+                self._in_lake(name, spec.table, spec.key)
+        else:
+            cols = spec.columns or tuple(c for c, _ in work_cols if c != spec.key)
+            projection = ", ".join(ident(c) for c in (spec.key, *cols))
+            w = f"SELECT {projection} FROM {qualified(self.work, spec.table)}"  # noqa: S608 - quoted identifiers
+            lk = f"SELECT {projection} FROM {qualified(self.lake, spec.table)}"  # noqa: S608 - quoted identifiers
+            self._register(
+                f"_chg_{name}",
+                f"SELECT {ident(spec.key)} AS k FROM ({w} EXCEPT {lk}) "  # noqa: S608 - quoted identifiers
+                f"UNION SELECT {ident(spec.key)} FROM ({lk} EXCEPT {w})",
+            )
+            self._register(f"_old_{name}", f"SELECT k FROM _chg_{name}")  # noqa: S608 - fixed name
+        self.changed[name] = self._rows[f"_chg_{name}"]
         return True
 
-    def _mapped_keys(self, table: str, spec: Keyed) -> str:
-        """A registered relation of the table's keys to replace: the change set's keys, or (through
-        the mapping table) the keys they map to in the lake now and in the work database."""
+    def _mapped_keys(self, spec: Keyed) -> tuple[str, str]:
+        """Registered relations of the table's keys whose lake rows to delete and whose work rows to
+        insert: the change set's, or (through the mapping table) the keys they map to, in the lake
+        and in the work database for the deletes."""
+        old, chg = f"_old_{spec.change_set}", f"_chg_{spec.change_set}"
         if spec.via is None:
-            return f"_chg_{spec.change_set}"
+            return old, chg
         mapping, mapped = spec.via
-        name = f"_map_{spec.change_set}_{mapping.replace('.', '_')}"
-        if name not in self._maps:
-            parts = [
-                f"SELECT {ident(spec.key)} AS k FROM {qualified(cat, mapping)} "  # noqa: S608 - quoted identifiers
-                f"WHERE {ident(mapped)} IN (SELECT k FROM _chg_{spec.change_set})"
-                for cat in (self.lake, self.work)
-            ]
-            self.con.register(name, self.con.execute(" UNION ".join(parts)).to_arrow_table())
-            self._maps.add(name)
-        return name
+        name = f"{spec.change_set}_{mapping.replace('.', '_')}"
+        if f"_del_{name}" not in self._rows:
+
+            def select(catalog: str, keys: str) -> str:
+                return (
+                    f"SELECT {ident(spec.key)} AS k FROM {qualified(catalog, mapping)} "  # noqa: S608 - quoted identifiers
+                    f"WHERE {ident(mapped)} IN (SELECT k FROM {keys})"
+                )
+
+            empty = f"SELECT k FROM {old} LIMIT 0"  # noqa: S608 - fixed name
+            deletes = (
+                " UNION ".join(select(c, old) for c in (self.lake, self.work)) if self._rows[old] else empty
+            )
+            self._register(f"_del_{name}", deletes)
+            self._register(f"_ins_{name}", select(self.work, chg))
+        return f"_del_{name}", f"_ins_{name}"
 
     # ------------------------------------------------------------------ writing
 
-    def _replace(self, table: str, source: str | None = None) -> None:
-        self.con.execute(
-            f"CREATE OR REPLACE TABLE {qualified(self.lake, table)} AS FROM {source or qualified(self.work, table)}"  # noqa: S608
+    def _replace(self, table: str, source: str | None = None, columns: list[str] | None = None) -> None:
+        """Write ``table`` whole from the work table ``source`` (default: the same name)."""
+        self.inserted += copy_whole(
+            self.con, qualified(self.lake, table), self.work, source or table, columns
         )
-        self.inserted += self._count(self.lake, table)
         self.replaced.append(table)
         if table not in self.touched:
             self.touched.append(table)
@@ -200,45 +345,87 @@ class Increments:
     def _count(self, catalog: str, table: str) -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {qualified(catalog, table)}").fetchone()[0])  # noqa: S608
 
+    def _increment(
+        self,
+        table: str,
+        key: str,
+        deletes: str,
+        inserts: str,
+        select: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Delete the lake's rows of the keys in ``deletes``, insert the work rows of ``inserts``
+        (from the work table ``source``, default the same name, through ``select``).
+
+        The work rows are found by their key column first, then read whole within their rowid range
+        only: DuckDB skips the row groups outside a constant rowid range, so the few new rows, which
+        the loader and dbt append at the end, are read without the archive's article bodies."""
+        col = ident(key)
+        deleted = inserted = 0
+        if self._rows[deletes]:
+            (deleted,) = self.con.execute(
+                f"DELETE FROM {qualified(self.lake, table)} WHERE {col} IN (SELECT k FROM {deletes})"  # noqa: S608
+            ).fetchone()
+        src = qualified(self.work, source or table)
+        if self._rows[inserts]:
+            first, last = self.con.execute(
+                f"SELECT min(rowid), max(rowid) FROM {src} WHERE {col} IN (SELECT k FROM {inserts})"  # noqa: S608
+            ).fetchone()
+            if first is not None:
+                (inserted,) = self.con.execute(
+                    f"INSERT INTO {qualified(self.lake, table)} {select or f'SELECT * FROM {src}'} "  # noqa: S608
+                    f"WHERE rowid BETWEEN {int(first)} AND {int(last)} AND {col} IN (SELECT k FROM {inserts})"
+                ).fetchone()
+        self.deleted += int(deleted)
+        self.inserted += int(inserted)
+        if deleted or inserted:
+            self.touched.append(table)
+
     def apply(self, work_tables: list[str], lake_tables: set[str]) -> None:
         """Bring every keyed and split table among ``work_tables`` up to date in the lake."""
-        self._maps: set[str] = set()
         keyed = [t for t in work_tables if t in KEYED]
         # every key set is read before the first write: a mapping table is itself keyed
-        plan = {}
+        plan: dict[str, tuple[str, str] | None] = {}
         for table in keyed:
             spec = KEYED[table]
             same = table in lake_tables and self._columns(self.work, table) == self._columns(self.lake, table)
-            if same and self._change_set(spec.change_set):
-                plan[table] = self._mapped_keys(table, spec)
-            else:
-                plan[table] = None
+            plan[table] = self._mapped_keys(spec) if same and self._change_set(spec.change_set) else None
+        self.parts.lap("change_sets")
         for table in keyed:
             keys = plan[table]
             if keys is None:
                 self._replace(table)
-                continue
-            if not self.changed[KEYED[table].change_set]:
-                continue
-            col = ident(KEYED[table].key)
-            (deleted,) = self.con.execute(
-                f"DELETE FROM {qualified(self.lake, table)} WHERE {col} IN (SELECT k FROM {keys})"  # noqa: S608
-            ).fetchone()
-            (inserted,) = self.con.execute(
-                f"INSERT INTO {qualified(self.lake, table)} SELECT * FROM {qualified(self.work, table)} "  # noqa: S608
-                f"WHERE {col} IN (SELECT k FROM {keys})"
-            ).fetchone()
-            self.deleted += int(deleted)
-            self.inserted += int(inserted)
-            if deleted or inserted:
-                self.touched.append(table)
+            elif self.changed[KEYED[table].change_set]:
+                self._increment(table, KEYED[table].key, *keys)
+        self.parts.lap("keyed_writes")
         incremented = [t for t in keyed if plan[t] is not None]
-        for table in _count_mismatches(self.con, self.work, self.lake, incremented):
+        mismatched = _count_mismatches(self.con, self.work, self.lake, incremented)
+        self.parts.lap("counts")
+        if mismatched and self.fast:
+            raise Recompare(", ".join(mismatched))
+        for table in mismatched:
             self._replace(table)  # a change the change set does not see: the table whole
             self.repaired.append(table)
+        self.parts.lap("repairs")
         for table in work_tables:
             if table in SPLIT:
                 self._split(table, lake_tables)
+        self.parts.lap("split")
+        self._record_marks()
+
+    def _record_marks(self) -> None:
+        """The marks of the change sets this publish did not compare by mark (tables written whole,
+        compared whole): the next publish reads above them."""
+        marked = [(n, s.marked[0], s.marked[2]) for n, s in CHANGE_SETS.items() if s.marked]
+        marked += [(t, t, s.marker) for t, s in SPLIT.items() if s.marker]
+        for name, table, marker in marked:
+            if name in self.marks or marker not in dict(self._columns(self.work, table)):
+                continue
+            (top,) = self.con.execute(
+                f"SELECT max({ident(marker)})::VARCHAR FROM {qualified(self.work, table)}"  # noqa: S608 - quoted identifiers
+            ).fetchone()
+            if top is not None:
+                self.marks[name] = top
 
     def _split(self, table: str, lake_tables: set[str]) -> None:
         """The stable columns keyed by document, the sighting columns rewritten, and the view."""
@@ -252,32 +439,31 @@ class Increments:
         want = [(c, t) for c, t in work_cols if c not in spec.sighting]
         if stable in lake_tables and self._columns(self.lake, stable) == want:
             key = ident(spec.key)
-            compared = ", ".join(ident(c) for c in stable_cols if c not in spec.by_key)
-            w = f"SELECT {compared} FROM {src}"  # noqa: S608 - quoted identifiers
-            lk = f"SELECT {compared} FROM {qualified(self.lake, stable)}"  # noqa: S608 - quoted identifiers
-            keys = self.con.execute(
-                f"SELECT {key} AS k FROM ({w} EXCEPT {lk}) UNION SELECT {key} FROM ({lk} EXCEPT {w})"  # noqa: S608
-            ).to_arrow_table()
-            self.changed[table] = keys.num_rows
-            if keys.num_rows:
-                self.con.register("_chg_split", keys)
-                (deleted,) = self.con.execute(
-                    f"DELETE FROM {qualified(self.lake, stable)} WHERE {key} IN (SELECT k FROM _chg_split)"  # noqa: S608
-                ).fetchone()
-                (inserted,) = self.con.execute(
-                    f"INSERT INTO {qualified(self.lake, stable)} {stable_sql} WHERE {key} IN (SELECT k FROM _chg_split)"  # noqa: S608
-                ).fetchone()
-                self.deleted += int(deleted)
-                self.inserted += int(inserted)
-                self.touched.append(stable)
+            chg, old = _rel("chg", table), _rel("old", table)
+            if spec.marker and self._above_mark(table, table, spec.key, spec.marker):
+                self._in_lake(table, stable, spec.key)
+            else:
+                compared = ", ".join(ident(c) for c in stable_cols if c not in spec.by_key)
+                w = f"SELECT {compared} FROM {src}"  # noqa: S608 - quoted identifiers
+                lk = f"SELECT {compared} FROM {qualified(self.lake, stable)}"  # noqa: S608 - quoted identifiers
+                both_ways = (
+                    f"SELECT {key} AS k FROM ({w} EXCEPT {lk}) UNION SELECT {key} FROM ({lk} EXCEPT {w})"  # noqa: S608
+                )
+                self._register(chg, both_ways)
+                self._register(old, f"SELECT k FROM {chg}")  # noqa: S608 - fixed name
+            self.changed[table] = self._rows[chg]
+            if self.changed[table]:
+                self._increment(stable, spec.key, old, chg, stable_sql, table)
             if self._count(self.lake, stable) != self._count(self.work, table):
-                self._replace(stable, f"({stable_sql})")
+                if table in self.fast:
+                    raise Recompare(stable)
+                self._replace(stable, table, stable_cols)
                 self.repaired.append(stable)
         else:
-            self._replace(stable, f"({stable_sql})")
-        sighting_sql = f"SELECT {', '.join(map(ident, [spec.key, *spec.sighting]))} FROM {src}"  # noqa: S608
-        self.con.execute(f"CREATE OR REPLACE TABLE {qualified(self.lake, sightings)} AS {sighting_sql}")  # noqa: S608
-        self.sighted += self._count(self.lake, sightings)
+            self._replace(stable, table, stable_cols)
+        self.sighted += copy_whole(
+            self.con, qualified(self.lake, sightings), self.work, table, [spec.key, *spec.sighting]
+        )
         schema, name = table.split(".", 1)
         select = ", ".join(("g." if c in spec.sighting else "s.") + ident(c) for c in names)
         # unqualified names: a view binds in its own catalog, whatever alias a reader attaches it as
@@ -300,6 +486,7 @@ class Increments:
             "rows_deleted": self.deleted,
             "rows_sighted": self.sighted,
             "changed_keys": {k: v for k, v in self.changed.items() if v is not None},
+            "above_marks": self.fast,
             "replaced_whole": self.replaced,
             "repaired": self.repaired,
         }
