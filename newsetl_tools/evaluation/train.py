@@ -21,11 +21,11 @@ import numpy as np
 
 from newsetl.config import TEXT_MODEL_DIR
 from newsetl.core.text import segment as seg
-from newsetl.core.text.linear import LinearModel, save_model
+from newsetl.core.text.linear import save_model
 from newsetl.core.text.normalize import clean_line, content_key
 from newsetl_tools.degrade import TruthArticle
+from newsetl_tools.evaluation.logistic import fit, tune_exact
 from newsetl_tools.evaluation.realpages import as_truth_article, load_truth
-from newsetl_tools.evaluation.realscore import score_pages
 from newsetl_tools.harness import HARD, MIX, generate, load_articles
 
 # below 0.25 short seed-style subheads under a one-sentence lead open articles (tests/text), for
@@ -52,22 +52,6 @@ def collect(
             ys.append(int(any(content_key(clean_line(x)) in heads for x in lines)))
     seg.TRACE = None
     return xs, ys
-
-
-def fit(xs: list[dict[str, float]], ys: list[int], l2: float = 1.0, steps: int = 3000) -> LinearModel:
-    names = sorted({k for x in xs for k in x})
-    X = np.array([[x.get(n, 0.0) for n in names] for x in xs], dtype=float)
-    y = np.array(ys, dtype=float)
-    w = np.zeros(len(names))
-    b = 0.0
-    lr = 0.5
-    for _ in range(steps):
-        z = np.clip(X @ w + b, -30, 30)
-        p = 1 / (1 + np.exp(-z))
-        g = p - y
-        w -= lr * (X.T @ g / len(y) + l2 * w / len(y))
-        b -= lr * g.mean()
-    return LinearModel(bias=float(b), threshold=0.5, weights=dict(zip(names, map(float, w), strict=True)))
 
 
 def real_samples(corpus: Path) -> list[tuple[str, list[TruthArticle]]]:
@@ -106,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     random.Random(0).shuffle(data)
     for r in range(args.rounds):
         xs, ys = collect(data)
-        model = fit(xs, ys, args.l2)
+        model = fit(xs, ys, l2=args.l2)
         acc = np.mean([int(model.decide(x)) == y for x, y in zip(xs, ys, strict=True)])
         print(f"round {r + 1}: {len(ys)} heading blocks, {sum(ys)} titles, training accuracy {acc:.3f}")
         seg._TITLE_MODEL = model
@@ -122,15 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     # the threshold that gives the most exact articles on the tuning pages (missing a title merges
     # two articles, an extra one cuts one: block accuracy does not weigh the two by their cost)
-    pages = [p for p in load_truth(args.corpus) if p.part == "tune" and "/multi/" in p.file]
-    texts = {p.file: (args.corpus / "pages" / p.file).read_text(encoding="utf-8") for p in pages}
+    exact_on_tune = tune_exact(args.corpus)
     best = (-1.0, 0.5)
     for th in THRESHOLDS:
         seg._TITLE_MODEL = replace(model, threshold=th)
-        total, _per = score_pages(
-            pages, texts, lambda t, d: seg.segment_page(t, d).articles, with_dates=False
-        )
-        exact = total.exact / max(1, total.truth)
+        exact = exact_on_tune()
         print(f"  threshold {th:.2f}: exact {exact:.3f}")
         best = max(best, (exact, th))
     model = replace(model, threshold=best[1])

@@ -17,12 +17,11 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from newsetl.config import TEXT_MODEL_DIR
 from newsetl.core.text.headlines import head_pair_features, is_subtitle
 from newsetl.core.text.linear import LinearModel, save_model
 from newsetl.core.text.normalize import clean_line
+from newsetl_tools.evaluation.logistic import fit as logistic_fit
 from newsetl_tools.evaluation.realpages import load_truth
 
 Sample = tuple[int, str, str]  # (1: kicker over title, 0: title over subtitle), first line, second line
@@ -44,23 +43,13 @@ def head_pairs(corpus: Path, part: str) -> list[Sample]:
     return out
 
 
-def fit(samples: list[Sample], min_count: int, l2: float, steps: int = 3000) -> LinearModel:
+def fit(samples: list[Sample], min_count: int, l2: float) -> LinearModel:
+    """The logistic model over the features seen at least ``min_count`` times."""
     feats = [head_pair_features(a, b) for _y, a, b in samples]
     seen = Counter(name for f in feats for name in f)
-    names = sorted(n for n, c in seen.items() if c >= min_count)
-    index = {n: i for i, n in enumerate(names)}
-    x = np.zeros((len(samples), len(names) + 1))
-    x[:, -1] = 1.0  # bias
-    for i, f in enumerate(feats):
-        for n, v in f.items():
-            if n in index:
-                x[i, index[n]] = v
-    y = np.array([s[0] for s in samples], dtype=float)
-    w = np.zeros(x.shape[1])
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ w)))
-        w -= 0.5 * (x.T @ (p - y) / len(y) + l2 * w)
-    return LinearModel(float(w[-1]), 0.5, {n: float(w[i]) for n, i in index.items() if abs(w[i]) >= 1e-3})
+    kept = {n for n, c in seen.items() if c >= min_count}
+    xs = [{n: v for n, v in f.items() if n in kept} for f in feats]
+    return logistic_fit(xs, [y for y, _a, _b in samples], l2=l2)
 
 
 def accuracy(model: LinearModel, samples: list[Sample]) -> float:
@@ -73,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus", type=Path, required=True)
     ap.add_argument("--min-count", type=int, default=3)
-    ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--l2", type=float, default=1.0)
     args = ap.parse_args(argv)
     tune, test = head_pairs(args.corpus, "tune"), head_pairs(args.corpus, "test")
     model = fit(tune, args.min_count, args.l2)

@@ -23,11 +23,10 @@ import numpy as np
 
 from newsetl.config import TEXT_MODEL_DIR
 from newsetl.core.text import segment as seg
-from newsetl.core.text.linear import LinearModel, save_model
+from newsetl.core.text.linear import save_model
 from newsetl.core.text.normalize import clean_line, content_key
 from newsetl_tools.degrade import TruthArticle
-from newsetl_tools.evaluation.realpages import load_truth
-from newsetl_tools.evaluation.realscore import score_pages
+from newsetl_tools.evaluation.logistic import fit, tune_exact
 from newsetl_tools.evaluation.train import real_samples, seed_samples
 from newsetl_tools.harness import MIX, evaluate, load_articles
 
@@ -77,34 +76,6 @@ def collect(
     return xs, ys
 
 
-def fit(
-    xs: list[dict[str, float]],
-    ys: list[int],
-    weights: Sequence[float] | None = None,
-    l2: float = 1.0,
-    steps: int = 30,
-) -> LinearModel:
-    """Weighted, L2-regularised logistic regression by Newton steps (a few dozen features: exact and fast)."""
-    names = sorted({k for x in xs for k in x})
-    X = np.array([[x.get(n, 0.0) for n in names] + [1.0] for x in xs], dtype=float)
-    y = np.array(ys, dtype=float)
-    sw = np.ones(len(ys)) if weights is None else np.asarray(weights, dtype=float)
-    reg = np.full(len(names) + 1, l2)
-    reg[-1] = 0.0  # the bias is not shrunk
-    w = np.zeros(len(names) + 1)
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-np.clip(X @ w, -30, 30)))
-        grad = X.T @ (sw * (p - y)) + reg * w
-        hess = (X * (sw * p * (1 - p))[:, None]).T @ X + np.diag(reg + 1e-9)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-6:
-            break
-    return LinearModel(
-        bias=float(w[-1]), threshold=0.5, weights=dict(zip(names, map(float, w[:-1]), strict=True))
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus", type=Path, required=True)
@@ -116,22 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     real_x, real_y = collect(real_samples(args.corpus))
     seed_x, seed_y = collect(seed_samples(args.seed_pages))
     xs, ys = real_x + seed_x, real_y + seed_y
-    model = fit(xs, ys, [1.0] * len(real_y) + [args.seed_weight] * len(seed_y), args.l2)
+    model = fit(xs, ys, [1.0] * len(real_y) + [args.seed_weight] * len(seed_y), l2=args.l2)
     acc = np.mean([int(model.decide(x)) == y for x, y in zip(xs, ys, strict=True)])
     print(f"{len(ys)} pairs ({len(seed_y)} from seed pages), {sum(ys)} joins, training accuracy {acc:.3f}")
     # the threshold with the most exact articles on the tuning pages, of those that keep the seed
     # harness at its best (missing a join cuts an article, a wrong one merges two: pair accuracy
     # does not weigh the two by their cost)
-    pages = [p for p in load_truth(args.corpus) if p.part == "tune" and "/multi/" in p.file]
-    texts = {p.file: (args.corpus / "pages" / p.file).read_text(encoding="utf-8") for p in pages}
+    exact_on_tune = tune_exact(args.corpus)
     arts = load_articles()
     tried: list[tuple[float, float, float]] = []
     for th in THRESHOLDS:
         seg._JOIN_MODEL = replace(model, threshold=th)
-        total, _per = score_pages(
-            pages, texts, lambda t, d: seg.segment_page(t, d).articles, with_dates=False
-        )
-        exact = total.exact / max(1, total.truth)
+        exact = exact_on_tune()
         harness = evaluate(arts, 200, HARNESS_SEED, MIX)[0].exact_accuracy
         print(f"  threshold {th:.3f}: exact {exact:.3f}, seed harness {harness:.3f}")
         tried.append((exact, harness, th))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from newsetl.core.text import segment as seg
 from newsetl_tools.degrade import TruthArticle
-from newsetl_tools.evaluation.train_joins import fit, label, truth_runs
+from newsetl_tools.evaluation.logistic import fit
+from newsetl_tools.evaluation.train_joins import label, truth_runs
 
 ARTICLE = TruthArticle(
     title="工信部部署中小企业复工复产",
