@@ -145,7 +145,8 @@ def _bounded_row_groups(con: duckdb.DuckDBPyConnection, alias: str) -> None:
     """Set the lake's row-group size option once (it is kept in the catalog)."""
     options = dict(con.execute(f"SELECT option_name, value FROM {alias}.options()").fetchall())  # noqa: S608 - our alias
     if options.get("parquet_row_group_size_bytes") is None:
-        con.execute(f"CALL {alias}.set_option('parquet_row_group_size_bytes', {_quote(ROW_GROUP_BYTES)})")
+        size = _quote(ROW_GROUP_BYTES)
+        con.execute(f"CALL {alias}.set_option('parquet_row_group_size_bytes', {size})")  # noqa: S608 - our alias, a constant
 
 
 def connect_reader(backend: Backend) -> duckdb.DuckDBPyConnection:

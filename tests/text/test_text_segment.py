@@ -76,7 +76,7 @@ def test_original_text_kept_and_ids_stable():
 
 
 @pytest.mark.xfail(
-    reason="still weak: no word across either cut, and adjacency (+2.5) outweighs vocabulary on a tiny page"
+    reason="still weak: no word across either cut, and the join model weighs adjacency over vocabulary on a tiny page"
 )
 def test_column_of_tails_after_two_cut_articles():
     """Two articles cut mid-sentence; both tails follow later, the first right after the second's cut end."""
