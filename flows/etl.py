@@ -32,7 +32,6 @@ from newsetl.warehouse.backend import Backend  # noqa: E402
 from newsetl.warehouse.backend import resolve as resolve_backend  # noqa: E402
 from newsetl.warehouse.lock import RunInProgress, run_lock  # noqa: E402
 from newsetl.warehouse.publish import publish_release  # noqa: E402
-from newsetl.warehouse.unchanged import unchanged_since  # noqa: E402
 
 T = TypeVar("T")
 
@@ -90,8 +89,12 @@ def etl(
     dask_address: str | None = None,
     backend: str | None = None,
     catalog: str | None = None,
+    check_unchanged: bool = True,
 ) -> dict[str, Any]:
     """Run the whole pipeline once; publish only if every gate passes.
+
+    ``check_unchanged``: first ask whether anything changed since the last publish (a scheduled
+    tick with nothing new records an ``unchanged`` run); ``newsetl run`` has asked already.
 
     ``backend``/``catalog``: where to publish (newsetl/warehouse/backend.py); default: what the
     warehouse folder remembers, else ``NEWSETL_BACKEND``/``NEWSETL_CATALOG``, else one DuckDB file.
@@ -104,13 +107,11 @@ def etl(
     local = LocalPool(workers)
 
     with run_lock(paths.lock_file):
-        # a scheduled run with nothing to do (``newsetl run`` checks this before importing Prefect)
-        t0 = time.perf_counter()
-        stamp = None if full_refresh or target.is_lake else unchanged_since(paths)
-        if stamp is not None:
-            result = stages.record_unchanged(paths, run_id, stamp, time.perf_counter() - t0)
-            logger.info("nothing changed since run %s: nothing to do", stamp.run_id)
-            return result
+        if check_unchanged and not (full_refresh or target.is_lake):
+            result = stages.unchanged_run(paths, run_id)
+            if result is not None:
+                logger.info("nothing changed since the last publish: nothing to do")
+                return result
         record = stages.begin_run(paths, target, run_id, full_refresh, logger)
 
         def timed(stage: str, fn: Callable[..., T], *args: Any, label: str | None = None) -> T:

@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
 from newsetl.app.prefect_server import TemporaryServer
@@ -24,10 +23,9 @@ from newsetl.pipeline.ingest import MANIFEST_NAME
 from newsetl.pipeline.quality.gate import GATE_CACHE
 from newsetl.pipeline.report import print_report
 from newsetl.pipeline.run_record import new_run_id
-from newsetl.pipeline.stages import record_unchanged
+from newsetl.pipeline.stages import unchanged_run
 from newsetl.warehouse.backend import BackendMismatch, resolve
 from newsetl.warehouse.lock import RunInProgress, run_lock
-from newsetl.warehouse.unchanged import unchanged_since
 from newsetl_tools.synth import add_arguments as _synth_args
 from newsetl_tools.synth import run as run_synth
 
@@ -222,7 +220,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         # Take the lock before Prefect starts, so a rival run is refused at once.
         with run_lock(paths.lock_file):
-            summary = None if args.full_refresh or target.is_lake else _unchanged_run(paths)
+            # nothing changed since the last publish: recorded without Prefect, dbt or the gate
+            summary = None if args.full_refresh or target.is_lake else unchanged_run(paths, new_run_id())
             if summary is None:
                 summary = _full_run(args, paths)
             if summary is None:  # the quality gate blocked the run
@@ -238,16 +237,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         print(format_summary(summary))
     return EXIT_OK
-
-
-def _unchanged_run(paths) -> dict | None:
-    """Nothing changed since the last publish (newsetl/warehouse/unchanged.py): record the run
-    and return its summary, without Prefect, dbt or the gate. None: a full run is needed."""
-    t0 = time.perf_counter()
-    stamp = unchanged_since(paths)
-    if stamp is None:
-        return None
-    return record_unchanged(paths, new_run_id(), stamp, time.perf_counter() - t0)
 
 
 def _full_run(args: argparse.Namespace, paths) -> dict | None:
@@ -276,6 +265,7 @@ def _full_run(args: argparse.Namespace, paths) -> dict | None:
             dask_address=args.dask,
             backend=args.backend,
             catalog=args.catalog,
+            check_unchanged=False,  # checked above, before Prefect was imported
         )
     except GateBlocked as exc:
         print(failure_line(exc, paths, gate=True), file=sys.stderr)  # one line: what failed, where to look

@@ -340,10 +340,14 @@ def remember_publish(paths: Paths, record: RunRecord, log: Log = LOG) -> None:
         log.warning("could not write the no-change stamp: %s", exc)
 
 
-def record_unchanged(paths: Paths, run_id: str, stamp: unchanged.Stamp, seconds: float) -> dict[str, Any]:
-    """Record a run that found nothing changed since the publish of ``stamp`` (checked by the
-    caller, under the run lock) in ops.runs, like every run; it publishes nothing."""
+def unchanged_run(paths: Paths, run_id: str) -> dict[str, Any] | None:
+    """When nothing changed since the last publish (:mod:`newsetl.warehouse.unchanged`; the caller
+    holds the run lock): record the run in ops.runs, like every run, and return its summary; it
+    publishes nothing. None: a full run is needed."""
     t0 = time.perf_counter()
+    stamp = unchanged.unchanged_since(paths)
+    if stamp is None:
+        return None
     record = RunRecord(run_id=run_id, input=str(paths.input_dir), status="unchanged")
     record.backend = "duckdb"
     record.ingest = {"files_seen": stamp.files_seen, "files_read": 0, "documents_new": 0, "quarantined": 0}
@@ -353,7 +357,7 @@ def record_unchanged(paths: Paths, run_id: str, stamp: unchanged.Stamp, seconds:
     record.published = str(paths.published_db)
     with work_connection(paths) as con:
         start_run(con, record.run_id, paths, False)
-        record.stage_done("check", seconds + time.perf_counter() - t0)
+        record.stage_done("check", time.perf_counter() - t0)
         finish_run(
             con, record.run_id, "unchanged", record.summary(), record.timings, published=record.published
         )
